@@ -1,0 +1,143 @@
+"""Filler words: vocal fillers (um, uh, er...) and discourse fillers (like, you know...).
+
+Vocal fillers are found by pattern on each word, elongations included. A discourse filler
+is a phrase that is also an ordinary word, so each one is counted only where its context
+shows it is a filler (rules in :func:`is_discourse_filler`): "I like Python", "what kind of
+tool" and "turn right" are not fillers; "it was, like, huge", "so, um" and ", right?" are.
+The rules lean towards precision: a missed "like" costs less than a false accusation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..audio import Audio
+from ..lexicon import DISCOURSE_FILLERS, VOCAL_FILLERS, vocal_filler_type
+from ..types import Transcript, Word
+
+NAME = "fillers"
+
+_SUBJECTS_AND_VERBS_BEFORE_LIKE = frozenset(
+    "i you we they he she it who people would i'd you'd we'd they'd don't didn't do does did "
+    "really also to feel feels felt look looks looked seem seems seemed sound sounds sounded "
+    "something anything nothing things more less much just not".split()
+)
+_FILLER_LEAD_INS_BEFORE_LIKE = frozenset("was is it's that's were and but so um uh".split())
+_OBJECTS_AFTER_YOU_KNOW = frozenset(
+    "that what how why who where when if whether the a an about him her it them me us this "
+    "my your his their our someone something nothing everyone".split()
+)
+_NOT_FILLER_BEFORE_YOU_KNOW = frozenset("do did don't didn't if as would will to".split())
+_DETERMINERS_BEFORE_KIND = frozenset(
+    "what which this that the a an any some every each one these those my your our his her "
+    "their its same different all no two three many other".split()
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Attributes:
+    vocal: vocal fillers, canonical form -> regular expression on a normalised word.
+    discourse: discourse filler phrases -> the rule that decides when each is a filler
+        ("like", "you_know", "so", "right", "kind", "boundary", or "always").
+    """
+
+    vocal: dict[str, str] = field(default_factory=lambda: dict(VOCAL_FILLERS))
+    discourse: dict[str, str] = field(default_factory=lambda: dict(DISCOURSE_FILLERS))
+
+
+@dataclass(frozen=True)
+class FillerEvent:
+    text: str  # as spoken ("Ummm")
+    filler: str  # canonical type ("um", "you know")
+    kind: str  # "vocal" or "discourse"
+    start_s: float
+    end_s: float
+    source: str = "transcript"  # or "acoustic"
+
+
+@dataclass(frozen=True)
+class FillersResult:
+    count: int
+    vocal_count: int
+    discourse_count: int
+    per_min: float
+    share_of_words: float
+    by_type: dict[str, int]
+    events: tuple[FillerEvent, ...]
+
+
+def _ends(word: Word, chars: str) -> bool:
+    return word.text.rstrip().endswith(tuple(chars))
+
+
+def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, vocal: dict[str, str] | None = None) -> bool:
+    """Whether ``words[i..j]`` (inclusive), a discourse-filler phrase, acts as a filler."""
+    prev = words[i - 1] if i > 0 else None
+    nxt = words[j + 1] if j + 1 < len(words) else None
+    at_start = prev is None or _ends(prev, ".?!")
+    after_comma = prev is not None and _ends(prev, ",;:")
+    comma_after = _ends(words[j], ",;:")
+    at_end = nxt is None or _ends(words[j], ".?!")
+    prev_norm = prev.norm if prev else ""
+    next_norm = nxt.norm if nxt else ""
+    next_is_vocal = nxt is not None and vocal_filler_type(next_norm, vocal) is not None
+    prev_is_vocal = prev is not None and vocal_filler_type(prev_norm, vocal) is not None
+    set_off = (at_start or after_comma or prev_is_vocal) and (comma_after or at_end or next_is_vocal)
+
+    if rule == "always":
+        return True
+    if rule == "boundary":
+        return at_start or set_off
+    if rule == "like":
+        if prev_norm in _SUBJECTS_AND_VERBS_BEFORE_LIKE or next_norm == "to":
+            return False
+        return set_off or comma_after or after_comma or at_start or prev_norm in _FILLER_LEAD_INS_BEFORE_LIKE
+    if rule == "you_know":
+        if prev_norm in _NOT_FILLER_BEFORE_YOU_KNOW:
+            return False
+        if not comma_after and next_norm in _OBJECTS_AFTER_YOU_KNOW:
+            return False
+        return True
+    if rule == "so":
+        return set_off
+    if rule == "right":
+        return set_off or (after_comma and _ends(words[j], "?"))
+    if rule == "kind":
+        return not (prev_norm in _DETERMINERS_BEFORE_KIND or prev_norm.endswith("'s"))
+    raise ValueError(f"unknown discourse filler rule {rule!r}")
+
+
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> FillersResult:
+    o = options or Options()
+    words = transcript.words
+    norms = [w.norm for w in words]
+    events: list[FillerEvent] = []
+    phrases = sorted(((tuple(p.split()), rule) for p, rule in o.discourse.items()), key=lambda pr: -len(pr[0]))
+    i = 0
+    while i < len(words):
+        vt = vocal_filler_type(norms[i], o.vocal)
+        if vt:
+            events.append(FillerEvent(words[i].text.strip(",.?!"), vt, "vocal", words[i].start_s, words[i].end_s))
+            i += 1
+            continue
+        for phrase, rule in phrases:
+            j = i + len(phrase) - 1
+            if tuple(norms[i : j + 1]) == phrase and is_discourse_filler(rule, words, i, j, o.vocal):
+                text = " ".join(w.text for w in words[i : j + 1]).strip(",.?!")
+                events.append(FillerEvent(text, " ".join(phrase), "discourse", words[i].start_s, words[j].end_s))
+                i = j
+                break
+        i += 1
+    span_s = (words[-1].end_s - words[0].start_s) if words else 0.0
+    vocal_n = sum(e.kind == "vocal" for e in events)
+    return FillersResult(
+        count=len(events),
+        vocal_count=vocal_n,
+        discourse_count=len(events) - vocal_n,
+        per_min=len(events) / (span_s / 60) if span_s > 0 else 0.0,
+        share_of_words=len(events) / len(words) if words else 0.0,
+        by_type=dict(Counter(e.filler for e in events).most_common()),
+        events=tuple(events),
+    )

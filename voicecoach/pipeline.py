@@ -1,0 +1,130 @@
+"""Audio in -> transcript -> analysers -> scores and tips: one :class:`Report`."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .analysers import DEFAULT_ANALYSERS
+from .audio import Audio, load_audio
+from .config import Settings
+from .feedback import Scores, compute_scores, make_tips
+from .transcribe import transcribe
+from .types import SCHEMA_VERSION, Tip, Transcript
+
+logger = logging.getLogger(__name__)
+
+#: Whisper's usual inventions on silence or noise; a transcript of only these is checked
+#: against a voice activity detector before it is believed.
+_HALLUCINATIONS = frozenset({"you", "thank you", "thanks for watching", "bye", "so", "okay", "uh", "um", "hmm", ""})
+MIN_SPEECH_S = 0.5
+
+
+@dataclass(frozen=True)
+class Report:
+    file: str
+    duration_s: float
+    question: str | None
+    transcript: Transcript
+    speech_found: bool
+    results: dict[str, Any] = field(default_factory=dict)
+    scores: Scores | None = None
+    tips: tuple[Tip, ...] = ()
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _speech_seconds(audio: Audio) -> float:
+    """Seconds of speech by the Silero VAD that faster-whisper ships."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    spans = get_speech_timestamps(audio.samples, VadOptions(min_speech_duration_ms=250))
+    return sum(s["end"] - s["start"] for s in spans) / audio.sample_rate_hz
+
+
+def _believable(transcript: Transcript, audio: Audio) -> bool:
+    words = transcript.words
+    if not words:
+        return False
+    text = " ".join(w.norm for w in words)
+    if len(words) >= 6 and text not in _HALLUCINATIONS:
+        return True
+    return _speech_seconds(audio) >= MIN_SPEECH_S
+
+
+def score_audio(audio: Audio, *, settings: Settings | None = None, question: str | None = None, analysers=DEFAULT_ANALYSERS) -> Report:
+    """Transcribe and analyse decoded audio."""
+    settings = settings or Settings()
+    t0 = time.perf_counter()
+    transcript = transcribe(audio, options=settings.transcription)
+    t1 = time.perf_counter()
+    timings = {"transcribe_s": t1 - t0}
+    if not _believable(transcript, audio):
+        empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
+        return Report(audio.source, audio.duration_s, question, empty, False, timings_s=timings)
+    results = {}
+    for module in analysers:
+        options = settings.options_for(module.NAME)
+        if module.NAME == "structure" and question:
+            options = dataclasses.replace(options, question=question)
+        results[module.NAME] = module.analyse(transcript, audio, options=options)
+    timings["analyse_s"] = time.perf_counter() - t1
+    scores = compute_scores(results)
+    tips = make_tips(results, scores)
+    return Report(audio.source, audio.duration_s, question, transcript, True, results, scores, tips, timings)
+
+
+def score_file(path: str | Path, *, settings: Settings | None = None, question: str | None = None) -> Report:
+    """Load, transcribe and analyse one audio file.
+
+    Raises:
+        AudioError: the file is missing, not audio, corrupt or under 1 s.
+        ModelNotFoundError: the model in ``settings`` cannot be found or fetched.
+    """
+    t0 = time.perf_counter()
+    audio = load_audio(path)
+    load_s = time.perf_counter() - t0
+    report = score_audio(audio, settings=settings, question=question)
+    return dataclasses.replace(report, timings_s={"load_s": load_s, **report.timings_s})
+
+
+def _plain(obj: Any) -> Any:
+    """asdict for nested frozen dataclasses, tuples -> lists, floats rounded to ms/1e-4."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, float):
+        return round(obj, 4)
+    return obj
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The JSON object of ``score --json`` (schema documented in the README)."""
+    t = report.transcript
+    out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "file": report.file,
+        "duration_s": round(report.duration_s, 3),
+        "question": report.question,
+        "speech_found": report.speech_found,
+        "model": t.model,
+        "decoding": t.decoding,
+        "transcript": {
+            "text": t.text,
+            "language": t.language,
+            "words": [_plain(w) for w in t.words],
+            "sentences": [{"text": s.text, "start_s": s.start_s, "end_s": s.end_s} for s in t.sentences],
+        },
+    }
+    for name, result in report.results.items():
+        out[name] = _plain(result)
+    out["scores"] = _plain(report.scores) if report.scores else None
+    out["tips"] = [_plain(tip) for tip in report.tips]
+    out["timings_s"] = {k: round(v, 3) for k, v in report.timings_s.items()}
+    return out

@@ -1,0 +1,95 @@
+"""Frame energy and silence detection on the audio signal (numpy only, ~10 ms a minute).
+
+The threshold adapts to the recording: a frame is silent when its RMS level is below
+``floor + max(min_margin_db, ratio * (speech - floor))``, where ``floor`` and ``speech``
+are low and high percentiles of the frame levels. On digital silence the floor is clamped
+to ``-100 dBFS``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio import Audio
+from .types import Segment
+
+HOP_S = 0.010
+WINDOW_S = 0.025
+
+
+@dataclass(frozen=True)
+class SilenceOptions:
+    """Attributes:
+    floor_percentile: percentile of frame levels taken as the noise floor.
+    speech_percentile: percentile taken as the speech level.
+    ratio: where between floor and speech level the threshold sits (0-1).
+    min_margin_db: the threshold is at least this far above the floor.
+    min_speech_s: a sound shorter than this inside a silence (a click) does not break it.
+    """
+
+    floor_percentile: float = 5.0
+    speech_percentile: float = 95.0
+    ratio: float = 0.25
+    min_margin_db: float = 6.0
+    min_speech_s: float = 0.04
+
+
+def frame_levels_db(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """RMS level in dBFS of 25 ms frames every 10 ms."""
+    hop = int(HOP_S * sample_rate_hz)
+    win = int(WINDOW_S * sample_rate_hz)
+    if len(samples) < win:
+        return np.full(1, -100.0)
+    n = 1 + (len(samples) - win) // hop
+    # cumulative sum of squares gives every window's energy in O(n)
+    csum = np.concatenate(([0.0], np.cumsum(samples.astype(np.float64) ** 2)))
+    starts = np.arange(n) * hop
+    energy = (csum[starts + win] - csum[starts]) / win
+    return 10.0 * np.log10(np.maximum(energy, 1e-10))
+
+
+@functools.lru_cache(maxsize=4)
+def _silent_frames_cached(audio: Audio, options: SilenceOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(levels_db, silent) per frame, computed once per audio and options."""
+    levels = frame_levels_db(audio.samples, audio.sample_rate_hz)
+    floor = max(float(np.percentile(levels, options.floor_percentile)), -100.0)
+    speech = float(np.percentile(levels, options.speech_percentile))
+    threshold = floor + max(options.min_margin_db, options.ratio * (speech - floor))
+    silent = levels < threshold
+    # fill short loud blips inside silence
+    min_run = max(1, int(round(options.min_speech_s / HOP_S)))
+    for start, end in _runs(~silent):
+        if end - start < min_run and start > 0 and end < len(silent):
+            silent[start:end] = True
+    return levels, silent
+
+
+def silent_intervals(audio: Audio, *, min_duration_s: float, options: SilenceOptions | None = None) -> list[Segment]:
+    """Silent stretches of at least ``min_duration_s``, in seconds from the start."""
+    _, silent = _silent_frames_cached(audio, options or SilenceOptions())
+    out = []
+    for start, end in _runs(silent):
+        # a frame index i covers [i*hop, i*hop + window]; use the window centres
+        start_s = start * HOP_S + WINDOW_S / 2
+        end_s = min((end - 1) * HOP_S + WINDOW_S / 2, audio.duration_s)
+        if end_s - start_s >= min_duration_s:
+            out.append(Segment(round(start_s, 3), round(end_s, 3)))
+    return out
+
+
+def speech_level_db(audio: Audio, *, options: SilenceOptions | None = None) -> np.ndarray:
+    """Levels (dBFS) of the frames that are not silent."""
+    levels, silent = _silent_frames_cached(audio, options or SilenceOptions())
+    return levels[~silent]
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index pairs of the runs of True in ``mask``; end is exclusive."""
+    if mask.size == 0:
+        return []
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))

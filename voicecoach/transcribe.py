@@ -1,0 +1,171 @@
+"""Speech to a word-timed transcript with faster-whisper, keeping the disfluencies.
+
+Whisper is trained on transcripts that leave out "um" and "uh", so plain decoding drops
+most of them. voicecoach's default decoding, ``merge``, runs two passes over the audio:
+
+1. **plain** beam search: the words, their punctuation and their timing;
+2. a **filler-biased** pass, with the filler words given as faster-whisper ``hotwords``
+   (a decoder prompt repeated in every 30 s window) and no conditioning on earlier text,
+   which keeps the fillers but may lose punctuation and, on hard audio, whole phrases.
+
+Only the vocal-filler tokens of pass 2 are kept, aligned into pass 1's word sequence with
+difflib, so the words (and the word error rate) are those of plain decoding and the
+fillers are those of the biased pass. ``plain`` and ``hotwords`` (pass 2 alone) can be
+chosen instead; README "Keeping the fillers" has the measurements behind the default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import ModelNotFoundError
+from .lexicon import is_vocal_filler
+from .types import Transcript, Word, normalise_word
+
+if TYPE_CHECKING:
+    from .audio import Audio
+
+logger = logging.getLogger(__name__)
+
+DECODINGS = ("merge", "plain", "hotwords")
+FILLER_HOTWORDS = "um uh er hmm"
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How to decode.
+
+    Attributes:
+        model: model name or path (see :mod:`voicecoach.models`).
+        decoding: ``merge`` (default), ``plain`` or ``hotwords``.
+        beam_size: beam width of each pass.
+        language: spoken language; voicecoach's lexicons are English.
+        cpu_threads: threads for CTranslate2 (0: its default).
+        hotwords: the prompt of the filler-biased pass.
+    """
+
+    model: str = "default"
+    decoding: str = "merge"
+    beam_size: int = 5
+    language: str = "en"
+    cpu_threads: int = 0
+    hotwords: str = FILLER_HOTWORDS
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_whisper.WhisperModel
+    """Load a model once per process (cached by name)."""
+    from .models import resolve_model
+
+    info = resolve_model(model)
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(info.path, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelNotFoundError(f"--model {model}: could not load {info.path} ({exc})") from exc
+
+
+def _decode(model, samples, *, options: TranscribeOptions, biased: bool) -> list[Word]:
+    kwargs = dict(
+        language=options.language,
+        beam_size=options.beam_size,
+        word_timestamps=True,
+        vad_filter=False,
+    )
+    if biased:
+        kwargs.update(hotwords=options.hotwords, condition_on_previous_text=False)
+    segments, _info = model.transcribe(samples, **kwargs)
+    source = "filler" if biased else "plain"
+    words = []
+    for seg in segments:
+        for w in seg.words or ():
+            text = w.word.strip()
+            if not text:
+                continue
+            words.append(Word(text=text, start_s=round(float(w.start), 3), end_s=round(float(w.end), 3), probability=round(float(w.probability), 4), source=source))
+    return words
+
+
+def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probability: float = 0.5) -> list[Word]:
+    """Insert the vocal fillers of ``biased`` into ``plain`` where the two sequences align.
+
+    Plain words are kept as they are (text, punctuation), except that a neighbour's start
+    or end is clipped so that it does not overlap an inserted filler. A run of words that
+    only the biased pass heard is taken whole when it lies in a gap between plain words
+    (plain decoding sometimes drops a phrase after a long silence) and its mean word
+    probability is at least ``min_recovered_probability``.
+    """
+    a = [w.norm for w in plain]
+    b = [w.norm for w in biased]
+    out: list[Word] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        out.extend(plain[i1:i2])
+        if tag == "insert" and _recoverable(biased[j1:j2], plain, i1, min_recovered_probability):
+            run = list(biased[j1:j2])
+            last = run[-1]
+            next_start = plain[i1].start_s if i1 < len(plain) else float("inf")
+            if next_start - last.end_s >= 0.5 and not last.text.endswith((".", "?", "!", ",")):
+                # the biased pass writes no punctuation; a silence after the run ends its sentence
+                run[-1] = dataclasses.replace(last, text=last.text + ".")
+            out.extend(run)
+        elif tag in ("insert", "replace"):
+            out.extend(w for w in biased[j1:j2] if is_vocal_filler(w.norm))
+    # inserted words sit where their own timestamps put them
+    out.sort(key=lambda w: (w.start_s, w.source != "plain"))
+    return _clip_overlaps(out)
+
+
+def _recoverable(run: list[Word], plain: list[Word], at: int, min_probability: float) -> bool:
+    """Whether a run of biased-pass words fills a silence of the plain pass."""
+    spoken = [w for w in run if not is_vocal_filler(w.norm)]
+    if len(spoken) < 2 or sum(w.probability for w in spoken) / len(spoken) < min_probability:
+        return False
+    gap_start = plain[at - 1].end_s if at > 0 else 0.0
+    gap_end = plain[at].start_s if at < len(plain) else float("inf")
+    # a little slack: the two passes place word edges up to a few hundred ms apart
+    return spoken[0].start_s >= gap_start - 0.3 and spoken[-1].end_s <= gap_end + 0.3
+
+
+def _clip_overlaps(words: list[Word]) -> list[Word]:
+    """Make an inserted filler and its plain neighbours not overlap in time."""
+    out = list(words)
+    for i, w in enumerate(out):
+        if w.source != "filler":
+            continue
+        if i > 0 and out[i - 1].end_s > w.start_s and out[i - 1].start_s < w.start_s:
+            p = out[i - 1]
+            out[i - 1] = Word(p.text, p.start_s, w.start_s, p.probability, p.source)
+        if i + 1 < len(out) and out[i + 1].start_s < w.end_s and out[i + 1].end_s > w.end_s:
+            n = out[i + 1]
+            out[i + 1] = Word(n.text, w.end_s, n.end_s, n.probability, n.source)
+    return out
+
+
+def transcribe(audio: Audio, *, options: TranscribeOptions | None = None) -> Transcript:
+    """Transcribe ``audio`` with the decoding strategy in ``options``."""
+    options = options or TranscribeOptions()
+    if options.decoding not in DECODINGS:
+        from .errors import ConfigError
+
+        raise ConfigError(f"decoding={options.decoding!r} must be one of {', '.join(DECODINGS)}")
+    model = load_model(options.model, cpu_threads=options.cpu_threads)
+    samples = audio.samples
+    if options.decoding == "plain":
+        words = _decode(model, samples, options=options, biased=False)
+    elif options.decoding == "hotwords":
+        words = _decode(model, samples, options=options, biased=True)
+    else:
+        plain = _decode(model, samples, options=options, biased=False)
+        biased = _decode(model, samples, options=options, biased=True)
+        words = merge_fillers(plain, biased)
+    return Transcript(words=tuple(words), duration_s=round(audio.duration_s, 3), language=options.language, model=options.model, decoding=options.decoding)
+
+
+__all__ = ["TranscribeOptions", "Transcript", "load_model", "merge_fillers", "normalise_word", "transcribe"]

@@ -1,0 +1,107 @@
+"""Result types shared across the pipeline. All are frozen: results are never mutated."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+_NON_WORD = re.compile(r"[^\w']+")
+
+
+def normalise_word(text: str) -> str:
+    """Lower-case a word and strip punctuation (``" Um,"`` -> ``"um"``)."""
+    return _NON_WORD.sub("", text.lower()).strip("'")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word. ``text`` keeps Whisper's punctuation; ``source`` says which
+    decoding pass produced it (``"plain"`` or ``"filler"``)."""
+
+    text: str
+    start_s: float
+    end_s: float
+    probability: float
+    source: str = "plain"
+
+    @property
+    def norm(self) -> str:
+        return normalise_word(self.text)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A run of words ending in ``.``, ``?`` or ``!`` (or the end of the answer)."""
+
+    text: str
+    start_s: float
+    end_s: float
+    first_word: int
+    last_word: int  # inclusive index into Transcript.words
+
+
+@dataclass(frozen=True)
+class Transcript:
+    words: tuple[Word, ...]
+    duration_s: float
+    language: str
+    model: str = ""
+    decoding: str = ""
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text.strip() for w in self.words)
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return split_sentences(self.words)
+
+
+def split_sentences(words: tuple[Word, ...] | list[Word]) -> tuple[Sentence, ...]:
+    """Group words into sentences at Whisper's sentence-final punctuation."""
+    out: list[Sentence] = []
+    start = 0
+    for i, w in enumerate(words):
+        if w.text.rstrip().endswith((".", "?", "!")) or i == len(words) - 1:
+            chunk = words[start : i + 1]
+            out.append(
+                Sentence(
+                    text=" ".join(x.text.strip() for x in chunk),
+                    start_s=chunk[0].start_s,
+                    end_s=chunk[-1].end_s,
+                    first_word=start,
+                    last_word=i,
+                )
+            )
+            start = i + 1
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A time span, e.g. a pause, with an optional label."""
+
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where in the answer a finding shows: a time and a quote."""
+
+    start_s: float
+    end_s: float
+    quote: str
+
+
+@dataclass(frozen=True)
+class Tip:
+    area: str
+    message: str
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
