@@ -93,3 +93,26 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def voiced_share(audio: Audio, start_s: float, end_s: float, *, options: SilenceOptions | None = None) -> float:
+    """Share of the frames between ``start_s`` and ``end_s`` that are not silent (a span
+    shorter than 100 ms is widened to 100 ms around its centre)."""
+    _, silent = _silent_frames_cached(audio, options or SilenceOptions())
+    if end_s - start_s < 0.1:
+        mid = (start_s + end_s) / 2
+        start_s, end_s = mid - 0.05, mid + 0.05
+    i, j = max(0, int(start_s / HOP_S)), min(len(silent), int(np.ceil(end_s / HOP_S)))
+    return float(np.mean(~silent[i:j])) if j > i else 0.0
+
+
+def speech_span(audio: Audio, first_word_start_s: float, last_word_end_s: float) -> tuple[float, float]:
+    """The span of speech: the words' span, trimmed where the audio shows silence at its
+    edges (Whisper stretches a first or last word into the silence around it)."""
+    start, end = first_word_start_s, last_word_end_s
+    for s in silent_intervals(audio, min_duration_s=0.1):
+        if s.start_s <= start + 0.02 and start < s.end_s < end:  # silence that runs into the first word
+            start = s.end_s
+        if s.start_s < end <= s.end_s + 0.02 and s.start_s > start:  # silence that the last word runs into
+            end = s.start_s
+    return start, end

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ModelNotFoundError
 from .lexicon import is_vocal_filler
+from .signal import voiced_share
 from .types import Transcript, Word, normalise_word
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DECODINGS = ("merge", "plain", "hotwords")
+#: A word from the filler-biased pass is kept only if at least this share of its span is
+#: audible: that pass invents "uh" in silence at the end of a file.
+MIN_VOICED_SHARE = 0.3
 FILLER_HOTWORDS = "um uh er hmm"
 
 
@@ -160,11 +164,11 @@ def transcribe(audio: Audio, *, options: TranscribeOptions | None = None) -> Tra
     if options.decoding == "plain":
         words = _decode(model, samples, options=options, biased=False)
     elif options.decoding == "hotwords":
-        words = _decode(model, samples, options=options, biased=True)
+        words = [w for w in _decode(model, samples, options=options, biased=True) if voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE]
     else:
         plain = _decode(model, samples, options=options, biased=False)
         biased = _decode(model, samples, options=options, biased=True)
-        words = merge_fillers(plain, biased)
+        words = [w for w in merge_fillers(plain, biased) if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE]
     return Transcript(words=tuple(words), duration_s=round(audio.duration_s, 3), language=options.language, model=options.model, decoding=options.decoding)
 
 

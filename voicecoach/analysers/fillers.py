@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..audio import Audio
 from ..lexicon import DISCOURSE_FILLERS, VOCAL_FILLERS, vocal_filler_type
+from ..signal import speech_span
 from ..types import Transcript, Word
 
 NAME = "fillers"
@@ -97,7 +98,7 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, voca
     if rule == "you_know":
         if prev_norm in _NOT_FILLER_BEFORE_YOU_KNOW:
             return False
-        if not comma_after and next_norm in _OBJECTS_AFTER_YOU_KNOW:
+        if not comma_after and not at_start and next_norm in _OBJECTS_AFTER_YOU_KNOW:
             return False
         return True
     if rule == "so":
@@ -130,7 +131,8 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
                 i = j
                 break
         i += 1
-    span_s = (words[-1].end_s - words[0].start_s) if words else 0.0
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s) if words else (0.0, 0.0)
+    span_s = last - first
     vocal_n = sum(e.kind == "vocal" for e in events)
     return FillersResult(
         count=len(events),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ..audio import Audio
 from ..lexicon import is_vocal_filler
-from ..signal import silent_intervals
+from ..signal import silent_intervals, speech_span
 from ..types import Transcript
 
 NAME = "pacing"
@@ -66,7 +66,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     spoken = [w for w in words if not is_vocal_filler(w.norm)]
     if not words:
         return PacingResult(0, 0.0, 0.0, 0.0, o.target_min_wpm, o.target_max_wpm)
-    first, last = words[0].start_s, words[-1].end_s
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s)
     span = max(last - first, 1e-6)
     pause_s = sum(
         min(p.end_s, last) - max(p.start_s, first)

@@ -12,7 +12,7 @@ import bisect
 from dataclasses import dataclass
 
 from ..audio import Audio
-from ..signal import silent_intervals
+from ..signal import silent_intervals, speech_span
 from ..types import Transcript
 
 NAME = "pauses"
@@ -58,7 +58,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     words = transcript.words
     if not words:
         return PausesResult(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ())
-    first, last = words[0].start_s, words[-1].end_s
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s)
     silences = silent_intervals(audio, min_duration_s=o.min_pause_s)
     # Whisper's first timestamp can be early or late by a few hundred ms; the audio is
     # the better judge of when speech began: the end of a silence that starts the file.

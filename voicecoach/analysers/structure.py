@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..audio import Audio
 from ..lexicon import HEDGES, is_vocal_filler
+from ..signal import speech_span
 from ..types import Evidence, Transcript, normalise_word
 
 NAME = "structure"
@@ -133,7 +134,8 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     words = transcript.words
     sentences = transcript.sentences
     qtype = classify_question(o.question)
-    length_s = (words[-1].end_s - words[0].start_s) if words else 0.0
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s) if words else (0.0, 0.0)
+    length_s = last - first
     n_words = sum(1 for w in words if not is_vocal_filler(w.norm))
     lo, hi = o.length_ranges_s.get(qtype, o.length_ranges_s.get("general", (30.0, 120.0)))
     verdict = "short" if length_s < lo else "long" if length_s > hi else "ok"

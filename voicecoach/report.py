@@ -1,0 +1,95 @@
+"""Rendering a :class:`~voicecoach.pipeline.Report`: the terminal report (rich) and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from .pipeline import Report, report_to_dict
+
+
+def _mmss(t: float) -> str:
+    return f"{int(t // 60)}:{t % 60:04.1f}"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_to_dict(report), ensure_ascii=False)
+
+
+def _transcript_markup(report: Report) -> Any:
+    from rich.text import Text
+
+    fillers = report.results["fillers"]
+    pauses = report.results["pauses"]
+    vocal_starts = {e.start_s for e in fillers.events if e.kind == "vocal"}
+    disc = [(e.start_s, e.end_s) for e in fillers.events if e.kind == "discourse"]
+    long_after = {round(p.start_s, 1): p for p in pauses.events if p.long}
+    text = Text()
+    for w in report.transcript.words:
+        if w.start_s in vocal_starts:
+            style = "bold black on yellow"
+        elif any(s <= w.start_s and w.end_s <= e + 1e-6 for s, e in disc):
+            style = "bold black on cyan"
+        else:
+            style = ""
+        text.append(w.text, style=style)
+        pause = next((p for k, p in long_after.items() if abs(k - w.end_s) < 0.35), None)
+        if pause:
+            text.append(f" [{pause.duration_s:.1f}s pause]", style="bold red")
+            long_after.pop(round(pause.start_s, 1), None)
+        text.append(" ")
+    return text
+
+
+def render_terminal(report: Report, *, file: IO[str] | None = None, width: int | None = None) -> None:
+    """Print the human-readable report."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
+    console = Console(file=file, width=width, highlight=False, soft_wrap=False)
+    title = f"[bold]{escape(report.file)}[/]  ({report.duration_s:.1f} s)"
+    if report.question:
+        title += f"\nQuestion: {escape(report.question)}"
+    console.print(title, markup=True)
+    if not report.speech_found:
+        console.print("No speech was found in this recording: nothing to score. Check the microphone or the file.")
+        return
+    s = report.scores
+    assert s is not None  # set whenever speech_found
+    r = report.results
+    p, f, pa, st, d = r["pacing"], r["fillers"], r["pauses"], r["structure"], r["delivery"]
+
+    console.print(Panel(_transcript_markup(report), title="Transcript", subtitle="[black on yellow] um [/] vocal filler  [black on cyan] like [/] discourse filler", expand=True))
+
+    table = Table(title="Scores", show_header=True, header_style="bold")
+    table.add_column("area")
+    table.add_column("score", justify="right")
+    table.add_column("measured")
+    table.add_row("Overall", f"[bold]{s.overall}[/]", "")
+    table.add_row("Pacing", str(s.pacing), f"{p.wpm:.0f} wpm (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation {p.articulation_wpm:.0f} wpm")
+    by_type = ", ".join(f"{k} {v}" for k, v in f.by_type.items()) or "none"
+    table.add_row("Fillers", str(s.fillers), f"{f.count} ({f.vocal_count} vocal, {f.discourse_count} discourse), {f.per_min:.1f}/min, {100 * f.share_of_words:.1f}% of words: {by_type}")
+    table.add_row("Pauses", str(s.pauses), f"{pa.count} pauses, {pa.long_count} long (>= 2 s), longest {pa.longest_s:.1f} s, pause ratio {100 * pa.pause_ratio:.0f}%, first word after {pa.time_to_first_word_s:.1f} s")
+    star = " ".join(("[green]" if x.present else "[red]") + x.part[0].upper() + "[/]" for x in st.star) if st.star_applies else "n/a"
+    table.add_row("Structure", str(s.structure), f"{st.length_s:.0f} s / {st.words} words ({st.length_verdict}; {st.recommended_min_s:.0f}-{st.recommended_max_s:.0f} s), STAR {star}")
+    table.add_row("Delivery", "", f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread {d.loudness_spread_db:.1f} dB")
+    console.print(table)
+
+    if st.star_applies:
+        for part in st.star:
+            quote = f' - {_mmss(part.evidence[0].start_s)} "{escape(part.evidence[0].quote)}"' if part.evidence else ""
+            mark = "[green]yes[/]" if part.present else "[red]missing[/]"
+            console.print(f"  {part.part:<9} {mark}{quote}")
+    console.print(f"  opening: {st.opening_note}; close: {st.ending_note}")
+    if st.hedges:
+        console.print("  hedges: " + escape(", ".join(f'"{h.text}" x{h.count}' for h in st.hedges)))
+
+    console.print("\n[bold]Tips[/]")
+    if not report.tips:
+        console.print("  Nothing stands out: keep practising with new questions.")
+    for i, tip in enumerate(report.tips, 1):
+        console.print(f"  {i}. {escape(f'[{tip.area}]')} {escape(tip.message)}")
+        for ev in tip.evidence:
+            console.print(f'       at {_mmss(ev.start_s)}: "{escape(ev.quote)}"')
