@@ -110,7 +110,6 @@ def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probab
     out: list[Word] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        out.extend(plain[i1:i2])
         if tag == "insert" and _recoverable(biased[j1:j2], plain, i1, min_recovered_probability):
             run = list(biased[j1:j2])
             last = run[-1]
@@ -119,10 +118,15 @@ def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probab
                 # the biased pass writes no punctuation; a silence after the run ends its sentence
                 run[-1] = dataclasses.replace(last, text=last.text + ".")
             out.extend(run)
-        elif tag in ("insert", "replace"):
+        elif tag == "insert":
+            # the aligned position, not the timestamps, says where a filler goes: a plain
+            # word often stretches over the filler next to it
             out.extend(w for w in biased[j1:j2] if is_vocal_filler(w.norm))
-    # inserted words sit where their own timestamps put them
-    out.sort(key=lambda w: (w.start_s, w.source != "plain"))
+        elif tag == "replace":
+            fillers = [w for w in biased[j1:j2] if is_vocal_filler(w.norm)]
+            out.extend(sorted([*plain[i1:i2], *fillers], key=lambda w: w.start_s))
+        else:
+            out.extend(plain[i1:i2])
     return _clip_overlaps(out)
 
 

@@ -92,6 +92,8 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, voca
     if rule == "boundary":
         return at_start or set_off
     if rule == "like":
+        if after_comma and comma_after:  # "we, like, won"
+            return True
         if prev_norm in _SUBJECTS_AND_VERBS_BEFORE_LIKE or next_norm == "to":
             return False
         return set_off or comma_after or after_comma or at_start or prev_norm in _FILLER_LEAD_INS_BEFORE_LIKE

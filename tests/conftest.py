@@ -1,0 +1,40 @@
+"""Shared fixtures. The real bundled model runs on the real samples, once per session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SAMPLE_NAMES = ("star_answer", "motivation_fast", "hesitant_slow")
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict[str, dict]:
+    return {name: json.loads((SAMPLES / f"{name}.truth.json").read_text()) for name in SAMPLE_NAMES}
+
+
+@pytest.fixture(scope="session")
+def reports() -> dict[str, dict]:
+    """``score --json``-shaped dicts of every sample, from the real pipeline."""
+    from voicecoach.pipeline import report_to_dict, score_file
+
+    return {name: report_to_dict(score_file(SAMPLES / f"{name}.wav")) for name in SAMPLE_NAMES}
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+def convert(src: Path, dst: Path, *args: str) -> Path:
+    """Convert audio with ffmpeg (installed by .ci/run)."""
+    if shutil.which("ffmpeg") is None:
+        pytest.fail("ffmpeg is not installed; run .ci/run or apt-get install ffmpeg")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)], check=True)
+    return dst

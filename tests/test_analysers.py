@@ -1,0 +1,194 @@
+"""Analysers on hand-built transcripts and synthetic signals with known truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.helpers import audio_for, tone_audio, transcript_of, words_from
+from voicecoach.analysers import delivery, fillers, pacing, pauses, structure
+from voicecoach.audio import validate_samples
+from voicecoach.transcribe import merge_fillers
+from voicecoach.types import Transcript, Word
+
+
+# ---------------------------------------------------------------- pacing
+def test_wpm_excludes_vocal_fillers_and_uses_the_word_span():
+    # 20 words + 4 "um"; each word 0.3 s with 0.1 s gaps: span = 24 * 0.4 - 0.1 = 9.5 s
+    text = " ".join(["word"] * 5 + ["um"] + ["word"] * 5 + ["uh"] + ["word"] * 5 + ["um"] + ["word"] * 5 + ["hmm"])
+    tr = transcript_of(text)
+    r = pacing.analyse(tr, audio_for(tr))
+    assert r.words == 20
+    assert r.wpm == pytest.approx(20 / (9.5 / 60), rel=0.01)
+
+
+def test_articulation_rate_leaves_out_pauses():
+    words = words_from("one two three four five six") + words_from("seven eight nine ten", start_s=5.4)
+    tr = Transcript(words, 7.5, "en")
+    r = pacing.analyse(tr, audio_for(tr))
+    span = words[-1].end_s - words[0].start_s  # 6.9 s
+    pause = 5.4 - words[5].end_s  # 3.1 s of silence
+    assert r.wpm == pytest.approx(10 / (span / 60), rel=0.02)
+    assert r.articulation_wpm == pytest.approx(10 / ((span - pause) / 60), rel=0.03)
+
+
+def test_fast_and_slow_stretches_against_the_band():
+    fast = words_from(" ".join(["w"] * 40), word_s=0.2, gap_s=0.05)  # 240 wpm for 10 s
+    slow = words_from(" ".join(["w"] * 12), start_s=10.5, word_s=0.5, gap_s=0.35)  # ~85 wpm
+    tr = Transcript(fast + slow, 22.0, "en")
+    r = pacing.analyse(tr, audio_for(tr), options=pacing.Options(window_s=10.0))
+    kinds = [s.kind for s in r.stretches]
+    assert kinds == ["fast", "slow"], r.windows
+
+
+# ---------------------------------------------------------------- fillers
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I like Python a lot.", []),
+        ("It was, like, a huge project.", ["like"]),
+        ("That is like exactly right.", ["like"]),
+        ("Tools like Docker help.", []),
+        ("I would like to join.", []),
+        ("What kind of tool do you use?", []),
+        ("It was kind of hard.", ["kind of"]),
+        ("Turn right at the corner.", []),
+        ("We shipped it, right?", ["right"]),
+        ("So, um, we started.", ["so", "um"]),
+        ("So we had six weeks.", []),
+        ("You know, it was hard.", ["you know"]),
+        ("Do you know what happened?", []),
+        ("Basically I rewrote it.", ["basically"]),
+        ("I basically rewrote it.", []),
+        ("I mean, it worked.", ["i mean"]),
+        ("Ummm I think uhh we won.", ["um", "uh"]),
+        ("The umbrella was here.", []),
+        ("I am ready.", []),
+    ],
+)
+def test_filler_rules(text, expected):
+    tr = transcript_of(text)
+    r = fillers.analyse(tr, audio_for(tr))
+    assert [e.filler for e in r.events] == expected
+
+
+def test_filler_counts_rates_and_custom_lexicon():
+    tr = transcript_of("Um we did it, uh, and then erm we, like, won the game again today")
+    r = fillers.analyse(tr, audio_for(tr))
+    assert (r.vocal_count, r.discourse_count, r.count) == (3, 1, 4)
+    assert r.by_type == {"um": 1, "uh": 1, "erm": 1, "like": 1}
+    assert r.share_of_words == pytest.approx(4 / 15)
+    span_min = (tr.words[-1].end_s - tr.words[0].start_s) / 60
+    assert r.per_min == pytest.approx(4 / span_min, rel=0.01)
+    custom = fillers.Options(vocal={"um": "u+m+"}, discourse={"again": "always"})
+    r2 = fillers.analyse(tr, audio_for(tr), options=custom)
+    assert [e.filler for e in r2.events] == ["um", "again"]
+
+
+# ---------------------------------------------------------------- pauses
+def test_pauses_from_the_signal_not_the_timestamps():
+    # words say there is no gap (Whisper stretched "slowly"), the audio has 1.2 s of silence
+    words = (Word("I", 0.5, 0.8, 0.9), Word("spoke", 0.9, 1.3, 0.9), Word("slowly.", 1.4, 3.4, 0.9), Word("Then", 3.4, 3.8, 0.9), Word("stopped.", 3.9, 4.5, 0.9))
+    audio = tone_audio([(0.5, 2.2), (3.4, 4.5)], 5.0)
+    r = pauses.analyse(Transcript(words, 5.0, "en"), audio)
+    assert r.count == 1
+    assert r.events[0].start_s == pytest.approx(2.2, abs=0.03)
+    assert r.events[0].end_s == pytest.approx(3.4, abs=0.03)
+    assert r.time_to_first_word_s == pytest.approx(0.5, abs=0.03)
+
+
+@pytest.mark.parametrize("noise_db", [None, -60.0, -40.0])
+def test_pause_threshold_and_long_pauses(noise_db):
+    # silences of 0.2 s (too short), 0.4 s, and 2.5 s (long) between tone bursts
+    spans = [(1.0, 2.0), (2.2, 3.0), (3.4, 4.0), (6.5, 7.5)]
+    audio = tone_audio(spans, 8.0, noise_db=noise_db)
+    words = tuple(Word(f"w{i}.", a, b, 0.9) for i, (a, b) in enumerate(spans))
+    r = pauses.analyse(Transcript(words, 8.0, "en"), audio)
+    assert [round(e.duration_s, 1) for e in r.events] == [0.4, 2.5]
+    assert r.long_count == 1
+    assert r.time_to_first_word_s == pytest.approx(1.0, abs=0.03)
+    assert r.pause_ratio == pytest.approx(2.9 / 6.5, abs=0.02)
+
+
+def test_pause_position_between_or_mid_sentence():
+    words = (Word("We", 0.0, 0.3, 1), Word("won.", 0.4, 0.8, 1), Word("Then", 1.8, 2.1, 1), Word("we", 2.2, 2.4, 1), Word("left", 3.4, 3.8, 1))
+    audio = tone_audio([(w.start_s, w.end_s) for w in words], 4.5)
+    r = pauses.analyse(Transcript(words, 4.5, "en"), audio)
+    assert [e.position for e in r.events] == ["between_sentences", "mid_sentence"]
+
+
+# ---------------------------------------------------------------- structure
+STAR_TEXT = (
+    "Last year I was leading a team of four at a logistics company. "
+    "My job was to cut the delivery delays. "
+    "First I mapped every step and then I automated the slowest one. "
+    "As a result delays dropped by forty percent."
+)
+
+
+def test_star_parts_with_evidence():
+    tr = transcript_of(STAR_TEXT)
+    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question="Tell me about a time you improved a process."))
+    assert r.question_type == "behavioural" and r.star_applies
+    parts = {p.part: p for p in r.star}
+    assert all(p.present for p in parts.values())
+    assert parts["task"].evidence[0].quote.startswith("My job was")
+    assert parts["result"].evidence[0].quote.startswith("As a result")
+    assert r.direct_opening and r.clear_ending
+
+
+def test_missing_parts_weak_opening_trailing_close():
+    tr = transcript_of("Um so that's a good question. I worked on a lot of things there. And yeah.")
+    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question="Describe a situation where you failed."))
+    parts = {p.part: p.present for p in r.star}
+    assert not parts["result"] and not parts["task"]
+    assert not r.direct_opening
+    assert not r.clear_ending
+    assert r.length_verdict == "short"
+
+
+def test_non_behavioural_question_skips_star():
+    tr = transcript_of("I want this role because I enjoy building tools people use every day.")
+    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question="Why do you want this job?"))
+    assert r.question_type == "general" and not r.star_applies
+
+
+def test_hedges_and_repeats():
+    tr = transcript_of("I think we could maybe try it. I think we could maybe ship it. I I guess so.")
+    r = structure.analyse(tr, audio_for(tr))
+    hedges = {h.text: h.count for h in r.hedges}
+    assert hedges["i think"] == 2 and hedges["maybe"] == 2 and hedges["i guess"] == 1
+    repeated = {p.text for p in r.repeated_phrases}
+    assert "i think we" in repeated and "i i" in repeated
+
+
+# ---------------------------------------------------------------- delivery
+@pytest.mark.parametrize("depth_st", [0.0, 1.0, 4.0])
+def test_pitch_spread_of_a_known_glide(depth_st):
+    sr = 16_000
+    t = np.arange(sr * 6) / sr
+    f = 140 * 2 ** (depth_st * np.sin(2 * np.pi * 0.5 * t) / 12)
+    ph = 2 * np.pi * np.cumsum(f) / sr
+    y = (0.5 * np.sin(ph) + 0.3 * np.sin(2 * ph) + 0.2 * np.sin(3 * ph)).astype(np.float32)
+    r = delivery.analyse(Transcript((), 6.0, "en"), validate_samples(y, source="glide"))
+    assert r.pitch_spread_st == pytest.approx(depth_st / np.sqrt(2), abs=0.1)
+    assert r.median_f0_hz == pytest.approx(140, rel=0.02)
+    assert r.monotone == (depth_st / np.sqrt(2) < 2.0)
+
+
+# ---------------------------------------------------------------- merging the two passes
+def test_merge_keeps_plain_words_and_inserts_fillers():
+    plain = [Word("So", 0.0, 0.7, 0.9), Word("I", 0.7, 1.4, 0.9), Word("was", 1.4, 1.6, 0.9), Word("there.", 1.6, 2.0, 0.9)]
+    biased = [Word("so", 0.0, 0.7, 0.9, "filler"), Word("um", 0.72, 1.24, 0.8, "filler"), Word("i", 1.24, 1.4, 0.9, "filler"), Word("was", 1.4, 1.6, 0.9, "filler"), Word("their", 1.6, 2.0, 0.9, "filler")]
+    merged = merge_fillers(plain, biased)
+    assert [w.text for w in merged] == ["So", "um", "I", "was", "there."]
+    assert merged[2].start_s == 1.24  # "I" no longer overlaps the inserted "um"
+
+
+def test_merge_recovers_a_phrase_the_plain_pass_dropped():
+    plain = [Word("I", 5.7, 6.4, 0.9), Word("agree.", 6.4, 7.0, 0.9)]
+    biased = [Word("that", 3.0, 3.3, 0.8, "filler"), Word("is", 3.3, 3.5, 0.8, "filler"), Word("true", 3.5, 4.0, 0.8, "filler"), Word("i", 5.7, 6.4, 0.9, "filler"), Word("agree", 6.4, 7.0, 0.9, "filler")]
+    merged = merge_fillers(plain, biased)
+    assert [w.text for w in merged] == ["that", "is", "true.", "I", "agree."]
+    low = [Word(w.text, w.start_s, w.end_s, 0.2, "filler") for w in biased]
+    assert [w.text for w in merge_fillers(plain, low)] == ["I", "agree."]

@@ -1,0 +1,259 @@
+"""The command line: exact exit codes, one-line errors, JSON schema, formats, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import wave
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from tests.conftest import ROOT, SAMPLES, convert
+from voicecoach.cli import cli
+
+STAR = SAMPLES / "star_answer.wav"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+# ---------------------------------------------------------------- bad input
+def _make_bad(kind: str, d) -> str:
+    p = d / {"missing": "nope.wav", "directory": "folder", "empty": "empty.wav", "text": "notes.wav", "truncated": "cut.wav", "garbage": "junk.mp3", "short": "short.wav"}[kind]
+    if kind == "directory":
+        p.mkdir()
+    elif kind == "empty":
+        p.write_bytes(b"")
+    elif kind == "text":
+        p.write_text("this is not audio\n" * 50)
+    elif kind == "truncated":
+        p.write_bytes(STAR.read_bytes()[:30])  # a RIFF header cut off before any sample
+    elif kind == "garbage":
+        p.write_bytes(np.random.default_rng(1).integers(0, 256, 20000, dtype=np.uint8).tobytes())
+    elif kind == "short":
+        sf.write(p, np.zeros(8000, dtype=np.float32), 16000)  # 0.5 s
+    return str(p)
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("missing", "no such file"),
+        ("directory", "is a directory"),
+        ("empty", "the file is empty"),
+        ("text", "not a readable audio file"),
+        ("truncated", "not a readable audio file"),
+        ("garbage", "not a readable audio file"),
+        ("short", "needs at least 1 s"),
+    ],
+)
+def test_bad_input_gives_one_line_error(kind, message, tmp_path):
+    result = run("score", _make_bad(kind, tmp_path))
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_truncated_in_the_middle_scores_what_is_there(tmp_path):
+    data = STAR.read_bytes()
+    p = tmp_path / "half.wav"
+    p.write_bytes(data[: len(data) // 2])  # header claims 47 s, half is there
+    result = run("score", "--json", str(p))
+    assert result.exit_code == 0
+    obj = json.loads(result.output)
+    assert 20 < obj["duration_s"] < 27 and obj["speech_found"]
+
+
+@pytest.mark.parametrize("kind", ["silence", "noise"])
+def test_no_speech_gives_a_report_saying_so(kind, tmp_path):
+    p = tmp_path / f"{kind}.wav"
+    y = np.zeros(16000 * 4, dtype=np.float32) if kind == "silence" else np.random.default_rng(2).normal(0, 0.05, 16000 * 4).astype(np.float32)
+    sf.write(p, y, 16000)
+    result = run("score", str(p))
+    assert result.exit_code == 0
+    assert "No speech was found" in result.output
+    obj = json.loads(run("score", "--json", str(p)).output)
+    assert obj["speech_found"] is False and obj["transcript"]["words"] == [] and obj["tips"] == []
+
+
+def test_one_bad_file_among_good_ones_fails_the_run_but_scores_the_rest(tmp_path):
+    result = CliRunner(mix_stderr=False).invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)]) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner().invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)])
+    assert result.exit_code == 1
+    assert "Error: " in result.output or "Error: " in getattr(result, "stderr", "")
+    objs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(objs) == 1 and objs[0]["file"].endswith("star_answer.wav")
+
+
+# ---------------------------------------------------------------- output
+def test_json_schema_fields():
+    result = run("score", "--json", str(STAR), "--question", "Tell me about a time you met a tight deadline.")
+    assert result.exit_code == 0
+    obj = json.loads(result.output)
+    assert obj["schema_version"] == 1
+    for key in ("file", "duration_s", "transcript", "pacing", "fillers", "pauses", "structure", "delivery", "scores", "tips"):
+        assert key in obj
+    w = obj["transcript"]["words"][0]
+    assert set(w) >= {"text", "start_s", "end_s", "probability"}
+    assert {"wpm", "articulation_wpm"} <= set(obj["pacing"])
+    assert {"count", "per_min", "events"} <= set(obj["fillers"])
+    assert set(obj["fillers"]["events"][0]) >= {"text", "kind", "start_s", "end_s"}
+    assert {"count", "events"} <= set(obj["pauses"]) and set(obj["pauses"]["events"][0]) >= {"start_s", "end_s"}
+    assert obj["structure"]["question_type"] == "behavioural"
+    assert {p["part"] for p in obj["structure"]["star"]} == {"situation", "task", "action", "result"}
+    assert set(obj["scores"]) == {"pacing", "fillers", "pauses", "structure", "overall"}
+    assert all({"area", "message", "evidence"} <= set(t) for t in obj["tips"])
+
+
+def test_terminal_report_shows_transcript_scores_and_tips():
+    result = run("score", str(SAMPLES / "hesitant_slow.wav"))
+    assert result.exit_code == 0
+    out = result.output
+    for text in ("Transcript", "Scores", "Overall", "Pacing", "Fillers", "Pauses", "Structure", "Tips", "1. [", "weakness"):
+        assert text in out, text
+
+
+def test_markup_in_file_names_is_shown_as_text(tmp_path):
+    p = tmp_path / "[bold]x[red].wav"
+    p.write_bytes((SAMPLES / "motivation_fast.wav").read_bytes())
+    result = run("score", str(p))
+    assert result.exit_code == 0 and "[bold]x[red].wav" in result.output
+
+
+@pytest.mark.parametrize(("suffix", "args"), [(".flac", ["-ar", "44100", "-ac", "2"]), (".mp3", ["-ar", "44100"]), (".ogg", ["-ar", "48000", "-ac", "2"]), (".m4a", ["-ar", "22050"])])
+def test_formats_rates_and_channels(suffix, args, media_dir, reports):
+    src = SAMPLES / "motivation_fast.wav"
+    path = convert(src, media_dir / f"motivation{suffix}", *args)
+    obj = json.loads(run("score", "--json", str(path)).output)
+    assert obj["duration_s"] == pytest.approx(reports["motivation_fast"]["duration_s"], abs=0.15)
+    assert obj["pacing"]["wpm"] == pytest.approx(reports["motivation_fast"]["pacing"]["wpm"], rel=0.05)
+    assert obj["pauses"]["count"] == reports["motivation_fast"]["pauses"]["count"]
+
+
+def test_scoring_opens_no_network_connection(monkeypatch):
+    """The audio never leaves the machine: any connection attempt fails the test."""
+    attempts = []
+
+    def refuse(self, address, *a, **k):
+        attempts.append(address)
+        raise OSError("network disabled by test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(OSError("no DNS")))
+    from voicecoach import transcribe
+
+    transcribe.load_model.cache_clear()  # load the model under the guard too
+    result = run("score", "--json", str(SAMPLES / "motivation_fast.wav"))
+    assert result.exit_code == 0, result.output
+    assert attempts == []
+
+
+# ---------------------------------------------------------------- config and models
+def test_config_overrides_the_target_band(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 260\n")
+    obj = json.loads(run("score", "--json", "--config", str(cfg), str(SAMPLES / "motivation_fast.wav")).output)
+    assert obj["pacing"]["target_min_wpm"] == 200
+    assert not any(t["area"] == "pacing" and "above" in t["message"] for t in obj["tips"])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[pacing\n", "not valid TOML"),
+        ("[pacing]\ntarget_wpm = 3\n", "has no setting 'target_wpm'"),
+        ("[pacing]\ntarget_min_wpm = 'fast'\n", "must be a number"),
+        ("[speed]\nx = 1\n", "unknown section [speed]"),
+        ("[transcription]\ndecoding = 'magic'\n", "must be one of merge, plain, hotwords"),
+    ],
+)
+def test_bad_config_gives_one_line_error(content, message, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(content)
+    result = run("score", "--config", str(cfg), str(STAR))
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_missing_config_file(tmp_path):
+    result = run("score", "--config", str(tmp_path / "none.toml"), str(STAR))
+    assert result.exit_code == 1 and "no such file" in result.output
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [("no-such-model", "not a faster-whisper size"), ("{tmp}", "is not a CTranslate2 Whisper model folder")],
+)
+def test_bad_model_gives_one_line_error(model, message, tmp_path):
+    result = run("score", "--model", model.format(tmp=tmp_path), str(STAR))
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and message in result.output
+
+
+def test_hub_name_offline_says_what_to_do(tmp_path, monkeypatch):
+    # an empty Hugging Face cache and no network: the size name cannot be fetched
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = run("score", "--model", "base.en", str(STAR))
+    assert result.exit_code == 1
+    assert "could not download it" in result.output and "omit --model" in result.output
+
+
+def test_model_by_path_works(tmp_path):
+    from voicecoach.models import embedded_model_path
+
+    link = tmp_path / "my-model"
+    link.symlink_to(embedded_model_path())
+    obj = json.loads(run("score", "--json", "--model", str(link), "--decoding", "plain", str(SAMPLES / "motivation_fast.wav")).output)
+    assert obj["decoding"] == "plain" and obj["speech_found"]
+
+
+def test_models_lists_the_embedded_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_MODELS_DIR", str(tmp_path))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "model.bin").write_bytes(b"x")
+    result = run("models")
+    assert result.exit_code == 0
+    first = result.output.splitlines()[1]
+    assert first.startswith("default") and "embedded" in first and "(default)" in first
+    assert "mine" in result.output and "base.en" in result.output
+
+
+def test_hub_sizes_match_faster_whisper():
+    from faster_whisper.utils import available_models
+
+    from voicecoach.models import HUB_SIZES
+
+    assert list(HUB_SIZES) == list(available_models())
+
+
+# ---------------------------------------------------------------- start-up and help
+def test_help_imports_no_heavy_module():
+    code = "import sys; from voicecoach.cli import cli; cli(['--help'], standalone_mode=False); print(sorted(m for m in ('faster_whisper','librosa','sounddevice','dask','ctranslate2','numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and len(cli.commands[command].help or "") > 20
+
+
+def test_python_dash_m_and_version():
+    out = subprocess.run([sys.executable, "-m", "voicecoach", "--version"], capture_output=True, text=True, cwd=ROOT, env={**os.environ})
+    assert out.returncode == 0 and out.stdout.startswith("voicecoach, version ")
+
+
+def test_wave_module_reads_sample_header():
+    # the bundled samples are plain PCM WAV that any tool can open
+    with wave.open(str(STAR)) as w:
+        assert w.getnchannels() == 1 and w.getsampwidth() == 2

@@ -1,0 +1,129 @@
+"""The full pipeline, real model, on the bundled samples, against how they were made.
+
+Tolerances: filler and pause events match a truth event when they overlap it within
+0.3 s (Whisper's word timestamps are 20 ms-quantised and drift by up to ~0.3 s); pause
+edges within 0.1 s (the detector works on 10 ms frames); wpm within 3 %.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SAMPLE_NAMES
+
+SLACK_S = 0.3
+
+
+def _overlaps(a: dict, b: dict, slack: float = SLACK_S) -> bool:
+    return a["start_s"] <= b["end_s"] + slack and a["end_s"] >= b["start_s"] - slack
+
+
+def _match(found: list[dict], expected: list[dict]) -> tuple[int, int, int]:
+    """(true positives, false positives, misses), each truth event matched once."""
+    used: set[int] = set()
+    tp = 0
+    for f in found:
+        hit = next((i for i, e in enumerate(expected) if i not in used and _overlaps(f, e)), None)
+        if hit is not None:
+            used.add(hit)
+            tp += 1
+    return tp, len(found) - tp, len(expected) - tp
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_vocal_fillers_are_kept(name, reports, truth):
+    found = [e for e in reports[name]["fillers"]["events"] if e["kind"] == "vocal"]
+    tp, fp, fn = _match(found, truth[name]["vocal_fillers"])
+    assert fn == 0, f"missed vocal fillers in {name}: found {found}"
+    assert fp <= 1, f"spurious vocal fillers in {name}: {found}"
+
+
+def test_vocal_fillers_overall_precision(reports, truth):
+    tp = fp = 0
+    for name in SAMPLE_NAMES:
+        found = [e for e in reports[name]["fillers"]["events"] if e["kind"] == "vocal"]
+        t, f, _ = _match(found, truth[name]["vocal_fillers"])
+        tp, fp = tp + t, fp + f
+    assert tp / (tp + fp) >= 0.9
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_pauses_match_the_silences_that_were_inserted(name, reports, truth):
+    found = reports[name]["pauses"]["events"]
+    expected = truth[name]["pauses"]
+    assert len(found) == len(expected), (found, expected)
+    for f, e in zip(found, expected, strict=True):
+        assert abs(f["start_s"] - e["start_s"]) <= 0.1
+        assert abs(f["end_s"] - e["end_s"]) <= 0.1
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_wpm_within_three_percent(name, reports, truth):
+    assert reports[name]["pacing"]["wpm"] == pytest.approx(truth[name]["wpm"], rel=0.03)
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_time_to_first_word(name, reports, truth):
+    assert reports[name]["pauses"]["time_to_first_word_s"] == pytest.approx(truth[name]["first_word_start_s"], abs=0.1)
+
+
+def test_long_pause_found_and_short_ones_not_long(reports, truth):
+    events = reports["hesitant_slow"]["pauses"]["events"]
+    longs = [e for e in events if e["long"]]
+    expected_long = [p for p in truth["hesitant_slow"]["pauses"] if p["end_s"] - p["start_s"] >= 2.0]
+    assert len(longs) == len(expected_long) == 1
+    assert longs[0]["start_s"] == pytest.approx(expected_long[0]["start_s"], abs=0.1)
+
+
+def test_discourse_fillers_and_traps(reports, truth):
+    events = reports["motivation_fast"]["fillers"]["events"]
+    discourse = [e for e in events if e["kind"] == "discourse"]
+    # "like" used as a filler is counted; "I like building tools" is not
+    likes = [e for e in discourse if e["filler"] == "like"]
+    truth_like = [e for e in truth["motivation_fast"]["discourse_fillers"] if e["text"] == "like"]
+    assert len(likes) == 1 and _overlaps(likes[0], truth_like[0])
+    # "what kind of tool" and "right on point" are real words, never fillers
+    assert not any(e["filler"] in ("kind of", "right") for e in discourse)
+    # every discourse filler found is one that was scripted (precision)
+    tp, fp, _ = _match(discourse, truth["motivation_fast"]["discourse_fillers"])
+    assert fp == 0 and tp >= 2
+
+
+def test_pause_positions(reports):
+    events = reports["star_answer"]["pauses"]["events"]
+    # the script has a 0.9 s pause mid-sentence ("end of the quarter, [900] so we had...")
+    mid = [e for e in events if e["position"] == "mid_sentence"]
+    assert mid, events
+
+
+def test_star_parts_found_with_evidence(reports):
+    star = {p["part"]: p for p in reports["star_answer"]["structure"]["star"]}
+    assert all(p["present"] for p in star.values())
+    assert "My job was to plan the migration" in star["task"]["evidence"][0]["quote"]
+    assert "dropped" in " ".join(e["quote"] for e in star["result"]["evidence"])
+
+
+def test_hesitant_answer_structure(reports):
+    s = reports["hesitant_slow"]["structure"]
+    assert not s["direct_opening"]  # opens with "hmm, that is a good question"
+    assert s["clear_ending"]  # "It has helped a lot."
+
+
+def test_tips_have_evidence_and_scores_in_range(reports):
+    for r in reports.values():
+        assert 1 <= len(r["tips"]) <= 3
+        assert all(0 <= v <= 100 for v in r["scores"].values())
+    fast = reports["motivation_fast"]
+    assert any(t["area"] == "pacing" and "above" in t["message"] for t in fast["tips"])
+
+
+def test_transcript_words_close_to_script(reports, truth):
+    import jiwer
+
+    from voicecoach.lexicon import is_vocal_filler
+    from voicecoach.types import normalise_word
+
+    for name in SAMPLE_NAMES:
+        hyp = " ".join(n for w in reports[name]["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
+        ref = " ".join(normalise_word(w) for w in truth[name]["text"].split())
+        assert jiwer.wer(ref, hyp) < 0.15, (name, hyp)
