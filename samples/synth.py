@@ -203,8 +203,7 @@ def main(argv: list[str]) -> None:
         truth = render(s["script"], wav, voice=s.get("voice", "en-us"), rate_wpm=s.get("rate_wpm", 160), pitch=s.get("pitch", 50))
         truth["question"] = s.get("question")
         (here / f"{name}.truth.json").write_text(json.dumps(truth, indent=2) + "\n")
-        print(f"{wav.name}: {truth['duration_s']:.1f} s, {truth['words']} words, "
-              f"{len(truth['vocal_fillers'])} vocal fillers, {len(truth['pauses'])} pauses")
+        print(f"{wav.name}: {truth['duration_s']:.1f} s, {truth['words']} words, {len(truth['vocal_fillers'])} vocal fillers, {len(truth['pauses'])} pauses")
 
 
 if __name__ == "__main__":

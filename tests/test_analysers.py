@@ -88,7 +88,13 @@ def test_filler_counts_rates_and_custom_lexicon():
 # ---------------------------------------------------------------- pauses
 def test_pauses_from_the_signal_not_the_timestamps():
     # words say there is no gap (Whisper stretched "slowly"), the audio has 1.2 s of silence
-    words = (Word("I", 0.5, 0.8, 0.9), Word("spoke", 0.9, 1.3, 0.9), Word("slowly.", 1.4, 3.4, 0.9), Word("Then", 3.4, 3.8, 0.9), Word("stopped.", 3.9, 4.5, 0.9))
+    words = (
+        Word("I", 0.5, 0.8, 0.9),
+        Word("spoke", 0.9, 1.3, 0.9),
+        Word("slowly.", 1.4, 3.4, 0.9),
+        Word("Then", 3.4, 3.8, 0.9),
+        Word("stopped.", 3.9, 4.5, 0.9),
+    )
     audio = tone_audio([(0.5, 2.2), (3.4, 4.5)], 5.0)
     r = pauses.analyse(Transcript(words, 5.0, "en"), audio)
     assert r.count == 1
@@ -179,7 +185,13 @@ def test_pitch_spread_of_a_known_glide(depth_st):
 # ---------------------------------------------------------------- merging the two passes
 def test_merge_keeps_plain_words_and_inserts_fillers():
     plain = [Word("So", 0.0, 0.7, 0.9), Word("I", 0.7, 1.4, 0.9), Word("was", 1.4, 1.6, 0.9), Word("there.", 1.6, 2.0, 0.9)]
-    biased = [Word("so", 0.0, 0.7, 0.9, "filler"), Word("um", 0.72, 1.24, 0.8, "filler"), Word("i", 1.24, 1.4, 0.9, "filler"), Word("was", 1.4, 1.6, 0.9, "filler"), Word("their", 1.6, 2.0, 0.9, "filler")]
+    biased = [
+        Word("so", 0.0, 0.7, 0.9, "filler"),
+        Word("um", 0.72, 1.24, 0.8, "filler"),
+        Word("i", 1.24, 1.4, 0.9, "filler"),
+        Word("was", 1.4, 1.6, 0.9, "filler"),
+        Word("their", 1.6, 2.0, 0.9, "filler"),
+    ]
     merged = merge_fillers(plain, biased)
     assert [w.text for w in merged] == ["So", "um", "I", "was", "there."]
     assert merged[2].start_s == 1.24  # "I" no longer overlaps the inserted "um"
@@ -187,7 +199,13 @@ def test_merge_keeps_plain_words_and_inserts_fillers():
 
 def test_merge_recovers_a_phrase_the_plain_pass_dropped():
     plain = [Word("I", 5.7, 6.4, 0.9), Word("agree.", 6.4, 7.0, 0.9)]
-    biased = [Word("that", 3.0, 3.3, 0.8, "filler"), Word("is", 3.3, 3.5, 0.8, "filler"), Word("true", 3.5, 4.0, 0.8, "filler"), Word("i", 5.7, 6.4, 0.9, "filler"), Word("agree", 6.4, 7.0, 0.9, "filler")]
+    biased = [
+        Word("that", 3.0, 3.3, 0.8, "filler"),
+        Word("is", 3.3, 3.5, 0.8, "filler"),
+        Word("true", 3.5, 4.0, 0.8, "filler"),
+        Word("i", 5.7, 6.4, 0.9, "filler"),
+        Word("agree", 6.4, 7.0, 0.9, "filler"),
+    ]
     merged = merge_fillers(plain, biased)
     assert [w.text for w in merged] == ["that", "is", "true.", "I", "agree."]
     low = [Word(w.text, w.start_s, w.end_s, 0.2, "filler") for w in biased]

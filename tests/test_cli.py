@@ -26,7 +26,18 @@ def run(*args: str):
 
 # ---------------------------------------------------------------- bad input
 def _make_bad(kind: str, d) -> str:
-    p = d / {"missing": "nope.wav", "directory": "folder", "empty": "empty.wav", "text": "notes.wav", "truncated": "cut.wav", "garbage": "junk.mp3", "short": "short.wav"}[kind]
+    p = (
+        d
+        / {
+            "missing": "nope.wav",
+            "directory": "folder",
+            "empty": "empty.wav",
+            "text": "notes.wav",
+            "truncated": "cut.wav",
+            "garbage": "junk.mp3",
+            "short": "short.wav",
+        }[kind]
+    )
     if kind == "directory":
         p.mkdir()
     elif kind == "empty":
@@ -86,7 +97,11 @@ def test_no_speech_gives_a_report_saying_so(kind, tmp_path):
 
 
 def test_one_bad_file_among_good_ones_fails_the_run_but_scores_the_rest(tmp_path):
-    result = CliRunner(mix_stderr=False).invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)]) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner().invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)])
+    result = (
+        CliRunner(mix_stderr=False).invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)])
+        if "mix_stderr" in CliRunner.__init__.__code__.co_varnames
+        else CliRunner().invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)])
+    )
     assert result.exit_code == 1
     assert "Error: " in result.output or "Error: " in getattr(result, "stderr", "")
     objs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -128,7 +143,10 @@ def test_markup_in_file_names_is_shown_as_text(tmp_path):
     assert result.exit_code == 0 and "[bold]x[red].wav" in result.output
 
 
-@pytest.mark.parametrize(("suffix", "args"), [(".flac", ["-ar", "44100", "-ac", "2"]), (".mp3", ["-ar", "44100"]), (".ogg", ["-ar", "48000", "-ac", "2"]), (".m4a", ["-ar", "22050"])])
+@pytest.mark.parametrize(
+    ("suffix", "args"),
+    [(".flac", ["-ar", "44100", "-ac", "2"]), (".mp3", ["-ar", "44100"]), (".ogg", ["-ar", "48000", "-ac", "2"]), (".m4a", ["-ar", "22050"])],
+)
 def test_formats_rates_and_channels(suffix, args, media_dir, reports):
     src = SAMPLES / "motivation_fast.wav"
     path = convert(src, media_dir / f"motivation{suffix}", *args)

@@ -31,17 +31,24 @@ def _settings(config: Path | None, model: str | None, decoding: str | None):
     from .config import load_settings
 
     settings = load_settings(config, required=config is not None)
-    changes = {k: v for k, v in (("model", model), ("decoding", decoding)) if v}
-    if changes:
-        settings = dataclasses.replace(settings, transcription=dataclasses.replace(settings.transcription, **changes))
-    return settings
+    transcription = settings.transcription
+    if model:
+        transcription = dataclasses.replace(transcription, model=model)
+    if decoding:
+        transcription = dataclasses.replace(transcription, decoding=decoding)
+    return dataclasses.replace(settings, transcription=transcription)
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (schema in the README).")
 @click.option("--question", "-q", metavar="TEXT", help="The question the answer responds to (judges structure for its type).")
-@click.option("--model", "-m", metavar="NAME|PATH", help="Whisper model: 'default' (embedded tiny.en), a CTranslate2 folder, or a faster-whisper size such as base.en (downloaded when online).")
+@click.option(
+    "--model",
+    "-m",
+    metavar="NAME|PATH",
+    help="Whisper model: 'default' (embedded tiny.en), a CTranslate2 folder, or a faster-whisper size such as base.en (downloaded when online).",
+)
 @click.option("--decoding", type=click.Choice(["merge", "plain", "hotwords"]), help="How fillers are kept (default merge; see README).")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file (default: the user config file, if any).")
 def score(files: tuple[Path, ...], as_json: bool, question: str | None, model: str | None, decoding: str | None, config: Path | None) -> None:

@@ -97,9 +97,10 @@ def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tup
     if p.words:
         if p.wpm > p.target_max_wpm or p.wpm < p.target_min_wpm:
             fast = p.wpm > p.target_max_wpm
-            msg = (
-                f"Your pace was {p.wpm:.0f} words a minute, {'above' if fast else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. "
-                + ("Slow down: finish each sentence, breathe, then start the next." if fast else "Pick up the pace: rehearse the key points so the words come readily.")
+            msg = f"Your pace was {p.wpm:.0f} words a minute, {'above' if fast else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. " + (
+                "Slow down: finish each sentence, breathe, then start the next."
+                if fast
+                else "Pick up the pace: rehearse the key points so the words come readily."
             )
         elif p.stretches:
             st = p.stretches[0]
@@ -113,8 +114,12 @@ def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tup
     if pa.long_count or pa.time_to_first_word_s > 3.0:
         longs = [e for e in pa.events if e.long]
         if longs:
-            msg = f"You paused for {longs[0].duration_s:.1f} s at {_mmss(longs[0].start_s)}" + (f" and {len(longs) - 1} more time(s) for over 2 s" if len(longs) > 1 else "") + ". Bridge a long think with a short phrase (\"The key point is...\") or plan the answer's three beats before you start."
-            ev = tuple(Evidence(e.start_s, e.end_s, f"pause after \"{e.after_word}\"") for e in longs[:3])
+            msg = (
+                f"You paused for {longs[0].duration_s:.1f} s at {_mmss(longs[0].start_s)}"
+                + (f" and {len(longs) - 1} more time(s) for over 2 s" if len(longs) > 1 else "")
+                + '. Bridge a long think with a short phrase ("The key point is...") or plan the answer\'s three beats before you start.'
+            )
+            ev = tuple(Evidence(e.start_s, e.end_s, f'pause after "{e.after_word}"') for e in longs[:3])
         else:
             msg = f"You took {pa.time_to_first_word_s:.1f} s to start. It's fine to take a breath, but open with your headline and build from there."
             ev = (Evidence(0.0, pa.time_to_first_word_s, "silence before the first word"),)
@@ -126,15 +131,33 @@ def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tup
             msg = f"Your answer did not clearly state the {' and '.join(missing)}. " + _STAR_ADVICE[missing[0]]
             cands.append((WEIGHTS["structure"] * 15 * len(missing), Tip("structure", msg, ())))
         if s.length_verdict != "ok":
-            msg = f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. " + ("Add a concrete example and its result." if s.length_verdict == "short" else "Cut the background to one or two sentences and get to what you did.")
+            msg = f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. " + (
+                "Add a concrete example and its result."
+                if s.length_verdict == "short"
+                else "Cut the background to one or two sentences and get to what you did."
+            )
             cands.append((WEIGHTS["structure"] * 15, Tip("structure", msg, ())))
         if not s.direct_opening and s.opening:
-            cands.append((WEIGHTS["structure"] * 10, Tip("structure", f"Your opening {s.opening_note.split(';')[0]}. Start with a one-sentence answer to the question.", (s.opening,))))
+            cands.append(
+                (
+                    WEIGHTS["structure"] * 10,
+                    Tip("structure", f"Your opening {s.opening_note.split(';')[0]}. Start with a one-sentence answer to the question.", (s.opening,)),
+                )
+            )
         if not s.clear_ending and s.ending:
             cands.append((WEIGHTS["structure"] * 10, Tip("structure", f"Your answer {s.ending_note}.", (s.ending,))))
 
     if d.monotone:
-        cands.append((2.0, Tip("delivery", f"Your pitch varied little ({d.pitch_spread_st:.1f} semitones); stress the key words and let your voice rise and fall with the story.", ())))
+        cands.append(
+            (
+                2.0,
+                Tip(
+                    "delivery",
+                    f"Your pitch varied little ({d.pitch_spread_st:.1f} semitones); stress the key words and let your voice rise and fall with the story.",
+                    (),
+                ),
+            )
+        )
 
     cands.sort(key=lambda c: -c[0])
     return tuple(t for _, t in cands[:limit])
@@ -142,7 +165,7 @@ def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tup
 
 _STAR_ADVICE = {
     "situation": "Open with one or two sentences of context: where you were and what was at stake.",
-    "task": "Say what you were responsible for: \"My job was to...\".",
-    "action": "Describe the steps you took yourself, with \"I\" rather than \"we\".",
+    "task": 'Say what you were responsible for: "My job was to...".',
+    "action": 'Describe the steps you took yourself, with "I" rather than "we".',
     "result": "Finish with the outcome, with a number if you can, and what you learned.",
 }

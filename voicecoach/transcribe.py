@@ -92,7 +92,9 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool) -> list
             text = w.word.strip()
             if not text:
                 continue
-            words.append(Word(text=text, start_s=round(float(w.start), 3), end_s=round(float(w.end), 3), probability=round(float(w.probability), 4), source=source))
+            words.append(
+                Word(text=text, start_s=round(float(w.start), 3), end_s=round(float(w.end), 3), probability=round(float(w.probability), 4), source=source)
+            )
     return words
 
 

@@ -26,13 +26,11 @@ _SUBJECTS_AND_VERBS_BEFORE_LIKE = frozenset(
 )
 _FILLER_LEAD_INS_BEFORE_LIKE = frozenset("was is it's that's were and but so um uh".split())
 _OBJECTS_AFTER_YOU_KNOW = frozenset(
-    "that what how why who where when if whether the a an about him her it them me us this "
-    "my your his their our someone something nothing everyone".split()
+    "that what how why who where when if whether the a an about him her it them me us this my your his their our someone something nothing everyone".split()
 )
 _NOT_FILLER_BEFORE_YOU_KNOW = frozenset("do did don't didn't if as would will to".split())
 _DETERMINERS_BEFORE_KIND = frozenset(
-    "what which this that the a an any some every each one these those my your our his her "
-    "their its same different all no two three many other".split()
+    "what which this that the a an any some every each one these those my your our his her their its same different all no two three many other".split()
 )
 
 

@@ -69,9 +69,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     first, last = speech_span(audio, words[0].start_s, words[-1].end_s)
     span = max(last - first, 1e-6)
     pause_s = sum(
-        min(p.end_s, last) - max(p.start_s, first)
-        for p in silent_intervals(audio, min_duration_s=o.min_pause_s)
-        if p.end_s > first and p.start_s < last
+        min(p.end_s, last) - max(p.start_s, first) for p in silent_intervals(audio, min_duration_s=o.min_pause_s) if p.end_s > first and p.start_s < last
     )
     wpm = len(spoken) / (span / 60)
     articulation = len(spoken) / (max(span - pause_s, 1e-6) / 60)

@@ -143,11 +143,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     cleaned = [_clean(s.text) for s in sentences]
     star = []
     for part, cues in o.star_cues.items():
-        hits = [
-            Evidence(s.start_s, s.end_s, s.text)
-            for s, c in zip(sentences, cleaned, strict=True)
-            if any(re.search(p, c) for p in cues)
-        ]
+        hits = [Evidence(s.start_s, s.end_s, s.text) for s, c in zip(sentences, cleaned, strict=True) if any(re.search(p, c) for p in cues)]
         note = f"{len(hits)} sentence(s) show the {part}" if hits else f"no sentence clearly states the {part}"
         star.append(StarPart(part, bool(hits), tuple(hits[:3]), note))
     star_applies = qtype == "behavioural" or o.question is None
@@ -178,12 +174,13 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         else:
             ending_note = "no clear close; end with the result, the lesson or a one-line summary"
 
-    text = " ".join(cleaned)
+    spoken = [w for w in words if not is_vocal_filler(w.norm) and w.norm]
+    norms = [w.norm for w in spoken]
     hedges = []
     for h in o.hedges:
-        hits = [m.start() for m in re.finditer(rf"\b{re.escape(h)}\b", text)]
-        if hits:
-            hedges.append(Phrase(h, len(hits), ()))
+        found = _occurrences(norms, tuple(h.split()))
+        if found:
+            hedges.append(Phrase(h, len(found), tuple(spoken[i].start_s for i in found)))
 
     return StructureResult(
         question_type=qtype,
@@ -210,6 +207,11 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
 _STOP_PHRASES = frozenset({"i don't know", "a lot of", "one of the", "as well as"})
 
 
+def _occurrences(norms: list[str], phrase: tuple[str, ...]) -> list[int]:
+    n = len(phrase)
+    return [i for i in range(len(norms) - n + 1) if tuple(norms[i : i + n]) == phrase]
+
+
 def _repeats(transcript: Transcript, n: int) -> tuple[Phrase, ...]:
     """Phrases of ``n`` words said more than once, and immediate word repeats ("I, I")."""
     words = [w for w in transcript.words if not is_vocal_filler(w.norm) and w.norm]
@@ -219,8 +221,7 @@ def _repeats(transcript: Transcript, n: int) -> tuple[Phrase, ...]:
     for gram, count in grams.most_common():
         if count < 2 or " ".join(gram) in _STOP_PHRASES:
             continue
-        times = tuple(words[i].start_s for i in range(len(norms) - n + 1) if tuple(norms[i : i + n]) == gram)
-        out.append(Phrase(" ".join(gram), count, times))
+        out.append(Phrase(" ".join(gram), count, tuple(words[i].start_s for i in _occurrences(norms, gram))))
     for i in range(1, len(norms)):
         if norms[i] == norms[i - 1] and len(norms[i]) > 0 and norms[i] not in {"that", "had", "very"}:
             out.append(Phrase(f"{norms[i]} {norms[i]}", 1, (words[i - 1].start_s,)))
