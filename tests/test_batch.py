@@ -1,0 +1,189 @@
+"""Batch scoring: outputs, failure isolation, resume after kill -9, manifest, a real Dask cluster."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import ROOT, SAMPLE_NAMES, SAMPLES
+from voicecoach.cli import cli
+
+
+def _rows(out: Path) -> list[dict]:
+    return list(csv.DictReader((out / "results.csv").open()))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("answers")
+    (d / "cohort" / "week1").mkdir(parents=True)
+    for name in SAMPLE_NAMES:
+        shutil.copy(SAMPLES / f"{name}.wav", d / "cohort" / "week1" / f"{name}.wav")
+    (d / "cohort" / "notes.txt").write_text("not audio")
+    (d / "cohort" / "broken.wav").write_bytes(b"RIFF-not-really")
+    return d / "cohort"
+
+
+@pytest.fixture(scope="module")
+def local_run(folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(cli, ["batch", str(folder), "--out", str(out), "--workers", "2"])
+    return out, result
+
+
+def test_batch_writes_one_row_per_file_and_isolates_failures(local_run, reports):
+    out, result = local_run
+    assert result.exit_code == 1  # broken.wav failed
+    assert "skipped" in result.output and "notes.txt" in result.output
+    rows = {Path(r["file"]).name: r for r in _rows(out)}
+    assert sorted(rows) == sorted(["broken.wav", *(f"{n}.wav" for n in SAMPLE_NAMES)])
+    assert rows["broken.wav"]["status"] == "failed" and "not a readable audio file" in rows["broken.wav"]["reason"]
+    for name in SAMPLE_NAMES:
+        r = rows[f"{name}.wav"]
+        assert r["status"] == "ok"
+        # the same numbers as `score --json` on the same file
+        assert float(r["pacing.wpm"]) == pytest.approx(reports[name]["pacing"]["wpm"], rel=1e-3)
+        assert int(r["fillers.count"]) == reports[name]["fillers"]["count"]
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert len(lines) == 4
+    ok = [x for x in lines if x.get("schema_version") == 1]
+    assert len(ok) == 3 and all("transcript" in x for x in ok)
+    assert "4 files: 3 scored, 0 without speech, 1 failed" in result.output
+    assert "pacing.wpm" in result.output and "lowest overall scores" in result.output
+
+
+def test_rerun_skips_done_work_and_duplicates_nothing(local_run, folder):
+    out, _ = local_run
+    before = {r["file"]: r for r in _rows(out)}
+    result = CliRunner().invoke(cli, ["batch", str(folder), "--out", str(out)])
+    assert "3 of 4 files already scored" in result.output
+    after = _rows(out)
+    assert len(after) == 4 and {r["file"]: r for r in after} == before
+
+
+def test_manifest_gives_each_answer_its_question(tmp_path):
+    manifest = tmp_path / "m.csv"
+    shutil.copy(SAMPLES / "hesitant_slow.wav", tmp_path / "a.wav")
+    manifest.write_text('file,question\na.wav,"Tell me about a time you failed."\n')
+    result = CliRunner().invoke(cli, ["batch", str(manifest), "--out", str(tmp_path / "out"), "--decoding", "plain"])
+    assert result.exit_code == 0, result.output
+    (row,) = _rows(tmp_path / "out")
+    assert row["question"] == "Tell me about a time you failed."
+    obj = json.loads((tmp_path / "out" / "results.jsonl").read_text())
+    assert obj["structure"]["question_type"] == "behavioural"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["nope/*.wav"], "no such file, folder or matching glob"), (["--scheduler", "tcp://127.0.0.1:9", "{wav}"], "cannot reach the Dask scheduler")],
+)
+def test_batch_errors_are_one_line(args, message, tmp_path):
+    args = [a.format(wav=SAMPLES / "motivation_fast.wav") for a in args]
+    result = CliRunner().invoke(cli, ["batch", *args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_kill_9_mid_batch_then_resume(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, name in enumerate(SAMPLE_NAMES):
+        shutil.copy(SAMPLES / f"{name}.wav", src / f"{i}_{name}.wav")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "voicecoach", "batch", str(src), "--out", str(out), "--workers", "1", "--decoding", "plain"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    db = out / "results.sqlite"
+    deadline = time.time() + 120
+    done = 0
+    while time.time() < deadline and done < 1:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                done = sqlite3.connect(db).execute("SELECT count(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 1 <= done < 3, f"{done} results before the kill"
+    kept = sqlite3.connect(db).execute("SELECT count(*) FROM results").fetchone()[0]
+    assert kept >= 1
+    rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{kept} of 3 files already scored" in rerun.stderr
+    rows = _rows(out)
+    assert len(rows) == 3 and len({r["file"] for r in rows}) == 3 and all(r["status"] == "ok" for r in rows)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A real `dask scheduler` and two `dask worker` processes on 127.0.0.1."""
+    d = tmp_path_factory.mktemp("dask")
+    sched_file = d / "scheduler.json"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    procs = [
+        subprocess.Popen(
+            [*dask, "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(sched_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
+    try:
+        for _ in range(100):
+            if sched_file.exists() and sched_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        worker = [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            "--scheduler-file",
+            str(sched_file),
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+        ]
+        for _ in range(2):
+            procs.append(subprocess.Popen(worker, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        address = json.loads(sched_file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="20s") as c:
+            c.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_dask_cluster_gives_the_same_results_as_the_local_run(dask_cluster, local_run, folder, tmp_path):
+    local_out, _ = local_run
+    out = tmp_path / "dask-out"
+    result = CliRunner().invoke(cli, ["batch", str(folder), "--out", str(out), "--scheduler", dask_cluster])
+    assert result.exit_code == 1  # the broken file, as locally
+    local = {r["file"]: r for r in _rows(local_out)}
+    remote = {r["file"]: r for r in _rows(out)}
+    assert local.keys() == remote.keys()
+    for f, r in remote.items():
+        for col in ("status", "pacing.wpm", "fillers.count", "pauses.count", "scores.overall", "transcript.text"):
+            assert r[col] == local[f][col], (f, col)
