@@ -187,3 +187,34 @@ def test_dask_cluster_gives_the_same_results_as_the_local_run(dask_cluster, loca
     for f, r in remote.items():
         for col in ("status", "pacing.wpm", "fillers.count", "pauses.count", "scores.overall", "transcript.text"):
             assert r[col] == local[f][col], (f, col)
+
+
+def test_dask_with_audio_sent_as_bytes(dask_cluster, local_run, tmp_path):
+    """Workers get the bytes, not the path: the file the job names no longer exists on
+    the workers' side by the time they run (it is deleted right after being read)."""
+    local_out, _ = local_run
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SAMPLES / "motivation_fast.wav", src / "motivation_fast.wav")
+    from voicecoach import batch as b
+    from voicecoach.config import Settings
+
+    settings = Settings()
+    job = b.Job(str(src / "motivation_fast.wav"), None, "k1")
+    original_read = Path.read_bytes
+
+    def read_then_delete(self):
+        data = original_read(self)
+        self.unlink()  # the workers cannot read it from the path any more
+        return data
+
+    Path.read_bytes = read_then_delete  # type: ignore[method-assign]
+    try:
+        (outcome,) = list(b.run_dask([job], settings, dask_cluster, send_audio=True))
+    finally:
+        Path.read_bytes = original_read  # type: ignore[method-assign]
+    assert not (src / "motivation_fast.wav").exists()
+    assert outcome.status == "ok", outcome.reason
+    local = {Path(r["file"]).name: r for r in _rows(local_out)}["motivation_fast.wav"]
+    assert outcome.result is not None
+    assert outcome.result["pacing"]["wpm"] == pytest.approx(float(local["pacing.wpm"]), rel=1e-4)

@@ -3,6 +3,7 @@ validated once here and handed on as 16 kHz mono float32."""
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,27 +32,35 @@ class Audio:
         return len(self.samples) / self.sample_rate_hz
 
 
-def load_audio(path: str | Path, *, min_duration_s: float = MIN_DURATION_S) -> Audio:
-    """Decode ``path`` to 16 kHz mono.
+def load_audio(path: str | Path, *, min_duration_s: float = MIN_DURATION_S, data: bytes | None = None) -> Audio:
+    """Decode ``path`` (or, when given, the file's bytes ``data``) to 16 kHz mono.
 
     Raises:
         AudioError: the file is missing, a directory, empty, not decodable as audio, or
             shorter than ``min_duration_s``.
     """
     path = Path(path)
+    if data is not None:
+        if not data:
+            raise AudioError(f"{path}: the file is empty (0 bytes)")
+        return _decode(io.BytesIO(data), path, min_duration_s)
     if not path.exists():
         raise AudioError(f"{path}: no such file")
     if path.is_dir():
         raise AudioError(f"{path}: is a directory; give an audio file (wav, flac, mp3, ogg, m4a)")
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes)")
+    return _decode(str(path), path, min_duration_s)
+
+
+def _decode(source: str | io.BytesIO, path: Path, min_duration_s: float) -> Audio:
     # PyAV is what faster-whisper decodes with; importing it here keeps start-up fast.
     import av
 
     try:
         from faster_whisper.audio import decode_audio
 
-        samples = decode_audio(str(path), sampling_rate=SAMPLE_RATE_HZ)
+        samples = decode_audio(source, sampling_rate=SAMPLE_RATE_HZ)
     except (av.error.FFmpegError, ValueError, IndexError, StopIteration, OSError) as exc:
         raise AudioError(f"{path}: not a readable audio file ({_short(exc)}); supported: wav, flac, mp3, ogg, m4a") from exc
     return validate_samples(samples, source=str(path), min_duration_s=min_duration_s)

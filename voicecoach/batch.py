@@ -216,12 +216,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the work itself
-def score_job(path: str, question: str | None, key: str, settings: Settings) -> Outcome:
-    """Score one file; never raises for a bad file (the batch goes on)."""
+def score_job(path: str, question: str | None, key: str, settings: Settings, data: bytes | None = None) -> Outcome:
+    """Score one file (from ``data`` when the bytes were sent along); never raises for a
+    bad file, so the batch goes on."""
     from .pipeline import report_to_dict, score_file
 
     try:
-        d = report_to_dict(score_file(path, settings=settings, question=question))
+        d = report_to_dict(score_file(path, settings=settings, question=question, data=data))
     except VoicecoachError as exc:
         return Outcome(key, path, "failed", str(exc), None)
     except Exception as exc:  # noqa: BLE001 - isolate any failure to its own file
@@ -268,8 +269,13 @@ def run_local(jobs: list[Job], settings: Settings, workers: int) -> Iterator[Out
             raise
 
 
-def run_dask(jobs: list[Job], settings: Settings, scheduler: str) -> Iterator[Outcome]:
-    """Yield outcomes from a Dask distributed cluster; each worker loads the model once."""
+def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio: bool = False, in_flight_per_worker: int = 2) -> Iterator[Outcome]:
+    """Yield outcomes from a Dask distributed cluster; each worker loads the model once.
+
+    Workers read the audio from the same path (shared storage), or with ``send_audio``
+    get the file's bytes from here. At most ``in_flight_per_worker`` jobs per worker are
+    submitted at a time, so a batch of thousands never sits in memory at once.
+    """
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
@@ -282,8 +288,19 @@ def run_dask(jobs: list[Job], settings: Settings, scheduler: str) -> Iterator[Ou
         from .dask_plugin import ModelPlugin
 
         client.register_plugin(ModelPlugin(settings.transcription.model, settings.transcription.cpu_threads), name="voicecoach-model")
-        futures = [client.submit(score_job, j.path, j.question, j.key, settings, pure=False, key=f"voicecoach-{j.key}") for j in jobs]
-        for fut in as_completed(futures):
+        window = max(1, len(client.scheduler_info().get("workers", {}))) * in_flight_per_worker
+        pending = iter(jobs)
+
+        def submit(job: Job):
+            data = Path(job.path).read_bytes() if send_audio else None
+            return client.submit(score_job, job.path, job.question, job.key, settings, data, pure=False, key=f"voicecoach-{job.key}")
+
+        queue = as_completed([submit(j) for j, _ in zip(pending, range(window), strict=False)])
+        for fut in queue:
             yield fut.result()
+            fut.release()
+            nxt = next(pending, None)
+            if nxt is not None:
+                queue.add(submit(nxt))
     finally:
         client.close()

@@ -93,6 +93,7 @@ def score(files: tuple[Path, ...], as_json: bool, question: str | None, model: s
 )
 @click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes, each loading the model once (default: number of cores).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead of local processes.")
+@click.option("--send-audio", is_flag=True, help="With --scheduler: send each file's bytes to the workers (no shared storage needed).")
 @click.option("--question", "-q", metavar="TEXT", help="The question every answer responds to (a manifest CSV can give one per file).")
 @click.option("--model", "-m", metavar="NAME|PATH", help="Whisper model (see `voicecoach models`).")
 @click.option("--decoding", type=click.Choice(["merge", "plain", "hotwords"]), help="How fillers are kept (default merge).")
@@ -102,6 +103,7 @@ def batch(
     out_dir: Path,
     workers: int | None,
     scheduler: str | None,
+    send_audio: bool,
     question: str | None,
     model: str | None,
     decoding: str | None,
@@ -138,7 +140,7 @@ def batch(
     if len(todo) < len(jobs):
         click.echo(f"{len(jobs) - len(todo)} of {len(jobs)} files already scored with these settings; scoring the other {len(todo)}", err=True)
     try:
-        _run_batch_with_progress(b, store, todo, settings, workers, scheduler)
+        _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_audio)
     except VoicecoachError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -153,7 +155,7 @@ def batch(
         sys.exit(1)
 
 
-def _run_batch_with_progress(b, store, todo, settings, workers, scheduler) -> None:  # noqa: ANN001
+def _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_audio) -> None:  # noqa: ANN001
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -173,7 +175,7 @@ def _run_batch_with_progress(b, store, todo, settings, workers, scheduler) -> No
     )
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task("batch", total=len(todo), minutes=0.0, failed=0)
-        outcomes = b.run_dask(todo, settings, scheduler) if scheduler else b.run_local(todo, settings, workers)
+        outcomes = b.run_dask(todo, settings, scheduler, send_audio=send_audio) if scheduler else b.run_local(todo, settings, workers)
         for outcome in outcomes:
             store.put(outcome, questions[outcome.key])
             if outcome.status == "failed":

@@ -72,15 +72,15 @@ def score_audio(audio: Audio, *, settings: Settings | None = None, question: str
     return Report(audio.source, audio.duration_s, question, transcript, True, results, scores, tips, timings)
 
 
-def score_file(path: str | Path, *, settings: Settings | None = None, question: str | None = None) -> Report:
-    """Load, transcribe and analyse one audio file.
+def score_file(path: str | Path, *, settings: Settings | None = None, question: str | None = None, data: bytes | None = None) -> Report:
+    """Load, transcribe and analyse one audio file (``data``: its bytes, read elsewhere).
 
     Raises:
         AudioError: the file is missing, not audio, corrupt or under 1 s.
         ModelNotFoundError: the model in ``settings`` cannot be found or fetched.
     """
     t0 = time.perf_counter()
-    audio = load_audio(path)
+    audio = load_audio(path, data=data)
     load_s = time.perf_counter() - t0
     report = score_audio(audio, settings=settings, question=question)
     return dataclasses.replace(report, timings_s={"load_s": load_s, **report.timings_s})
