@@ -13,7 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 from click.testing import CliRunner
 
 from tests.conftest import ROOT, SAMPLE_NAMES, SAMPLES
@@ -32,6 +34,7 @@ def folder(tmp_path_factory) -> Path:
         shutil.copy(SAMPLES / f"{name}.wav", d / "cohort" / "week1" / f"{name}.wav")
     (d / "cohort" / "notes.txt").write_text("not audio")
     (d / "cohort" / "broken.wav").write_bytes(b"RIFF-not-really")
+    sf.write(d / "cohort" / "silence.flac", np.zeros(16000 * 3, dtype=np.float32), 16000)
     return d / "cohort"
 
 
@@ -47,8 +50,9 @@ def test_batch_writes_one_row_per_file_and_isolates_failures(local_run, reports)
     assert result.exit_code == 1  # broken.wav failed
     assert "skipped" in result.output and "notes.txt" in result.output
     rows = {Path(r["file"]).name: r for r in _rows(out)}
-    assert sorted(rows) == sorted(["broken.wav", *(f"{n}.wav" for n in SAMPLE_NAMES)])
+    assert sorted(rows) == sorted(["broken.wav", "silence.flac", *(f"{n}.wav" for n in SAMPLE_NAMES)])
     assert rows["broken.wav"]["status"] == "failed" and "not a readable audio file" in rows["broken.wav"]["reason"]
+    assert rows["silence.flac"]["status"] == "no_speech" and rows["silence.flac"]["scores.overall"] == ""
     for name in SAMPLE_NAMES:
         r = rows[f"{name}.wav"]
         assert r["status"] == "ok"
@@ -56,10 +60,11 @@ def test_batch_writes_one_row_per_file_and_isolates_failures(local_run, reports)
         assert float(r["pacing.wpm"]) == pytest.approx(reports[name]["pacing"]["wpm"], rel=1e-3)
         assert int(r["fillers.count"]) == reports[name]["fillers"]["count"]
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
-    assert len(lines) == 4
-    ok = [x for x in lines if x.get("schema_version") == 1]
-    assert len(ok) == 3 and all("transcript" in x for x in ok)
-    assert "4 files: 3 scored, 0 without speech, 1 failed" in result.output
+    assert len(lines) == 5
+    ok = [x for x in lines if x.get("speech_found")]
+    assert len(ok) == 3 and all(x["schema_version"] == 1 and "transcript" in x for x in ok)
+    assert "5 files: 3 scored, 1 without speech, 1 failed" in result.output
+    assert "5/5" in result.output and "audio min, 1 failed" in result.output  # the progress line
     assert "pacing.wpm" in result.output and "lowest overall scores" in result.output
 
 
@@ -67,9 +72,9 @@ def test_rerun_skips_done_work_and_duplicates_nothing(local_run, folder):
     out, _ = local_run
     before = {r["file"]: r for r in _rows(out)}
     result = CliRunner().invoke(cli, ["batch", str(folder), "--out", str(out)])
-    assert "3 of 4 files already scored" in result.output
+    assert "4 of 5 files already scored" in result.output  # the failed one is retried
     after = _rows(out)
-    assert len(after) == 4 and {r["file"]: r for r in after} == before
+    assert len(after) == 5 and {r["file"]: r for r in after} == before
 
 
 def test_manifest_gives_each_answer_its_question(tmp_path):
@@ -94,7 +99,8 @@ def test_batch_errors_are_one_line(args, message, tmp_path):
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
-def test_kill_9_mid_batch_then_resume(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_batch_resumes(sig, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     for i, name in enumerate(SAMPLE_NAMES):
@@ -112,8 +118,12 @@ def test_kill_9_mid_batch_then_resume(tmp_path):
                 done = sqlite3.connect(db).execute("SELECT count(*) FROM results").fetchone()[0]
             except sqlite3.OperationalError:
                 pass
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    if sig == signal.SIGINT:
+        os.kill(proc.pid, sig)  # Ctrl-C reaches the main process; workers are its children
+    else:
+        os.killpg(proc.pid, sig)
+    code = proc.wait(timeout=60)
+    assert code == (130 if sig == signal.SIGINT else -9)
     assert 1 <= done < 3, f"{done} results before the kill"
     kept = sqlite3.connect(db).execute("SELECT count(*) FROM results").fetchone()[0]
     assert kept >= 1
@@ -180,10 +190,10 @@ def test_dask_cluster_gives_the_same_results_as_the_local_run(dask_cluster, loca
     local_out, _ = local_run
     out = tmp_path / "dask-out"
     result = CliRunner().invoke(cli, ["batch", str(folder), "--out", str(out), "--scheduler", dask_cluster])
-    assert result.exit_code == 1  # the broken file, as locally
+    assert result.exit_code == 1, result.output  # the broken file, as locally
     local = {r["file"]: r for r in _rows(local_out)}
     remote = {r["file"]: r for r in _rows(out)}
-    assert local.keys() == remote.keys()
+    assert local.keys() == remote.keys(), result.output
     for f, r in remote.items():
         for col in ("status", "pacing.wpm", "fillers.count", "pauses.count", "scores.overall", "transcript.text"):
             assert r[col] == local[f][col], (f, col)

@@ -14,6 +14,7 @@ import dataclasses
 import glob
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -295,7 +296,7 @@ def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio:
             data = Path(job.path).read_bytes() if send_audio else None
             return client.submit(score_job, job.path, job.question, job.key, settings, data, pure=False, key=f"voicecoach-{job.key}")
 
-        queue = as_completed([submit(j) for j, _ in zip(pending, range(window), strict=False)])
+        queue = as_completed([submit(j) for j in itertools.islice(pending, window)])
         for fut in queue:
             yield fut.result()
             fut.release()
