@@ -3,8 +3,11 @@ the commands so that ``voicecoach --help`` starts fast."""
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,8 +42,33 @@ def _settings(config: Path | None, model: str | None, decoding: str | None):
     return dataclasses.replace(settings, transcription=transcription)
 
 
+DATA_DIR_OPTION = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="VOICECOACH_DATA_DIR",
+    help="Where takes and the history live (default: the user data directory; env VOICECOACH_DATA_DIR).",
+)
+QUESTIONS_OPTION = click.option(
+    "--questions",
+    "question_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="An extra question file (TOML, YAML or JSON); repeatable.",
+)
+
+
+def _bank(question_files: tuple[Path, ...]):
+    from .questions import load_bank
+
+    return load_bank(question_files)
+
+
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--take", "take_id", type=int, help="Score (again) a practice take from the history, by its id.")
+@click.option("--question-id", metavar="ID", help="Judge the answer against a bank question (see `voicecoach questions`).")
+@DATA_DIR_OPTION
+@QUESTIONS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (schema in the README).")
 @click.option("--question", "-q", metavar="TEXT", help="The question the answer responds to (judges structure for its type).")
 @click.option(
@@ -51,19 +79,40 @@ def _settings(config: Path | None, model: str | None, decoding: str | None):
 )
 @click.option("--decoding", type=click.Choice(["merge", "plain", "hotwords"]), help="How fillers are kept (default merge; see README).")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file (default: the user config file, if any).")
-def score(files: tuple[Path, ...], as_json: bool, question: str | None, model: str | None, decoding: str | None, config: Path | None) -> None:
+def score(
+    files: tuple[Path, ...],
+    take_id: int | None,
+    question_id: str | None,
+    data_dir: Path | None,
+    question_files: tuple[Path, ...],
+    as_json: bool,
+    question: str | None,
+    model: str | None,
+    decoding: str | None,
+    config: Path | None,
+) -> None:
     """Score recorded answers: FILES are wav, flac, mp3, ogg or m4a, any rate."""
     from .pipeline import score_file
     from .report import render_json, render_terminal
 
+    if bool(files) == bool(take_id):
+        raise click.UsageError("give either FILES or --take ID")
     try:
         settings = _settings(config, model, decoding)
+        asked: Any = question
+        if question_id:
+            from .questions import pick_question
+
+            asked = pick_question(_bank(question_files), question_id=question_id)
+        if take_id:
+            _score_take(take_id, data_dir, question_files, settings, as_json)
+            return
     except VoicecoachError as exc:
         raise _fail(exc) from None
     failed = 0
     for i, path in enumerate(files):
         try:
-            report = score_file(path, settings=settings, question=question)
+            report = score_file(path, settings=settings, question=asked)
         except VoicecoachError as exc:
             if len(files) == 1:
                 raise _fail(exc) from None
@@ -78,6 +127,37 @@ def score(files: tuple[Path, ...], as_json: bool, question: str | None, model: s
             render_terminal(report)
     if failed:
         sys.exit(1)
+
+
+def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path, ...], settings, as_json: bool) -> None:  # noqa: ANN001
+    """Score a saved take and store the result in the history."""
+    from .history import History
+    from .pipeline import report_to_dict, score_file
+    from .questions import pick_question
+    from .report import render_json, render_terminal
+
+    history = History.open(data_dir)
+    try:
+        take = history.get(take_id)
+        question: Any = take.question_text
+        if take.question_id:
+            try:
+                question = pick_question(_bank(question_files), question_id=take.question_id)
+            except VoicecoachError:
+                pass  # the question left the bank; judge against its text
+        try:
+            report = score_file(take.audio_path, settings=settings, question=question)
+        except VoicecoachError as exc:
+            history.save_failure(take_id, str(exc))
+            raise
+        history.save_report(take_id, report_to_dict(report))
+    finally:
+        history.close()
+    if as_json:
+        click.echo(json.dumps({**json.loads(render_json(report)), "take_id": take_id}))
+    else:
+        render_terminal(report)
+        click.echo(f"Saved as take #{take_id}.")
 
 
 @cli.command()
@@ -217,6 +297,250 @@ def models(as_json: bool) -> None:
         star = " (default)" if m.name == "default" else ""
         click.echo(f"{m.name:<12} {m.source:<10} {where}{star}")
     click.echo(f"\nLocal models: put CTranslate2 Whisper folders in {user_models_dir()} and pass --model FOLDER_NAME.")
+
+
+@cli.command()
+@click.option("--category", "-c", help="List only this category.")
+@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard"]), help="List only this difficulty.")
+@click.option("--search", "-s", metavar="TEXT", help="List questions whose text or id contains TEXT.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--where", is_flag=True, help="Print the folder your own question files are read from, and exit.")
+@QUESTIONS_OPTION
+def questions(category: str | None, difficulty: str | None, search: str | None, as_json: bool, where: bool, question_files: tuple[Path, ...]) -> None:
+    """List the interview questions (built-in and your own files)."""
+    import dataclasses
+
+    from .questions import filter_questions, user_questions_dir
+
+    if where:
+        click.echo(str(user_questions_dir()))
+        return
+    try:
+        bank = _bank(question_files)
+    except VoicecoachError as exc:
+        raise _fail(exc) from None
+    shown = filter_questions(bank, category=category, difficulty=difficulty, search=search)
+    if category and not shown and not any(q.category == category for q in bank):
+        raise click.ClickException(f"--category {category}: no such category; categories: {', '.join(sorted({q.category for q in bank}))}")
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(q) for q in shown]))
+        return
+    for q in shown:
+        click.echo(f"{q.id:<24} {q.category:<21} {q.difficulty:<7} {q.text}")
+    click.echo(f"\n{len(shown)} of {len(bank)} questions. Practise one with: voicecoach practice --question ID", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def devices(as_json: bool) -> None:
+    """List audio input devices (for practice --device)."""
+    from .record import input_devices
+
+    try:
+        found = input_devices()
+    except VoicecoachError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(found))
+        return
+    if not found:
+        raise click.ClickException("no audio input device found; connect a microphone")
+    for d in found:
+        click.echo(f"{'*' if d['is_default'] else ' '} {d['name']:<40} {d['channels']} ch, {d['default_rate_hz']:.0f} Hz")
+
+
+@cli.command()
+@click.option("--question", "question_id", metavar="ID", help="Practise this question (ids: `voicecoach questions`).")
+@click.option("--category", "-c", help="Pick a random question from this category.")
+@click.option("--next", "next_unpractised", is_flag=True, help="Pick the next question you have not practised yet.")
+@click.option("--device", "-d", metavar="NAME", help="Input device name or a unique part of it (default: the system default input).")
+@click.option("--prep-seconds", type=click.IntRange(min=0), help="Preparation countdown before recording (default 5 in a terminal, 0 otherwise).")
+@click.option("--max-seconds", type=click.FloatRange(min=1), default=180.0, show_default=True, help="Stop recording after this long.")
+@click.option("--stop-on-silence", type=click.FloatRange(min=0.5), metavar="SECONDS", help="Stop after this long a silence once you have started speaking.")
+@click.option("--json", "as_json", is_flag=True, help="Print the score as JSON (as score --json, plus take_id).")
+@click.option("--model", "-m", metavar="NAME|PATH", help="Whisper model (see `voicecoach models`).")
+@click.option("--decoding", type=click.Choice(["merge", "plain", "hotwords"]), help="How fillers are kept (default merge).")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file.")
+@DATA_DIR_OPTION
+@QUESTIONS_OPTION
+def practice(
+    question_id: str | None,
+    category: str | None,
+    next_unpractised: bool,
+    device: str | None,
+    prep_seconds: int | None,
+    max_seconds: float,
+    stop_on_silence: float | None,
+    as_json: bool,
+    model: str | None,
+    decoding: str | None,
+    config: Path | None,
+    data_dir: Path | None,
+    question_files: tuple[Path, ...],
+) -> None:
+    """Answer an interview question out loud and get feedback.
+
+    Shows a question, counts down, records until you press Enter (or --max-seconds, or a
+    long silence with --stop-on-silence), then scores the take. Every take is saved in
+    the history before it is analysed.
+    """
+    from .history import History
+    from .history import data_dir as resolve_data_dir
+    from .practice import record_take, score_saved_take
+    from .questions import pick_question
+    from .record import RecordOptions, resolve_device
+    from .report import render_json, render_terminal
+
+    interactive = sys.stdin.isatty()
+    err = sys.stderr
+    try:
+        settings = _settings(config, model, decoding)
+        bank = _bank(question_files)
+        resolve_device(device)  # a missing device or PortAudio fails before anything is shown
+        directory = resolve_data_dir(data_dir)
+        history = History.open(directory)
+    except VoicecoachError as exc:
+        raise _fail(exc) from None
+    try:
+        q = pick_question(bank, category=category, question_id=question_id, next_unpractised=next_unpractised, practised_ids=history.practised_question_ids())
+        while True:
+            click.echo(f"\nQuestion ({q.category}, {q.difficulty}): {q.text}", err=True)
+            prep = prep_seconds if prep_seconds is not None else (5 if interactive else 0)
+            for left in range(prep, 0, -1):
+                click.echo(f"\rRecording starts in {left} s... ", nl=False, err=True)
+                time.sleep(1)
+            click.echo("\rRecording: speak now. " + ("Press Enter to stop." if interactive else f"Stops after {max_seconds:g} s."), err=True)
+            meter = _Meter(err)
+            options = RecordOptions(device=device, max_seconds=max_seconds, stop_on_silence_s=stop_on_silence)
+            take_id, rec = record_take(history, q, directory=directory, options=options, should_stop=_enter_pressed, on_block=meter.update)
+            meter.done()
+            if rec.stopped_by == "interrupt":
+                click.echo(
+                    f"Interrupted. The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach score --take {take_id}",
+                    err=True,
+                )
+                raise SystemExit(130)
+            click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing...", err=True)
+            report, error = score_saved_take(history, take_id, q, settings)
+            if error:
+                raise click.ClickException(f"{error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
+            assert report is not None
+            if as_json:
+                click.echo(json.dumps({**json.loads(render_json(report)), "take_id": take_id}))
+            else:
+                render_terminal(report)
+            if not (interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)):
+                break
+    except VoicecoachError as exc:
+        raise _fail(exc) from None
+    finally:
+        history.close()
+
+
+class _Meter:
+    """Elapsed time and an input-level bar on stderr, redrawn in place."""
+
+    def __init__(self, stream) -> None:  # noqa: ANN001
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+
+    def update(self, elapsed_s: float, level_db: float) -> None:
+        if not self.tty and elapsed_s - self.last < 5:
+            return
+        self.last = elapsed_s
+        filled = int(max(0.0, min(1.0, (level_db + 60) / 60)) * 30)
+        bar = "#" * filled + "-" * (30 - filled)
+        end = "\r" if self.tty else "\n"
+        self.stream.write(f"  REC {int(elapsed_s // 60)}:{elapsed_s % 60:04.1f} [{bar}] {level_db:6.1f} dB{end}")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def _enter_pressed() -> bool:
+    """True once a line (Enter) is waiting on stdin; never blocks."""
+    import select
+
+    if sys.stdin is None or sys.stdin.closed:
+        return False
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    if not ready:
+        return False
+    line = sys.stdin.readline()
+    if line == "":  # end of input (e.g. /dev/null): never a stop signal
+        sys.stdin.close()
+        return False
+    return True
+
+
+@cli.command()
+@click.option("--question", "question_id", metavar="ID", help="Only takes of this question.")
+@click.option("--category", "-c", help="Only takes of this category.")
+@click.option("--by", type=click.Choice(["question", "category"]), default="question", show_default=True, help="Group the trends by question or by category.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many recent takes to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the takes as JSON (with their reports).")
+@DATA_DIR_OPTION
+def history(question_id: str | None, category: str | None, by: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
+    """List past takes and how your key figures moved over time."""
+    from .history import History, trends
+
+    try:
+        h = History.open(data_dir)
+    except VoicecoachError as exc:
+        raise _fail(exc) from None
+    try:
+        takes = h.takes(question_id=question_id, category=category)
+    finally:
+        h.close()
+    if as_json:
+        click.echo(json.dumps([t.as_dict(with_report=True) for t in takes[-limit:]]))
+        return
+    if not takes:
+        click.echo("No takes yet. Start with: voicecoach practice")
+        return
+    click.echo(f"{'take':>5}  {'when':<16}  {'question':<24} {'status':<9} {'len s':>6} {'overall':>7} {'fill/min':>8} {'wpm':>5} {'pause%':>6} {'struct':>6}")
+    for t in takes[-limit:]:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(t.created_at))
+
+        def fmt(v, spec):  # noqa: ANN001, ANN202
+            return format(v, spec) if v is not None else "-"
+
+        click.echo(
+            f"{t.id:>5}  {when:<16}  {(t.question_id or '-'):<24} {t.status:<9} {fmt(t.duration_s, '6.1f'):>6} {fmt(t.overall, 'd'):>7} "
+            f"{fmt(t.fillers_per_min, '8.1f'):>8} {fmt(t.wpm, '5.0f'):>5} {fmt(t.pause_ratio and 100 * t.pause_ratio, '6.0f'):>6} {fmt(t.structure_score, 'd'):>6}"
+        )
+    groups = trends(takes, by="question_id" if by == "question" else "category")
+    if groups:
+        click.echo(f"\nTrends by {by} (first -> latest, with every scored take):")
+        for g in groups:
+            name = g[by]
+            parts = []
+            for metric, label, spec in (
+                ("fillers_per_min", "fillers/min", ".1f"),
+                ("wpm", "wpm", ".0f"),
+                ("pause_ratio", "pause ratio", ".2f"),
+                ("structure_score", "structure", ".0f"),
+            ):
+                m = g[metric]
+                if m["first"] is None:
+                    continue
+                parts.append(f"{label} {format(m['first'], spec)} -> {format(m['latest'], spec)} {_sparkline(m['series'])}")
+            click.echo(f"  {name} ({g['takes']} takes): " + "; ".join(parts))
+
+
+def _sparkline(values: list[float]) -> str:
+    ticks = "▁▂▃▄▅▆▇█"
+    if len(values) < 2:
+        return ""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    return "".join(ticks[int((v - lo) / span * (len(ticks) - 1))] for v in values)
 
 
 @cli.command("config-path")

@@ -144,6 +144,10 @@ def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tup
                     Tip("structure", f"Your opening {s.opening_note.split(';')[0]}. Start with a one-sentence answer to the question.", (s.opening,)),
                 )
             )
+        uncovered = [c.point for c in s.covers if not c.covered]
+        if uncovered:
+            msg = f"A strong answer here covers: {'; '.join(c.point for c in s.covers)}. You did not touch on {' or '.join(uncovered)}."
+            cands.append((WEIGHTS["structure"] * 8 * len(uncovered), Tip("structure", msg, ())))
         if not s.clear_ending and s.ending:
             cands.append((WEIGHTS["structure"] * 10, Tip("structure", f"Your answer {s.ending_note}.", (s.ending,))))
 

@@ -13,6 +13,7 @@ from .analysers import DEFAULT_ANALYSERS
 from .audio import Audio, load_audio
 from .config import Settings
 from .feedback import Scores, compute_scores, make_tips
+from .questions import Question
 from .transcribe import transcribe
 from .types import SCHEMA_VERSION, Tip, Transcript
 
@@ -27,6 +28,7 @@ class Report:
     file: str
     duration_s: float
     question: str | None
+    question_id: str | None
     transcript: Transcript
     speech_found: bool
     results: dict[str, Any] = field(default_factory=dict)
@@ -50,29 +52,36 @@ def _believable(transcript: Transcript, audio: Audio) -> bool:
     return bool(transcript.words) and _speech_seconds(audio) >= MIN_SPEECH_S
 
 
-def score_audio(audio: Audio, *, settings: Settings | None = None, question: str | None = None, analysers=DEFAULT_ANALYSERS) -> Report:
-    """Transcribe and analyse decoded audio."""
+def score_audio(audio: Audio, *, settings: Settings | None = None, question: str | Question | None = None, analysers=DEFAULT_ANALYSERS) -> Report:
+    """Transcribe and analyse decoded audio. ``question`` is the question's text, or a
+    bank :class:`~voicecoach.questions.Question` (its category and "covers" points then
+    shape the structure feedback)."""
     settings = settings or Settings()
+    q = question if isinstance(question, Question) else None
+    question_text = q.text if q else (question if isinstance(question, str) else None)
+    question_id = q.id if q else None
     t0 = time.perf_counter()
     transcript = transcribe(audio, options=settings.transcription)
     t1 = time.perf_counter()
     timings = {"transcribe_s": t1 - t0}
     if not _believable(transcript, audio):
         empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
-        return Report(audio.source, audio.duration_s, question, empty, False, timings_s=timings)
+        return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
     results = {}
     for module in analysers:
         options = settings.options_for(module.NAME)
-        if module.NAME == "structure" and question:
-            options = dataclasses.replace(options, question=question)
+        if module.NAME == "structure" and question_text:
+            options = dataclasses.replace(options, question=question_text)
+            if q:
+                options = dataclasses.replace(options, category=q.category, covers=q.covers)
         results[module.NAME] = module.analyse(transcript, audio, options=options)
     timings["analyse_s"] = time.perf_counter() - t1
     scores = compute_scores(results)
     tips = make_tips(results, scores)
-    return Report(audio.source, audio.duration_s, question, transcript, True, results, scores, tips, timings)
+    return Report(audio.source, audio.duration_s, question_text, question_id, transcript, True, results, scores, tips, timings)
 
 
-def score_file(path: str | Path, *, settings: Settings | None = None, question: str | None = None, data: bytes | None = None) -> Report:
+def score_file(path: str | Path, *, settings: Settings | None = None, question: str | Question | None = None, data: bytes | None = None) -> Report:
     """Load, transcribe and analyse one audio file (``data``: its bytes, read elsewhere).
 
     Raises:
@@ -107,6 +116,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "file": report.file,
         "duration_s": round(report.duration_s, 3),
         "question": report.question,
+        "question_id": report.question_id,
         "speech_found": report.speech_found,
         "model": t.model,
         "decoding": t.decoding,

@@ -59,6 +59,12 @@ TRAILING_CLOSES = (r"\b(and|so) yeah\W*$", r"\bor something\W*$", r"\bi guess\W*
 
 LENGTH_RANGES_S: dict[str, tuple[float, float]] = {
     "behavioural": (60.0, 120.0),
+    "situational": (45.0, 120.0),
+    "technical": (60.0, 180.0),
+    "motivation": (30.0, 90.0),
+    "strengths_weaknesses": (30.0, 90.0),
+    "culture_teamwork": (30.0, 90.0),
+    "salary": (15.0, 60.0),
     "general": (30.0, 120.0),
 }
 
@@ -77,6 +83,8 @@ class Options:
     hedges: tuple[str, ...] = HEDGES
     repeat_min_words: int = 3
     question: str | None = None
+    category: str | None = None
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,13 @@ class StarPart:
     present: bool
     evidence: tuple[Evidence, ...]
     note: str
+
+
+@dataclass(frozen=True)
+class CoverPoint:
+    point: str
+    covered: bool
+    evidence: tuple[Evidence, ...]
 
 
 @dataclass(frozen=True)
@@ -114,13 +129,14 @@ class StructureResult:
     ending_note: str
     hedges: tuple[Phrase, ...]
     repeated_phrases: tuple[Phrase, ...]
+    covers: tuple[CoverPoint, ...] = ()
 
 
-def classify_question(question: str | None) -> str:
-    if not question:
-        return "general"
-    q = question.lower()
-    return "behavioural" if any(re.search(p, q) for p in BEHAVIOURAL_CUES) else "general"
+def classify_question(question: str | None, category: str | None = None) -> str:
+    """The question type: behavioural (by category or wording), else the category, else general."""
+    if category == "behavioural" or (question and any(re.search(p, question.lower()) for p in BEHAVIOURAL_CUES)):
+        return "behavioural"
+    return category or "general"
 
 
 def _clean(text: str) -> str:
@@ -133,7 +149,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     o = options or Options()
     words = transcript.words
     sentences = transcript.sentences
-    qtype = classify_question(o.question)
+    qtype = classify_question(o.question, o.category)
     first, last = speech_span(audio, words[0].start_s, words[-1].end_s) if words else (0.0, 0.0)
     length_s = last - first
     n_words = sum(1 for w in words if not is_vocal_filler(w.norm))
@@ -201,7 +217,21 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         ending_note=ending_note,
         hedges=tuple(hedges),
         repeated_phrases=_repeats(transcript, o.repeat_min_words),
+        covers=_covers(o.covers, sentences, cleaned),
     )
+
+
+def _covers(covers: tuple[str, ...], sentences, cleaned: list[str]) -> tuple[CoverPoint, ...]:  # noqa: ANN001
+    """Which of a question's "what a strong answer covers" points the answer touches."""
+    from ..questions import parse_covers
+
+    out = []
+    for point, cues in parse_covers(covers):
+        hits = tuple(
+            Evidence(s.start_s, s.end_s, s.text) for s, c in zip(sentences, cleaned, strict=True) if any(re.search(rf"\b{re.escape(cue)}", c) for cue in cues)
+        )
+        out.append(CoverPoint(point, bool(hits), hits[:2]))
+    return tuple(out)
 
 
 _STOP_PHRASES = frozenset({"i don't know", "a lot of", "one of the", "as well as"})

@@ -1,0 +1,178 @@
+"""The question bank, the SQLite history and its trends, rescoring a failed take."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import ROOT, SAMPLES
+from tests.helpers import audio_for, transcript_of
+from voicecoach.analysers import structure
+from voicecoach.cli import cli
+from voicecoach.history import History, trends
+from voicecoach.questions import load_bank
+
+CATEGORIES = {
+    "behavioural",
+    "motivation",
+    "strengths_weaknesses",
+    "situational",
+    "culture_teamwork",
+    "salary",
+    "technical",
+    "internship",
+    "scholarship",
+    "promotion",
+}
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_bank_has_sixty_questions_across_the_categories():
+    bank = load_bank(include_user_dir=False)
+    assert len(bank) >= 60
+    assert {q.category for q in bank} == CATEGORIES
+    assert all(q.covers and q.difficulty in ("easy", "medium", "hard") for q in bank)
+    assert all(len(q.cover_points) >= 2 and all(cues for _, cues in q.cover_points) for q in bank)
+
+
+def test_questions_command_filters(monkeypatch, tmp_path):
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "config.toml"))
+    result = run("questions", "--category", "salary", "--json")
+    qs = json.loads(result.output)
+    assert qs and all(q["category"] == "salary" for q in qs)
+    assert "sw-weakness" in run("questions", "--search", "weakness").output
+    bad = run("questions", "--category", "astrology")
+    assert bad.exit_code == 1 and "no such category" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "mine.toml",
+            '[[question]]\nid = "my-1"\ntext = "Why data science?"\ncategory = "motivation"\ndifficulty = "easy"\ncovers = ["a reason | because, love"]\n',
+        ),
+        ("mine.json", '[{"id": "my-1", "text": "Why data science?", "category": "motivation", "covers": ["a reason | because"]}]'),
+        ("mine.yaml", "- id: my-1\n  text: Why data science?\n  category: motivation\n  difficulty: hard\n"),
+    ],
+)
+def test_user_question_files(name, content, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "cfg" / "config.toml"))
+    (tmp_path / "cfg" / "questions").mkdir(parents=True)
+    (tmp_path / "cfg" / "questions" / name).write_text(content)
+    out = run("questions", "--search", "my-1").output
+    assert "Why data science?" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('[{"id": "x", "text": "Q?"}]', "needs a non-empty category"),
+        ('[{"id": "x", "text": "Q?", "category": "c", "difficulty": "extreme"}]', "difficulty='extreme'"),
+        ('[{"id": "x", "text": "Q?", "category": "c", "covers": ["no cues"]}]', "covers must be a list"),
+        ('[{"id": "x", "text": "Q?", "category": "c", "colour": "red"}]', "unknown field(s) colour"),
+        ('[{"id": "sw-weakness", "text": "Q?", "category": "c"}]', "already used by built-in"),
+        ("{not json", "cannot parse"),
+    ],
+)
+def test_bad_question_files(content, message, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "config.toml"))
+    f = tmp_path / "q.json"
+    f.write_text(content)
+    result = run("questions", "--questions", str(f))
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and message in result.output
+
+
+def test_covers_points_use_the_question():
+    q = next(q for q in load_bank(include_user_dir=False) if q.id == "sw-weakness")
+    tr = transcript_of("My weakness is that I find it hard to say no. Now I write down every request.")
+    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question=q.text, category=q.category, covers=q.covers))
+    covered = {c.point: c.covered for c in r.covers}
+    assert covered == {"a real weakness": True, "what you do about it": True, "evidence of progress": False}
+    assert r.question_type == "strengths_weaknesses" and (r.recommended_min_s, r.recommended_max_s) == (30.0, 90.0)
+
+
+def _report(fpm: float, wpm: float, pr: float, st: int) -> dict:
+    return {"duration_s": 60.0, "scores": {"overall": 70, "structure": st}, "fillers": {"per_min": fpm}, "pacing": {"wpm": wpm}, "pauses": {"pause_ratio": pr}}
+
+
+def test_history_trends_per_question_and_category(tmp_path):
+    h = History.open(tmp_path)
+    for i, (fpm, wpm) in enumerate([(9.0, 190.0), (6.0, 170.0), (3.0, 150.0)]):
+        t = h.start_take(audio_path=tmp_path / f"{i}.wav", question_id="sw-weakness", question_text="Q", category="strengths_weaknesses")
+        h.finish_recording(t, 60.0)
+        h.save_report(t, _report(fpm, wpm, 0.2, 50 + 10 * i))
+    other = h.start_take(audio_path=tmp_path / "x.wav", question_id="mot-why-here", question_text="Q2", category="motivation")
+    h.save_failure(other, "bad audio")
+    takes = h.takes()
+    h.close()
+    (g,) = [g for g in trends(takes) if g["question"] == "sw-weakness"]
+    assert g["takes"] == 3 and g["fillers_per_min"]["series"] == [9.0, 6.0, 3.0] and g["structure_score"]["latest"] == 70
+    out = run("history", "--data-dir", str(tmp_path)).output
+    assert "fillers/min 9.0 -> 3.0" in out and "wpm 190 -> 150" in out and "failed" in out
+    by_cat = run("history", "--data-dir", str(tmp_path), "--by", "category").output
+    assert "strengths_weaknesses (3 takes)" in by_cat
+    only = json.loads(run("history", "--data-dir", str(tmp_path), "--question", "mot-why-here", "--json").output)
+    assert [t["status"] for t in only] == ["failed"] and only[0]["error"] == "bad audio"
+
+
+def test_failed_analysis_can_be_rerun(tmp_path):
+    h = History.open(tmp_path)
+    audio = tmp_path / "take.wav"
+    audio.write_bytes(b"garbage, as if the disk had been full")
+    t = h.start_take(audio_path=audio, question_id="mot-why-here", question_text="Why do you want to work here?", category="motivation")
+    h.finish_recording(t, 26.0)
+    h.close()
+    first = run("score", "--take", str(t), "--data-dir", str(tmp_path))
+    assert first.exit_code == 1 and "not a readable audio file" in first.output
+    assert History.open(tmp_path).get(t).status == "failed"
+    shutil.copy(SAMPLES / "motivation_fast.wav", audio)
+    second = run("score", "--take", str(t), "--json", "--data-dir", str(tmp_path))
+    assert second.exit_code == 0
+    obj = json.loads(second.output)
+    assert obj["take_id"] == t and obj["question_id"] == "mot-why-here"
+    take = History.open(tmp_path).get(t)
+    assert take.status == "scored" and take.wpm == pytest.approx(obj["pacing"]["wpm"])
+    assert run("score", "--take", "999", "--data-dir", str(tmp_path)).output.startswith("Error: --take 999: no such take")
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from voicecoach.history import History
+h = History.open(Path(sys.argv[1]))
+i = 0
+while True:
+    t = h.start_take(audio_path=Path(f"{i}.wav"), question_id="q", question_text="Q", category="c")
+    h.save_report(t, {"duration_s": 1.0, "scores": {"overall": i % 100}, "transcript": {"text": "x" * 5000}})
+    i += 1
+    if i == 20:
+        print("ready", flush=True)
+"""
+
+
+def test_history_survives_kill_9_during_writes(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    db = sqlite3.connect(tmp_path / "history.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    statuses = [s for (s,) in db.execute("SELECT status FROM takes ORDER BY id")]
+    assert len(statuses) >= 20
+    # every committed take is whole: all are scored except possibly the one being written
+    assert all(s == "scored" for s in statuses[:-1]) and statuses[-1] in ("scored", "recording")
+    h = History.open(tmp_path)
+    assert h.get(1).report is not None and len(h.takes()) == len(statuses)

@@ -1,0 +1,182 @@
+"""Practice through a real (virtual) microphone, takes that survive interruption, history."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jiwer
+import pexpect
+import pytest
+import soundfile as sf
+
+from tests.conftest import ROOT, SAMPLES
+from tests.vmic import VirtualMic
+from voicecoach.lexicon import is_vocal_filler
+from voicecoach.types import normalise_word
+
+VC = [sys.executable, "-m", "voicecoach"]
+
+
+@pytest.fixture(scope="module")
+def mic():
+    m = VirtualMic().start()
+    yield m
+    m.stop()
+
+
+def _practice(mic, data: Path, *args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*VC, "practice", "--data-dir", str(data), *args],
+        env=mic.env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+
+
+def _wait_for_file(path_glob, directory: Path, timeout_s: float = 20.0) -> Path:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        found = sorted(directory.glob(path_glob))
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no {path_glob} in {directory}")
+
+
+def _db(data: Path) -> list[tuple]:
+    return (
+        sqlite3.connect(data / "history.sqlite")
+        .execute("SELECT id, status, question_id, duration_s, audio_path, fillers_per_min, wpm FROM takes ORDER BY id")
+        .fetchall()
+    )
+
+
+def test_practice_records_what_was_spoken(mic, tmp_path, truth):
+    data = tmp_path / "data"
+    proc = _practice(mic, data, "--question", "mot-why-here", "--max-seconds", "29", "--json")
+    _wait_for_file("takes/*.wav", data)
+    time.sleep(0.5)
+    mic.play(SAMPLES / "motivation_fast.wav").wait()
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    obj = json.loads(out)
+    t = truth["motivation_fast"]
+    # the take on disk holds the whole recording
+    ((take_id, status, qid, duration, audio_path, fillers_per_min, wpm),) = _db(data)
+    assert (take_id, status, qid) == (obj["take_id"], "scored", "mot-why-here")
+    assert sf.info(audio_path).duration == pytest.approx(29.0, abs=0.3)
+    # what was spoken: the script's words, its two vocal fillers, its pace
+    words = [normalise_word(w["text"]) for w in obj["transcript"]["words"]]
+    ref = " ".join(normalise_word(w) for w in t["text"].split())
+    assert jiwer.wer(ref, " ".join(w for w in words if not is_vocal_filler(w))) < 0.15
+    vocal = [e for e in obj["fillers"]["events"] if e["kind"] == "vocal"]
+    assert len(vocal) == len(t["vocal_fillers"]) == 2
+    assert obj["pacing"]["wpm"] == pytest.approx(t["wpm"], rel=0.05)
+    assert obj["question_id"] == "mot-why-here" and obj["structure"]["covers"]
+    # the history row holds the same figures
+    assert fillers_per_min == pytest.approx(obj["fillers"]["per_min"]) and wpm == pytest.approx(obj["pacing"]["wpm"])
+    hist = json.loads(subprocess.run([*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, check=True).stdout)
+    assert hist[0]["id"] == take_id and hist[0]["report"]["fillers"]["count"] == obj["fillers"]["count"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_take_keeps_the_audio(sig, mic, tmp_path):
+    data = tmp_path / "data"
+    proc = _practice(mic, data, "--question", "sw-weakness", "--max-seconds", "60")
+    wav = _wait_for_file("takes/*.wav", data)
+    player = mic.play(SAMPLES / "star_answer.wav")
+    time.sleep(4.0)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    player.kill()
+    # a valid audio file with what was recorded up to the interruption
+    info = sf.info(str(wav))
+    assert 3.0 <= info.duration <= 6.0, info.duration
+    y, sr = sf.read(str(wav))
+    assert sr == 16000 and abs(y).max() > 0.01  # speech, not an empty header
+    ((take_id, status, *_),) = _db(data)
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and status == "recorded"
+        assert f"voicecoach score --take {take_id}" in err
+    else:
+        assert proc.returncode == -9 and status == "recording"
+    # the partial take can be scored later, and the history then has its report
+    result = subprocess.run([*VC, "score", "--take", str(take_id), "--json", "--data-dir", str(data)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["speech_found"]
+    assert _db(data)[0][1] == "scored"
+
+
+def test_enter_stops_the_recording_in_a_terminal(mic, tmp_path):
+    data = tmp_path / "data"
+    child = pexpect.spawn(
+        VC[0],
+        [*VC[1:], "practice", "--question", "beh-deadline", "--prep-seconds", "1", "--data-dir", str(data)],
+        env=mic.env,
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(50, 120),
+    )
+    child.expect("Recording starts in 1 s")
+    child.expect("Press Enter to stop")
+    player = mic.play(SAMPLES / "hesitant_slow.wav")
+    time.sleep(5.0)
+    child.sendline("")
+    child.expect(r"Recorded (\d+\.\d) s \(take #1\)")
+    recorded = float(child.match.group(1))
+    child.expect("Tips")
+    child.expect(r"Try this question again\?")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    player.kill()
+    assert child.exitstatus == 0
+    assert 4.5 <= recorded <= 7.0
+    assert _db(data)[0][1] == "scored"
+
+
+def test_devices_and_device_errors(mic, tmp_path):
+    out = subprocess.run([*VC, "devices", "--json"], env=mic.env, capture_output=True, text=True, check=True).stdout
+    names = {d["name"] for d in json.loads(out)}
+    assert {"pulse", "default"} <= names
+    bad = subprocess.run(
+        [*VC, "practice", "--device", "usb-mic-9000", "--max-seconds", "2", "--data-dir", str(tmp_path)],
+        env=mic.env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == ["Error: --device 'usb-mic-9000': no such input device; available: 'pulse', 'default'"]
+
+
+def test_no_input_device(tmp_path):
+    # no sound card here, and no PulseAudio server to reach: PortAudio sees no input at all
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULSE", "XDG_RUNTIME"))}
+    env["PULSE_SERVER"] = f"unix:{tmp_path / 'no-such.sock'}"
+    result = subprocess.run(
+        [*VC, "practice", "--max-seconds", "2", "--data-dir", str(tmp_path)], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: no audio input device found; connect a microphone (voicecoach devices lists what is seen)"
+
+
+def test_portaudio_missing(tmp_path):
+    # a stand-in for a machine without libportaudio: sounddevice raises at import, as it does there
+    (tmp_path / "sounddevice.py").write_text("raise OSError('PortAudio library not found')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run([*VC, "devices"], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)"

@@ -1,0 +1,76 @@
+"""One practice take: record to disk, save in the history, score, save the report.
+
+The order is what makes a take impossible to lose: the history row exists before the
+first sample is recorded, the audio is on disk as it is recorded, and the analysis only
+starts once the take is saved; a failed analysis leaves the take for ``score --take``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .errors import VoicecoachError
+from .history import History
+from .pipeline import Report, report_to_dict, score_file
+from .questions import Question
+from .record import Recording, RecordOptions, record
+
+
+@dataclass(frozen=True)
+class TakeResult:
+    take_id: int
+    recording: Recording
+    report: Report | None
+    error: str | None
+
+
+def new_take_path(directory: Path, question_id: str | None) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = directory / "takes" / f"{stamp}-{question_id or 'free'}"
+    path, n = base.with_suffix(".wav"), 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}").with_suffix(".wav")
+    return path
+
+
+def record_take(
+    history: History,
+    question: Question | None,
+    *,
+    directory: Path,
+    options: RecordOptions,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_block: Callable[[float, float], None] | None = None,
+) -> tuple[int, Recording]:
+    """Record a take; its history row is written before recording starts."""
+    path = new_take_path(directory, question.id if question else None)
+    take_id = history.start_take(
+        audio_path=path,
+        question_id=question.id if question else None,
+        question_text=question.text if question else None,
+        category=question.category if question else None,
+    )
+    try:
+        recording = record(path, options=options, should_stop=should_stop, on_block=on_block)
+    except VoicecoachError as exc:
+        history.save_failure(take_id, str(exc))
+        raise
+    history.finish_recording(take_id, recording.duration_s)
+    return take_id, recording
+
+
+def score_saved_take(history: History, take_id: int, question: Question | None, settings: Settings) -> tuple[Report | None, str | None]:
+    """Analyse a recorded take and store the report (or the error) in the history."""
+    take = history.get(take_id)
+    try:
+        report = score_file(take.audio_path, settings=settings, question=question or take.question_text)
+    except VoicecoachError as exc:
+        history.save_failure(take_id, str(exc))
+        return None, str(exc)
+    history.save_report(take_id, report_to_dict(report))
+    return report, None

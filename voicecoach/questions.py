@@ -1,0 +1,162 @@
+"""The question bank: built-in questions plus the user's own files.
+
+User questions live in TOML, YAML or JSON files in the ``questions`` folder of the user
+config directory (``voicecoach questions --where`` prints it), or in a file given with
+``--questions``. A file holds a list of questions (JSON/YAML) or ``[[question]]`` tables
+(TOML), each with ``id``, ``text``, ``category``, ``difficulty`` (easy, medium, hard) and
+``covers``: what a strong answer covers, as ``"point | cue, cue"`` strings.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DIFFICULTIES = ("easy", "medium", "hard")
+SUFFIXES = (".toml", ".json", ".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    category: str
+    difficulty: str
+    covers: tuple[str, ...] = ()
+    source: str = "built-in"
+
+    @property
+    def cover_points(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``covers`` parsed into (point, cues)."""
+        return parse_covers(self.covers)
+
+
+def parse_covers(covers: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out = []
+    for c in covers:
+        point, _, cues = c.partition("|")
+        out.append((point.strip(), tuple(x.strip().lower() for x in cues.split(",") if x.strip())))
+    return tuple(out)
+
+
+def user_questions_dir() -> Path:
+    from .config import default_config_path
+
+    return default_config_path().parent / "questions"
+
+
+def _validate(raw: Any, where: str) -> Question:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: each question must be a table/object, got {type(raw).__name__}")
+    missing = [k for k in ("id", "text", "category") if not isinstance(raw.get(k), str) or not raw.get(k, "").strip()]
+    if missing:
+        raise ConfigError(f"{where}: question {raw.get('id', '?')!r} needs a non-empty {', '.join(missing)}")
+    difficulty = raw.get("difficulty", "medium")
+    if difficulty not in DIFFICULTIES:
+        raise ConfigError(f"{where}: question {raw['id']!r} has difficulty={difficulty!r}; use one of {', '.join(DIFFICULTIES)}")
+    covers = raw.get("covers", [])
+    if not isinstance(covers, list) or not all(isinstance(c, str) and "|" in c for c in covers):
+        raise ConfigError(f'{where}: question {raw["id"]!r}: covers must be a list of "point | cue, cue" strings')
+    unknown = set(raw) - {"id", "text", "category", "difficulty", "covers"}
+    if unknown:
+        raise ConfigError(f"{where}: question {raw['id']!r} has unknown field(s) {', '.join(sorted(unknown))}")
+    return Question(raw["id"].strip(), raw["text"].strip(), raw["category"].strip(), difficulty, tuple(covers), where)
+
+
+def load_file(path: Path) -> list[Question]:
+    """Read and validate one question file.
+
+    Raises:
+        ConfigError: unreadable, not parseable, or a question is invalid.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the question file ({exc})") from exc
+    try:
+        if path.suffix == ".toml":
+            data: Any = tomllib.loads(text).get("question", [])
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            raise ConfigError(f"{path}: question files must end in {', '.join(SUFFIXES)}")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot parse the question file ({exc})") from exc
+    except Exception as exc:
+        if type(exc).__module__.startswith("yaml"):
+            raise ConfigError(f"{path}: cannot parse the question file ({str(exc).splitlines()[0]})") from exc
+        raise
+    if isinstance(data, dict) and "questions" in data:
+        data = data["questions"]
+    if not isinstance(data, list):
+        raise ConfigError(f"{path}: expected a list of questions")
+    return [_validate(q, str(path)) for q in data]
+
+
+def load_bank(extra_files: tuple[Path, ...] = (), *, include_user_dir: bool = True) -> list[Question]:
+    """Built-in questions, then the user folder's files, then ``extra_files``; ids are unique."""
+    builtin = tomllib.loads(resources.files("voicecoach").joinpath("data/questions.toml").read_text(encoding="utf-8"))["question"]
+    questions = [_validate(q, "built-in") for q in builtin]
+    files: list[Path] = []
+    folder = user_questions_dir()
+    if include_user_dir and folder.is_dir():
+        files.extend(sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES))
+    files.extend(extra_files)
+    for f in files:
+        if not f.is_file():
+            raise ConfigError(f"{f}: no such question file")
+        questions.extend(load_file(f))
+    seen: dict[str, str] = {}
+    for q in questions:
+        if q.id in seen:
+            raise ConfigError(f"{q.source}: question id {q.id!r} is already used by {seen[q.id]}")
+        seen[q.id] = q.source
+    return questions
+
+
+def filter_questions(questions: list[Question], *, category: str | None = None, difficulty: str | None = None, search: str | None = None) -> list[Question]:
+    out = questions
+    if category:
+        out = [q for q in out if q.category == category]
+    if difficulty:
+        out = [q for q in out if q.difficulty == difficulty]
+    if search:
+        s = search.lower()
+        out = [q for q in out if s in q.text.lower() or s in q.id.lower()]
+    return out
+
+
+def pick_question(
+    questions: list[Question],
+    *,
+    category: str | None = None,
+    question_id: str | None = None,
+    next_unpractised: bool = False,
+    practised_ids: set[str] | None = None,
+    rng: random.Random | None = None,
+) -> Question:
+    """Choose a question: by id, the next not yet practised, or at random (in a category)."""
+    if question_id:
+        for q in questions:
+            if q.id == question_id:
+                return q
+        raise ConfigError(f"--question {question_id}: no such question id; run `voicecoach questions` to list them")
+    pool = filter_questions(questions, category=category)
+    if not pool:
+        cats = sorted({q.category for q in questions})
+        raise ConfigError(f"--category {category}: no questions in it; categories: {', '.join(cats)}")
+    if next_unpractised:
+        fresh = [q for q in pool if q.id not in (practised_ids or set())]
+        return fresh[0] if fresh else pool[0]
+    return (rng or random.Random()).choice(pool)
