@@ -64,7 +64,8 @@ def _db(data: Path) -> list[tuple]:
 
 def test_practice_records_what_was_spoken(mic, tmp_path, truth):
     data = tmp_path / "data"
-    proc = _practice(mic, data, "--question", "mot-why-here", "--max-seconds", "29", "--json")
+    # the answer is 26.2 s long with no pause over 0.35 s: a 1.5 s silence after it ends the take
+    proc = _practice(mic, data, "--question", "mot-why-here", "--max-seconds", "60", "--stop-on-silence", "1.5", "--json")
     _wait_for_file("takes/*.wav", data)
     time.sleep(0.5)
     mic.play(SAMPLES / "motivation_fast.wav").wait()
@@ -75,7 +76,9 @@ def test_practice_records_what_was_spoken(mic, tmp_path, truth):
     # the take on disk holds the whole recording
     ((take_id, status, qid, duration, audio_path, fillers_per_min, wpm),) = _db(data)
     assert (take_id, status, qid) == (obj["take_id"], "scored", "mot-why-here")
-    assert sf.info(audio_path).duration == pytest.approx(29.0, abs=0.3)
+    recorded_s = sf.info(audio_path).duration
+    assert recorded_s == pytest.approx(duration, abs=0.01)
+    assert 26.2 + 1.5 <= recorded_s <= 26.2 + 1.5 + 3.0, recorded_s  # stopped by the silence, not the 60 s limit
     # what was spoken: the script's words, its two vocal fillers, its pace
     words = [normalise_word(w["text"]) for w in obj["transcript"]["words"]]
     ref = " ".join(normalise_word(w) for w in t["text"].split())
