@@ -10,7 +10,8 @@ The rubric, in full (README "How the scores are computed" says the same):
   the first word - 40 x (pause ratio above 0.35).
 * **structure** = behavioural: 15 per STAR part present + 20 length in range (10 if
   within 25 % of it) + 10 direct opening + 10 clear close. Other questions: 40 length +
-  30 opening + 30 close.
+  30 opening + 30 close. For a bank question with "covers" points: 0.7 x that + 30 x the
+  share of points covered.
 * **overall** = weighted mean: fillers 0.3, structure 0.3, pacing 0.2, pauses 0.2.
 
 Every tip carries its evidence (times and quotes). Candidate tips are ranked by the
@@ -60,9 +61,12 @@ def score_structure(s: Any) -> int:
     in_range = lo <= s.length_s <= hi
     near = 0.75 * lo <= s.length_s <= 1.25 * hi
     if s.star_applies:
-        pts = 15 * sum(p.present for p in s.star) + (20 if in_range else 10 if near else 0)
-        return _clamp(pts + 10 * s.direct_opening + 10 * s.clear_ending)
-    return _clamp((40 if in_range else 20 if near else 0) + 30 * s.direct_opening + 30 * s.clear_ending)
+        base = 15 * sum(p.present for p in s.star) + (20 if in_range else 10 if near else 0) + 10 * s.direct_opening + 10 * s.clear_ending
+    else:
+        base = (40 if in_range else 20 if near else 0) + 30 * s.direct_opening + 30 * s.clear_ending
+    if s.covers:  # a bank question says what a strong answer covers
+        base = 0.7 * base + 30 * sum(c.covered for c in s.covers) / len(s.covers)
+    return _clamp(base)
 
 
 def compute_scores(results: dict[str, Any]) -> Scores:
