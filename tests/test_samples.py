@@ -89,11 +89,21 @@ def test_discourse_fillers_and_traps(reports, truth):
     assert fp == 0 and tp >= 2
 
 
-def test_pause_positions(reports):
-    events = reports["star_answer"]["pauses"]["events"]
-    # the script has a 0.9 s pause mid-sentence ("end of the quarter, [900] so we had...")
-    mid = [e for e in events if e["position"] == "mid_sentence"]
-    assert mid, events
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_each_pause_follows_the_scripted_word(name, reports, truth):
+    """The word before each pause is the last word of the chunk synthesised before that
+    silence (numbers may be written as digits: "thirty percent" -> "30%")."""
+    from voicecoach.types import normalise_word
+
+    expected = []
+    for p in truth[name]["pauses"]:
+        before = [s for s in truth[name]["spans"] if s["end_s"] <= p["start_s"] + 1e-3]
+        expected.append(normalise_word(before[-1]["text"].split()[-1]))
+    found = [normalise_word(e["after_word"]) for e in reports[name]["pauses"]["events"]]
+    mismatches = [(e, f) for e, f in zip(expected, found, strict=True) if e != f and not f.isdigit()]
+    assert mismatches == []
+    sentence_ends = [e for e in reports[name]["pauses"]["events"] if e["after_word"].endswith((".", "?", "!"))]
+    assert all(e["position"] == "between_sentences" for e in sentence_ends)
 
 
 def test_star_parts_found_with_evidence(reports):

@@ -543,6 +543,95 @@ def _sparkline(values: list[float]) -> str:
     return "".join(ticks[int((v - lo) / span * (len(ticks) - 1))] for v in values)
 
 
+@cli.command()
+@click.argument("target")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a self-contained HTML report (figures, transcript, audio) to this file.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in the browser.")
+@click.option("--question", "-q", metavar="TEXT", help="The question answered (when TARGET is an audio file).")
+@click.option("--model", "-m", metavar="NAME|PATH", help="Whisper model (when TARGET is an audio file).")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file.")
+@DATA_DIR_OPTION
+def report(
+    target: str, html_path: Path | None, open_browser: bool, question: str | None, model: str | None, config: Path | None, data_dir: Path | None
+) -> None:
+    """Filler-word report for TARGET: an audio file, a saved take (its id, e.g. 12 or
+    take:12) or a JSON result of `score --json`."""
+    from .audio import load_audio
+    from .history import History
+    from .history import data_dir as resolve_data_dir
+    from .report import render_filler_report
+
+    if open_browser and not html_path:
+        raise click.UsageError("--open needs --html FILE")
+    try:
+        d, audio_path = _resolve_report_target(target, data_dir, question, model, config)
+        takes: list = []
+        db = resolve_data_dir(data_dir) / "history.sqlite"
+        if db.exists():
+            h = History(db)
+            try:
+                takes = [t.as_dict() for t in h.takes(question_id=d.get("question_id"), limit=20)]
+            finally:
+                h.close()
+        render_filler_report(d, trend=[t for t in takes if t["status"] == "scored"])
+        if html_path:
+            from .html import render_html
+
+            if not d.get("speech_found"):
+                raise click.ClickException("no speech was found, so there is no HTML report to write")
+            audio = load_audio(audio_path) if audio_path and Path(audio_path).exists() else None
+            page = render_html(d, audio=audio, history=takes)
+            tmp = html_path.with_name(f".{html_path.name}.tmp")
+            tmp.write_text(page, encoding="utf-8")
+            tmp.replace(html_path)
+            click.echo(f"HTML report: {html_path}", err=True)
+            if open_browser:
+                import webbrowser
+
+                webbrowser.open(html_path.resolve().as_uri())
+    except VoicecoachError as exc:
+        raise _fail(exc) from None
+
+
+def _resolve_report_target(target: str, data_dir: Path | None, question: str | None, model: str | None, config: Path | None) -> tuple[dict, str | None]:
+    """(score --json object, audio path) for an audio file, a take id or a JSON result."""
+    import re
+
+    from .history import History
+
+    path = Path(target)
+    take = re.fullmatch(r"(?:take:|#)?(\d+)", target)
+    if take and not path.exists():
+        h = History.open(data_dir)
+        try:
+            t = h.get(int(take.group(1)))
+        finally:
+            h.close()
+        if t.report is None:
+            raise VoicecoachError(f"take {t.id} has no report yet (status {t.status}); score it with: voicecoach score --take {t.id}")
+        return t.report, t.audio_path
+    if path.suffix.lower() in (".json", ".jsonl"):
+        if not path.is_file():
+            raise VoicecoachError(f"{path}: no such file")
+        lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        try:
+            objs = [json.loads(x) for x in lines] if path.suffix.lower() == ".jsonl" else [json.loads(path.read_text(encoding="utf-8"))]
+        except json.JSONDecodeError as exc:
+            raise VoicecoachError(f"{path}: not valid JSON ({exc})") from exc
+        if len(objs) != 1 or not isinstance(objs[0], dict) or objs[0].get("schema_version") != 1:
+            raise VoicecoachError(f"{path}: expected one result of `voicecoach score --json` (schema_version 1)")
+        return objs[0], objs[0].get("file")
+    from .pipeline import report_to_dict, score_file
+
+    settings = _settings(config, model, None)
+    return report_to_dict(score_file(path, settings=settings, question=question)), str(path)
+
+
 @cli.command("config-path")
 def config_path() -> None:
     """Print where the user config file is read from."""

@@ -114,3 +114,78 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
         console.print(f"  {i}. {escape(f'[{tip.area}]')} {escape(tip.message)}")
         for ev in tip.evidence:
             console.print(f'       at {_mmss(ev.start_s)}: "{escape(ev.quote)}"')
+
+
+def timeline_strip(events: list[tuple[float, float]], duration_s: float, *, width: int = 60) -> str:
+    """One character per time bucket: how many events start in it (" ", ▂, ▄, ▆, █)."""
+    counts = [0] * width
+    for start, _end in events:
+        counts[min(width - 1, int(start / max(duration_s, 1e-9) * width))] += 1
+    ramp = " ▂▄▆█"
+    return "".join(ramp[min(c, 4)] for c in counts)
+
+
+def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | None = None, file: IO[str] | None = None, width: int | None = None) -> None:
+    """The filler-word report of ``voicecoach report`` from a ``score --json`` object."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=file, width=width, highlight=False)
+    console.print(f"[bold]{escape(d['file'])}[/]  ({d['duration_s']:.1f} s)")
+    if d.get("question"):
+        console.print(f"Question: {escape(d['question'])}")
+    if not d.get("speech_found"):
+        console.print("No speech was found in this recording: nothing to report.")
+        return
+    f, pa = d["fillers"], d["pauses"]
+    console.print(
+        f"\n[bold]Filler words: {f['count']}[/] ({f['vocal_count']} vocal, {f['discourse_count']} discourse), "
+        f"{f['per_min']:.1f} a minute, {100 * f['share_of_words']:.1f}% of words"
+    )
+    if f["by_type"]:
+        table = Table(show_header=True, header_style="bold", box=None)
+        table.add_column("filler")
+        table.add_column("times", justify="right")
+        table.add_column("when")
+        for name, n in f["by_type"].items():
+            times = ", ".join(_mmss(e["start_s"]) for e in f["events"] if e["filler"] == name)
+            table.add_row(escape(name), str(n), times)
+        console.print(table)
+
+    dur = d["duration_s"]
+    strip_w = 60
+    console.print("\nWhere they cluster (each column is " + f"{dur / strip_w:.1f} s):")
+    console.print("  fillers     |" + timeline_strip([(e["start_s"], e["end_s"]) for e in f["events"]], dur, width=strip_w) + "|", markup=False)
+    console.print("  long pauses |" + timeline_strip([(e["start_s"], e["end_s"]) for e in pa["events"] if e["long"]], dur, width=strip_w) + "|", markup=False)
+    console.print(f"              0:00{' ' * (strip_w - 8)}{_mmss(dur)}", markup=False)
+
+    text = Text()
+    vocal = {round(e["start_s"], 3) for e in f["events"] if e["kind"] == "vocal"}
+    discourse = [(e["start_s"], e["end_s"]) for e in f["events"] if e["kind"] == "discourse"]
+    for w in d["transcript"]["words"]:
+        if round(w["start_s"], 3) in vocal:
+            style = "bold black on yellow"
+        elif any(s <= w["start_s"] and w["end_s"] <= e + 1e-6 for s, e in discourse):
+            style = "bold black on cyan"
+        else:
+            style = ""
+        text.append(w["text"], style=style)
+        text.append(" ")
+    console.print(Panel(text, title="Transcript", subtitle="[black on yellow] um [/] vocal  [black on cyan] like [/] discourse"))
+
+    longest = sorted(pa["events"], key=lambda e: -e["duration_s"])[:5]
+    if longest:
+        console.print("[bold]Longest pauses[/]")
+        for e in longest:
+            console.print(f'  {_mmss(e["start_s"])}  {e["duration_s"]:.1f} s, {e["position"].replace("_", " ")}, after "{escape(e["after_word"])}"')
+    if trend:
+        values = [t["fillers_per_min"] for t in trend if t.get("fillers_per_min") is not None]
+        if values:
+            from .cli import _sparkline
+
+            console.print(
+                f"\n[bold]Fillers per minute over your last {len(values)} takes[/]: " + " ".join(f"{v:.1f}" for v in values) + f"  {_sparkline(values)}"
+            )

@@ -64,13 +64,15 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     # the better judge of when speech began: the end of a silence that starts the file.
     lead = next((s for s in silences if s.start_s <= 0.05), None)
     onset = lead.end_s if lead and lead.end_s < first + 1.0 else first
-    ends = [w.end_s for w in words]
+    starts = [w.start_s for w in words]
     events = []
     for s in silences:
         start, end = max(s.start_s, first), min(s.end_s, last)
         if s.start_s <= 0.05 or end - start < o.min_pause_s:
             continue
-        k = bisect.bisect_right(ends, start + 0.15) - 1  # the last word ending before the pause
+        # the word being said when the silence began: the last to start before it (Whisper
+        # often stretches that word's end over the silence, so its end time misleads)
+        k = bisect.bisect_right(starts, start - 0.05) - 1
         before = words[k] if k >= 0 else words[0]
         position = "between_sentences" if before.text.rstrip().endswith((".", "?", "!")) else "mid_sentence"
         dur = end - start
