@@ -20,7 +20,7 @@ import numpy as np
 from .audio import Audio
 from .signal import HOP_S, frame_levels_db
 
-W, H = 1000, 260  # timeline figure size in SVG units
+W, H = 1000, 300  # timeline figure size in SVG units
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; media-src data:; img-src data:"
 
 CSS = """
@@ -111,16 +111,17 @@ def timeline_svg(report: dict[str, Any], audio: Audio | None) -> str:
             f'<circle class="filler-dot {f["kind"]}" data-t="{f["start_s"]:.2f}" cx="{x(f["start_s"]):.1f}" cy="170" r="6" fill="{colour}"><title>{_e(f["text"])} at {_mmss(f["start_s"])}</title></circle>'
         )
     pacing = report["pacing"]
-    top, height, vmax = 185, 60, max(240.0, max((w["wpm"] for w in pacing["windows"]), default=0) + 20)
+    top, height, vmin = 185, 95, 60.0
+    vmax = max(260.0, max((w["wpm"] for w in pacing["windows"]), default=0) + 20)
 
     def y(v: float) -> float:
-        return top + height - height * min(v, vmax) / vmax
+        return top + height - height * (min(max(v, vmin), vmax) - vmin) / (vmax - vmin)
 
     parts.append(
         f'<rect x="0" y="{y(pacing["target_max_wpm"]):.1f}" width="{W}" height="{y(pacing["target_min_wpm"]) - y(pacing["target_max_wpm"]):.1f}" fill="#c6f6d5" opacity="0.6"/>'
     )
     parts.append(
-        f'<text x="4" y="{top + 10}" font-size="11" fill="#4a5568">pace (wpm; green band {pacing["target_min_wpm"]:.0f}-{pacing["target_max_wpm"]:.0f})</text>'
+        f'<text x="4" y="{top + 10}" font-size="11" fill="#4a5568">pace, wpm (green: {pacing["target_min_wpm"]:.0f}-{pacing["target_max_wpm"]:.0f}; scale {vmin:.0f}-{vmax:.0f})</text>'
     )
     pts = " ".join(f"{x((w['start_s'] + w['end_s']) / 2):.1f},{y(w['wpm']):.1f}" for w in pacing["windows"])
     if pts:

@@ -1,0 +1,174 @@
+"""`voicecoach report`: the terminal filler report, and the HTML report in real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import SAMPLES
+from voicecoach.cli import cli
+from voicecoach.history import History
+from voicecoach.report import timeline_strip
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_timeline_strip_puts_events_in_their_buckets():
+    assert timeline_strip([(0.0, 0.1), (9.9, 10.0), (9.5, 9.6)], 10.0, width=10) == "▂        ▄"
+    assert timeline_strip([(5.0, 5.1)] * 9, 10.0, width=4) == "  █ "
+
+
+@pytest.fixture(scope="module")
+def hesitant_json(tmp_path_factory, reports) -> Path:
+    p = tmp_path_factory.mktemp("json") / "hesitant.json"
+    p.write_text(json.dumps(reports["hesitant_slow"]))
+    return p
+
+
+def test_terminal_report_from_json(hesitant_json, reports, tmp_path):
+    result = run("report", str(hesitant_json), "--data-dir", str(tmp_path))
+    assert result.exit_code == 0
+    out = result.output
+    f = reports["hesitant_slow"]["fillers"]
+    assert f"Filler words: {f['count']} ({f['vocal_count']} vocal, {f['discourse_count']} discourse)" in out
+    for name, n in f["by_type"].items():
+        assert any(line.split()[:2] == [name, str(n)] for line in out.splitlines())
+    strip = next(line for line in out.splitlines() if line.strip().startswith("fillers "))
+    assert sum(ch != " " for ch in strip.split("|")[1]) >= 3  # the clusters are drawn
+    assert "Longest pauses" in out and '2.8 s, between sentences, after "Monday."' in out
+
+
+def test_report_on_a_take_shows_the_trend(tmp_path, reports):
+    h = History.open(tmp_path)
+    ids = []
+    for fpm in (9.0, 6.5, 4.0):
+        t = h.start_take(audio_path=SAMPLES / "hesitant_slow.wav", question_id="sw-weakness", question_text="Q", category="strengths_weaknesses")
+        rep = dict(reports["hesitant_slow"], question_id="sw-weakness")
+        rep["fillers"] = dict(rep["fillers"], per_min=fpm)
+        h.save_report(t, rep)
+        ids.append(t)
+    h.close()
+    out = run("report", f"take:{ids[-1]}", "--data-dir", str(tmp_path)).output
+    assert "Fillers per minute over your last 3 takes: 9.0 6.5 4.0" in out
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("take:77", "--take 77: no such take"), ("missing.json", "no such file"), ("{bad}", "expected one result of `voicecoach score --json`")],
+)
+def test_report_errors(target, message, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    result = run("report", target.format(bad=bad), "--data-dir", str(tmp_path))
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and message in result.output
+
+
+# ---------------------------------------------------------------- the HTML report in Chromium
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed; run .ci/run (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--autoplay-policy=no-user-gesture-required",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def html_report(tmp_path_factory, reports) -> tuple[Path, dict]:
+    """An HTML report of a take whose file name is a script tag, with a practice history."""
+    d = tmp_path_factory.mktemp("html")
+    # "/" cannot be in a file name, but it can be in a path: this one ends "<script>alert(1)</script>.wav"
+    evil = d / "<script>alert(1)<" / "script>.wav"
+    evil.parent.mkdir()
+    shutil.copy(SAMPLES / "star_answer.wav", evil)
+    h = History.open(d)
+    for fpm in (7.5, 5.0):
+        t = h.start_take(audio_path=evil, question_id=None, question_text=None, category=None)
+        h.save_report(t, dict(reports["star_answer"], fillers=dict(reports["star_answer"]["fillers"], per_min=fpm)))
+    h.close()
+    out = d / "report.html"
+    result = run("report", str(evil), "--html", str(out), "--data-dir", str(d), "-q", "Tell me about a <b>tight</b> deadline")
+    assert result.exit_code == 0, result.output
+    obj = json.loads(run("score", "--json", str(evil)).output)
+    return out, obj
+
+
+def test_html_report_in_chromium(browser, html_report):
+    path, obj = html_report
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda dlg: (dialogs.append(dlg.message), dlg.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    # it renders, and user data is text, not markup
+    assert page.inner_text("#title") == f"{path.parent}/<script>alert(1)</script>.wav"
+    assert "Tell me about a <b>tight</b> deadline" in page.inner_text(".question")
+    assert dialogs == []
+    assert page.locator("#scores .card").count() == 5
+    # the figure: loudness, pauses, fillers and the pace curve
+    assert page.locator("#timeline path.envelope").count() == 1
+    assert page.locator("#timeline rect.pause").count() == obj["pauses"]["count"]
+    assert page.locator("#timeline circle.filler-dot").count() == obj["fillers"]["count"]
+    assert page.locator("#timeline polyline.pace").count() == 1
+    # the transcript highlights exactly the fillers found
+    vocal = [e for e in obj["fillers"]["events"] if e["kind"] == "vocal"]
+    assert page.locator("#transcript mark.filler.vocal").count() == len(vocal)
+    assert page.locator("#progress svg.trend").count() == 4
+    # clicking a filler seeks the embedded audio to its time
+    page.wait_for_function("document.getElementById('answer').readyState >= 1")
+    target = page.locator("#transcript mark.filler.vocal").nth(1)
+    t = float(target.get_attribute("data-t"))
+    assert t == pytest.approx(vocal[1]["start_s"], abs=0.01)
+    target.click()
+    page.wait_for_function(f"Math.abs(document.getElementById('answer').currentTime - {t}) < 0.5")
+    seek = page.evaluate("document.getElementById('answer').currentTime")
+    assert seek == pytest.approx(t, abs=0.5)
+    # and a pause too
+    pause = page.locator("#timeline rect.pause").first
+    page.evaluate("document.getElementById('answer').pause()")
+    pause.click()
+    pt = float(pause.get_attribute("data-t"))
+    page.wait_for_function(f"Math.abs(document.getElementById('answer').currentTime - {pt}) < 0.5")
+    # nothing but the file itself and its inline data was requested
+    assert requests and all(u.startswith(("file://", "data:")) for u in requests), requests
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "html-report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot of the HTML report: {shot}")
+    assert shot.stat().st_size > 10_000
+    page.close()
+
+
+def test_html_without_speech_is_refused(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    silent = tmp_path / "silence.wav"
+    sf.write(silent, np.zeros(16000 * 2, dtype=np.float32), 16000)
+    result = run("report", str(silent), "--html", str(tmp_path / "r.html"), "--data-dir", str(tmp_path))
+    assert result.exit_code == 1 and "no speech was found" in result.output and not (tmp_path / "r.html").exists()
