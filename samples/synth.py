@@ -52,7 +52,7 @@ FILLER_SPEECH = {
     "er": "er",
     "erm": "erm",
     "hmm": "hmm",
-    "mm": "[[m:]]",
+    "mm": "[[mmm]]",
     "ah": "ah",
 }
 
@@ -122,7 +122,8 @@ def _synth_chunk(chunk: Chunk, *, voice: str, rate_wpm: int, pitch: int, tmp: Pa
     if chunk.stretch_ms:
         # sox tempo changes duration and keeps pitch: a held "ummm".
         sf.write(tmp / "in.wav", y, sr)
-        factor = len(y) / sr / (chunk.stretch_ms / 1000)
+        # sox's tempo cannot stretch past ~4x cleanly; the truth is the length we get
+        factor = max(0.25, len(y) / sr / (chunk.stretch_ms / 1000))
         subprocess.run(["sox", str(tmp / "in.wav"), str(tmp / "out.wav"), "tempo", "-s", f"{factor:.4f}"], check=True)
         y, _ = sf.read(tmp / "out.wav", dtype="float32")
         y = _trim(y, sr)

@@ -1,0 +1,186 @@
+"""Accuracy on the labelled corpus: voicecoach's default decoding against plain
+faster-whisper decoding, side by side in one run, plus the speed of each.
+
+Metrics (truth from how each file was made, see benchmarks/corpus/make_corpus.py):
+* vocal fillers: precision, recall, F1 (an event matches a truth event when they overlap
+  within 0.25 s; one-to-one), recall per filler type;
+* discourse fillers: precision (and recall) by the same matching; traps never scripted
+  as fillers, so any count on them is a false positive;
+* wpm: mean absolute % error; pauses (>= 250 ms): precision, recall, F1 by overlap;
+  long pauses (>= 2 s): recall;
+* WER of the words (vocal fillers removed from both sides);
+* time: transcription, analysers, and their ratio.
+
+Usage: python benchmarks/bench_accuracy.py [--corpus benchmarks/corpus/audio] [--files N]
+       [--decodings plain,merge] [--json benchmarks/results/accuracy.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SLACK_S = 0.25
+
+
+def match(found: list[dict], expected: list[dict], slack: float = SLACK_S) -> list[tuple[int, int]]:
+    """One-to-one (found index, truth index) pairs of overlapping events, in time order."""
+    used: set[int] = set()
+    pairs = []
+    for i, f in enumerate(found):
+        for j, e in enumerate(expected):
+            if j not in used and f["start_s"] <= e["end_s"] + slack and f["end_s"] >= e["start_s"] - slack:
+                used.add(j)
+                pairs.append((i, j))
+                break
+    return pairs
+
+
+def prf(tp: int, n_found: int, n_true: int) -> dict[str, float]:
+    p = tp / n_found if n_found else 1.0
+    r = tp / n_true if n_true else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "found": n_found, "true": n_true}
+
+
+def evaluate(truth: dict, d: dict) -> dict:
+    from voicecoach.lexicon import is_vocal_filler
+    from voicecoach.types import normalise_word
+
+    events = d["fillers"]["events"] if d.get("speech_found") else []
+    vocal = [e for e in events if e["kind"] == "vocal"]
+    disc = [e for e in events if e["kind"] == "discourse"]
+    vp = match(vocal, truth["vocal_fillers"])
+    dp = match(disc, truth["discourse_fillers"], slack=0.3)
+    pauses = d["pauses"]["events"] if d.get("speech_found") else []
+    pp = match(pauses, truth["pauses"], slack=0.0)
+    long_truth = [p for p in truth["pauses"] if p["end_s"] - p["start_s"] >= 2.0]
+    long_found = [p for p in pauses if p["long"]]
+    lp = match(long_found, long_truth, slack=0.0)
+    per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    matched_truth = {j for _, j in vp}
+    for j, e in enumerate(truth["vocal_fillers"]):
+        per_type[e["text"]][1] += 1
+        per_type[e["text"]][0] += j in matched_truth
+    hyp = " ".join(n for w in d["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
+    ref = " ".join(normalise_word(w) for w in truth["text"].split())
+    wpm = d["pacing"]["wpm"] if d.get("speech_found") else 0.0
+    return {
+        "vocal": (len(vp), len(vocal), len(truth["vocal_fillers"])),
+        "discourse": (len(dp), len(disc), len(truth["discourse_fillers"])),
+        "pauses": (len(pp), len(pauses), len(truth["pauses"])),
+        "long_pauses": (len(lp), len(long_found), len(long_truth)),
+        "per_type": dict(per_type),
+        "wpm_error": abs(wpm - truth["wpm"]) / truth["wpm"],
+        "ref": ref,
+        "hyp": hyp,
+    }
+
+
+def aggregate(rows: list[dict]) -> dict:
+    import jiwer
+
+    out: dict = {}
+    for key in ("vocal", "discourse", "pauses", "long_pauses"):
+        tp, nf, nt = (sum(r[key][i] for r in rows) for i in range(3))
+        out[key] = prf(tp, nf, nt)
+    types: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        for t, (hit, n) in r["per_type"].items():
+            types[t][0] += hit
+            types[t][1] += n
+    out["vocal_recall_by_type"] = {t: hit / n for t, (hit, n) in sorted(types.items())}
+    out["wpm_abs_pct_error"] = 100 * sum(r["wpm_error"] for r in rows) / len(rows)
+    out["wer"] = jiwer.wer([r["ref"] for r in rows], [r["hyp"] for r in rows])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
+    ap.add_argument("--files", type=int, help="only the first N files")
+    ap.add_argument("--decodings", default="plain,merge")
+    ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
+    args = ap.parse_args()
+
+    from voicecoach.audio import load_audio
+    from voicecoach.config import Settings
+    from voicecoach.pipeline import report_to_dict, score_audio
+
+    truths = sorted(args.corpus.glob("*.truth.json"))[: args.files]
+    if not truths:
+        sys.exit(f"no corpus in {args.corpus}: run python benchmarks/corpus/make_corpus.py")
+    decodings = args.decodings.split(",")
+    rows: dict[str, dict[str, list[dict]]] = {dec: defaultdict(list) for dec in decodings}
+    timing = {dec: {"transcribe_s": 0.0, "analyse_s": 0.0} for dec in decodings}
+    audio_s = 0.0
+    for n, tf in enumerate(truths, 1):
+        truth = json.loads(tf.read_text())
+        audio = load_audio(tf.with_name(tf.name.replace(".truth.json", ".wav")))
+        audio_s += audio.duration_s
+        group = "clean" if truth.get("snr_db") is None else f"snr{int(truth['snr_db'])}"
+        for dec in decodings:
+            settings = Settings(transcription=dataclasses.replace(Settings().transcription, decoding=dec))
+            t = time.perf_counter()
+            rep = score_audio(audio, settings=settings)
+            for k in timing[dec]:
+                timing[dec][k] += rep.timings_s.get(k, 0.0)
+            d = report_to_dict(rep)
+            rows[dec][group].append(evaluate(truth, d))
+            rows[dec]["all"].append(rows[dec][group][-1])
+        print(f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) {time.perf_counter() - t:.1f} s", file=sys.stderr)
+
+    result: dict = {"files": len(truths), "audio_min": audio_s / 60, "timing": timing, "by_decoding": {}}
+    for dec in decodings:
+        result["by_decoding"][dec] = {g: aggregate(r) for g, r in rows[dec].items()}
+
+    groups = ["all", "clean", "snr20", "snr10"]
+    print(f"\n{len(truths)} files, {audio_s / 60:.1f} audio minutes")
+    head = f"{'metric':<26}" + "".join(f"{dec + ':' + g:>15}" for dec in decodings for g in groups if g in result["by_decoding"][dec])
+    print(head)
+
+    def line(label: str, get) -> None:  # noqa: ANN001
+        cells = []
+        for dec in decodings:
+            for g in groups:
+                if g in result["by_decoding"][dec]:
+                    cells.append(f"{get(result['by_decoding'][dec][g]):>15.3f}")
+        print(f"{label:<26}" + "".join(cells))
+
+    line("vocal filler precision", lambda a: a["vocal"]["precision"])
+    line("vocal filler recall", lambda a: a["vocal"]["recall"])
+    line("vocal filler F1", lambda a: a["vocal"]["f1"])
+    line("discourse precision", lambda a: a["discourse"]["precision"])
+    line("discourse recall", lambda a: a["discourse"]["recall"])
+    line("wpm abs % error", lambda a: a["wpm_abs_pct_error"])
+    line("pause precision", lambda a: a["pauses"]["precision"])
+    line("pause recall", lambda a: a["pauses"]["recall"])
+    line("pause F1", lambda a: a["pauses"]["f1"])
+    line("long-pause recall", lambda a: a["long_pauses"]["recall"])
+    line("WER", lambda a: a["wer"])
+    for dec in decodings:
+        by_type = result["by_decoding"][dec]["all"]["vocal_recall_by_type"]
+        print(f"{dec} vocal recall by type: " + ", ".join(f"{t} {r:.2f}" for t, r in by_type.items()))
+        tm = timing[dec]
+        print(
+            f"{dec} time: transcription {tm['transcribe_s']:.1f} s ({audio_s / max(tm['transcribe_s'], 1e-9):.1f}x real time), analysers {tm['analyse_s']:.2f} s ({100 * tm['analyse_s'] / max(tm['transcribe_s'], 1e-9):.1f}% of transcription)"
+        )
+    if len(decodings) > 1:
+        base = timing[decodings[0]]["transcribe_s"] + timing[decodings[0]]["analyse_s"]
+        for dec in decodings[1:]:
+            tot = timing[dec]["transcribe_s"] + timing[dec]["analyse_s"]
+            print(f"{dec} / {decodings[0]} wall time: {tot / base:.2f}x")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=1))
+    print(f"\nwritten: {args.json}")
+
+
+if __name__ == "__main__":
+    main()
