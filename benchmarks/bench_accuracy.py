@@ -106,8 +106,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
     ap.add_argument("--files", type=int, help="only the first N files")
-    ap.add_argument("--decodings", default="plain,merge")
+    ap.add_argument("--decodings", default="plain,merge", help="plain is the baseline: plain decoding without the acoustic filler pass")
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
+    ap.add_argument("--dump", type=Path, help="also write each file's report here (DECODING/NAME.json)")
     args = ap.parse_args()
 
     from voicecoach.audio import load_audio
@@ -118,8 +119,13 @@ def main() -> None:
     if not truths:
         sys.exit(f"no corpus in {args.corpus}: run python benchmarks/corpus/make_corpus.py")
     decodings = args.decodings.split(",")
+    from voicecoach.analysers import fillers as fillers_analyser
+    from voicecoach.pipeline import _plain
+
+    if "merge" in decodings:
+        decodings.append("merge-no-acoustic")  # same transcripts, acoustic pass off
     rows: dict[str, dict[str, list[dict]]] = {dec: defaultdict(list) for dec in decodings}
-    timing = {dec: {"transcribe_s": 0.0, "analyse_s": 0.0} for dec in decodings}
+    timing = {dec: {"transcribe_s": 0.0, "analyse_s": 0.0} for dec in decodings if dec != "merge-no-acoustic"}
     audio_s = 0.0
     for n, tf in enumerate(truths, 1):
         truth = json.loads(tf.read_text())
@@ -127,14 +133,27 @@ def main() -> None:
         audio_s += audio.duration_s
         group = "clean" if truth.get("snr_db") is None else f"snr{int(truth['snr_db'])}"
         for dec in decodings:
-            settings = Settings(transcription=dataclasses.replace(Settings().transcription, decoding=dec))
+            if dec == "merge-no-acoustic":
+                continue
+            base = Settings()
+            analysers = dict(base.analysers)
+            if dec == "plain":
+                analysers["fillers"] = dataclasses.replace(analysers["fillers"], acoustic=False)
+            settings = Settings(transcription=dataclasses.replace(base.transcription, decoding=dec), analysers=analysers)
             t = time.perf_counter()
             rep = score_audio(audio, settings=settings)
             for k in timing[dec]:
                 timing[dec][k] += rep.timings_s.get(k, 0.0)
             d = report_to_dict(rep)
+            if args.dump:
+                (args.dump / dec).mkdir(parents=True, exist_ok=True)
+                (args.dump / dec / tf.name.replace(".truth", "")).write_text(json.dumps(d))
             rows[dec][group].append(evaluate(truth, d))
             rows[dec]["all"].append(rows[dec][group][-1])
+            if dec == "merge" and rep.speech_found:
+                no_ac = dict(d, fillers=_plain(fillers_analyser.analyse(rep.transcript, audio, options=fillers_analyser.Options(acoustic=False))))
+                rows["merge-no-acoustic"][group].append(evaluate(truth, no_ac))
+                rows["merge-no-acoustic"]["all"].append(rows["merge-no-acoustic"][group][-1])
         print(f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
     result: dict = {"files": len(truths), "audio_min": audio_s / 60, "timing": timing, "by_decoding": {}}
@@ -143,7 +162,7 @@ def main() -> None:
 
     groups = ["all", "clean", "snr20", "snr10"]
     print(f"\n{len(truths)} files, {audio_s / 60:.1f} audio minutes")
-    head = f"{'metric':<26}" + "".join(f"{dec + ':' + g:>15}" for dec in decodings for g in groups if g in result["by_decoding"][dec])
+    head = f"{'metric':<26}" + "".join(f"{dec + ':' + g:>24}" for dec in decodings for g in groups if g in result["by_decoding"][dec])
     print(head)
 
     def line(label: str, get) -> None:  # noqa: ANN001
@@ -151,7 +170,7 @@ def main() -> None:
         for dec in decodings:
             for g in groups:
                 if g in result["by_decoding"][dec]:
-                    cells.append(f"{get(result['by_decoding'][dec][g]):>15.3f}")
+                    cells.append(f"{get(result['by_decoding'][dec][g]):>24.3f}")
         print(f"{label:<26}" + "".join(cells))
 
     line("vocal filler precision", lambda a: a["vocal"]["precision"])
@@ -168,13 +187,15 @@ def main() -> None:
     for dec in decodings:
         by_type = result["by_decoding"][dec]["all"]["vocal_recall_by_type"]
         print(f"{dec} vocal recall by type: " + ", ".join(f"{t} {r:.2f}" for t, r in by_type.items()))
+        if dec not in timing:
+            continue
         tm = timing[dec]
         print(
             f"{dec} time: transcription {tm['transcribe_s']:.1f} s ({audio_s / max(tm['transcribe_s'], 1e-9):.1f}x real time), analysers {tm['analyse_s']:.2f} s ({100 * tm['analyse_s'] / max(tm['transcribe_s'], 1e-9):.1f}% of transcription)"
         )
     if len(decodings) > 1:
         base = timing[decodings[0]]["transcribe_s"] + timing[decodings[0]]["analyse_s"]
-        for dec in decodings[1:]:
+        for dec in [d for d in decodings[1:] if d in timing]:
             tot = timing[dec]["transcribe_s"] + timing[dec]["analyse_s"]
             print(f"{dec} / {decodings[0]} wall time: {tot / base:.2f}x")
     args.json.parent.mkdir(parents=True, exist_ok=True)

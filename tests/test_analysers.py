@@ -42,6 +42,41 @@ def test_fast_and_slow_stretches_against_the_band():
 
 
 # ---------------------------------------------------------------- fillers
+# the stand-in audio of these transcripts is pure tone, which the acoustic pass would
+# rightly call held sounds; the rules on the transcript are tested on their own
+TRANSCRIPT_ONLY = fillers.Options(acoustic=False)
+
+
+def _speechlike(t: np.ndarray) -> np.ndarray:
+    """A sound that keeps changing: pitch and a formant-like resonance glide fast."""
+    f0 = 120 + 40 * np.sin(2 * np.pi * 3.0 * t)
+    ph = 2 * np.pi * np.cumsum(f0) / 16_000
+    formant = 1 + 0.9 * np.sin(2 * np.pi * 7.0 * t)
+    return 0.2 * (np.sin(ph) + 0.6 * formant * np.sin(3 * ph) + 0.4 * (2 - formant) * np.sin(7 * ph))
+
+
+def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
+    sr = 16_000
+    t = np.arange(int(6.0 * sr)) / sr
+    y = np.zeros_like(t)
+    speech = ((t > 0.5) & (t < 2.0)) | ((t > 3.2) & (t < 5.0))
+    y[speech] = _speechlike(t)[speech]
+    held = (t > 2.2) & (t < 2.8)  # a 600 ms "uhhh": steady pitch and spectrum
+    y[held] = 0.2 * (np.sin(2 * np.pi * 110 * t[held]) + 0.5 * np.sin(2 * np.pi * 220 * t[held]) + 0.3 * np.sin(2 * np.pi * 330 * t[held]))
+    audio = validate_samples(y.astype(np.float32), source="synthetic")
+    words = (Word("We", 0.5, 0.9, 0.9), Word("shipped", 0.9, 2.0, 0.9), Word("it", 3.2, 3.6, 0.9), Word("today.", 3.6, 5.0, 0.9))
+    r = fillers.analyse(Transcript(words, 6.0, "en"), audio)
+    acoustic = [e for e in r.events if e.source == "acoustic"]
+    assert len(acoustic) == 1, r.events
+    assert acoustic[0].start_s == pytest.approx(2.2, abs=0.1) and acoustic[0].end_s == pytest.approx(2.8, abs=0.1)
+    assert acoustic[0].kind == "vocal" and r.vocal_count == 1
+    # a held sound the transcript already has as a filler is not counted twice
+    words_with_uh = (*words[:2], Word("uh", 2.2, 2.8, 0.8), *words[2:])
+    r2 = fillers.analyse(Transcript(words_with_uh, 6.0, "en"), audio)
+    assert [e.source for e in r2.events] == ["transcript"]
+    assert not fillers.analyse(Transcript(words, 6.0, "en"), audio, options=TRANSCRIPT_ONLY).events
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -68,19 +103,19 @@ def test_fast_and_slow_stretches_against_the_band():
 )
 def test_filler_rules(text, expected):
     tr = transcript_of(text)
-    r = fillers.analyse(tr, audio_for(tr))
+    r = fillers.analyse(tr, audio_for(tr), options=TRANSCRIPT_ONLY)
     assert [e.filler for e in r.events] == expected
 
 
 def test_filler_counts_rates_and_custom_lexicon():
     tr = transcript_of("Um we did it, uh, and then erm we, like, won the game again today")
-    r = fillers.analyse(tr, audio_for(tr))
+    r = fillers.analyse(tr, audio_for(tr), options=TRANSCRIPT_ONLY)
     assert (r.vocal_count, r.discourse_count, r.count) == (3, 1, 4)
     assert r.by_type == {"um": 1, "uh": 1, "erm": 1, "like": 1}
     assert r.share_of_words == pytest.approx(4 / 15)
     span_min = (tr.words[-1].end_s - tr.words[0].start_s) / 60
     assert r.per_min == pytest.approx(4 / span_min, rel=0.01)
-    custom = fillers.Options(vocal={"um": "u+m+"}, discourse={"again": "always"})
+    custom = fillers.Options(vocal={"um": "u+m+"}, discourse={"again": "always"}, acoustic=False)
     r2 = fillers.analyse(tr, audio_for(tr), options=custom)
     assert [e.filler for e in r2.events] == ["um", "again"]
 

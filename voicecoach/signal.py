@@ -116,3 +116,35 @@ def speech_span(audio: Audio, first_word_start_s: float, last_word_end_s: float)
         if s.start_s < end <= s.end_s + 0.02 and s.start_s > start:  # silence that the last word runs into
             end = s.start_s
     return start, end
+
+
+def steady_voiced_runs(audio: Audio, *, max_flux: float, min_s: float, max_s: float, options: SilenceOptions | None = None) -> list[Segment]:
+    """Stretches where the sound is held: not silent, and the spectrum barely changes.
+
+    Spectral flux is the mean absolute change of the log power spectrum (125-4000 Hz,
+    32 ms frames every 10 ms) from one frame to the next, smoothed by a 90 ms moving
+    median. A held "uhhh" or "mmm" stays under ``max_flux``; running speech moves through
+    sounds and rises above it (measured on the corpus: median 0.79 inside fillers, 1.33
+    elsewhere).
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    y = audio.samples
+    win, hop = 512, int(HOP_S * audio.sample_rate_hz)
+    if len(y) < win + hop:
+        return []
+    n = 1 + (len(y) - win) // hop
+    frames = sliding_window_view(y, win)[::hop][:n]
+    spec = np.log(np.abs(np.fft.rfft(frames * np.hanning(win), axis=1))[:, 4:128] ** 2 + 1e-8)
+    flux = np.concatenate(([9.0], np.mean(np.abs(np.diff(spec, axis=0)), axis=1)))
+    padded = np.pad(flux, 4, mode="edge")
+    flux = np.median(sliding_window_view(padded, 9), axis=1)
+    _, silent = _silent_frames_cached(audio, options or SilenceOptions())
+    m = min(len(flux), len(silent))
+    steady = (flux[:m] < max_flux) & ~silent[:m]
+    out = []
+    for start, end in _runs(steady):
+        dur = (end - start) * HOP_S
+        if min_s <= dur <= max_s:
+            out.append(Segment(round(start * HOP_S, 3), round(end * HOP_S, 3)))
+    return out

@@ -132,6 +132,23 @@ def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probab
     return _clip_overlaps(out)
 
 
+def dedupe_fillers(words: list[Word], *, gap_s: float = 0.1) -> list[Word]:
+    """One filler where the two passes both heard one (often as different types: plain
+    "erm," and biased "um"), or where the biased pass wrote a run ("uh uh uh"): a vocal
+    filler overlapping, or within ``gap_s`` of, the filler before it is dropped, keeping
+    the plain pass's copy."""
+    out: list[Word] = []
+    for w in words:
+        if is_vocal_filler(w.norm):
+            prev = next((x for x in reversed(out) if is_vocal_filler(x.norm) and x.end_s + gap_s >= w.start_s and w.end_s + gap_s >= x.start_s), None)
+            if prev is not None:
+                if prev.source != "plain" and w.source == "plain":
+                    out[out.index(prev)] = w
+                continue
+        out.append(w)
+    return out
+
+
 def _recoverable(run: list[Word], plain: list[Word], at: int, min_probability: float) -> bool:
     """Whether a run of biased-pass words fills a silence of the plain pass."""
     spoken = [w for w in run if not is_vocal_filler(w.norm)]
