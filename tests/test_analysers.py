@@ -63,6 +63,11 @@ def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
     y[speech] = _speechlike(t)[speech]
     held = (t > 2.2) & (t < 2.8)  # a 600 ms "uhhh": steady pitch and spectrum
     y[held] = 0.2 * (np.sin(2 * np.pi * 110 * t[held]) + 0.5 * np.sin(2 * np.pi * 220 * t[held]) + 0.3 * np.sin(2 * np.pi * 330 * t[held]))
+    # full-band like a microphone: speech carries fricative noise above 4 kHz ("s", "sh")
+    from scipy.signal import butter, sosfilt
+
+    hiss = sosfilt(butter(4, 4500, btype="high", fs=sr, output="sos"), np.random.default_rng(3).normal(0, 0.05, len(y)))
+    y[speech] += hiss[speech]
     audio = validate_samples(y.astype(np.float32), source="synthetic")
     words = (Word("We", 0.5, 0.9, 0.9), Word("shipped", 0.9, 2.0, 0.9), Word("it", 3.2, 3.6, 0.9), Word("today.", 3.6, 5.0, 0.9))
     r = fillers.analyse(Transcript(words, 6.0, "en"), audio)
@@ -75,6 +80,25 @@ def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
     r2 = fillers.analyse(Transcript(words_with_uh, 6.0, "en"), audio)
     assert [e.source for e in r2.events] == ["transcript"]
     assert not fillers.analyse(Transcript(words, 6.0, "en"), audio, options=TRANSCRIPT_ONLY).events
+    # band-limited to 3.4 kHz like a telephone or radio line: the pass stands down
+    from scipy.signal import butter, sosfilt
+
+    phone = validate_samples(sosfilt(butter(8, 3400, fs=sr, output="sos"), audio.samples).astype(np.float32), source="phone")
+    assert not [e for e in fillers.analyse(Transcript(words, 6.0, "en"), phone).events if e.source == "acoustic"]
+
+
+def test_dedupe_keeps_one_filler_where_both_passes_heard_it():
+    from voicecoach.transcribe import dedupe_fillers
+
+    words = [Word("know,", 0.7, 1.18, 0.9), Word("um", 1.18, 1.74, 0.8, "filler"), Word("erm,", 1.72, 1.74, 0.6), Word("we", 1.74, 1.96, 0.9)]
+    assert [w.text for w in dedupe_fillers(words)] == ["know,", "erm,", "we"]
+    run = [
+        Word("plan.", 38.0, 38.5, 0.9),
+        Word("uh", 38.5, 38.6, 0.5, "filler"),
+        Word("uh", 38.6, 38.62, 0.5, "filler"),
+        Word("uh", 38.62, 38.7, 0.5, "filler"),
+    ]
+    assert [w.text for w in dedupe_fillers(run)] == ["plan.", "uh"]
 
 
 @pytest.mark.parametrize(

@@ -129,7 +129,7 @@ def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probab
             out.extend(sorted([*plain[i1:i2], *fillers], key=lambda w: w.start_s))
         else:
             out.extend(plain[i1:i2])
-    return _clip_overlaps(out)
+    return _clip_overlaps(dedupe_fillers(out))
 
 
 def dedupe_fillers(words: list[Word], *, gap_s: float = 0.1) -> list[Word]:
