@@ -1,0 +1,114 @@
+"""Accuracy regression tests: a fixed subset of the evaluation corpus, built from its
+scripts in a temporary folder, scored with the real model, measured against the truth of
+how it was made. Thresholds sit a little below the figures measured on this subset
+(README, "Accuracy"), so a regression fails CI; the model is fixed and decoding is
+deterministic for clean audio.
+
+Also: real recordings (no transcripts) must give plausible, stable results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "benchmarks" / "corpus"))
+REAL = ROOT / "tests" / "data" / "realspeech"
+
+
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
+    """name -> (truth, score --json) for the corpus subset."""
+    import make_corpus
+
+    from voicecoach.pipeline import report_to_dict, score_file
+
+    out = tmp_path_factory.mktemp("corpus")
+    make_corpus.build(out, subset=True)
+    result = {}
+    for name in make_corpus.SUBSET:
+        truth = json.loads((out / f"{name}.truth.json").read_text())
+        result[name] = (truth, report_to_dict(score_file(out / f"{name}.wav")))
+    return result
+
+
+def _totals(subset, key):
+    from bench_accuracy import evaluate, prf
+
+    rows = [evaluate(t, d) for t, d in subset.values()]
+    tp, found, true = (sum(r[key][i] for r in rows) for i in range(3))
+    return prf(tp, found, true), rows
+
+
+def test_subset_is_what_the_generator_promises(subset):
+    assert len(subset) == 5
+    assert any(t["snr_db"] == 20 for t, _ in subset.values())
+    assert all(20 <= t["duration_s"] <= 180 for t, _ in subset.values())
+
+
+def test_vocal_fillers(subset):
+    m, _ = _totals(subset, "vocal")
+    assert m["precision"] >= 0.75 and m["recall"] >= 0.50, m
+
+
+def test_discourse_precision(subset):
+    m, _ = _totals(subset, "discourse")
+    assert m["precision"] >= 0.90, m
+
+
+def test_pauses_and_wpm(subset):
+    m, rows = _totals(subset, "pauses")
+    assert m["f1"] >= 0.93, m
+    long_m, _ = _totals(subset, "long_pauses")
+    assert long_m["recall"] == 1.0
+    assert max(r["wpm_error"] for r in rows) <= 0.04
+    assert sum(r["wpm_error"] for r in rows) / len(rows) <= 0.025
+
+
+def test_words_no_worse_than_plain_decoding(subset):
+    """The default decoding's WER on the subset is within 1 point of plain decoding's."""
+    import dataclasses
+
+    import jiwer
+    from bench_accuracy import evaluate
+
+    from voicecoach.audio import load_audio
+    from voicecoach.config import Settings
+    from voicecoach.pipeline import report_to_dict, score_audio
+
+    plain = Settings(transcription=dataclasses.replace(Settings().transcription, decoding="plain"))
+    refs, default_hyps, plain_hyps = [], [], []
+    for truth, d in subset.values():
+        path = Path(d["file"])
+        r_plain = evaluate(truth, report_to_dict(score_audio(load_audio(path), settings=plain)))
+        r_default = evaluate(truth, d)
+        refs.append(r_default["ref"])
+        default_hyps.append(r_default["hyp"])
+        plain_hyps.append(r_plain["hyp"])
+    assert jiwer.wer(refs, default_hyps) <= jiwer.wer(refs, plain_hyps) + 0.01
+
+
+@pytest.mark.parametrize("name", ["talk_silero_test", "meeting_ami_dev00", "radio_apollo11"])
+def test_real_speech_is_plausible(name):
+    from voicecoach.pipeline import report_to_dict, score_file
+
+    d = report_to_dict(score_file(REAL / f"{name}.wav"))
+    words = [w["text"].lower().strip(".,?!") for w in d["transcript"]["words"]]
+    assert d["speech_found"] and len(words) >= 40
+    # no hallucinated loop: no word said more than 5 times in a row, no 3-gram more than 4 times
+    assert max(len(list(g)) for _, g in itertools.groupby(words)) <= 5
+    grams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    assert max(grams.count(g) for g in set(grams)) <= 4
+    assert 40 <= d["pacing"]["wpm"] <= 220
+    assert d["fillers"]["per_min"] <= 25
+    assert d["pauses"]["count"] >= 3
+    # the radio recording is band-limited: the acoustic pass must stand down there
+    if name == "radio_apollo11":
+        assert not [e for e in d["fillers"]["events"] if e["source"] == "acoustic"]
