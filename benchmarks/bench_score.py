@@ -35,6 +35,30 @@ def startup_s() -> float:
     return min(times)
 
 
+def long_file_run(minutes: float = 10.0) -> dict:
+    """Score a ``minutes``-long file (samples joined end to end) in a fresh process:
+    wall time and peak resident memory of that process."""
+    import resource
+    import tempfile
+
+    import numpy as np
+    import soundfile as sf
+
+    from voicecoach.audio import load_audio
+
+    pieces = [load_audio(p).samples for p in sorted((ROOT / "samples").glob("*.wav"))]
+    y = np.concatenate(pieces)
+    y = np.tile(y, int(np.ceil(minutes * 60 * 16000 / len(y))))[: int(minutes * 60 * 16000)]
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "long.wav"
+        sf.write(path, y, 16000, subtype="PCM_16")
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "voicecoach", "score", "--json", str(path)], check=True, capture_output=True, cwd=ROOT)
+        wall = time.perf_counter() - t
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"audio_min": minutes, "wall_s": wall, "peak_rss_mb": peak_mb}
+
+
 def match(found: list[dict], expected: list[dict], slack: float = 0.3) -> tuple[int, int, int]:
     used: set[int] = set()
     for f in found:
@@ -48,6 +72,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dir", type=Path, default=ROOT / "samples")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--long-minutes", type=float, default=10.0, help="length of the long-file memory run (0: skip)")
     args = ap.parse_args()
 
     import jiwer
@@ -104,6 +129,12 @@ def main() -> None:
         wer = jiwer.wer(refs, hyps)
         out["decoding"][decoding] = {"precision": p, "recall": r, "f1": f1, "wer": wer, "time_s": time.perf_counter() - t}
         print(f"{decoding:<10}{p:>9.2f}{r:>9.2f}{f1:>10.2f}{wer:>7.3f}{time.perf_counter() - t:>8.1f}")
+    if args.long_minutes:
+        out["long_file"] = long_file_run(args.long_minutes)
+        lf = out["long_file"]
+        print(
+            f"\n{lf['audio_min']:.0f}-minute file: {lf['wall_s']:.1f} s ({lf['audio_min'] * 60 / lf['wall_s']:.1f}x real time), peak memory {lf['peak_rss_mb']:.0f} MB"
+        )
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
 

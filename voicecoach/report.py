@@ -16,27 +16,26 @@ def render_json(report: Report) -> str:
     return json.dumps(report_to_dict(report), ensure_ascii=False)
 
 
-def _transcript_markup(report: Report) -> Any:
+def _transcript_markup(d: dict[str, Any], *, mark_long_pauses: bool = True) -> Any:
+    """The transcript as rich Text: vocal fillers yellow, discourse fillers cyan, and
+    (optionally) long pauses marked where they fall."""
     from rich.text import Text
 
-    fillers = report.results["fillers"]
-    pauses = report.results["pauses"]
-    vocal_starts = {e.start_s for e in fillers.events if e.kind == "vocal"}
-    disc = [(e.start_s, e.end_s) for e in fillers.events if e.kind == "discourse"]
-    long_after = {round(p.start_s, 1): p for p in pauses.events if p.long}
+    fillers = d["fillers"]["events"]
+    vocal = {round(e["start_s"], 3) for e in fillers if e["kind"] == "vocal"}
+    discourse = [(e["start_s"], e["end_s"]) for e in fillers if e["kind"] == "discourse"]
+    pauses = sorted((p for p in d["pauses"]["events"] if p["long"]), key=lambda p: p["start_s"]) if mark_long_pauses else []
     text = Text()
-    for w in report.transcript.words:
-        if w.start_s in vocal_starts:
+    for w in d["transcript"]["words"]:
+        while pauses and pauses[0]["start_s"] < w["start_s"]:
+            text.append(f"[{pauses.pop(0)['duration_s']:.1f}s pause] ", style="bold red")
+        if round(w["start_s"], 3) in vocal:
             style = "bold black on yellow"
-        elif any(s <= w.start_s and w.end_s <= e + 1e-6 for s, e in disc):
+        elif any(s <= w["start_s"] and w["end_s"] <= e + 1e-6 for s, e in discourse):
             style = "bold black on cyan"
         else:
             style = ""
-        text.append(w.text, style=style)
-        pause = next((p for k, p in long_after.items() if abs(k - w.end_s) < 0.35), None)
-        if pause:
-            text.append(f" [{pause.duration_s:.1f}s pause]", style="bold red")
-            long_after.pop(round(pause.start_s, 1), None)
+        text.append(w["text"], style=style)
         text.append(" ")
     return text
 
@@ -63,7 +62,7 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
 
     console.print(
         Panel(
-            _transcript_markup(report),
+            _transcript_markup(report_to_dict(report)),
             title="Transcript",
             subtitle="[black on yellow] um [/] vocal filler  [black on cyan] like [/] discourse filler",
             expand=True,
@@ -131,7 +130,6 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
     from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
-    from rich.text import Text
 
     console = Console(file=file, width=width, highlight=False)
     console.print(f"[bold]{escape(d['file'])}[/]  ({d['duration_s']:.1f} s)")
@@ -162,18 +160,7 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
     console.print("  long pauses |" + timeline_strip([(e["start_s"], e["end_s"]) for e in pa["events"] if e["long"]], dur, width=strip_w) + "|", markup=False)
     console.print(f"              0:00{' ' * (strip_w - 8)}{_mmss(dur)}", markup=False)
 
-    text = Text()
-    vocal = {round(e["start_s"], 3) for e in f["events"] if e["kind"] == "vocal"}
-    discourse = [(e["start_s"], e["end_s"]) for e in f["events"] if e["kind"] == "discourse"]
-    for w in d["transcript"]["words"]:
-        if round(w["start_s"], 3) in vocal:
-            style = "bold black on yellow"
-        elif any(s <= w["start_s"] and w["end_s"] <= e + 1e-6 for s, e in discourse):
-            style = "bold black on cyan"
-        else:
-            style = ""
-        text.append(w["text"], style=style)
-        text.append(" ")
+    text = _transcript_markup(d, mark_long_pauses=False)
     console.print(Panel(text, title="Transcript", subtitle="[black on yellow] um [/] vocal  [black on cyan] like [/] discourse"))
 
     longest = sorted(pa["events"], key=lambda e: -e["duration_s"])[:5]
