@@ -489,6 +489,7 @@ def _enter_pressed() -> bool:
 def history(question_id: str | None, category: str | None, by: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
     """List past takes and how your key figures moved over time."""
     from .history import History, trends
+    from .report import sparkline
 
     try:
         h = History.open(data_dir)
@@ -530,17 +531,8 @@ def history(question_id: str | None, category: str | None, by: str, limit: int, 
                 m = g[metric]
                 if m["first"] is None:
                     continue
-                parts.append(f"{label} {format(m['first'], spec)} -> {format(m['latest'], spec)} {_sparkline(m['series'])}")
+                parts.append(f"{label} {format(m['first'], spec)} -> {format(m['latest'], spec)} {sparkline(m['series'])}")
             click.echo(f"  {name} ({g['takes']} takes): " + "; ".join(parts))
-
-
-def _sparkline(values: list[float]) -> str:
-    ticks = "▁▂▃▄▅▆▇█"
-    if len(values) < 2:
-        return ""
-    lo, hi = min(values), max(values)
-    span = (hi - lo) or 1.0
-    return "".join(ticks[int((v - lo) / span * (len(ticks) - 1))] for v in values)
 
 
 @cli.command()

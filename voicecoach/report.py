@@ -171,8 +171,16 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
     if trend:
         values = [t["fillers_per_min"] for t in trend if t.get("fillers_per_min") is not None]
         if values:
-            from .cli import _sparkline
-
             console.print(
-                f"\n[bold]Fillers per minute over your last {len(values)} takes[/]: " + " ".join(f"{v:.1f}" for v in values) + f"  {_sparkline(values)}"
+                f"\n[bold]Fillers per minute over your last {len(values)} takes[/]: " + " ".join(f"{v:.1f}" for v in values) + f"  {sparkline(values)}"
             )
+
+
+def sparkline(values: list[float]) -> str:
+    """A one-line chart of ``values`` (empty for fewer than two)."""
+    ticks = "▁▂▃▄▅▆▇█"
+    if len(values) < 2:
+        return ""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    return "".join(ticks[int((v - lo) / span * (len(ticks) - 1))] for v in values)
