@@ -138,11 +138,22 @@ def steady_voiced_runs(
         return []
     n = 1 + (len(y) - win) // hop
     frames = sliding_window_view(y, win)[::hop][:n]
-    power = np.abs(np.fft.rfft(frames * np.hanning(win), axis=1))[:, 4:128] ** 2
-    spec = np.log(power + 1e-8)
+    window = np.hanning(win).astype(np.float32)
     freqs = np.arange(4, 128) * audio.sample_rate_hz / win
-    centroid = (power @ freqs) / np.maximum(power.sum(axis=1), 1e-12)
-    flux = np.concatenate(([9.0], np.mean(np.abs(np.diff(spec, axis=0)), axis=1)))
+    centroid = np.empty(n)
+    flux = np.empty(n)
+    flux[0] = 9.0
+    prev = None
+    block = 4096  # frames at a time: bounded memory on long files
+    for b in range(0, n, block):
+        power = np.abs(np.fft.rfft(frames[b : b + block] * window, axis=1))[:, 4:128] ** 2
+        spec = np.log(power + 1e-8)
+        centroid[b : b + len(power)] = (power @ freqs) / np.maximum(power.sum(axis=1), 1e-12)
+        if prev is not None:
+            spec = np.concatenate((prev, spec))
+        diffs = np.mean(np.abs(np.diff(spec, axis=0)), axis=1)
+        flux[b + (0 if prev is not None else 1) : b + len(power)] = diffs
+        prev = spec[-1:]
     padded = np.pad(flux, 4, mode="edge")
     flux = np.median(sliding_window_view(padded, 9), axis=1)
     _, silent = _silent_frames_cached(audio, options or SilenceOptions())

@@ -41,6 +41,11 @@ class DeliveryResult:
     loudness_spread_db: float  # standard deviation of speech frame levels
 
 
+#: Frames analysed at a time: bounds memory on long files (a whole 10-minute file at
+#: once needed hundreds of MB of spectra).
+BLOCK_FRAMES = 2048
+
+
 def estimate_f0_hz(samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float, max_f0_hz: float, voicing_threshold: float) -> np.ndarray:
     """Pitch of each 40 ms frame (20 ms hop) in Hz, NaN where the frame is unvoiced."""
     frame = int(0.040 * sample_rate_hz)
@@ -48,24 +53,30 @@ def estimate_f0_hz(samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float
     if len(samples) < frame:
         return np.array([])
     n = 1 + (len(samples) - frame) // hop
-    idx = np.arange(frame)[None, :] + hop * np.arange(n)[:, None]
-    frames = samples[idx].astype(np.float64)
-    frames -= frames.mean(axis=1, keepdims=True)
-    frames *= np.hanning(frame)
-    spec = np.fft.rfft(frames, n=2 * frame, axis=1)
-    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :frame]
-    energy = ac[:, :1]
-    ac = ac / np.maximum(energy, 1e-12)
     lo, hi = int(sample_rate_hz / max_f0_hz), int(sample_rate_hz / min_f0_hz)
-    lag = lo + np.argmax(ac[:, lo:hi], axis=1)
-    rows = np.arange(n)
-    peak = ac[rows, lag]
-    # parabolic interpolation around the peak: sub-sample lag, so pitch is not quantised
-    left, right = ac[rows, lag - 1], ac[rows, np.minimum(lag + 1, frame - 1)]
-    denom = left - 2 * peak + right
-    shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / np.where(denom == 0, 1, denom), 0.0)
-    loud = energy[:, 0] > (energy.max() * 1e-3)
-    f0 = sample_rate_hz / (lag + np.clip(shift, -0.5, 0.5))
+    window = np.hanning(frame)
+    f0 = np.empty(n)
+    peak = np.empty(n)
+    energy = np.empty(n)
+    for b in range(0, n, BLOCK_FRAMES):
+        rows = np.arange(b, min(n, b + BLOCK_FRAMES))
+        frames = samples[np.arange(frame)[None, :] + hop * rows[:, None]].astype(np.float64)
+        frames -= frames.mean(axis=1, keepdims=True)
+        frames *= window
+        ac = np.fft.irfft(np.abs(np.fft.rfft(frames, n=2 * frame, axis=1)) ** 2, axis=1)[:, :frame]
+        e = ac[:, 0].copy()
+        ac /= np.maximum(e, 1e-12)[:, None]
+        lag = lo + np.argmax(ac[:, lo:hi], axis=1)
+        r = np.arange(len(rows))
+        pk = ac[r, lag]
+        # parabolic interpolation around the peak: sub-sample lag, so pitch is not quantised
+        left, right = ac[r, lag - 1], ac[r, np.minimum(lag + 1, frame - 1)]
+        denom = left - 2 * pk + right
+        shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / np.where(denom == 0, 1, denom), 0.0)
+        f0[rows] = sample_rate_hz / (lag + np.clip(shift, -0.5, 0.5))
+        peak[rows] = pk
+        energy[rows] = e
+    loud = energy > energy.max() * 1e-3
     return np.where((peak >= voicing_threshold) & loud, f0, np.nan)
 
 
