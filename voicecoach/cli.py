@@ -134,7 +134,7 @@ def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path,
     from .history import History
     from .pipeline import report_to_dict, score_file
     from .questions import pick_question
-    from .report import render_json, render_terminal
+    from .report import render_terminal
 
     history = History.open(data_dir)
     try:
@@ -154,7 +154,7 @@ def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path,
     finally:
         history.close()
     if as_json:
-        click.echo(json.dumps({**json.loads(render_json(report)), "take_id": take_id}))
+        click.echo(json.dumps({**report_to_dict(report), "take_id": take_id}, ensure_ascii=False))
     else:
         render_terminal(report)
         click.echo(f"Saved as take #{take_id}.")
@@ -386,10 +386,11 @@ def practice(
     """
     from .history import History
     from .history import data_dir as resolve_data_dir
+    from .pipeline import report_to_dict
     from .practice import record_take, score_saved_take
     from .questions import pick_question
     from .record import RecordOptions, resolve_device
-    from .report import render_json, render_terminal
+    from .report import render_terminal
 
     interactive = sys.stdin.isatty()
     err = sys.stderr
@@ -426,7 +427,7 @@ def practice(
                 raise click.ClickException(f"{error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
             assert report is not None
             if as_json:
-                click.echo(json.dumps({**json.loads(render_json(report)), "take_id": take_id}))
+                click.echo(json.dumps({**report_to_dict(report), "take_id": take_id}, ensure_ascii=False))
             else:
                 render_terminal(report)
             if not (interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)):

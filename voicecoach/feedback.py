@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .types import Evidence, Tip
+from .types import Evidence, Tip, format_mmss
 
 WEIGHTS = {"fillers": 0.3, "structure": 0.3, "pacing": 0.2, "pauses": 0.2}
 
@@ -80,10 +80,6 @@ def compute_scores(results: dict[str, Any]) -> Scores:
     return Scores(overall=_clamp(overall), **parts)
 
 
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{t % 60:04.1f}"
-
-
 def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tuple[Tip, ...]:
     """The ``limit`` most useful tips, each with evidence, most important first."""
     cands: list[tuple[float, Tip]] = []
@@ -108,7 +104,7 @@ def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tup
             )
         elif p.stretches:
             st = p.stretches[0]
-            msg = f"Your pace drifted {'up' if st.kind == 'fast' else 'down'} to {st.wpm:.0f} words a minute between {_mmss(st.start_s)} and {_mmss(st.end_s)}; keep an even pace through the answer."
+            msg = f"Your pace drifted {'up' if st.kind == 'fast' else 'down'} to {st.wpm:.0f} words a minute between {format_mmss(st.start_s)} and {format_mmss(st.end_s)}; keep an even pace through the answer."
         else:
             msg = ""
         if msg:
@@ -119,7 +115,7 @@ def make_tips(results: dict[str, Any], scores: Scores, *, limit: int = 3) -> tup
         longs = [e for e in pa.events if e.long]
         if longs:
             msg = (
-                f"You paused for {longs[0].duration_s:.1f} s at {_mmss(longs[0].start_s)}"
+                f"You paused for {longs[0].duration_s:.1f} s at {format_mmss(longs[0].start_s)}"
                 + (f" and {len(longs) - 1} more time(s) for over 2 s" if len(longs) > 1 else "")
                 + '. Bridge a long think with a short phrase ("The key point is...") or plan the answer\'s three beats before you start.'
             )

@@ -19,6 +19,7 @@ import numpy as np
 
 from .audio import Audio
 from .signal import HOP_S, frame_levels_db
+from .types import format_mmss
 
 W, H = 1000, 300  # timeline figure size in SVG units
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; media-src data:; img-src data:"
@@ -51,10 +52,6 @@ document.querySelectorAll('[data-t]').forEach(el=>el.addEventListener('click',()
 
 def _e(x: Any) -> str:
     return html.escape(str(x), quote=True)
-
-
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{t % 60:04.1f}"
 
 
 def audio_data_uri(audio: Audio) -> str:
@@ -99,7 +96,7 @@ def timeline_svg(report: dict[str, Any], audio: Audio | None) -> str:
         cls = "pause long" if p["long"] else "pause"
         colour = "#feb2b2" if p["long"] else "#e2e8f0"
         parts.append(
-            f'<rect class="{cls}" data-t="{p["start_s"]:.2f}" x="{x(p["start_s"]):.1f}" y="20" width="{max(1.0, x(p["end_s"]) - x(p["start_s"])):.1f}" height="90" fill="{colour}" opacity="0.8"><title>pause {p["duration_s"]:.1f} s at {_mmss(p["start_s"])}</title></rect>'
+            f'<rect class="{cls}" data-t="{p["start_s"]:.2f}" x="{x(p["start_s"]):.1f}" y="20" width="{max(1.0, x(p["end_s"]) - x(p["start_s"])):.1f}" height="90" fill="{colour}" opacity="0.8"><title>pause {p["duration_s"]:.1f} s at {format_mmss(p["start_s"])}</title></rect>'
         )
     parts.append('<text x="4" y="128" font-size="11" fill="#4a5568">words</text>')
     for w in report["transcript"]["words"]:
@@ -108,7 +105,7 @@ def timeline_svg(report: dict[str, Any], audio: Audio | None) -> str:
     for f in report["fillers"]["events"]:
         colour = "#d69e2e" if f["kind"] == "vocal" else "#3182ce"
         parts.append(
-            f'<circle class="filler-dot {f["kind"]}" data-t="{f["start_s"]:.2f}" cx="{x(f["start_s"]):.1f}" cy="170" r="6" fill="{colour}"><title>{_e(f["text"])} at {_mmss(f["start_s"])}</title></circle>'
+            f'<circle class="filler-dot {f["kind"]}" data-t="{f["start_s"]:.2f}" cx="{x(f["start_s"]):.1f}" cy="170" r="6" fill="{colour}"><title>{_e(f["text"])} at {format_mmss(f["start_s"])}</title></circle>'
         )
     pacing = report["pacing"]
     top, height, vmin = 185, 95, 60.0
@@ -127,7 +124,7 @@ def timeline_svg(report: dict[str, Any], audio: Audio | None) -> str:
     if pts:
         parts.append(f'<polyline class="pace" points="{pts}" fill="none" stroke="#2b6cb0" stroke-width="2"/>')
     for t in range(0, int(dur) + 1, 10 if dur > 30 else 5):
-        parts.append(f'<text x="{x(t):.1f}" y="{H - 2}" font-size="10" fill="#718096">{_mmss(t)}</text>')
+        parts.append(f'<text x="{x(t):.1f}" y="{H - 2}" font-size="10" fill="#718096">{format_mmss(t)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -144,9 +141,11 @@ def transcript_html(report: dict[str, Any], *, long_pause_s: float = 2.0) -> str
         f = fillers.get(round(w["start_s"], 3))
         in_discourse = any(s <= w["start_s"] and w["end_s"] <= e + 1e-6 for s, e in discourse_spans)
         if f and f["kind"] == "vocal":
-            out.append(f'<mark class="filler vocal" data-t="{w["start_s"]:.2f}" title="vocal filler at {_mmss(w["start_s"])}">{_e(w["text"])}</mark>')
+            out.append(f'<mark class="filler vocal" data-t="{w["start_s"]:.2f}" title="vocal filler at {format_mmss(w["start_s"])}">{_e(w["text"])}</mark>')
         elif in_discourse:
-            out.append(f'<mark class="filler discourse" data-t="{w["start_s"]:.2f}" title="discourse filler at {_mmss(w["start_s"])}">{_e(w["text"])}</mark>')
+            out.append(
+                f'<mark class="filler discourse" data-t="{w["start_s"]:.2f}" title="discourse filler at {format_mmss(w["start_s"])}">{_e(w["text"])}</mark>'
+            )
         else:
             out.append(f'<span class="w" data-t="{w["start_s"]:.2f}">{_e(w["text"])}</span>')
     for p in pauses:
@@ -207,12 +206,12 @@ def render_html(report: dict[str, Any], *, audio: Audio | None, history: list[di
     breakdown = "".join(f"<tr><td>{_e(k)}</td><td>{v}</td></tr>" for k, v in f["by_type"].items()) or '<tr><td colspan="2">none</td></tr>'
     longest = sorted(pa["events"], key=lambda e: -e["duration_s"])[:5]
     pauses_rows = "".join(
-        f'<tr><td><span class="ev" data-t="{e["start_s"]:.2f}">{_mmss(e["start_s"])}</span></td><td>{e["duration_s"]:.1f} s</td><td>{_e(e["position"].replace("_", " "))}</td><td>after “{_e(e["after_word"])}”</td></tr>'
+        f'<tr><td><span class="ev" data-t="{e["start_s"]:.2f}">{format_mmss(e["start_s"])}</span></td><td>{e["duration_s"]:.1f} s</td><td>{_e(e["position"].replace("_", " "))}</td><td>after “{_e(e["after_word"])}”</td></tr>'
         for e in longest
     )
     tips = "".join(
         f"<li><b>{_e(t['area'])}</b>: {_e(t['message'])} "
-        + " ".join(f'<span class="ev" data-t="{ev["start_s"]:.2f}">{_mmss(ev["start_s"])} “{_e(ev["quote"])}”</span>' for ev in t["evidence"])
+        + " ".join(f'<span class="ev" data-t="{ev["start_s"]:.2f}">{format_mmss(ev["start_s"])} “{_e(ev["quote"])}”</span>' for ev in t["evidence"])
         + "</li>"
         for t in report["tips"]
     )

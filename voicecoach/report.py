@@ -6,10 +6,7 @@ import json
 from typing import IO, Any
 
 from .pipeline import Report, report_to_dict
-
-
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{t % 60:04.1f}"
+from .types import format_mmss
 
 
 def render_json(report: Report) -> str:
@@ -99,7 +96,7 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
 
     if st.star_applies:
         for part in st.star:
-            quote = f' - {_mmss(part.evidence[0].start_s)} "{escape(part.evidence[0].quote)}"' if part.evidence else ""
+            quote = f' - {format_mmss(part.evidence[0].start_s)} "{escape(part.evidence[0].quote)}"' if part.evidence else ""
             mark = "[green]yes[/]" if part.present else "[red]missing[/]"
             console.print(f"  {part.part:<9} {mark}{quote}")
     console.print(f"  opening: {st.opening_note}; close: {st.ending_note}")
@@ -112,7 +109,7 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
     for i, tip in enumerate(report.tips, 1):
         console.print(f"  {i}. {escape(f'[{tip.area}]')} {escape(tip.message)}")
         for ev in tip.evidence:
-            console.print(f'       at {_mmss(ev.start_s)}: "{escape(ev.quote)}"')
+            console.print(f'       at {format_mmss(ev.start_s)}: "{escape(ev.quote)}"')
 
 
 def timeline_strip(events: list[tuple[float, float]], duration_s: float, *, width: int = 60) -> str:
@@ -149,7 +146,7 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
         table.add_column("times", justify="right")
         table.add_column("when")
         for name, n in f["by_type"].items():
-            times = ", ".join(_mmss(e["start_s"]) for e in f["events"] if e["filler"] == name)
+            times = ", ".join(format_mmss(e["start_s"]) for e in f["events"] if e["filler"] == name)
             table.add_row(escape(name), str(n), times)
         console.print(table)
 
@@ -158,7 +155,7 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
     console.print("\nWhere they cluster (each column is " + f"{dur / strip_w:.1f} s):")
     console.print("  fillers     |" + timeline_strip([(e["start_s"], e["end_s"]) for e in f["events"]], dur, width=strip_w) + "|", markup=False)
     console.print("  long pauses |" + timeline_strip([(e["start_s"], e["end_s"]) for e in pa["events"] if e["long"]], dur, width=strip_w) + "|", markup=False)
-    console.print(f"              0:00{' ' * (strip_w - 8)}{_mmss(dur)}", markup=False)
+    console.print(f"              0:00{' ' * (strip_w - 8)}{format_mmss(dur)}", markup=False)
 
     text = _transcript_markup(d, mark_long_pauses=False)
     console.print(Panel(text, title="Transcript", subtitle="[black on yellow] um [/] vocal  [black on cyan] like [/] discourse"))
@@ -167,7 +164,7 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
     if longest:
         console.print("[bold]Longest pauses[/]")
         for e in longest:
-            console.print(f'  {_mmss(e["start_s"])}  {e["duration_s"]:.1f} s, {e["position"].replace("_", " ")}, after "{escape(e["after_word"])}"')
+            console.print(f'  {format_mmss(e["start_s"])}  {e["duration_s"]:.1f} s, {e["position"].replace("_", " ")}, after "{escape(e["after_word"])}"')
     if trend:
         values = [t["fillers_per_min"] for t in trend if t.get("fillers_per_min") is not None]
         if values:

@@ -10,6 +10,11 @@ SCHEMA_VERSION = 1
 _NON_WORD = re.compile(r"[^\w']+")
 
 
+def format_mmss(t: float) -> str:
+    """Seconds as ``m:ss.s`` (``75.2`` -> ``"1:15.2"``), for showing times to people."""
+    return f"{int(t // 60)}:{t % 60:04.1f}"
+
+
 def normalise_word(text: str) -> str:
     """Lower-case a word and strip punctuation (``" Um,"`` -> ``"um"``)."""
     return _NON_WORD.sub("", text.lower()).strip("'")
