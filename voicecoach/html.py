@@ -34,7 +34,7 @@ h1{font-size:1.4rem;margin:0 0 .3rem;word-break:break-all}h2{font-size:1.1rem;ma
 svg{width:100%;height:auto;border:1px solid #e2e8f0;border-radius:8px;background:#fbfcfe}
 .transcript{line-height:2;font-size:1.05rem}.w{cursor:pointer}
 mark.filler{background:#fde68a;border-radius:4px;padding:0 .15rem;cursor:pointer}
-mark.filler.discourse{background:#bae6fd}.pause{color:#c53030;font-size:.85rem;cursor:pointer;font-weight:600}
+mark.filler.discourse{background:#bae6fd}mark.filler.acoustic{background:#fef3c7;border:1px dashed #d69e2e}.pause{color:#c53030;font-size:.85rem;cursor:pointer;font-weight:600}
 table{border-collapse:collapse}td,th{padding:.25rem .8rem;border-bottom:1px solid #edf2f7;text-align:left}
 .tips li{margin:.5rem 0}.ev{color:#2b6cb0;cursor:pointer;text-decoration:underline;font-size:.9rem}
 .legend span{margin-right:1rem;font-size:.85rem}.muted{color:#718096}
@@ -141,7 +141,12 @@ def transcript_html(report: dict[str, Any], *, long_pause_s: float = 2.0) -> str
         f = fillers.get(round(w["start_s"], 3))
         in_discourse = any(s <= w["start_s"] and w["end_s"] <= e + 1e-6 for s, e in discourse_spans)
         if f and f["kind"] == "vocal":
-            out.append(f'<mark class="filler vocal" data-t="{w["start_s"]:.2f}" title="vocal filler at {format_mmss(w["start_s"])}">{_e(w["text"])}</mark>')
+            if f.get("source") == "acoustic":
+                out.append(
+                    f'<mark class="filler vocal acoustic" data-t="{w["start_s"]:.2f}" title="vocal filler at {format_mmss(w["start_s"])}, found by re-listening">({_e(w["text"])})</mark>'
+                )
+            else:
+                out.append(f'<mark class="filler vocal" data-t="{w["start_s"]:.2f}" title="vocal filler at {format_mmss(w["start_s"])}">{_e(w["text"])}</mark>')
         elif in_discourse:
             out.append(
                 f'<mark class="filler discourse" data-t="{w["start_s"]:.2f}" title="discourse filler at {format_mmss(w["start_s"])}">{_e(w["text"])}</mark>'

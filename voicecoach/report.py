@@ -32,7 +32,8 @@ def _transcript_markup(d: dict[str, Any], *, mark_long_pauses: bool = True) -> A
             style = "bold black on cyan"
         else:
             style = ""
-        text.append(w["text"], style=style)
+        # a filler found by re-listening is not in Whisper's text: shown in brackets
+        text.append(f"({w['text']})" if w.get("source") == "acoustic" else w["text"], style=style)
         text.append(" ")
     return text
 
@@ -149,6 +150,9 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
             times = ", ".join(format_mmss(e["start_s"]) for e in f["events"] if e["filler"] == name)
             table.add_row(escape(name), str(n), times)
         console.print(table)
+        heard = sum(e.get("source") == "acoustic" for e in f["events"])
+        if heard:
+            console.print(f"  {heard} of the vocal fillers were found by re-listening to the audio, not in the recogniser's text: (bracketed) below.")
 
     dur = d["duration_s"]
     strip_w = 60

@@ -106,6 +106,19 @@ def voiced_share(audio: Audio, start_s: float, end_s: float, *, options: Silence
     return float(np.mean(~silent[i:j])) if j > i else 0.0
 
 
+def sound_islands(audio: Audio, *, min_s: float, max_s: float, options: SilenceOptions | None = None) -> list[Segment]:
+    """Audible runs between silences lasting ``min_s`` to ``max_s`` (a lone word, a
+    short phrase, a filler said on its own)."""
+    _, silent = _silent_frames_cached(audio, options or SilenceOptions())
+    out = []
+    for start, end in _runs(~silent):
+        start_s = start * HOP_S + WINDOW_S / 2
+        end_s = min((end - 1) * HOP_S + WINDOW_S / 2, audio.duration_s)
+        if min_s <= end_s - start_s <= max_s:
+            out.append(Segment(round(start_s, 3), round(end_s, 3)))
+    return out
+
+
 def speech_span(audio: Audio, first_word_start_s: float, last_word_end_s: float) -> tuple[float, float]:
     """The span of speech: the words' span, trimmed where the audio shows silence at its
     edges (Whisper stretches a first or last word into the silence around it)."""

@@ -10,8 +10,11 @@ most of them. voicecoach's default decoding, ``merge``, runs two passes over the
 
 Only the vocal-filler tokens of pass 2 are kept, aligned into pass 1's word sequence with
 difflib, so the words (and the word error rate) are those of plain decoding and the
-fillers are those of the biased pass. ``plain`` and ``hotwords`` (pass 2 alone) can be
-chosen instead; README "Keeping the fillers" has the measurements behind the default.
+fillers are those of the biased pass. Then every short sound the transcript does not
+already mark as a filler is **re-listened** to on its own (:mod:`voicecoach.relisten`):
+the fillers Whisper folded into a neighbouring word come back there. ``plain`` and
+``hotwords`` (pass 2 alone) can be chosen instead, and ``relisten`` turned off; README
+"Keeping the fillers" has the measurements behind the default.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class TranscribeOptions:
         language: spoken language; voicecoach's lexicons are English.
         cpu_threads: threads for CTranslate2 (0: its default).
         hotwords: the prompt of the filler-biased pass.
+        relisten: re-listen to short sounds for the fillers both passes missed (not with
+            ``plain``, the baseline).
     """
 
     model: str = "default"
@@ -59,6 +64,7 @@ class TranscribeOptions:
     language: str = "en"
     cpu_threads: int = 0
     hotwords: str = FILLER_HOTWORDS
+    relisten: bool = True
 
 
 @functools.lru_cache(maxsize=4)
@@ -192,6 +198,10 @@ def transcribe(audio: Audio, *, options: TranscribeOptions | None = None) -> Tra
         plain = _decode(model, samples, options=options, biased=False)
         biased = _decode(model, samples, options=options, biased=True)
         words = [w for w in merge_fillers(plain, biased) if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE]
+    if options.relisten and options.decoding != "plain" and words:
+        from .relisten import relisten_fillers
+
+        words = relisten_fillers(model, audio, words)
     return Transcript(words=tuple(words), duration_s=round(audio.duration_s, 3), language=options.language, model=options.model, decoding=options.decoding)
 
 

@@ -23,7 +23,9 @@ def normalise_word(text: str) -> str:
 @dataclass(frozen=True)
 class Word:
     """One recognised word. ``text`` keeps Whisper's punctuation; ``source`` says which
-    decoding pass produced it (``"plain"`` or ``"filler"``)."""
+    decoding pass produced it: ``"plain"``, ``"filler"`` (the filler-biased pass) or
+    ``"acoustic"`` (a filler found by re-listening; ``probability`` is then the probability
+    that the sound is a filler)."""
 
     text: str
     start_s: float

@@ -37,7 +37,10 @@ _DETERMINERS_BEFORE_KIND = frozenset(
 @dataclass(frozen=True)
 class Options:
     """Attributes:
-    acoustic: also look for held fillers the transcript missed (see :func:`acoustic_fillers`).
+    acoustic: also count held sounds the transcript does not explain as fillers, without
+        asking the recogniser (see :func:`acoustic_fillers`). Off by default: re-listening
+        (:mod:`voicecoach.relisten`, part of transcription) finds these and more, with
+        fewer false finds; this is for transcripts made with ``relisten`` off.
     acoustic_max_flux, acoustic_min_s, acoustic_max_s: what counts as a held sound.
     acoustic_min_high_band_share: below this share of energy above 3.8 kHz the recording
         is band-limited (telephone, radio), where ordinary speech looks "held", and the
@@ -49,7 +52,7 @@ class Options:
 
     vocal: dict[str, str] = field(default_factory=lambda: dict(VOCAL_FILLERS))
     discourse: dict[str, str] = field(default_factory=lambda: dict(DISCOURSE_FILLERS))
-    acoustic: bool = True
+    acoustic: bool = False
     acoustic_max_flux: float = 0.9
     acoustic_min_s: float = 0.25
     acoustic_max_s: float = 1.0
@@ -148,7 +151,8 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     while i < len(words):
         vt = vocal_filler_type(norms[i], o.vocal)
         if vt:
-            events.append(FillerEvent(words[i].text.strip(",.?!"), vt, "vocal", words[i].start_s, words[i].end_s))
+            source = "acoustic" if words[i].source == "acoustic" else "transcript"
+            events.append(FillerEvent(words[i].text.strip(",.?!"), vt, "vocal", words[i].start_s, words[i].end_s, source))
             i += 1
             continue
         for phrase, rule in phrases:
