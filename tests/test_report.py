@@ -172,3 +172,25 @@ def test_html_without_speech_is_refused(tmp_path):
     sf.write(silent, np.zeros(16000 * 2, dtype=np.float32), 16000)
     result = run("report", str(silent), "--html", str(tmp_path / "r.html"), "--data-dir", str(tmp_path))
     assert result.exit_code == 1 and "no speech was found" in result.output and not (tmp_path / "r.html").exists()
+
+
+def test_fillers_found_by_relistening_are_marked(reports, tmp_path):
+    """A filler that re-listening found (word and event ``source="acoustic"``) is shown
+    in brackets, counted in a note, and marked in the HTML transcript."""
+    import copy
+
+    from voicecoach.html import transcript_html
+
+    d = copy.deepcopy(reports["hesitant_slow"])
+    event = next(e for e in d["fillers"]["events"] if e["kind"] == "vocal")
+    event["source"] = "acoustic"
+    word = next(w for w in d["transcript"]["words"] if round(w["start_s"], 3) == round(event["start_s"], 3))
+    word["source"] = "acoustic"
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(d))
+    out = run("report", str(p), "--data-dir", str(tmp_path)).output
+    assert "1 of the vocal fillers were found by re-listening" in out
+    assert f"({word['text']})" in out
+    html = transcript_html(d)
+    assert html.count('class="filler vocal acoustic"') == 1
+    assert html.count('class="filler vocal"') == d["fillers"]["vocal_count"] - 1

@@ -1,0 +1,101 @@
+"""Re-listening (voicecoach.relisten) with the real model on synthesised speech whose
+content is known: each filler and each word is said alone, between 0.7 s silences."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.helpers import words_from
+from voicecoach.types import Segment, Word
+
+sys.path.insert(0, str(ROOT / "samples"))
+
+SCRIPT = "{um} [700] project [700] {hmm} [700] table [700] {uh:500} [700] because [700] {er} [700] Monday [700] {ah} [700] number [700] {mm} [700] a [700] the"
+VOICES = ("en-us", "en-gb", "en-us+m3")
+
+
+@pytest.fixture(scope="module")
+def said_alone(tmp_path_factory) -> dict[str, tuple[dict, object]]:
+    """voice -> (truth, audio) of SCRIPT."""
+    from synth import render
+
+    from voicecoach.audio import load_audio
+
+    out = tmp_path_factory.mktemp("alone")
+    result = {}
+    for voice in VOICES:
+        truth = render(SCRIPT, out / f"{voice}.wav", voice=voice, rate_wpm=150)
+        result[voice] = (truth, load_audio(out / f"{voice}.wav"))
+    return result
+
+
+def test_a_filler_heard_alone_is_told_from_a_word(said_alone):
+    """The first-token filler probability separates fillers from words, including "a"
+    and "the", which sound most like "uh" (measured: words <= 0.06, fillers 0.07-0.89)."""
+    from voicecoach.relisten import RelistenOptions, filler_probabilities
+    from voicecoach.transcribe import load_model
+
+    o = RelistenOptions()
+    fillers_heard, fillers_total, words_heard = 0, 0, []
+    for truth, audio in said_alone.values():
+        spans = truth["spans"]
+        probs = filler_probabilities(load_model(), audio, [Segment(s["start_s"], s["end_s"]) for s in spans], o)
+        for span, (p, _spelling) in zip(spans, probs, strict=True):
+            if span["kind"] == "vocal":
+                fillers_total += 1
+                fillers_heard += p >= o.min_probability
+            elif p >= o.min_probability:
+                words_heard.append((span["text"], round(p, 3)))
+    assert words_heard == []
+    assert fillers_total == 18
+    assert fillers_heard >= 16  # measured 17: one voice's "hmm" is at 0.07
+
+
+def test_relisten_inserts_the_fillers(said_alone):
+    """Given a transcript of only the words (as if Whisper had dropped every filler),
+    re-listening puts back the fillers at the truth's filler spans. A lone "the" between
+    two long silences sounds like "thuh" and is at the threshold (measured 0.03-0.11
+    as the fragment's edges move by 5 ms): at most one find may fall on "a" or "the",
+    none on any other word."""
+    from voicecoach.relisten import relisten_fillers
+    from voicecoach.transcribe import load_model
+
+    truth, audio = said_alone["en-us"]
+    spoken = [s for s in truth["spans"] if s["kind"] == "speech"]
+    words = [Word(s["text"], s["start_s"], s["end_s"], 0.99) for s in spoken]
+    out = relisten_fillers(load_model(), audio, words)
+    added = [w for w in out if w.source == "acoustic"]
+    fillers = truth["vocal_fillers"]
+    hits = [a for a in added if any(f["start_s"] - 0.05 <= a.start_s and a.end_s <= f["end_s"] + 0.05 for f in fillers)]
+    extra = [a for a in added if a not in hits]
+    on = [s["text"] for s in spoken for a in extra if s["start_s"] - 0.05 <= a.start_s and a.end_s <= s["end_s"] + 0.05]
+    assert len(extra) <= 1, [(a.text, a.start_s) for a in added]
+    assert len(on) == len(extra) and set(on) <= {"a", "the"}, on
+    assert len(hits) >= 5  # of 6 (measured 6)
+    assert [w.text for w in out if w.source != "acoustic"] == [w.text for w in words]
+    assert [w.start_s for w in out] == sorted(w.start_s for w in out)
+
+
+def test_no_candidates_near_a_filler_the_transcript_has(said_alone):
+    from voicecoach.relisten import RelistenOptions, candidates
+
+    truth, audio = said_alone["en-us"]
+    um = truth["vocal_fillers"][0]
+    words = [Word("um", um["start_s"], um["end_s"], 0.9, "filler")]
+    cands = candidates(audio, words, RelistenOptions())
+    assert cands, "the other fillers and words are candidates"
+    assert not [s for s, _ in cands if s.start_s < um["end_s"] + 0.3 and s.end_s > um["start_s"] - 0.3]
+
+
+def test_insert_clips_a_word_that_runs_over_the_filler():
+    from voicecoach.relisten import _insert
+
+    words = list(words_from("we shipped it", word_s=0.5, gap_s=0.0))  # 0-0.5, 0.5-1.0, 1.0-1.5
+    filler = Word("uh", 0.7, 0.95, 0.4, "acoustic")
+    out = _insert(words, [filler])
+    assert [w.text for w in out] == ["we", "shipped", "uh", "it"]
+    assert out[1].end_s == 0.7 and out[3].start_s == 1.0
