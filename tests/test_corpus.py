@@ -59,7 +59,26 @@ def test_subset_is_what_the_generator_promises(subset):
 
 def test_vocal_fillers(subset):
     m, _ = _totals(subset, "vocal")
-    assert m["precision"] >= 0.80 and m["recall"] >= 0.55, m  # measured 0.89 and 0.67 (8 of 12)
+    assert m["precision"] >= 0.85 and m["recall"] >= 0.90, m  # measured 0.92 and 1.0 (12 of 12, 1 false)
+
+
+def test_relistening_recovers_what_the_two_passes_missed(subset):
+    """The same transcripts without the re-listened fillers find 8 of the 12 clean-file
+    fillers; re-listening brings back the others (measured 4), each on a true filler."""
+    from bench_accuracy import match
+
+    recovered = wrong = 0
+    for truth, d in subset.values():
+        if truth["snr_db"] is not None:
+            continue
+        heard = [e for e in d["fillers"]["events"] if e["source"] == "acoustic"]
+        others = [e for e in d["fillers"]["events"] if e["kind"] == "vocal" and e["source"] != "acoustic"]
+        missed_by_passes = [f for j, f in enumerate(truth["vocal_fillers"]) if j not in {t for _, t in match(others, truth["vocal_fillers"])}]
+        hits = len(match(heard, missed_by_passes))
+        recovered += hits
+        wrong += len(heard) - hits
+    assert recovered >= 3
+    assert wrong <= 1
 
 
 def test_discourse_precision(subset):

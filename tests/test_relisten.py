@@ -4,7 +4,6 @@ content is known: each filler and each word is said alone, between 0.7 s silence
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
