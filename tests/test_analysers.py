@@ -45,6 +45,7 @@ def test_fast_and_slow_stretches_against_the_band():
 # the stand-in audio of these transcripts is pure tone, which the acoustic pass would
 # rightly call held sounds; the rules on the transcript are tested on their own
 TRANSCRIPT_ONLY = fillers.Options(acoustic=False)
+HELD = fillers.Options(acoustic=True)  # the held-sound pass, off by default since re-listening
 
 
 def _speechlike(t: np.ndarray) -> np.ndarray:
@@ -70,21 +71,22 @@ def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
     y[speech] += hiss[speech]
     audio = validate_samples(y.astype(np.float32), source="synthetic")
     words = (Word("We", 0.5, 0.9, 0.9), Word("shipped", 0.9, 2.0, 0.9), Word("it", 3.2, 3.6, 0.9), Word("today.", 3.6, 5.0, 0.9))
-    r = fillers.analyse(Transcript(words, 6.0, "en"), audio)
+    r = fillers.analyse(Transcript(words, 6.0, "en"), audio, options=HELD)
     acoustic = [e for e in r.events if e.source == "acoustic"]
     assert len(acoustic) == 1, r.events
     assert acoustic[0].start_s == pytest.approx(2.2, abs=0.1) and acoustic[0].end_s == pytest.approx(2.8, abs=0.1)
     assert acoustic[0].kind == "vocal" and r.vocal_count == 1
     # a held sound the transcript already has as a filler is not counted twice
     words_with_uh = (*words[:2], Word("uh", 2.2, 2.8, 0.8), *words[2:])
-    r2 = fillers.analyse(Transcript(words_with_uh, 6.0, "en"), audio)
+    r2 = fillers.analyse(Transcript(words_with_uh, 6.0, "en"), audio, options=HELD)
     assert [e.source for e in r2.events] == ["transcript"]
     assert not fillers.analyse(Transcript(words, 6.0, "en"), audio, options=TRANSCRIPT_ONLY).events
+    assert not fillers.analyse(Transcript(words, 6.0, "en"), audio).events  # off by default
     # band-limited to 3.4 kHz like a telephone or radio line: the pass stands down
     from scipy.signal import butter, sosfilt
 
     phone = validate_samples(sosfilt(butter(8, 3400, fs=sr, output="sos"), audio.samples).astype(np.float32), source="phone")
-    assert not [e for e in fillers.analyse(Transcript(words, 6.0, "en"), phone).events if e.source == "acoustic"]
+    assert not [e for e in fillers.analyse(Transcript(words, 6.0, "en"), phone, options=HELD).events if e.source == "acoustic"]
 
 
 def test_dedupe_keeps_one_filler_where_both_passes_heard_it():
@@ -269,3 +271,10 @@ def test_merge_recovers_a_phrase_the_plain_pass_dropped():
     assert [w.text for w in merged] == ["that", "is", "true.", "I", "agree."]
     low = [Word(w.text, w.start_s, w.end_s, 0.2, "filler") for w in biased]
     assert [w.text for w in merge_fillers(plain, low)] == ["I", "agree."]
+
+
+def test_a_relistened_filler_word_is_an_acoustic_event():
+    words = (Word("We", 0.5, 0.9, 0.9), Word("uh", 1.0, 1.4, 0.3, "acoustic"), Word("shipped", 1.5, 2.0, 0.9), Word("um,", 2.1, 2.4, 0.9, "filler"))
+    tr = Transcript(words, 3.0, "en")
+    r = fillers.analyse(tr, audio_for(tr))
+    assert [(e.filler, e.source) for e in r.events] == [("uh", "acoustic"), ("um", "transcript")]
