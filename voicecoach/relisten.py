@@ -37,11 +37,16 @@ from .types import Segment, Word
 if TYPE_CHECKING:
     from .audio import Audio
 
-#: Spellings whose first token counts as "the fragment starts with a filler". Only
-#: single-token spellings are used, plus " U" and " M", which the model uses to begin
-#: "Ummm", "Uhh" and "Mmm" (measured: the top token for espeak's "mm" is " M").
-FILLER_SPELLINGS = ("um", "uh", "er", "erm", "hmm", "mm", "ah", "umm", "hm", "eh", "Um", "Uh", "Er", "Hmm", "Ah", "Eh", "Mmm")
-PREFIX_SPELLINGS = ("U", "M")
+#: Spellings that are one token and a filler on their own.
+FILLER_SPELLINGS = ("um", "uh", "er", "erm", "hmm", "mm", "ah", "umm", "hm", "eh", "Um", "Uh", "Er", "Hmm", "Ah", "Eh", "Err")
+#: First tokens that begin a filler only when a filler continuation follows ("U"+"mm",
+#: "M"+"m", "H"+"mmm") and a word otherwise ("Mug", "Hello").
+PREFIX_SPELLINGS = {"U": "uh", "M": "mm", "H": "hmm"}
+#: What may follow a prefix in a filler: more of the sound, punctuation ("M...", "U-"),
+#: the end, or the sound again ("M M"). Anything else makes it a word ("M"+"ug").
+CONTINUATIONS = ("m", "mm", "mmm", "mmmm", "hm", "h", "hh", "hhh", "hhhh", "H", "HH", "MM", ".", "...", "…", ",", "-", "?", "!")
+#: A prefix with less probability than this is not followed up.
+MIN_PREFIX_PROBABILITY = 0.01
 
 
 @dataclass(frozen=True)
@@ -74,19 +79,39 @@ class RelistenOptions:
     batch: int = 16
 
 
+@dataclass(frozen=True)
+class _Vocabulary:
+    prompt: list[int]
+    fillers: dict[int, str]  # token -> filler type
+    prefixes: dict[int, str]
+    continuations: list[int]
+
+
 @functools.lru_cache(maxsize=4)
-def _filler_tokens(model) -> tuple[object, list[int], list[int], dict[int, str]]:  # noqa: ANN001
+def _vocabulary(model) -> _Vocabulary:  # noqa: ANN001
     from faster_whisper.tokenizer import Tokenizer
 
     tok = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
-    prompt = [*tok.sot_sequence, tok.no_timestamps]
-    ids: dict[int, str] = {}
-    for spelling in FILLER_SPELLINGS + PREFIX_SPELLINGS:
-        for text in (spelling, " " + spelling):
-            enc = tok.encode(text)
-            if len(enc) == 1:
-                ids.setdefault(enc[0], spelling)
-    return tok, prompt, sorted(ids), ids
+
+    def single(texts, with_space=True):  # noqa: ANN001, ANN202
+        out = {}
+        for text, kind in texts:
+            for t in (text, " " + text) if with_space else (text,):
+                enc = tok.encode(t)
+                if len(enc) == 1:
+                    out.setdefault(enc[0], kind)
+        return out
+
+    fillers = single((s, vocal_filler_type(s.lower()) or "er") for s in FILLER_SPELLINGS)
+    prefixes = single(PREFIX_SPELLINGS.items())
+    continuations = sorted({*single(((c, c) for c in CONTINUATIONS), with_space=False), *prefixes, *fillers, tok.eot})
+    return _Vocabulary([*tok.sot_sequence, tok.no_timestamps], fillers, prefixes, continuations)
+
+
+def _softmax(logits) -> np.ndarray:  # noqa: ANN001
+    x = np.asarray(logits, dtype=np.float64)
+    p = np.exp(x - x.max())
+    return p / p.sum()
 
 
 def candidates(audio: Audio, words: list[Word], options: RelistenOptions) -> list[tuple[Segment, bool]]:
@@ -108,11 +133,17 @@ def candidates(audio: Audio, words: list[Word], options: RelistenOptions) -> lis
 
 
 def filler_probabilities(model, audio: Audio, segments: list[Segment], options: RelistenOptions) -> list[tuple[float, str]]:  # noqa: ANN001
-    """For each segment heard alone: (probability that it starts with a filler, the most
-    likely filler spelling)."""
+    """For each segment heard alone: (probability that what is said is a filler, the
+    most likely filler type).
+
+    One decoding step gives the probability of each first token. A token that is a
+    filler by itself ("Um", " uh") counts whole; a token that only begins one (" M" of
+    "Mmm", " U" of "Umm") counts times the probability, from a second step, that a
+    filler continuation follows it.
+    """
     import ctranslate2
 
-    _tok, prompt, ids, spelling = _filler_tokens(model)
+    voc = _vocabulary(model)
     sr = audio.sample_rate_hz
     n = int(options.window_s * sr)
     lead = int(0.2 * sr)
@@ -125,14 +156,40 @@ def filler_probabilities(model, audio: Audio, segments: list[Segment], options: 
             buf = np.zeros(n, np.float32)
             buf[lead : lead + len(frag)] = frag
             feats.append(model.feature_extractor(buf, padding=0)[:, :frames])
-        x = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(feats).astype(np.float32)))
-        results = model.model.generate(x, [prompt] * len(feats), beam_size=1, max_length=len(prompt) + 1, return_logits_vocab=True, suppress_blank=False)
-        for r in results:
-            logits = np.asarray(r.logits[0][0], dtype=np.float64)
-            p = np.exp(logits - logits.max())
-            p /= p.sum()
-            best = max(ids, key=lambda i: p[i])
-            out.append((float(p[ids].sum()), spelling[best]))
+        encoded = np.asarray(model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(feats).astype(np.float32))), to_cpu=True))
+        first = model.model.generate(
+            ctranslate2.StorageView.from_array(encoded),
+            [voc.prompt] * len(feats),
+            beam_size=1,
+            max_length=len(voc.prompt) + 1,
+            return_logits_vocab=True,
+            suppress_blank=False,
+        )
+        dists = [_softmax(r.logits[0][0]) for r in first]
+        scores: list[dict[str, float]] = []
+        follow: list[tuple[int, int]] = []  # (fragment, prefix token) to continue
+        for i, p in enumerate(dists):
+            by_type = dict.fromkeys(voc.prefixes.values(), 0.0)
+            for tok, kind in voc.fillers.items():
+                by_type[kind] = by_type.get(kind, 0.0) + float(p[tok])
+            scores.append(by_type)
+            follow += [(i, tok) for tok in voc.prefixes if p[tok] >= MIN_PREFIX_PROBABILITY]
+        if follow:
+            second = model.model.generate(
+                ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded[[i for i, _ in follow]])),
+                [[*voc.prompt, tok] for _, tok in follow],
+                beam_size=1,
+                max_length=len(voc.prompt) + 2,
+                return_logits_vocab=True,
+                suppress_blank=False,
+            )
+            for (i, tok), r in zip(follow, second, strict=True):
+                # logits come for the forced prefix step too: [1] is the continuation
+                q = float(_softmax(r.logits[0][1])[voc.continuations].sum())
+                scores[i][voc.prefixes[tok]] += float(dists[i][tok]) * q
+        for by_type in scores:
+            kind = max(by_type, key=lambda k: by_type[k])
+            out.append((sum(by_type.values()), kind))
     return out
 
 
@@ -149,8 +206,7 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
             a.start_s - o.margin_s <= seg.end_s and a.end_s + o.margin_s >= seg.start_s for a in added
         ):
             continue
-        kind = vocal_filler_type(spelling.lower()) or ("mm" if spelling == "M" else "uh")
-        added.append(Word(kind, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
+        added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
     return _insert(words, added)
 
 
