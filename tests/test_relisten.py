@@ -98,3 +98,23 @@ def test_insert_clips_a_word_that_runs_over_the_filler():
     out = _insert(words, [filler])
     assert [w.text for w in out] == ["we", "shipped", "uh", "it"]
     assert out[1].end_s == 0.7 and out[3].start_s == 1.0
+
+
+def test_relisten_is_a_transcription_setting(said_alone, tmp_path):
+    """On by default; ``[transcription] relisten = false`` turns it off; plain decoding
+    (the baseline) never re-listens."""
+    import dataclasses
+
+    from voicecoach.config import load_settings
+    from voicecoach.transcribe import TranscribeOptions, transcribe
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[transcription]\nrelisten = false\n")
+    off = load_settings(cfg).transcription
+    assert off.relisten is False and TranscribeOptions().relisten is True
+    _truth, audio = said_alone["en-us"]
+    sources = {o: {w.source for w in transcribe(audio, options=o).words} for o in (TranscribeOptions(), off)}
+    assert "acoustic" in sources[TranscribeOptions()]
+    assert "acoustic" not in sources[off]
+    plain = dataclasses.replace(TranscribeOptions(), decoding="plain")
+    assert "acoustic" not in {w.source for w in transcribe(audio, options=plain).words}
