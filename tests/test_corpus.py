@@ -143,6 +143,6 @@ def test_real_speech_is_plausible(name):
     assert d["fillers"]["per_min"] <= 25
     assert d["pauses"]["count"] >= 3
     # re-listening adds few fillers to real speech (measured: 0 in 60 s of talk, 1 in 30 s
-    # of meeting, 1 in 89 s of band-limited radio, where the held-sound pass used to misfire)
+    # of meeting, 0 in 89 s of band-limited radio, where the held-sound pass used to misfire)
     heard = [e for e in d["fillers"]["events"] if e["source"] == "acoustic"]
     assert len(heard) <= d["duration_s"] / 30
