@@ -118,3 +118,20 @@ def test_relisten_is_a_transcription_setting(said_alone, tmp_path):
     assert "acoustic" not in sources[off]
     plain = dataclasses.replace(TranscribeOptions(), decoding="plain")
     assert "acoustic" not in {w.source for w in transcribe(audio, options=plain).words}
+
+
+def test_a_biased_pass_filler_over_a_word_is_vetoed(said_alone):
+    """A filler only the biased pass wrote survives where the sound is a filler, and is
+    dropped where every sound nearby is a word ("project", "because")."""
+    from voicecoach.relisten import relisten_fillers
+    from voicecoach.transcribe import load_model
+
+    truth, audio = said_alone["en-us"]
+    span = {s["text"]: s for s in truth["spans"]}
+    on_uh = Word("uh", span["uh"]["start_s"], span["uh"]["end_s"], 0.5, "filler")
+    on_word = [Word("uh", span[t]["end_s"] - 0.1, span[t]["end_s"], 0.5, "filler") for t in ("project", "because")]
+    plain_um = Word("um,", span["um"]["start_s"], span["um"]["end_s"], 0.9, "plain")  # the plain pass is trusted
+    out = relisten_fillers(load_model(), audio, sorted([on_uh, *on_word, plain_um], key=lambda w: w.start_s))
+    kept = [w for w in out if w.source != "acoustic"]
+    assert on_uh in kept and plain_um in kept
+    assert not [w for w in on_word if w in kept]

@@ -65,6 +65,9 @@ class RelistenOptions:
         this sure of is part of that word ("numbers" holds an "um").
     margin_s: a candidate within this distance of a filler already in the transcript
         is that filler.
+    veto_below: a filler that only the filler-biased pass wrote is dropped when every
+        sound island within 0.2 s of it, heard alone, is a filler with less than this
+        probability (that pass sometimes writes "uh" over a word's tail).
     batch: fragments encoded at once.
     """
 
@@ -76,6 +79,7 @@ class RelistenOptions:
     held_max_flux: float = 1.1
     held_max_word_probability: float = 0.9
     margin_s: float = 0.3
+    veto_below: float = 0.02
     batch: int = 16
 
 
@@ -194,8 +198,10 @@ def filler_probabilities(model, audio: Audio, segments: list[Segment], options: 
 
 
 def relisten_fillers(model, audio: Audio, words: list[Word], *, options: RelistenOptions | None = None) -> list[Word]:  # noqa: ANN001
-    """``words`` with the vocal fillers found by re-listening inserted (``source="acoustic"``)."""
+    """``words`` with the vocal fillers found by re-listening inserted (``source="acoustic"``),
+    and the biased pass's fillers that re-listening does not confirm at all removed."""
     o = options or RelistenOptions()
+    words = _veto(model, audio, words, o)
     cands = candidates(audio, words, o)
     if not cands:
         return list(words)
@@ -208,6 +214,20 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
     return _insert(words, added)
+
+
+def _veto(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[Word]:  # noqa: ANN001
+    """Drop the biased pass's fillers where no sound nearby sounds like a filler at all."""
+    biased = [w for w in words if w.source == "filler" and is_vocal_filler(w.norm)]
+    if not biased:
+        return list(words)
+    # islands only: a held vowel inside a word ("because") heard alone can sound like "ah"
+    sounds = sound_islands(audio, min_s=0.1, max_s=o.max_s)
+    near = {id(w): [s for s in sounds if s.start_s < w.end_s + 0.2 and s.end_s > w.start_s - 0.2] for w in biased}
+    todo = sorted({s for segs in near.values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
+    prob = dict(zip(todo, (p for p, _ in filler_probabilities(model, audio, todo, o)), strict=True)) if todo else {}
+    dropped = {id(w) for w in biased if near[id(w)] and max(prob[s] for s in near[id(w)]) < o.veto_below}
+    return [w for w in words if id(w) not in dropped]
 
 
 def _insert(words: list[Word], added: list[Word]) -> list[Word]:
