@@ -6,19 +6,20 @@ sound is another matter: given a fragment of a few hundred milliseconds with not
 around it, the model's first-token distribution puts clear weight on "Um", "Uh", "Hmm"
 when the fragment is a filler and almost none when it is a word.
 
-:func:`relisten_fillers` does this for every candidate fragment the transcript does not
-already explain as a filler:
+:func:`relisten_fillers` does this for every candidate fragment (0.18-1.2 s) the
+transcript does not already explain as a filler:
 
-* the *sound islands* of the signal (audible runs between silences) of 0.1-1.2 s, and
+* the *sound islands* of the signal (audible runs between silences), and
 * the *held stretches* inside longer islands (steady voiced spectrum, see
   :func:`voicecoach.signal.steady_voiced_runs`), where a filler joins a word with no gap.
 
 Each fragment is placed 0.2 s into a short window of silence (5 s: the encoder cost is
-proportional to the window, and 5 s keeps the answer of a full 30 s window, measured in
-README "Keeping the fillers"), encoded in batches, and decoded for a single step. A
-fragment whose probability of starting with a filler token is at least ``min_probability``
-becomes a vocal filler word, marked ``source="acoustic"``, with the fragment's signal
-timing (more exact than Whisper's word timing).
+proportional to the window, and 5 s keeps the answer of a full 30 s window; measured in
+README "Re-listening"), encoded in batches, and decoded for one step (two when the first
+token only begins a filler, as " M" begins "Mmm" and "Mug"). A fragment whose filler
+probability is high enough becomes a vocal filler word, marked ``source="acoustic"``,
+with the fragment's signal timing (more exact than Whisper's word timing). The same
+question vetoes the fillers only the biased pass wrote where no sound nearby is one.
 """
 
 from __future__ import annotations
