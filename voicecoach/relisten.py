@@ -24,7 +24,6 @@ question vetoes the fillers only the biased pass wrote where no sound nearby is 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +32,7 @@ import numpy as np
 
 from .lexicon import is_vocal_filler, vocal_filler_type
 from .signal import sound_islands, steady_voiced_runs
+from .transcribe import clip_overlaps
 from .types import Segment, Word
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
         ):
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
-    return _insert(words, added)
+    return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), source="acoustic")
 
 
 def _veto(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[Word]:  # noqa: ANN001
@@ -229,16 +229,3 @@ def _veto(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[Wo
     prob = dict(zip(todo, (p for p, _ in filler_probabilities(model, audio, todo, o)), strict=True)) if todo else {}
     dropped = {id(w) for w in biased if near[id(w)] and max(prob[s] for s in near[id(w)]) < o.veto_below}
     return [w for w in words if id(w) not in dropped]
-
-
-def _insert(words: list[Word], added: list[Word]) -> list[Word]:
-    """Insert ``added`` in time order, clipping a neighbour that runs over one."""
-    out = sorted([*words, *added], key=lambda w: (w.start_s, w.end_s))
-    for i, w in enumerate(out):
-        if w.source != "acoustic":
-            continue
-        if i > 0 and out[i - 1].start_s < w.start_s < out[i - 1].end_s:
-            out[i - 1] = dataclasses.replace(out[i - 1], end_s=w.start_s)
-        if i + 1 < len(out) and out[i + 1].start_s < w.end_s < out[i + 1].end_s:
-            out[i + 1] = dataclasses.replace(out[i + 1], start_s=w.end_s)
-    return out

@@ -135,7 +135,7 @@ def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probab
             out.extend(sorted([*plain[i1:i2], *fillers], key=lambda w: w.start_s))
         else:
             out.extend(plain[i1:i2])
-    return _clip_overlaps(dedupe_fillers(out))
+    return clip_overlaps(dedupe_fillers(out))
 
 
 def dedupe_fillers(words: list[Word], *, gap_s: float = 0.1) -> list[Word]:
@@ -166,18 +166,17 @@ def _recoverable(run: list[Word], plain: list[Word], at: int, min_probability: f
     return spoken[0].start_s >= gap_start - 0.3 and spoken[-1].end_s <= gap_end + 0.3
 
 
-def _clip_overlaps(words: list[Word]) -> list[Word]:
-    """Make an inserted filler and its plain neighbours not overlap in time."""
+def clip_overlaps(words: list[Word], *, source: str = "filler") -> list[Word]:
+    """Make each inserted word of ``source`` and its neighbours not overlap in time: a
+    neighbour that runs over it is cut at its edge."""
     out = list(words)
     for i, w in enumerate(out):
-        if w.source != "filler":
+        if w.source != source:
             continue
-        if i > 0 and out[i - 1].end_s > w.start_s and out[i - 1].start_s < w.start_s:
-            p = out[i - 1]
-            out[i - 1] = Word(p.text, p.start_s, w.start_s, p.probability, p.source)
-        if i + 1 < len(out) and out[i + 1].start_s < w.end_s and out[i + 1].end_s > w.end_s:
-            n = out[i + 1]
-            out[i + 1] = Word(n.text, w.end_s, n.end_s, n.probability, n.source)
+        if i > 0 and out[i - 1].start_s < w.start_s < out[i - 1].end_s:
+            out[i - 1] = dataclasses.replace(out[i - 1], end_s=w.start_s)
+        if i + 1 < len(out) and out[i + 1].start_s < w.end_s < out[i + 1].end_s:
+            out[i + 1] = dataclasses.replace(out[i + 1], start_s=w.end_s)
     return out
 
 
