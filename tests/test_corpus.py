@@ -3,7 +3,8 @@ scripts in a temporary folder, scored with the real model, measured against the 
 how it was made. Thresholds sit a little below the figures measured on this subset
 (README, "Accuracy"), so a regression fails CI. Within a process decoding is
 deterministic; across processes CTranslate2's threaded int8 arithmetic can move a word or
-a filler, and on noise Whisper's temperature fallback samples, so the clean files carry
+a filler, and on noise Whisper's temperature fallback samples (seeded since, see
+transcribe.SAMPLING_SEED), so the clean files carry
 the strict thresholds and the noisy one looser bounds.
 
 Also: real recordings (no transcripts) must give plausible, stable results.

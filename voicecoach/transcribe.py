@@ -41,6 +41,7 @@ DECODINGS = ("merge", "plain", "hotwords")
 #: audible: that pass invents "uh" in silence at the end of a file.
 MIN_VOICED_SHARE = 0.3
 FILLER_HOTWORDS = "um uh er hmm"
+SAMPLING_SEED = 20261125
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,11 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool) -> list
     )
     if biased:
         kwargs.update(hotwords=options.hotwords, condition_on_previous_text=False)
+    import ctranslate2
+
+    # On hard audio faster-whisper falls back to sampling at higher temperatures; a fixed
+    # seed makes that sampling, and so the same file's score, repeatable.
+    ctranslate2.set_random_seed(SAMPLING_SEED)
     segments, _info = model.transcribe(samples, **kwargs)
     source = "filler" if biased else "plain"
     words = []
