@@ -24,6 +24,7 @@ question vetoes the fillers only the biased pass wrote where no sound nearby is 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -64,15 +65,22 @@ class RelistenOptions:
         :func:`voicecoach.signal.steady_voiced_runs`).
     held_max_word_probability: a held stretch inside a word the recogniser is at least
         this sure of is part of that word ("numbers" holds an "um").
+    burst_max_s, burst_gap_s: a sound followed within ``burst_gap_s`` by a sound no
+        longer than ``burst_max_s`` (a stop consonant's release after its closure) is the
+        first syllable of a word, not a candidate: "ac" of "actually", "a" of "about".
+        0 turns the rule off.
     margin_s: a candidate within this distance of a filler already in the transcript
         is that filler.
     veto_below: a filler that only the filler-biased pass wrote is dropped when every
         sound island within 0.2 s of it, heard alone, is a filler with less than this
         probability (that pass sometimes writes "uh" over a word's tail).
+    snap_s: a transcript filler is moved onto the sound island within this distance that,
+        heard alone, is most surely a filler (at least ``min_probability``): Whisper's
+        word timing often puts a filler a few hundred ms off its sound.
     batch: fragments encoded at once.
     """
 
-    min_probability: float = 0.1
+    min_probability: float = 0.08
     held_min_probability: float = 0.2
     window_s: float = 5.0
     min_s: float = 0.18
@@ -81,6 +89,9 @@ class RelistenOptions:
     held_max_word_probability: float = 0.9
     margin_s: float = 0.3
     veto_below: float = 0.02
+    snap_s: float = 0.5
+    burst_max_s: float = 0.075
+    burst_gap_s: float = 0.15
     batch: int = 16
 
 
@@ -124,10 +135,16 @@ def candidates(audio: Audio, words: list[Word], options: RelistenOptions) -> lis
     with whether it is a held stretch inside a longer island (rather than an island)."""
     found = [w for w in words if is_vocal_filler(w.norm)]
     islands = sound_islands(audio, min_s=options.min_s, max_s=options.max_s)
+    # a sound followed at once by a stop's release is the start of a word ("ac|t|ually")
+    bursts = sound_islands(audio, min_s=0.0, max_s=options.burst_max_s) if options.burst_max_s > 0 else []
+    broken = [s for s in islands if any(0.0 <= b.start_s - s.end_s <= options.burst_gap_s for b in bursts)]
+    islands = [s for s in islands if s not in broken]
     held = [
         s
         for s in steady_voiced_runs(audio, max_flux=options.held_max_flux, min_s=options.min_s, max_s=options.max_s)
-        if s not in islands and not any(w.start_s < s.end_s and w.end_s > s.start_s and w.probability >= options.held_max_word_probability for w in words)
+        if s not in islands
+        and not any(b.start_s - 0.03 <= s.start_s and s.end_s <= b.end_s + 0.03 for b in broken)
+        and not any(w.start_s < s.end_s and w.end_s > s.start_s and w.probability >= options.held_max_word_probability for w in words)
     ]
     out: list[tuple[Segment, bool]] = []
     for s in sorted({*islands, *held}, key=lambda s: (s.start_s, s.end_s)):
@@ -202,7 +219,7 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
     """``words`` with the vocal fillers found by re-listening inserted (``source="acoustic"``),
     and the biased pass's fillers that re-listening does not confirm at all removed."""
     o = options or RelistenOptions()
-    words = _veto(model, audio, words, o)
+    words = _place(model, audio, words, o)
     cands = candidates(audio, words, o)
     if not cands:
         return list(words)
@@ -217,15 +234,56 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), source="acoustic")
 
 
-def _veto(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[Word]:  # noqa: ANN001
-    """Drop the biased pass's fillers where no sound nearby sounds like a filler at all."""
-    biased = [w for w in words if w.source == "filler" and is_vocal_filler(w.norm)]
-    if not biased:
+def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[Word]:  # noqa: ANN001
+    """Check each transcript filler against the sounds around it, heard alone.
+
+    * **Retime**: Whisper often places a filler a few hundred ms away from its sound (it
+      folds the filler into a neighbour's timing). A filler whose nearby sound islands
+      include one that is a filler by itself (``min_probability``) is moved onto the best
+      of them; two fillers moved onto one sound are one filler.
+    * **Veto**: a filler that only the filler-biased pass wrote is dropped when every sound
+      island within 0.2 s of it is a filler with less than ``veto_below`` (that pass
+      sometimes writes "uh" over a word's tail).
+    """
+    fillers = [w for w in words if is_vocal_filler(w.norm)]
+    if not fillers:
         return list(words)
     # islands only: a held vowel inside a word ("because") heard alone can sound like "ah"
     sounds = sound_islands(audio, min_s=0.1, max_s=o.max_s)
-    near = {id(w): [s for s in sounds if s.start_s < w.end_s + 0.2 and s.end_s > w.start_s - 0.2] for w in biased}
+    reach = max(o.snap_s, 0.2)
+    near = {id(w): [s for s in sounds if s.start_s < w.end_s + reach and s.end_s > w.start_s - reach] for w in fillers}
     todo = sorted({s for segs in near.values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
     prob = dict(zip(todo, (p for p, _ in filler_probabilities(model, audio, todo, o)), strict=True)) if todo else {}
-    dropped = {id(w) for w in biased if near[id(w)] and max(prob[s] for s in near[id(w)]) < o.veto_below}
-    return [w for w in words if id(w) not in dropped]
+    out: list[Word] = []
+    moved: dict[Segment, Word] = {}
+    for w in words:
+        if id(w) not in near:
+            out.append(w)
+            continue
+        close = [s for s in near[id(w)] if s.start_s < w.end_s + 0.2 and s.end_s > w.start_s - 0.2]
+        if w.source == "filler" and close and max(prob[s] for s in close) < o.veto_below:
+            continue  # vetoed
+        snap = [s for s in near[id(w)] if s.start_s < w.end_s + o.snap_s and s.end_s > w.start_s - o.snap_s and prob[s] >= o.min_probability]
+        if not snap:
+            out.append(w)
+            continue
+        best = max(snap, key=lambda s: prob[s])
+        if best in moved:  # the same sound already has its filler
+            if moved[best].source != "plain" and w.source == "plain":
+                out[out.index(moved[best])] = moved[best] = dataclasses.replace(w, start_s=best.start_s, end_s=best.end_s)
+            continue
+        moved[best] = dataclasses.replace(w, start_s=best.start_s, end_s=best.end_s)
+        out.append(moved[best])
+    # a retimed filler cuts the words that run over its sound
+    out.sort(key=lambda w: (w.start_s, w.end_s))
+    retimed = {id(w) for w in moved.values()}
+    for i, w in enumerate(out):
+        if id(w) in retimed:
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(out) and id(out[j]) not in retimed:
+                    n = out[j]
+                    if j < i and n.end_s > w.start_s:
+                        out[j] = dataclasses.replace(n, end_s=max(n.start_s, w.start_s))
+                    elif j > i and n.start_s < w.end_s:
+                        out[j] = dataclasses.replace(n, start_s=min(n.end_s, w.end_s))
+    return out

@@ -114,7 +114,9 @@ def sound_islands(audio: Audio, *, min_s: float, max_s: float, options: SilenceO
     for start, end in _runs(~silent):
         start_s = start * HOP_S + WINDOW_S / 2
         end_s = min((end - 1) * HOP_S + WINDOW_S / 2, audio.duration_s)
-        if min_s <= end_s - start_s <= max_s:
+        # durations are whole 10 ms hops: compare them rounded, not as floats (0.18 s
+        # is 0.17999... s when taken from two edges)
+        if min_s <= round(end_s - start_s, 6) <= max_s:
             out.append(Segment(round(start_s, 3), round(end_s, 3)))
     return out
 
