@@ -60,14 +60,15 @@ def test_subset_is_what_the_generator_promises(subset):
 
 def test_vocal_fillers(subset):
     m, _ = _totals(subset, "vocal")
-    # measured 11-12 of 12 across processes (a held "mm" inside "was" sits at the 90 %
-    # word-probability rule), 1 false find; without re-listening 8 of 12
-    assert m["precision"] >= 0.85 and m["recall"] >= 0.83, m
+    # measured 12 of 12 and no false find (before re-listening placed the transcript's
+    # fillers and skipped syllables before a stop release: 11-12 of 12, 1 false find);
+    # the passes alone 6 of 12. One miss and one false find are allowed: 11/12, 12/13
+    assert m["precision"] >= 0.9 and m["recall"] >= 0.9, m
 
 
 def test_relistening_recovers_what_the_two_passes_missed(subset):
-    """The same transcripts without the re-listened fillers find 8 of the 12 clean-file
-    fillers; re-listening brings back the others (measured 4), each on a true filler."""
+    """The fillers the two decoding passes wrote match 6 of the 12 clean-file fillers
+    (measured); re-listening brings back the others (measured 6), each on a true filler."""
     from bench_accuracy import match
 
     recovered = wrong = 0
@@ -80,7 +81,7 @@ def test_relistening_recovers_what_the_two_passes_missed(subset):
         hits = len(match(heard, missed_by_passes))
         recovered += hits
         wrong += len(heard) - hits
-    assert recovered >= 3
+    assert recovered >= 4
     assert wrong <= 1
 
 

@@ -91,8 +91,8 @@ def test_no_candidates_near_a_filler_the_transcript_has(said_alone):
 
 
 def _built(parts: list[tuple[str, float]]):
-    """Audio made of ("voice" | "burst" | "silence", seconds) parts: a 140 Hz buzz with
-    harmonics, a white-noise click, digital silence."""
+    """Audio made of ("voice" | "burst" | "tone" | "silence", seconds) parts: a 140 Hz
+    buzz with harmonics, a white-noise click, a 2.5 kHz beep, digital silence."""
     import numpy as np
 
     from voicecoach.audio import Audio
@@ -102,6 +102,8 @@ def _built(parts: list[tuple[str, float]]):
         t = np.arange(int(round(seconds * sr))) / sr
         if kind == "voice":
             out.append(0.3 * sum(np.sin(2 * np.pi * 140 * k * t) / k for k in range(1, 6)))
+        elif kind == "tone":
+            out.append(0.3 * np.sin(2 * np.pi * 2500 * t))
         elif kind == "burst":
             out.append(0.3 * rng.standard_normal(len(t)))
         else:
@@ -109,18 +111,21 @@ def _built(parts: list[tuple[str, float]]):
     return Audio(np.concatenate(out).astype(np.float32), sr, "built")
 
 
-def test_candidates_leave_out_a_syllable_before_a_stop_release():
+def test_candidates_leave_out_a_syllable_before_a_stop_release_and_a_beep():
     """A sound followed within 150 ms by a release burst (closure, then a click of <= 75
     ms) is the first syllable of a word broken by a stop, not a candidate; the same
-    sound followed by a real pause is. A sound of exactly 0.18 s (the minimum) counts."""
+    sound followed by a real pause is. A sound of exactly 0.18 s (the minimum) counts.
+    A radio beep (a 2.5 kHz tone) is not a voice and not a candidate."""
     from voicecoach.relisten import RelistenOptions, candidates
 
     audio = _built(
         [("silence", 1.0), ("voice", 0.3), ("silence", 0.05), ("burst", 0.05), ("silence", 0.05), ("voice", 0.4)]
         + [("silence", 1.0), ("voice", 0.3), ("silence", 1.0), ("voice", 0.17), ("silence", 1.0)]
+        + [("tone", 0.25), ("silence", 1.0)]
     )
     # made: syllable 1.0-1.3, burst 1.35-1.4, rest of the word 1.45-1.85, a lone sound
-    # 2.85-3.15, a short one 4.15-4.32 (its island measures 0.18 s: 18 hops of 10 ms)
+    # 2.85-3.15, a short one 4.15-4.32 (its island measures 0.18 s: 18 hops of 10 ms), a
+    # beep 5.32-5.57
     found = candidates(audio, [], RelistenOptions())
     islands = [(s.start_s, s.end_s) for s, held in found if not held]
     expected = [(1.45, 1.85), (2.85, 3.15), (4.15, 4.32)]
@@ -128,8 +133,9 @@ def test_candidates_leave_out_a_syllable_before_a_stop_release():
     for (a, b), (x, y) in zip(islands, expected, strict=True):
         assert abs(a - x) < 0.02 and abs(b - y) < 0.02, islands
     assert not [s for s, _ in found if s.start_s < 1.35], found  # nor a held stretch in the syllable
-    off = candidates(audio, [], RelistenOptions(burst_max_s=0.0))
+    off = candidates(audio, [], RelistenOptions(burst_max_s=0.0, max_peak_hz=8000.0))
     assert [s for s, _ in off if abs(s.start_s - 1.0) < 0.02], "without the rule the syllable is a candidate"
+    assert [s for s, _ in off if abs(s.start_s - 5.32) < 0.02], "without the rule the beep is a candidate"
 
 
 def test_insert_clips_a_word_that_runs_over_the_filler():

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .lexicon import is_vocal_filler, vocal_filler_type
-from .signal import sound_islands, steady_voiced_runs
+from .signal import peak_frequency_hz, sound_islands, steady_voiced_runs
 from .transcribe import clip_overlaps
 from .types import Segment, Word
 
@@ -69,6 +69,9 @@ class RelistenOptions:
         longer than ``burst_max_s`` (a stop consonant's release after its closure) is the
         first syllable of a word, not a candidate: "ac" of "actually", "a" of "about".
         0 turns the rule off.
+    max_peak_hz: an island whose spectrum peaks above this is a tone (the 2.5 kHz beep
+        of a radio link), not a voice, and not a candidate. A filler's strongest peak is a
+        harmonic under its first formants: at most 1.53 kHz over the corpus's 257 fillers.
     margin_s: a candidate within this distance of a filler already in the transcript
         is that filler.
     veto_below: a filler that only the filler-biased pass wrote is dropped when every
@@ -92,6 +95,7 @@ class RelistenOptions:
     snap_s: float = 0.5
     burst_max_s: float = 0.075
     burst_gap_s: float = 0.15
+    max_peak_hz: float = 2000.0
     batch: int = 16
 
 
@@ -138,7 +142,8 @@ def candidates(audio: Audio, words: list[Word], options: RelistenOptions) -> lis
     # a sound followed at once by a stop's release is the start of a word ("ac|t|ually")
     bursts = sound_islands(audio, min_s=0.0, max_s=options.burst_max_s) if options.burst_max_s > 0 else []
     broken = [s for s in islands if any(0.0 <= b.start_s - s.end_s <= options.burst_gap_s for b in bursts)]
-    islands = [s for s in islands if s not in broken]
+    # a tone (a radio's beep) heard alone can sound like "ah"; a voice peaks low
+    islands = [s for s in islands if s not in broken and peak_frequency_hz(audio, s.start_s, s.end_s) <= options.max_peak_hz]
     held = [
         s
         for s in steady_voiced_runs(audio, max_flux=options.held_max_flux, min_s=options.min_s, max_s=options.max_s)

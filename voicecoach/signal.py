@@ -182,6 +182,20 @@ def steady_voiced_runs(
     return out
 
 
+def peak_frequency_hz(audio: Audio, start_s: float, end_s: float) -> float:
+    """Frequency of the strongest peak of the span's power spectrum (above 60 Hz). A
+    voice puts it at a low harmonic (under ~1 kHz); a radio beep or whistle puts it at
+    the tone."""
+    sr = audio.sample_rate_hz
+    x = audio.samples[max(0, int(start_s * sr)) : int(end_s * sr)]
+    if len(x) < 64:
+        return 0.0
+    power = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / sr)
+    power[freqs < 60] = 0.0
+    return float(freqs[int(np.argmax(power))])
+
+
 def high_band_share(audio: Audio, *, above_hz: float = 3800.0) -> float:
     """Share of the energy (above 100 Hz) that lies above ``above_hz``: near 0 for
     telephone or radio audio, which is band-limited to ~3.4 kHz."""
