@@ -19,7 +19,9 @@ README "Re-listening"), encoded in batches, and decoded for one step (two when t
 token only begins a filler, as " M" begins "Mmm" and "Mug"). A fragment whose filler
 probability is high enough becomes a vocal filler word, marked ``source="acoustic"``,
 with the fragment's signal timing (more exact than Whisper's word timing). The same
-question vetoes the fillers only the biased pass wrote where no sound nearby is one.
+question first places the transcript's own fillers on their sound (Whisper's timing is
+often a few hundred ms off) and vetoes the fillers only the biased pass wrote where no
+sound nearby is one.
 """
 
 from __future__ import annotations
@@ -221,8 +223,9 @@ def filler_probabilities(model, audio: Audio, segments: list[Segment], options: 
 
 
 def relisten_fillers(model, audio: Audio, words: list[Word], *, options: RelistenOptions | None = None) -> list[Word]:  # noqa: ANN001
-    """``words`` with the vocal fillers found by re-listening inserted (``source="acoustic"``),
-    and the biased pass's fillers that re-listening does not confirm at all removed."""
+    """``words`` with the transcript's fillers moved onto their sound, the biased pass's
+    fillers that re-listening does not confirm at all removed, and the vocal fillers
+    found by re-listening inserted (``source="acoustic"``)."""
     o = options or RelistenOptions()
     words = _place(model, audio, words, o)
     cands = candidates(audio, words, o)
