@@ -22,13 +22,17 @@ import dataclasses
 import json
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SLACK_S = 0.25
+
+
+#: Spellings of one sound: British "er"/"erm" are American "uh"/"um"; "hmm" is a longer "mm".
+SOUND = {"er": "uh", "erm": "um", "hmm": "mm"}
 
 
 def match(found: list[dict], expected: list[dict], slack: float = SLACK_S) -> list[tuple[int, int]]:
@@ -69,6 +73,7 @@ def evaluate(truth: dict, d: dict) -> dict:
     for j, e in enumerate(truth["vocal_fillers"]):
         per_type[e["text"]][1] += 1
         per_type[e["text"]][0] += j in matched_truth
+    kinds = [(truth["vocal_fillers"][j]["text"], vocal[i]["filler"]) for i, j in vp]
     hyp = " ".join(n for w in d["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
     ref = " ".join(normalise_word(w) for w in truth["text"].split())
     wpm = d["pacing"]["wpm"] if d.get("speech_found") else 0.0
@@ -78,6 +83,7 @@ def evaluate(truth: dict, d: dict) -> dict:
         "pauses": (len(pp), len(pauses), len(truth["pauses"])),
         "long_pauses": (len(lp), len(long_found), len(long_truth)),
         "per_type": dict(per_type),
+        "kinds": kinds,
         "wpm_error": abs(wpm - truth["wpm"]) / truth["wpm"],
         "ref": ref,
         "hyp": hyp,
@@ -97,6 +103,11 @@ def aggregate(rows: list[dict]) -> dict:
             types[t][0] += hit
             types[t][1] += n
     out["vocal_recall_by_type"] = {t: hit / n for t, (hit, n) in sorted(types.items())}
+    kinds = [k for r in rows for k in r["kinds"]]
+    if kinds:
+        out["vocal_type_agreement"] = sum(t == f for t, f in kinds) / len(kinds)
+        out["vocal_sound_agreement"] = sum(SOUND.get(t, t) == SOUND.get(f, f) for t, f in kinds) / len(kinds)
+        out["vocal_type_confusion"] = {f"{t}->{f}": n for (t, f), n in sorted(Counter(kinds).items())}
     out["wpm_abs_pct_error"] = 100 * sum(r["wpm_error"] for r in rows) / len(rows)
     out["wer"] = jiwer.wer([r["ref"] for r in rows], [r["hyp"] for r in rows])
     return out
@@ -185,6 +196,12 @@ def main() -> None:
     for dec in decodings:
         by_type = result["by_decoding"][dec]["all"]["vocal_recall_by_type"]
         print(f"{dec} vocal recall by type: " + ", ".join(f"{t} {r:.2f}" for t, r in by_type.items()))
+        agg = result["by_decoding"][dec]["all"]
+        if "vocal_type_agreement" in agg:
+            print(
+                f"{dec} type of the found fillers: as scripted {agg['vocal_type_agreement']:.2f}, "
+                f"the same sound {agg['vocal_sound_agreement']:.2f} (er = uh, erm = um, hmm = mm)"
+            )
         if dec not in timing:
             continue
         tm = timing[dec]
