@@ -283,15 +283,5 @@ def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[W
         moved[best] = dataclasses.replace(w, start_s=best.start_s, end_s=best.end_s)
         out.append(moved[best])
     # a retimed filler cuts the words that run over its sound
-    out.sort(key=lambda w: (w.start_s, w.end_s))
     retimed = {id(w) for w in moved.values()}
-    for i, w in enumerate(out):
-        if id(w) in retimed:
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(out) and id(out[j]) not in retimed:
-                    n = out[j]
-                    if j < i and n.end_s > w.start_s:
-                        out[j] = dataclasses.replace(n, end_s=max(n.start_s, w.start_s))
-                    elif j > i and n.start_s < w.end_s:
-                        out[j] = dataclasses.replace(n, start_s=min(n.end_s, w.end_s))
-    return out
+    return clip_overlaps(sorted(out, key=lambda w: (w.start_s, w.end_s)), inserted=lambda w: id(w) in retimed)

@@ -32,6 +32,8 @@ from .signal import voiced_share
 from .types import Transcript, Word, normalise_word
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .audio import Audio
 
 logger = logging.getLogger(__name__)
@@ -172,12 +174,12 @@ def _recoverable(run: list[Word], plain: list[Word], at: int, min_probability: f
     return spoken[0].start_s >= gap_start - 0.3 and spoken[-1].end_s <= gap_end + 0.3
 
 
-def clip_overlaps(words: list[Word], *, source: str = "filler") -> list[Word]:
-    """Make each inserted word of ``source`` and its neighbours not overlap in time: a
-    neighbour that runs over it is cut at its edge."""
+def clip_overlaps(words: list[Word], *, source: str = "filler", inserted: Callable[[Word], bool] | None = None) -> list[Word]:
+    """Make each inserted word (of ``source``, or for which ``inserted`` is true) and its
+    neighbours not overlap in time: a neighbour that runs over it is cut at its edge."""
     out = list(words)
     for i, w in enumerate(out):
-        if w.source != source:
+        if not (inserted(w) if inserted else w.source == source):
             continue
         if i > 0 and out[i - 1].start_s < w.start_s < out[i - 1].end_s:
             out[i - 1] = dataclasses.replace(out[i - 1], end_s=w.start_s)
