@@ -143,7 +143,7 @@ def test_insert_clips_a_word_that_runs_over_the_filler():
 
     words = list(words_from("we shipped it", word_s=0.5, gap_s=0.0))  # 0-0.5, 0.5-1.0, 1.0-1.5
     filler = Word("uh", 0.7, 0.95, 0.4, "acoustic")
-    out = clip_overlaps([*words[:2], filler, words[2]], source="acoustic")
+    out = clip_overlaps([*words[:2], filler, words[2]], lambda w: w.source == "acoustic")
     assert [w.text for w in out] == ["we", "shipped", "uh", "it"]
     assert out[1].end_s == 0.7 and out[3].start_s == 1.0
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from .lexicon import is_vocal_filler, vocal_filler_type
 from .signal import peak_frequency_hz, sound_islands, steady_voiced_runs
-from .transcribe import clip_overlaps
+from .transcribe import clip_overlaps, dedupe_fillers
 from .types import Segment, Word
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
         ):
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
-    return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), source="acoustic")
+    return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
 
 
 def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[Word]:  # noqa: ANN001
@@ -248,7 +248,7 @@ def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[W
     * **Retime**: Whisper often places a filler a few hundred ms away from its sound (it
       folds the filler into a neighbour's timing). A filler whose nearby sound islands
       include one that is a filler by itself (``min_probability``) is moved onto the best
-      of them; two fillers moved onto one sound are one filler.
+      of them; two fillers moved onto one sound are one (:func:`dedupe_fillers`).
     * **Veto**: a filler that only the filler-biased pass wrote is dropped when every sound
       island within 0.2 s of it is a filler with less than ``veto_below`` (that pass
       sometimes writes "uh" over a word's tail).
@@ -263,7 +263,7 @@ def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[W
     todo = sorted({s for segs in near.values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
     prob = dict(zip(todo, (p for p, _ in filler_probabilities(model, audio, todo, o)), strict=True)) if todo else {}
     out: list[Word] = []
-    moved: dict[Segment, Word] = {}
+    retimed: set[int] = set()
     for w in words:
         if id(w) not in near:
             out.append(w)
@@ -276,12 +276,8 @@ def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[W
             out.append(w)
             continue
         best = max(snap, key=lambda s: prob[s])
-        if best in moved:  # the same sound already has its filler
-            if moved[best].source != "plain" and w.source == "plain":
-                out[out.index(moved[best])] = moved[best] = dataclasses.replace(w, start_s=best.start_s, end_s=best.end_s)
-            continue
-        moved[best] = dataclasses.replace(w, start_s=best.start_s, end_s=best.end_s)
-        out.append(moved[best])
-    # a retimed filler cuts the words that run over its sound
-    retimed = {id(w) for w in moved.values()}
-    return clip_overlaps(sorted(out, key=lambda w: (w.start_s, w.end_s)), inserted=lambda w: id(w) in retimed)
+        out.append(dataclasses.replace(w, start_s=best.start_s, end_s=best.end_s))
+        retimed.add(id(out[-1]))
+    # one filler per sound, and a retimed filler cuts the words that run over its sound
+    out = dedupe_fillers(sorted(out, key=lambda w: (w.start_s, w.end_s)))
+    return clip_overlaps(out, lambda w: id(w) in retimed)

@@ -143,7 +143,7 @@ def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probab
             out.extend(sorted([*plain[i1:i2], *fillers], key=lambda w: w.start_s))
         else:
             out.extend(plain[i1:i2])
-    return clip_overlaps(dedupe_fillers(out))
+    return clip_overlaps(dedupe_fillers(out), lambda w: w.source == "filler")
 
 
 def dedupe_fillers(words: list[Word], *, gap_s: float = 0.1) -> list[Word]:
@@ -174,12 +174,12 @@ def _recoverable(run: list[Word], plain: list[Word], at: int, min_probability: f
     return spoken[0].start_s >= gap_start - 0.3 and spoken[-1].end_s <= gap_end + 0.3
 
 
-def clip_overlaps(words: list[Word], *, source: str = "filler", inserted: Callable[[Word], bool] | None = None) -> list[Word]:
-    """Make each inserted word (of ``source``, or for which ``inserted`` is true) and its
-    neighbours not overlap in time: a neighbour that runs over it is cut at its edge."""
+def clip_overlaps(words: list[Word], inserted: Callable[[Word], bool]) -> list[Word]:
+    """Make each inserted word (those for which ``inserted`` is true) and its neighbours
+    not overlap in time: a neighbour that runs over it is cut at its edge."""
     out = list(words)
     for i, w in enumerate(out):
-        if not (inserted(w) if inserted else w.source == source):
+        if not inserted(w):
             continue
         if i > 0 and out[i - 1].start_s < w.start_s < out[i - 1].end_s:
             out[i - 1] = dataclasses.replace(out[i - 1], end_s=w.start_s)
