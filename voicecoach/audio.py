@@ -1,9 +1,17 @@
 """Reading audio: any format PyAV (FFmpeg) decodes, at any rate and channel count,
-validated once here and handed on as 16 kHz mono float32."""
+validated once here and handed on as 16 kHz mono float32.
+
+Only regular files are read: a FIFO, a device such as ``/dev/zero`` or a socket would
+block or never end, so each is refused by what it is before a byte is read. Answers
+longer than :data:`MAX_DURATION_S` are refused too, from the container's own duration
+before decoding where it states one, and otherwise as soon as the decoder has produced
+that much audio, so memory stays bounded whatever the input claims or holds.
+"""
 
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +19,22 @@ from pathlib import Path
 import numpy as np
 
 from .errors import AudioError
+from .files import check_regular_file
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE_HZ = 16_000
 MIN_DURATION_S = 1.0
+#: The longest answer voicecoach scores: 20 minutes. An interview answer runs 30 s to
+#: 3 minutes; 20 minutes still takes a whole mock-interview segment. Scoring one of that
+#: length peaks at about 1 GB of memory (README, "What happens when things go wrong").
+MAX_DURATION_S = 20 * 60.0
+#: A container that claims more than MAX_DURATION_S is believed only if the file is big
+#: enough to hold it at this bitrate (bytes a second; 8 kbit/s is below any speech codec
+#: in use), so a lying header does not turn a short file away.
+MIN_PLAUSIBLE_BYTES_PER_S = 1000
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".webm", ".mp4", ".wma", ".aiff", ".aif"})
+SUPPORTED = "supported: wav, flac, mp3, ogg, m4a"
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,38 +50,97 @@ class Audio:
         return len(self.samples) / self.sample_rate_hz
 
 
-def load_audio(path: str | Path, *, min_duration_s: float = MIN_DURATION_S, data: bytes | None = None) -> Audio:
+def check_input_file(path: str | Path) -> int:
+    """Check that ``path`` is a readable, non-empty regular file; return its size in bytes.
+
+    Never opens anything that could block (FIFOs, devices, sockets).
+
+    Raises:
+        AudioError: missing, a broken link or a link loop, a directory, not a regular
+            file, unreadable, or empty.
+    """
+    return check_regular_file(path, kind="an audio file (wav, flac, mp3, ogg, m4a)", error=AudioError)
+
+
+def load_audio(path: str | Path, *, min_duration_s: float = MIN_DURATION_S, max_duration_s: float = MAX_DURATION_S, data: bytes | None = None) -> Audio:
     """Decode ``path`` (or, when given, the file's bytes ``data``) to 16 kHz mono.
 
     Raises:
-        AudioError: the file is missing, a directory, empty, not decodable as audio, or
-            shorter than ``min_duration_s``.
+        AudioError: the file is missing, not a regular file, unreadable, empty, not
+            decodable as audio, shorter than ``min_duration_s`` or longer than
+            ``max_duration_s``.
     """
     path = Path(path)
     if data is not None:
         if not data:
             raise AudioError(f"{path}: the file is empty (0 bytes)")
-        return _decode(io.BytesIO(data), path, min_duration_s)
-    if not path.exists():
-        raise AudioError(f"{path}: no such file")
-    if path.is_dir():
-        raise AudioError(f"{path}: is a directory; give an audio file (wav, flac, mp3, ogg, m4a)")
-    if path.stat().st_size == 0:
-        raise AudioError(f"{path}: the file is empty (0 bytes)")
-    return _decode(str(path), path, min_duration_s)
+        return _decode(io.BytesIO(data), path, len(data), min_duration_s, max_duration_s)
+    size = check_input_file(path)
+    return _decode(str(path), path, size, min_duration_s, max_duration_s)
 
 
-def _decode(source: str | io.BytesIO, path: Path, min_duration_s: float) -> Audio:
+def _too_long(path: Path, duration_s: float, max_duration_s: float, how: str) -> AudioError:
+    return AudioError(
+        f"{path}: the audio is {_hms(duration_s)} long{how}; voicecoach scores answers of up to {_hms(max_duration_s)}; cut it into parts (e.g. with sox or ffmpeg)"
+    )
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _decode(source: str | io.BytesIO, path: Path, size_bytes: int, min_duration_s: float, max_duration_s: float) -> Audio:
     # PyAV is what faster-whisper decodes with; importing it here keeps start-up fast.
     import av
 
+    max_samples = int(max_duration_s * SAMPLE_RATE_HZ)
+    chunks: list[np.ndarray] = []
+    n = 0
     try:
-        from faster_whisper.audio import decode_audio
-
-        samples = decode_audio(source, sampling_rate=SAMPLE_RATE_HZ)
-    except (av.error.FFmpegError, ValueError, IndexError, StopIteration, OSError) as exc:
-        raise AudioError(f"{path}: not a readable audio file ({_short(exc)}); supported: wav, flac, mp3, ogg, m4a") from exc
+        with av.open(source, mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path}: holds no audio stream; {SUPPORTED}")
+            stream = container.streams.audio[0]
+            claimed_s = _claimed_duration_s(container, stream)
+            if claimed_s is not None and claimed_s > max_duration_s and size_bytes >= max_duration_s * MIN_PLAUSIBLE_BYTES_PER_S:
+                raise _too_long(path, claimed_s, max_duration_s, " (by its header)")
+            resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE_HZ)
+            for frame in itertools.chain(_frames(container), [None]):  # None flushes the resampler
+                for out in resampler.resample(frame):
+                    block = out.to_ndarray().reshape(-1)
+                    chunks.append(block)
+                    n += len(block)
+                    if n > max_samples:
+                        raise _too_long(path, max_duration_s, max_duration_s, " or more")
+    except AudioError:
+        raise
+    except (av.error.FFmpegError, ValueError, IndexError, StopIteration, OSError, MemoryError) as exc:
+        raise AudioError(f"{path}: not a readable audio file ({_short(exc)}); {SUPPORTED}") from exc
+    samples = (np.concatenate(chunks).astype(np.float32) / 32768.0) if chunks else np.zeros(0, dtype=np.float32)
     return validate_samples(samples, source=str(path), min_duration_s=min_duration_s)
+
+
+def _frames(container):  # noqa: ANN001, ANN202 - av containers are untyped
+    """Decoded frames of the first audio stream, skipping corrupt packets."""
+    import av
+
+    it = container.decode(audio=0)
+    while True:
+        try:
+            yield next(it)
+        except StopIteration:
+            return
+        except av.error.InvalidDataError:
+            continue
+
+
+def _claimed_duration_s(container, stream) -> float | None:  # noqa: ANN001
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000  # av.time_base
+    return None
 
 
 def validate_samples(samples: np.ndarray, *, source: str, sample_rate_hz: int = SAMPLE_RATE_HZ, min_duration_s: float = MIN_DURATION_S) -> Audio:

@@ -4,11 +4,17 @@ Every result is committed to a SQLite store (``OUT/results.sqlite``, WAL mode) a
 it is computed, keyed by the audio content hash and a hash of the settings and question,
 so a rerun after Ctrl-C or kill -9 skips what is done. ``results.csv`` and
 ``results.jsonl`` are rewritten atomically from the store, so they never hold partial or
-duplicated rows.
+duplicated rows. Every input path gets its own row: files with the same bytes are scored
+once and share the result, and an input that is missing, unreadable or not a regular
+file is a ``failed`` row, never the end of the batch.
+
+Worker processes watch their parent and exit when it dies, however it dies (a SIGTERM,
+kill -9 or a crash of the batch leaves no worker behind holding a model in memory).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import glob
@@ -26,9 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .audio import is_audio_path
+from .audio import check_input_file, is_audio_path
 from .config import Settings
 from .errors import VoicecoachError
+from .files import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +52,20 @@ SUMMARY_METRICS = ("scores.overall", "pacing.wpm", "fillers.per_min", "pauses.pa
 
 @dataclass(frozen=True)
 class Job:
+    """One input path. ``key`` (content hash + question + settings hash) is None when the
+    input could not be read; ``error`` then says why."""
+
     path: str
     question: str | None
-    key: str  # content hash + settings hash
+    key: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Input:
+    path: Path
+    question: str | None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,78 +77,151 @@ class Outcome:
     result: dict[str, Any] | None
 
 
-def collect_inputs(items: list[str], *, on_skip: Callable[[str], None] = lambda _m: None) -> list[tuple[Path, str | None]]:
-    """Files, folders (recursive), globs and manifest CSVs (``file,question``) -> (path, question)."""
-    out: list[tuple[Path, str | None]] = []
+def collect_inputs(items: list[str], *, exclude: Path | None = None, on_skip: Callable[[str], None] = lambda _m: None) -> list[Input]:
+    """Files, folders (recursive), globs and manifest CSVs (``file,question``) -> inputs.
+
+    A path that does not exist, or a glob matching nothing, is an :class:`Input` with an
+    error (a failed row), not an exception: one bad input never stops a batch. Files under
+    ``exclude`` (the batch's own output folder) are skipped.
+    """
+    out: list[Input] = []
+    excluded = exclude.resolve() if exclude else None
+
+    def ours(p: Path) -> bool:
+        try:
+            return excluded is not None and p.resolve().is_relative_to(excluded)
+        except (OSError, RuntimeError):  # a symlink loop resolves to an error
+            return False
+
     for item in items:
         p = Path(item)
         if p.suffix.lower() == ".csv" and p.is_file():
-            out.extend(_read_manifest(p))
+            if ours(p):
+                on_skip(f"skipped {p}: it is this batch's own output")
+            elif _is_results_table(p):
+                on_skip(f"skipped {p}: a voicecoach results table, not a manifest (a manifest has columns file,question)")
+            else:
+                out.extend(_read_manifest(p))
             continue
         if p.is_dir():
-            candidates = sorted(x for x in p.rglob("*") if x.is_file())
-        elif p.exists():
+            candidates = sorted(x for x in p.rglob("*") if not x.is_dir())
+        elif p.exists() or p.is_symlink():
             candidates = [p]
-        else:
+        elif glob.has_magic(item):
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
-                raise VoicecoachError(f"{item}: no such file, folder or matching glob")
-            candidates = [Path(m) for m in matches if Path(m).is_file()]
+                out.append(Input(p, None, f"{item}: no file matches this pattern"))
+                continue
+            candidates = [Path(m) for m in matches if not Path(m).is_dir()]
+        else:
+            out.append(Input(p, None, f"{item}: no such file or folder"))
+            continue
         for c in candidates:
+            if ours(c):
+                continue
             if is_audio_path(c):
-                out.append((c, None))
+                out.append(Input(c, None))
             else:
                 on_skip(f"skipped {c}: not an audio file (by its extension)")
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
-    for path, q in out:
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
-            unique.append((path, q))
+    for inp in out:
+        ident = os.path.abspath(inp.path)  # not resolve(): a link loop must reach its row
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(inp)
     return unique
 
 
-def _read_manifest(path: Path) -> list[tuple[Path, str | None]]:
+def _is_results_table(path: Path) -> bool:
     try:
-        rows = list(csv.DictReader(path.open(newline="", encoding="utf-8")))
+        with path.open(newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return {"status", "reason", "scores.overall"} <= set(header)
+
+
+def _read_manifest(path: Path) -> list[Input]:
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise VoicecoachError(f"{path}: cannot read the manifest ({exc})") from exc
     if not rows or "file" not in rows[0]:
         raise VoicecoachError(f"{path}: a manifest needs a header row with a 'file' column (and optionally 'question')")
-    return [
-        ((path.parent / r["file"]).resolve() if not Path(r["file"]).is_absolute() else Path(r["file"]), (r.get("question") or None))
-        for r in rows
-        if r.get("file")
-    ]
+    out = []
+    for r in rows:
+        name = (r.get("file") or "").strip()
+        if not name:
+            continue
+        target = Path(name) if Path(name).is_absolute() else path.parent / name
+        out.append(Input(Path(os.path.abspath(target)), r.get("question") or None))
+    return out
 
 
 def settings_fingerprint(settings: Settings) -> str:
-    blob = json.dumps(dataclasses.asdict(settings), sort_keys=True, default=str)
+    """A hash of the settings that change results. The thread count is left out: it
+    follows --workers and does not change what is computed."""
+    plain = dataclasses.asdict(settings)
+    plain["transcription"].pop("cpu_threads", None)
+    blob = json.dumps(plain, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def job_key(path: Path, question: str | None, fingerprint: str) -> str:
+    """Hash of the file's bytes, the question and the settings.
+
+    Raises:
+        AudioError: the path is not a readable regular file (checked before it is
+            opened, so a FIFO or a device never blocks the batch).
+    """
+    check_input_file(path)
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    try:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        raise VoicecoachError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
     h.update(b"\0" + (question or "").encode() + b"\0" + fingerprint.encode())
     return h.hexdigest()[:32]
+
+
+def plan_jobs(inputs: list[Input], *, question: str | None, fingerprint: str) -> list[Job]:
+    """One job per input; an input that cannot be read becomes a job with an error."""
+    jobs = []
+    for inp in inputs:
+        q = question if inp.question is None else inp.question
+        if inp.error:
+            jobs.append(Job(str(inp.path), q, None, inp.error))
+            continue
+        try:
+            jobs.append(Job(str(inp.path), q, job_key(inp.path, q, fingerprint)))
+        except VoicecoachError as exc:
+            jobs.append(Job(str(inp.path), q, None, str(exc)))
+    return jobs
 
 
 class Store:
     """Results keyed by job key, one committed transaction per result."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, path TEXT NOT NULL, question TEXT, status TEXT NOT NULL, "
-            "reason TEXT, result_json TEXT, finished_at REAL NOT NULL)"
-        )
-        self.db.commit()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VoicecoachError(f"{path.parent}: cannot create the results folder ({exc.strerror or exc}); choose another with --out") from exc
+        try:
+            self.db = sqlite3.connect(path, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, path TEXT NOT NULL, question TEXT, status TEXT NOT NULL, "
+                "reason TEXT, result_json TEXT, finished_at REAL NOT NULL)"
+            )
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise VoicecoachError(f"{path}: cannot use the results store ({exc}); choose another folder with --out") from exc
 
     def done_keys(self) -> set[str]:
         # failures are retried on a rerun; results are not recomputed
@@ -143,11 +234,10 @@ class Store:
                 (outcome.key, outcome.path, question, outcome.status, outcome.reason, json.dumps(outcome.result) if outcome.result else None, time.time()),
             )
 
-    def rows(self, keys: list[str]) -> Iterator[tuple[str, str | None, str, str, dict | None]]:
-        for key in keys:
-            row = self.db.execute("SELECT path, question, status, reason, result_json FROM results WHERE key = ?", (key,)).fetchone()
-            if row:
-                yield row[0], row[1], row[2], row[3], json.loads(row[4]) if row[4] else None
+    def get(self, key: str) -> tuple[str, str, dict | None] | None:
+        """(status, reason, result) stored for ``key``, or None."""
+        row = self.db.execute("SELECT status, reason, result_json FROM results WHERE key = ?", (key,)).fetchone()
+        return (row[0], row[1], json.loads(row[2]) if row[2] else None) if row else None
 
     def close(self) -> None:
         self.db.close()
@@ -171,28 +261,29 @@ def csv_row(path: str, question: str | None, status: str, reason: str, result: d
     return row
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def write_outputs(store: Store, keys: list[str], out_dir: Path) -> list[dict[str, Any]]:
-    """Rewrite results.csv and results.jsonl for ``keys`` from the store; return the CSV rows."""
+def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str, Any]]:
+    """Rewrite results.csv and results.jsonl from the store, one row per job that has
+    an outcome (in input order); return the CSV rows."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     lines, rows = [], []
-    for path, question, status, reason, result in store.rows(keys):
-        row = csv_row(path, question, status, reason, result)
+    for job in jobs:
+        if job.key is None:
+            status, reason, result = "failed", job.error or "", None
+        else:
+            stored = store.get(job.key)
+            if stored is None:
+                continue  # not scored yet (the batch was interrupted)
+            status, reason, result = stored
+            if result is not None:
+                result = {**result, "file": job.path}  # identical bytes share one result
+        row = csv_row(job.path, job.question, status, reason, result)
         writer.writerow(row)
         rows.append(row)
-        lines.append(json.dumps(result if result else {"file": path, "question": question, "status": status, "reason": reason}, ensure_ascii=False))
-    _atomic_write(out_dir / "results.csv", buf.getvalue())
-    _atomic_write(out_dir / "results.jsonl", "\n".join(lines) + ("\n" if lines else ""))
+        lines.append(json.dumps(result if result else {"file": job.path, "question": job.question, "status": status, "reason": reason}, ensure_ascii=False))
+    atomic_write_text(out_dir / "results.csv", buf.getvalue())
+    atomic_write_text(out_dir / "results.jsonl", "\n".join(lines) + ("\n" if lines else ""))
     return rows
 
 
@@ -233,10 +324,29 @@ def score_job(path: str, question: str | None, key: str, settings: Settings, dat
 
 
 _WORKER_SETTINGS: Settings | None = None
+#: How often a worker checks that the batch that started it is still alive.
+PARENT_CHECK_S = 1.0
 
 
-def _init_worker(settings: Settings) -> None:
+def _exit_with_parent(parent_pid: int) -> None:
+    """Exit this worker as soon as ``parent_pid`` is no longer its parent: the batch was
+    killed (SIGTERM, kill -9, a crash) and the worker was handed to init. Polling the
+    parent id works however the parent died, where no signal handler could run."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="voicecoach-parent-watch", daemon=True).start()
+
+
+def _init_worker(settings: Settings, parent_pid: int | None = None) -> None:
     global _WORKER_SETTINGS
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     _WORKER_SETTINGS = settings
     from .transcribe import load_model
 
@@ -244,30 +354,52 @@ def _init_worker(settings: Settings) -> None:
 
 
 def _worker_job(path: str, question: str | None, key: str) -> Outcome:
-    assert _WORKER_SETTINGS is not None
+    if _WORKER_SETTINGS is None:
+        raise RuntimeError("the worker was not initialised")
     return score_job(path, question, key, _WORKER_SETTINGS)
 
 
 def run_local(jobs: list[Job], settings: Settings, workers: int) -> Iterator[Outcome]:
-    """Yield outcomes as worker processes finish them."""
+    """Yield outcomes as worker processes finish them.
+
+    On any exit before the end (Ctrl-C, SIGTERM turned into an exception, an error) the
+    workers are terminated at once rather than left to finish their files.
+    """
+    todo = [j for j in jobs if j.key is not None]
     if workers <= 1:
         _init_worker(settings)
-        for j in jobs:
+        for j in todo:
+            assert j.key is not None
             yield _worker_job(j.path, j.question, j.key)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = multiprocessing.get_context("spawn")  # no forked CTranslate2 threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
-        futures = [pool.submit(_worker_job, j.path, j.question, j.key) for j in jobs]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, os.getpid()))
+    finished = False
+    try:
+        futures = [pool.submit(_worker_job, j.path, j.question, j.key or "") for j in todo]
+        for fut in as_completed(futures):
+            yield fut.result()
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _terminate(pool)
+
+
+def _terminate(pool) -> None:  # noqa: ANN001 - concurrent.futures.ProcessPoolExecutor
+    """Stop a process pool now: cancel what has not started, kill what has."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=5)
 
 
 def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio: bool = False, in_flight_per_worker: int = 2) -> Iterator[Outcome]:
@@ -290,10 +422,15 @@ def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio:
 
         client.register_plugin(ModelPlugin(settings.transcription.model, settings.transcription.cpu_threads), name="voicecoach-model")
         window = max(1, len(client.scheduler_info().get("workers", {}))) * in_flight_per_worker
-        pending = iter(jobs)
+        pending = iter([j for j in jobs if j.key is not None])
 
         def submit(job: Job):
-            data = Path(job.path).read_bytes() if send_audio else None
+            data = None
+            if send_audio:
+                try:
+                    data = Path(job.path).read_bytes()
+                except OSError as exc:  # gone or unreadable since it was hashed
+                    return client.submit(Outcome, job.key, job.path, "failed", f"{job.path}: cannot read it ({exc.strerror or exc})", None, pure=False)
             return client.submit(score_job, job.path, job.question, job.key, settings, data, pure=False, key=f"voicecoach-{job.key}")
 
         queue = as_completed([submit(j) for j in itertools.islice(pending, window)])

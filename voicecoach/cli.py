@@ -132,7 +132,8 @@ def score(
 def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path, ...], settings, as_json: bool) -> None:  # noqa: ANN001
     """Score a saved take and store the result in the history."""
     from .history import History
-    from .pipeline import report_to_dict, score_file
+    from .pipeline import report_to_dict
+    from .practice import score_saved_take
     from .questions import pick_question
     from .report import render_terminal
 
@@ -145,19 +146,19 @@ def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path,
                 question = pick_question(_bank(question_files), question_id=take.question_id)
             except VoicecoachError:
                 pass  # the question left the bank; judge against its text
-        try:
-            report = score_file(take.audio_path, settings=settings, question=question)
-        except VoicecoachError as exc:
-            history.save_failure(take_id, str(exc))
-            raise
-        history.save_report(take_id, report_to_dict(report))
+        scored = score_saved_take(history, take_id, question, settings)
     finally:
         history.close()
+    if scored.report is None:
+        raise VoicecoachError(scored.error or "the analysis failed")
     if as_json:
-        click.echo(json.dumps({**report_to_dict(report), "take_id": take_id}, ensure_ascii=False))
+        click.echo(json.dumps({**report_to_dict(scored.report), "take_id": take_id}, ensure_ascii=False))
     else:
-        render_terminal(report)
-        click.echo(f"Saved as take #{take_id}.")
+        render_terminal(scored.report)
+        if not scored.store_error:
+            click.echo(f"Saved as take #{take_id}.")
+    if scored.store_error:
+        raise VoicecoachError(scored.store_error)
 
 
 @cli.command()
@@ -202,33 +203,54 @@ def batch(
 
     try:
         settings = _settings(config, model, decoding)
-        pairs = b.collect_inputs(list(inputs), on_skip=lambda m: click.echo(m, err=True))
+        found = b.collect_inputs(list(inputs), exclude=out_dir, on_skip=lambda m: click.echo(m, err=True))
     except VoicecoachError as exc:
         raise _fail(exc) from None
-    if not pairs:
+    if not found:
         raise click.ClickException("no audio files found in the inputs")
     cores = os.cpu_count() or 1
     workers = workers or cores
     if not scheduler and settings.transcription.cpu_threads == 0:
         # share the cores between the workers instead of oversubscribing them
         settings = dataclasses.replace(settings, transcription=dataclasses.replace(settings.transcription, cpu_threads=max(1, cores // workers)))
-    fingerprint = b.settings_fingerprint(settings)
-    jobs = [b.Job(str(p), question if q is None else q, b.job_key(p, question if q is None else q, fingerprint)) for p, q in pairs]
-    store = b.Store(out_dir / "results.sqlite")
+    try:
+        store = b.Store(out_dir / "results.sqlite")
+    except VoicecoachError as exc:
+        raise _fail(exc) from None
+    jobs = b.plan_jobs(found, question=question, fingerprint=b.settings_fingerprint(settings))
+    for job in jobs:
+        if job.error:
+            click.echo(f"failed: {job.error}", err=True)
     done = store.done_keys()
-    todo = [j for j in jobs if j.key not in done]
-    if len(todo) < len(jobs):
-        click.echo(f"{len(jobs) - len(todo)} of {len(jobs)} files already scored with these settings; scoring the other {len(todo)}", err=True)
+    readable = [j for j in jobs if j.key is not None]
+    todo = list({j.key: j for j in readable if j.key not in done}.values())  # identical bytes are scored once
+    already = sum(j.key in done for j in readable)
+    if already:
+        click.echo(f"{already} of {len(jobs)} files already scored with these settings; scoring the other {len(jobs) - already}", err=True)
+    import signal
+
+    def _terminated(signum, frame):  # noqa: ANN001, ARG001
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminated)  # a SIGTERM saves and stops like Ctrl-C
+    interrupted = False
     try:
         _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_audio)
     except VoicecoachError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        click.echo("Interrupted: finished results are saved; run the same command again to score the rest.", err=True)
-        raise SystemExit(130) from None
+        interrupted = True
     finally:
-        rows = b.write_outputs(store, list(dict.fromkeys(j.key for j in jobs)), out_dir)
-        store.close()
+        signal.signal(signal.SIGTERM, previous)
+        try:
+            rows = b.write_outputs(store, jobs, out_dir)
+        except VoicecoachError as exc:
+            raise _fail(exc) from None
+        finally:
+            store.close()
+    if interrupted:
+        click.echo("Interrupted: finished results are saved; run the same command again to score the rest.", err=True)
+        raise SystemExit(130)
     summary = b.summarise(rows)
     _print_summary(summary, out_dir)
     if summary["failed"]:
@@ -236,6 +258,8 @@ def batch(
 
 
 def _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_audio) -> None:  # noqa: ANN001
+    import contextlib
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -256,14 +280,15 @@ def _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task("batch", total=len(todo), minutes=0.0, failed=0)
         outcomes = b.run_dask(todo, settings, scheduler, send_audio=send_audio) if scheduler else b.run_local(todo, settings, workers)
-        for outcome in outcomes:
-            store.put(outcome, questions[outcome.key])
-            if outcome.status == "failed":
-                failures += 1
-                progress.console.print(f"failed: {outcome.reason}", markup=False)
-            if outcome.result:
-                audio_min += outcome.result["duration_s"] / 60
-            progress.update(task, advance=1, minutes=audio_min, failed=failures)
+        with contextlib.closing(outcomes):  # closing the generator stops the workers at once
+            for outcome in outcomes:
+                store.put(outcome, questions[outcome.key])
+                if outcome.status == "failed":
+                    failures += 1
+                    progress.console.print(f"failed: {outcome.reason}", markup=False)
+                if outcome.result:
+                    audio_min += outcome.result["duration_s"] / 60
+                progress.update(task, advance=1, minutes=audio_min, failed=failures)
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:
@@ -422,10 +447,12 @@ def practice(
                 )
                 raise SystemExit(130)
             click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing...", err=True)
-            report, error = score_saved_take(history, take_id, q, settings)
-            if error:
-                raise click.ClickException(f"{error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
-            assert report is not None
+            scored = score_saved_take(history, take_id, q, settings)
+            if scored.report is None:
+                raise click.ClickException(f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
+            report = scored.report
+            if scored.store_error:
+                click.echo(f"Warning: {scored.store_error}", err=True)
             if as_json:
                 click.echo(json.dumps({**report_to_dict(report), "take_id": take_id}, ensure_ascii=False))
             else:
@@ -555,22 +582,28 @@ def report(
     """Filler-word report for TARGET: an audio file, a saved take (its id, e.g. 12 or
     take:12) or a JSON result of `score --json`."""
     from .audio import load_audio
+    from .files import atomic_write_text
     from .history import History
     from .history import data_dir as resolve_data_dir
     from .report import render_filler_report
 
     if open_browser and not html_path:
         raise click.UsageError("--open needs --html FILE")
+    if html_path and not html_path.resolve().parent.is_dir():
+        raise click.ClickException(f"{html_path}: cannot write it (the folder {html_path.parent} does not exist)")
     try:
         d, audio_path = _resolve_report_target(target, data_dir, question, model, config)
         takes: list = []
         db = resolve_data_dir(data_dir) / "history.sqlite"
         if db.exists():
-            h = History(db)
             try:
-                takes = [t.as_dict() for t in h.takes(question_id=d.get("question_id"), limit=20)]
-            finally:
-                h.close()
+                h = History(db)
+                try:
+                    takes = [t.as_dict() for t in h.takes(question_id=d.get("question_id"), limit=20)]
+                finally:
+                    h.close()
+            except VoicecoachError as exc:  # the trend is extra: report without it
+                click.echo(f"Warning: no practice trend ({exc})", err=True)
         render_filler_report(d, trend=[t for t in takes if t["status"] == "scored"])
         if html_path:
             from .html import render_html
@@ -579,9 +612,7 @@ def report(
                 raise click.ClickException("no speech was found, so there is no HTML report to write")
             audio = load_audio(audio_path) if audio_path and Path(audio_path).exists() else None
             page = render_html(d, audio=audio, history=takes)
-            tmp = html_path.with_name(f".{html_path.name}.tmp")
-            tmp.write_text(page, encoding="utf-8")
-            tmp.replace(html_path)
+            atomic_write_text(html_path, page)
             click.echo(f"HTML report: {html_path}", err=True)
             if open_browser:
                 import webbrowser
@@ -596,6 +627,7 @@ def _resolve_report_target(target: str, data_dir: Path | None, question: str | N
     import re
 
     from .history import History
+    from .result import check_result, load_result_file
 
     path = Path(target)
     take = re.fullmatch(r"(?:take:|#)?(\d+)", target)
@@ -607,18 +639,10 @@ def _resolve_report_target(target: str, data_dir: Path | None, question: str | N
             h.close()
         if t.report is None:
             raise VoicecoachError(f"take {t.id} has no report yet (status {t.status}); score it with: voicecoach score --take {t.id}")
-        return t.report, t.audio_path
+        return check_result(t.report, source=f"take {t.id}"), t.audio_path
     if path.suffix.lower() in (".json", ".jsonl"):
-        if not path.is_file():
-            raise VoicecoachError(f"{path}: no such file")
-        lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        try:
-            objs = [json.loads(x) for x in lines] if path.suffix.lower() == ".jsonl" else [json.loads(path.read_text(encoding="utf-8"))]
-        except json.JSONDecodeError as exc:
-            raise VoicecoachError(f"{path}: not valid JSON ({exc})") from exc
-        if len(objs) != 1 or not isinstance(objs[0], dict) or objs[0].get("schema_version") != 1:
-            raise VoicecoachError(f"{path}: expected one result of `voicecoach score --json` (schema_version 1)")
-        return objs[0], objs[0].get("file")
+        d = load_result_file(path)
+        return d, d["file"]
     from .pipeline import report_to_dict, score_file
 
     settings = _settings(config, model, None)

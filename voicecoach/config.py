@@ -16,6 +16,7 @@ field names::
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 from .analysers import DEFAULT_ANALYSERS
 from .errors import ConfigError
-from .transcribe import DECODINGS, TranscribeOptions
+from .transcribe import TranscribeOptions
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Settings:
 
 
 def default_config_path() -> Path:
+    """``VOICECOACH_CONFIG``, or ``config.toml`` in the platform's user config folder."""
     env = os.environ.get("VOICECOACH_CONFIG")
     if env:
         return Path(env).expanduser()
@@ -54,9 +56,15 @@ def _coerce(section: str, f: dataclasses.Field, value: Any, current: Any) -> Any
     if isinstance(current, (int, float)) and not isinstance(current, bool):
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ConfigError(f"{where} = {value!r} must be a number")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where} = {value!r} must be a finite number")
         if value < 0:
             raise ConfigError(f"{where} = {value!r} must not be negative")
-        return type(current)(value) if isinstance(current, float) else value
+        if isinstance(current, int):
+            if value != int(value):
+                raise ConfigError(f"{where} = {value!r} must be a whole number")
+            return int(value)
+        return float(value)
     if isinstance(current, str):
         if not isinstance(value, str):
             raise ConfigError(f"{where} = {value!r} must be a string")
@@ -65,11 +73,15 @@ def _coerce(section: str, f: dataclasses.Field, value: Any, current: Any) -> Any
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table")
         merged = dict(current)
+        sample = next(iter(current.values()), None)
         for k, v in value.items():
-            if isinstance(next(iter(current.values()), None), tuple):
-                if not isinstance(v, list):
-                    raise ConfigError(f"{where}.{k} = {v!r} must be a list")
+            if isinstance(sample, tuple):
+                kinds = (int, float) if all(isinstance(x, (int, float)) for x in sample) else (str,)
+                if not isinstance(v, list) or not all(isinstance(x, kinds) and not isinstance(x, bool) for x in v):
+                    raise ConfigError(f"{where}.{k} = {v!r} must be a list of {'numbers' if str not in kinds else 'strings'}")
                 v = tuple(v)
+            elif isinstance(sample, str) and not isinstance(v, str):
+                raise ConfigError(f"{where}.{k} = {v!r} must be a string")
             merged[k] = v
         return merged
     if isinstance(current, tuple):
@@ -88,7 +100,32 @@ def _apply(section: str, options: Any, table: Any) -> Any:
         if key not in fields:
             raise ConfigError(f"[{section}] has no setting {key!r}; known: {', '.join(sorted(fields))}")
         changes[key] = _coerce(section, fields[key], value, getattr(options, key))
-    return dataclasses.replace(options, **changes)
+    updated = dataclasses.replace(options, **changes)
+    check_options(section, updated)
+    return updated
+
+
+def check_options(section: str, options: Any) -> None:
+    """Rules that span fields: every ``min``/``max`` pair in order, and the options'
+    own ``check()`` (which raises ValueError with the rule it broke).
+
+    Raises:
+        ConfigError: naming the section, the keys and the rule.
+    """
+    values = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+    for name, low in values.items():
+        if "min" not in name.split("_"):
+            continue
+        high_name = "_".join("max" if part == "min" else part for part in name.split("_"))
+        high = values.get(high_name)
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and not low < high:
+            raise ConfigError(f"[{section}] {name} = {low!r} must be below {high_name} = {high!r}")
+    check = getattr(options, "check", None)
+    if check is not None:
+        try:
+            check()
+        except ValueError as exc:
+            raise ConfigError(f"[{section}] {exc}") from exc
 
 
 def load_settings(path: Path | None = None, *, required: bool = False) -> Settings:
@@ -99,11 +136,17 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
             setting.
     """
     settings = Settings()
-    path = path or default_config_path()
+    if path is None and os.environ.get("VOICECOACH_CONFIG"):
+        path, required, origin = default_config_path(), True, f"VOICECOACH_CONFIG={os.environ['VOICECOACH_CONFIG']}"
+    else:
+        origin = f"{path}" if path else ""
+        path = path or default_config_path()
     if not path.exists():
         if required:
-            raise ConfigError(f"--config {path}: no such file")
+            raise ConfigError(f"{origin or path}: no such config file")
         return settings
+    if not path.is_file():
+        raise ConfigError(f"{origin or path}: not a file; give a TOML config file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -113,12 +156,13 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     analysers = dict(settings.analysers)
     transcription = settings.transcription
     for section, table in data.items():
-        if section == "transcription":
-            transcription = _apply(section, transcription, table)
-        elif section in analysers:
-            analysers[section] = _apply(section, analysers[section], table)
-        else:
-            raise ConfigError(f"{path}: unknown section [{section}]; known: transcription, {', '.join(analysers)}")
-    if transcription.decoding not in DECODINGS:
-        raise ConfigError(f"{path}: [transcription] decoding = {transcription.decoding!r} must be one of {', '.join(DECODINGS)}")
+        try:
+            if section == "transcription":
+                transcription = _apply(section, transcription, table)
+            elif section in analysers:
+                analysers[section] = _apply(section, analysers[section], table)
+            else:
+                raise ConfigError(f"unknown section [{section}]; known: transcription, {', '.join(analysers)}")
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
     return Settings(transcription=transcription, analysers=analysers)

@@ -19,3 +19,7 @@ class DeviceError(VoicecoachError):
 
 class ConfigError(VoicecoachError):
     """A configuration file or option value is invalid."""
+
+
+class HistoryError(VoicecoachError):
+    """The practice history database cannot be opened, read or written."""

@@ -5,21 +5,43 @@ recording is closed (``recorded``) and when its analysis finishes (``scored``) o
 (``failed``), each in its own transaction, so a take is never lost and a failed analysis
 can be rerun (``voicecoach score --take ID``). WAL mode and synchronous commits keep the
 database consistent through a ``kill -9`` in the middle of a write.
+
+A computed report is never lost to the database: it is first written next to the take's
+audio (``TAKE.report.json``, atomically), then stored. When the database is locked by
+another program, or cannot be written, the error says where the report is, and the next
+time the history is opened such reports are added to it.
+
+The database carries its layout version in ``PRAGMA user_version``; opening it runs the
+migrations from its version to :data:`SCHEMA_VERSION` in one transaction, and a database
+from a newer voicecoach, one with a layout this version cannot read, or a damaged one is
+refused with a message saying what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import logging
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import VoicecoachError
+from .errors import HistoryError, VoicecoachError
+from .files import atomic_write_text
 
-SCHEMA = """
+logger = logging.getLogger(__name__)
+
+#: The layout this code reads and writes. Version 1 is the first layout; databases made
+#: before versions were stamped hold it with user_version 0.
+SCHEMA_VERSION = 1
+#: How long a write waits for another program's lock on the database.
+LOCK_WAIT_S = 10.0
+
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS takes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at REAL NOT NULL,
@@ -39,6 +61,8 @@ CREATE TABLE IF NOT EXISTS takes (
 );
 CREATE INDEX IF NOT EXISTS takes_question ON takes(question_id, created_at);
 """
+#: MIGRATIONS[v] takes a database from version v - 1 to v.
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
 TREND_METRICS = ("fillers_per_min", "wpm", "pause_ratio", "structure_score", "overall")
 
 
@@ -85,17 +109,91 @@ class Take:
         return d
 
 
+def report_sidecar(audio_path: str | Path) -> Path:
+    """Where a take's report is written before it goes into the database."""
+    return Path(audio_path).with_suffix(".report.json")
+
+
+_F = TypeVar("_F")
+
+
+def _guarded(method: _F) -> _F:
+    """Turn SQLite errors inside a History method into a one-line HistoryError."""
+
+    @functools.wraps(method)  # type: ignore[arg-type]
+    def wrapper(self: History, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)  # type: ignore[operator]
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise HistoryError(
+                    f"{self.path}: the history database is locked by another program (waited {LOCK_WAIT_S:g} s); try again when it is done"
+                ) from exc
+            raise HistoryError(f"{self.path}: cannot use the history database ({exc})") from exc
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(_damaged(self.path, exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _damaged(path: Path, exc: BaseException) -> str:
+    return f"{path}: the history database is damaged ({exc}); move it aside and voicecoach starts a new one (the recordings stay in {path.parent / 'takes'})"
+
+
 class History:
     def __init__(self, path: Path):
+        self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise VoicecoachError(f"{path}: cannot open the history database ({exc})") from exc
-        self.path = path
+        except OSError as exc:
+            raise HistoryError(
+                f"{path.parent}: cannot create the data folder ({exc.strerror or exc}); set --data-dir or VOICECOACH_DATA_DIR to a writable folder"
+            ) from exc
+        try:
+            self.db = sqlite3.connect(path, timeout=LOCK_WAIT_S)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{path}: cannot open the history database ({exc}); set --data-dir or VOICECOACH_DATA_DIR to a writable folder") from exc
+        try:
+            self._prepare()
+        except BaseException:
+            self.db.close()
+            raise
+        with contextlib.suppress(VoicecoachError):
+            self.import_saved_reports()
+
+    @_guarded
+    def _prepare(self) -> None:
+        check = self.db.execute("PRAGMA quick_check").fetchone()
+        if check and check[0] != "ok":
+            raise HistoryError(_damaged(self.path, RuntimeError(check[0])))
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.path}: the history database was written by a newer voicecoach (layout {version}; this one reads up to {SCHEMA_VERSION}); "
+                "upgrade voicecoach, or set --data-dir to another folder"
+            )
+        has_takes = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'takes'").fetchone()
+        if version == 0 and has_takes:
+            version = 1  # made before versions were stamped: the first layout
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        if version < SCHEMA_VERSION:
+            with self.db:
+                for v in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS[v].split(";"):
+                        if statement.strip():
+                            self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            with self.db:
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(takes)")}
+        missing = [c for c in Take.__dataclass_fields__ if c not in columns]
+        if missing:
+            raise HistoryError(
+                f"{self.path}: the history database has a layout this voicecoach cannot read (no column {', '.join(missing)}); "
+                "set --data-dir to another folder, or move the file aside"
+            )
 
     @classmethod
     def open(cls, directory: Path | None = None) -> History:
@@ -104,19 +202,64 @@ class History:
     def close(self) -> None:
         self.db.close()
 
+    @_guarded
+    def import_saved_reports(self) -> list[int]:
+        """Store the reports that were saved next to their takes' audio but never reached
+        the database (it was locked, or the program stopped); return their take ids."""
+        done = []
+        for take_id, audio_path in self.db.execute("SELECT id, audio_path FROM takes WHERE status != 'scored'").fetchall():
+            sidecar = report_sidecar(audio_path)
+            if not sidecar.is_file():
+                continue
+            try:
+                report = json.loads(sidecar.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(report, dict):
+                self.save_report(take_id, report)
+                done.append(take_id)
+        return done
+
+    @_guarded
     def start_take(self, *, audio_path: Path, question_id: str | None, question_text: str | None, category: str | None) -> int:
         with self.db:
             cur = self.db.execute(
                 "INSERT INTO takes (created_at, question_id, question_text, category, audio_path, status) VALUES (?, ?, ?, ?, ?, 'recording')",
                 (time.time(), question_id, question_text, category, str(audio_path)),
             )
-        assert cur.lastrowid is not None
+        if cur.lastrowid is None:
+            raise HistoryError(f"{self.path}: the take was not stored")
         return cur.lastrowid
 
+    @_guarded
     def finish_recording(self, take_id: int, duration_s: float) -> None:
         with self.db:
             self.db.execute("UPDATE takes SET status = 'recorded', duration_s = ? WHERE id = ?", (duration_s, take_id))
 
+    def keep_report(self, take_id: int, report: dict[str, Any]) -> Path | None:
+        """Save ``report`` next to the take's audio, then in the database.
+
+        Returns the file it was saved in (None if the audio's folder is not writable).
+
+        Raises:
+            HistoryError: the database could not be written; the message says where the
+                report was kept, and the next open of the history stores it.
+        """
+        sidecar: Path | None = report_sidecar(self.get(take_id).audio_path)
+        try:
+            atomic_write_text(sidecar, json.dumps(report, ensure_ascii=False))  # type: ignore[arg-type]
+        except VoicecoachError as exc:
+            logger.warning("could not keep the report next to the take: %s", exc)
+            sidecar = None
+        try:
+            self.save_report(take_id, report)
+        except HistoryError as exc:
+            if sidecar is None:
+                raise
+            raise HistoryError(f"{exc}. The report is kept in {sidecar} and goes into the history the next time voicecoach opens it") from exc
+        return sidecar
+
+    @_guarded
     def save_report(self, take_id: int, report: dict[str, Any]) -> None:
         scores = report.get("scores") or {}
         with self.db:
@@ -134,6 +277,7 @@ class History:
                 ),
             )
 
+    @_guarded
     def save_failure(self, take_id: int, error: str) -> None:
         with self.db:
             self.db.execute("UPDATE takes SET status = 'failed', error = ? WHERE id = ?", (error, take_id))
@@ -144,12 +288,14 @@ class History:
         rows = [Take(*r) for r in self.db.execute(sql, args)]
         return rows[-limit:] if limit else rows
 
+    @_guarded
     def get(self, take_id: int) -> Take:
         rows = self._rows("WHERE id = ?", (take_id,))
         if not rows:
-            raise VoicecoachError(f"--take {take_id}: no such take in {self.path}; `voicecoach history` lists them")
+            raise VoicecoachError(f"take {take_id}: no such take in {self.path}; `voicecoach history` lists them")
         return rows[0]
 
+    @_guarded
     def takes(self, *, question_id: str | None = None, category: str | None = None, limit: int | None = None) -> list[Take]:
         clauses, args = [], []
         if question_id:
@@ -161,6 +307,7 @@ class History:
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._rows(where, tuple(args), limit)
 
+    @_guarded
     def practised_question_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT question_id FROM takes WHERE status = 'scored' AND question_id IS NOT NULL")}
 

@@ -9,6 +9,7 @@ transcripts, question text) goes through :func:`html.escape`.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import time
@@ -22,7 +23,6 @@ from .signal import HOP_S, frame_levels_db
 from .types import format_mmss
 
 W, H = 1000, 300  # timeline figure size in SVG units
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; media-src data:; img-src data:"
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1060px;color:#1d2430;padding:0 1rem}
@@ -48,6 +48,14 @@ document.querySelectorAll('[data-t]').forEach(el=>el.addEventListener('click',()
   if(!audio)return; audio.currentTime=parseFloat(el.dataset.t); const p=audio.play(); if(p)p.catch(()=>{});
   document.body.dataset.lastSeek=el.dataset.t;}));
 """
+#: The page may run only its own script (allowed by its hash, so an injected inline
+#: script or event handler cannot run), load nothing from anywhere, submit no form and
+#: set no base URL. Styles stay inline (the SVG figures use attributes).
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; "
+    f"script-src 'sha256-{base64.b64encode(hashlib.sha256(JS.encode()).digest()).decode()}'; "
+    "media-src data:; img-src data:; form-action 'none'; base-uri 'none'"
+)
 
 
 def _e(x: Any) -> str:
@@ -103,9 +111,10 @@ def timeline_svg(report: dict[str, Any], audio: Audio | None) -> str:
         parts.append(f'<line x1="{x(w["start_s"]):.1f}" x2="{x(w["start_s"]):.1f}" y1="132" y2="142" stroke="#a0aec0"/>')
     parts.append('<text x="4" y="160" font-size="11" fill="#4a5568">fillers</text>')
     for f in report["fillers"]["events"]:
-        colour = "#d69e2e" if f["kind"] == "vocal" else "#3182ce"
+        kind = "vocal" if f["kind"] == "vocal" else "discourse"
+        colour = "#d69e2e" if kind == "vocal" else "#3182ce"
         parts.append(
-            f'<circle class="filler-dot {f["kind"]}" data-t="{f["start_s"]:.2f}" cx="{x(f["start_s"]):.1f}" cy="170" r="6" fill="{colour}"><title>{_e(f["text"])} at {format_mmss(f["start_s"])}</title></circle>'
+            f'<circle class="filler-dot {kind}" data-t="{f["start_s"]:.2f}" cx="{x(f["start_s"]):.1f}" cy="170" r="6" fill="{colour}"><title>{_e(f["text"])} at {format_mmss(f["start_s"])}</title></circle>'
         )
     pacing = report["pacing"]
     top, height, vmin = 185, 95, 60.0
@@ -208,7 +217,7 @@ def render_html(report: dict[str, Any], *, audio: Audio | None, history: list[di
         _card(label, s[key])
         for key, label in (("overall", "Overall"), ("fillers", "Fillers"), ("pacing", "Pacing"), ("pauses", "Pauses"), ("structure", "Structure"))
     )
-    breakdown = "".join(f"<tr><td>{_e(k)}</td><td>{v}</td></tr>" for k, v in f["by_type"].items()) or '<tr><td colspan="2">none</td></tr>'
+    breakdown = "".join(f"<tr><td>{_e(k)}</td><td>{int(v)}</td></tr>" for k, v in f["by_type"].items()) or '<tr><td colspan="2">none</td></tr>'
     longest = sorted(pa["events"], key=lambda e: -e["duration_s"])[:5]
     pauses_rows = "".join(
         f'<tr><td><span class="ev" data-t="{e["start_s"]:.2f}">{format_mmss(e["start_s"])}</span></td><td>{e["duration_s"]:.1f} s</td><td>{_e(e["position"].replace("_", " "))}</td><td>after “{_e(e["after_word"])}”</td></tr>'
@@ -229,6 +238,7 @@ def render_html(report: dict[str, Any], *, audio: Audio | None, history: list[di
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>voicecoach report: {_e(report["file"])}</title><style>{CSS}</style></head>
 <body>
@@ -240,7 +250,7 @@ def render_html(report: dict[str, Any], *, audio: Audio | None, history: list[di
 <div class="legend"><span>▮ grey: pause, red: long pause</span><span style="color:#d69e2e">● vocal filler</span><span style="color:#3182ce">● discourse filler</span><span style="color:#2b6cb0">— pace</span> <span class="muted">Click a filler or a pause to hear it.</span></div>
 {timeline_svg(report, audio)}
 <h2>Filler words</h2>
-<p id="filler-summary">{f["count"]} fillers ({f["vocal_count"]} vocal, {f["discourse_count"]} discourse), {f["per_min"]:.1f} a minute, {100 * f["share_of_words"]:.1f}% of words · pace {p["wpm"]:.0f} wpm</p>
+<p id="filler-summary">{int(f["count"])} fillers ({int(f["vocal_count"])} vocal, {int(f["discourse_count"])} discourse), {f["per_min"]:.1f} a minute, {100 * f["share_of_words"]:.1f}% of words · pace {p["wpm"]:.0f} wpm</p>
 <table id="breakdown"><tr><th>filler</th><th>times</th></tr>{breakdown}</table>
 <h2>Transcript</h2>
 <p class="transcript" id="transcript">{transcript_html(report)}</p>

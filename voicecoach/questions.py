@@ -151,11 +151,11 @@ def pick_question(
         for q in questions:
             if q.id == question_id:
                 return q
-        raise ConfigError(f"--question {question_id}: no such question id; run `voicecoach questions` to list them")
+        raise ConfigError(f"question id {question_id!r}: no such question; run `voicecoach questions` to list them")
     pool = filter_questions(questions, category=category)
     if not pool:
         cats = sorted({q.category for q in questions})
-        raise ConfigError(f"--category {category}: no questions in it; categories: {', '.join(cats)}")
+        raise ConfigError(f"category {category!r}: no questions in it; categories: {', '.join(cats)}")
     if next_unpractised:
         fresh = [q for q in pool if q.id not in (practised_ids or set())]
         return fresh[0] if fresh else pool[0]

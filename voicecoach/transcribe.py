@@ -69,6 +69,17 @@ class TranscribeOptions:
     hotwords: str = FILLER_HOTWORDS
     relisten: bool = True
 
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        if self.decoding not in DECODINGS:
+            raise ValueError(f"decoding = {self.decoding!r} must be one of {', '.join(DECODINGS)}")
+        if self.beam_size < 1:
+            raise ValueError(f"beam_size = {self.beam_size!r} must be at least 1")
+        if self.language != "en":
+            raise ValueError(f'language = {self.language!r}: voicecoach\'s filler and structure lexicons are English; use "en"')
+        if not self.model.strip():
+            raise ValueError('model must not be empty; use "default" for the embedded model')
+
 
 @functools.lru_cache(maxsize=4)
 def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_whisper.WhisperModel
@@ -81,7 +92,7 @@ def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_wh
     try:
         return WhisperModel(info.path, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise ModelNotFoundError(f"--model {model}: could not load {info.path} ({exc})") from exc
+        raise ModelNotFoundError(f"model {model!r}: could not load {info.path} ({exc})") from exc
 
 
 def _decode(model, samples, *, options: TranscribeOptions, biased: bool) -> list[Word]:

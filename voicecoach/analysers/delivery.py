@@ -31,6 +31,13 @@ class Options:
     voicing_threshold: float = 0.6
     monotone_below_st: float = 2.0
 
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        if not 0 < self.voicing_threshold < 1:
+            raise ValueError(f"voicing_threshold = {self.voicing_threshold!r} must be between 0 and 1")
+        if self.min_f0_hz <= 0:
+            raise ValueError(f"min_f0_hz = {self.min_f0_hz!r} must be above 0")
+
 
 @dataclass(frozen=True)
 class DeliveryResult:

@@ -9,6 +9,7 @@ The rules lean towards precision: a missed "like" costs less than a false accusa
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -34,6 +35,10 @@ _DETERMINERS_BEFORE_KIND = frozenset(
 )
 
 
+#: The rules that decide when a discourse phrase is a filler (see :func:`is_discourse_filler`).
+DISCOURSE_RULES = ("like", "you_know", "so", "right", "kind", "boundary", "always")
+
+
 @dataclass(frozen=True)
 class Options:
     """Attributes:
@@ -57,6 +62,17 @@ class Options:
     acoustic_min_s: float = 0.25
     acoustic_max_s: float = 1.0
     acoustic_min_high_band_share: float = 0.0005
+
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        for name, pattern in self.vocal.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"vocal.{name} = {pattern!r} is not a valid regular expression ({exc})") from None
+        for phrase, rule in self.discourse.items():
+            if rule not in DISCOURSE_RULES:
+                raise ValueError(f"discourse.{phrase} = {rule!r} must be one of {', '.join(DISCOURSE_RULES)}")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ class Options:
     window_s: float = 10.0
     min_pause_s: float = 0.25
 
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        if self.window_s <= 0:
+            raise ValueError(f"window_s = {self.window_s!r} must be above 0")
+
 
 @dataclass(frozen=True)
 class Window:

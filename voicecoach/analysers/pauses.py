@@ -29,6 +29,13 @@ class Options:
     min_pause_s: float = 0.25
     long_pause_s: float = 2.0
 
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        if self.min_pause_s <= 0:
+            raise ValueError(f"min_pause_s = {self.min_pause_s!r} must be above 0")
+        if self.long_pause_s < self.min_pause_s:
+            raise ValueError(f"long_pause_s = {self.long_pause_s!r} must not be below min_pause_s = {self.min_pause_s!r}")
+
 
 @dataclass(frozen=True)
 class Pause:

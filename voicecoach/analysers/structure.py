@@ -86,6 +86,20 @@ class Options:
     category: str | None = None
     covers: tuple[str, ...] = ()
 
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        for kind, span in self.length_ranges_s.items():
+            if len(span) != 2 or not 0 <= span[0] < span[1]:
+                raise ValueError(f"length_ranges_s.{kind} = {list(span)!r} must be [shortest, longest] seconds, shortest below longest")
+        for part, cues in self.star_cues.items():
+            for cue in cues:
+                try:
+                    re.compile(cue)
+                except re.error as exc:
+                    raise ValueError(f"star_cues.{part}: {cue!r} is not a valid regular expression ({exc})") from None
+        if self.repeat_min_words < 1:
+            raise ValueError(f"repeat_min_words = {self.repeat_min_words!r} must be at least 1")
+
 
 @dataclass(frozen=True)
 class StarPart:

@@ -1,0 +1,92 @@
+"""Reading and writing user files safely: the one check that a path is a regular file
+(before anything opens it, since a FIFO or a device would block or never end) and the one
+atomic writer."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from .errors import VoicecoachError
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a uniquely named temporary file in the same
+    folder, fsync'ed, then renamed over ``path``: readers see the old file or the new
+    one, and two writers never share a temporary file.
+
+    Raises:
+        VoicecoachError: the folder is missing or not writable.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise VoicecoachError(f"{path}: cannot write it (the folder {path.parent} does not exist)")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise VoicecoachError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # what open() would have given it
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise VoicecoachError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def check_regular_file(path: str | Path, *, kind: str = "a file", error: type[VoicecoachError] = VoicecoachError) -> int:
+    """Check that ``path`` is a readable, non-empty regular file; return its size.
+
+    Raises:
+        ``error``: missing, a broken link or a link loop, a directory, not a regular
+            file (FIFO, device, socket), unreadable, or empty; the message names the
+            path, what it is, and what to give instead (``kind``).
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"{path}: a symbolic link loop; point it at {kind}") from exc
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            raise error(f"{path}: a broken symbolic link (its target {os.readlink(path)} does not exist)") from exc
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise error(f"{path}: no such file") from exc
+        if exc.errno == errno.EACCES:
+            raise error(f"{path}: cannot read it (permission denied)") from exc
+        raise error(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{path}: is a directory; give {kind}")
+    if not stat.S_ISREG(st.st_mode):
+        raise error(f"{path}: is {_kind(st.st_mode)}, not a regular file; give {kind}")
+    if not os.access(path, os.R_OK):
+        raise error(f"{path}: cannot read it (permission denied)")
+    if st.st_size == 0:
+        raise error(f"{path}: the file is empty (0 bytes)")
+    return st.st_size
