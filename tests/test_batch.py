@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from tests.conftest import ROOT, SAMPLE_NAMES, SAMPLES
 from voicecoach.cli import cli
 
+pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
+
 
 def _assert_same_result(row: dict, other: dict) -> None:
     """A CSV row against another row or a `score --json` object: the same result, within
@@ -108,7 +110,7 @@ def test_manifest_gives_each_answer_its_question(tmp_path):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["nope/*.wav"], "no such file, folder or matching glob"), (["--scheduler", "tcp://127.0.0.1:9", "{wav}"], "cannot reach the Dask scheduler")],
+    [(["nope/*.wav"], "nope/*.wav: no file matches this pattern"), (["--scheduler", "tcp://127.0.0.1:9", "{wav}"], "cannot reach the Dask scheduler")],
 )
 def test_batch_errors_are_one_line(args, message, tmp_path):
     args = [a.format(wav=SAMPLES / "motivation_fast.wav") for a in args]

@@ -9,9 +9,7 @@ import subprocess
 import sys
 import wave
 
-import numpy as np
 import pytest
-import soundfile as sf
 from click.testing import CliRunner
 
 from tests.conftest import ROOT, SAMPLES, convert
@@ -24,91 +22,8 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-# ---------------------------------------------------------------- bad input
-def _make_bad(kind: str, d) -> str:
-    p = (
-        d
-        / {
-            "missing": "nope.wav",
-            "directory": "folder",
-            "empty": "empty.wav",
-            "text": "notes.wav",
-            "truncated": "cut.wav",
-            "garbage": "junk.mp3",
-            "short": "short.wav",
-        }[kind]
-    )
-    if kind == "directory":
-        p.mkdir()
-    elif kind == "empty":
-        p.write_bytes(b"")
-    elif kind == "text":
-        p.write_text("this is not audio\n" * 50)
-    elif kind == "truncated":
-        p.write_bytes(STAR.read_bytes()[:30])  # a RIFF header cut off before any sample
-    elif kind == "garbage":
-        p.write_bytes(np.random.default_rng(1).integers(0, 256, 20000, dtype=np.uint8).tobytes())
-    elif kind == "short":
-        sf.write(p, np.zeros(8000, dtype=np.float32), 16000)  # 0.5 s
-    return str(p)
-
-
-@pytest.mark.parametrize(
-    ("kind", "message"),
-    [
-        ("missing", "no such file"),
-        ("directory", "is a directory"),
-        ("empty", "the file is empty"),
-        ("text", "not a readable audio file"),
-        ("truncated", "not a readable audio file"),
-        ("garbage", "not a readable audio file"),
-        ("short", "needs at least 1 s"),
-    ],
-)
-def test_bad_input_gives_one_line_error(kind, message, tmp_path):
-    result = run("score", _make_bad(kind, tmp_path))
-    assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    assert message in lines[0]
-    assert "Traceback" not in result.output
-
-
-def test_truncated_in_the_middle_scores_what_is_there(tmp_path):
-    data = STAR.read_bytes()
-    p = tmp_path / "half.wav"
-    p.write_bytes(data[: len(data) // 2])  # header claims 47 s, half is there
-    result = run("score", "--json", str(p))
-    assert result.exit_code == 0
-    obj = json.loads(result.output)
-    assert 20 < obj["duration_s"] < 27 and obj["speech_found"]
-
-
-@pytest.mark.parametrize("kind", ["silence", "noise"])
-def test_no_speech_gives_a_report_saying_so(kind, tmp_path):
-    p = tmp_path / f"{kind}.wav"
-    y = np.zeros(16000 * 4, dtype=np.float32) if kind == "silence" else np.random.default_rng(2).normal(0, 0.05, 16000 * 4).astype(np.float32)
-    sf.write(p, y, 16000)
-    result = run("score", str(p))
-    assert result.exit_code == 0
-    assert "No speech was found" in result.output
-    obj = json.loads(run("score", "--json", str(p)).output)
-    assert obj["speech_found"] is False and obj["transcript"]["words"] == [] and obj["tips"] == []
-
-
-def test_one_bad_file_among_good_ones_fails_the_run_but_scores_the_rest(tmp_path):
-    result = (
-        CliRunner(mix_stderr=False).invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)])
-        if "mix_stderr" in CliRunner.__init__.__code__.co_varnames
-        else CliRunner().invoke(cli, ["score", "--json", str(tmp_path / "missing.wav"), str(STAR)])
-    )
-    assert result.exit_code == 1
-    assert "Error: " in result.output or "Error: " in getattr(result, "stderr", "")
-    objs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert len(objs) == 1 and objs[0]["file"].endswith("star_answer.wav")
-
-
 # ---------------------------------------------------------------- output
+@pytest.mark.model
 def test_json_schema_fields():
     result = run("score", "--json", str(STAR), "--question", "Tell me about a time you met a tight deadline.")
     assert result.exit_code == 0
@@ -128,6 +43,7 @@ def test_json_schema_fields():
     assert all({"area", "message", "evidence"} <= set(t) for t in obj["tips"])
 
 
+@pytest.mark.model
 def test_terminal_report_shows_transcript_scores_and_tips():
     result = run("score", str(SAMPLES / "hesitant_slow.wav"))
     assert result.exit_code == 0
@@ -136,6 +52,7 @@ def test_terminal_report_shows_transcript_scores_and_tips():
         assert text in out, text
 
 
+@pytest.mark.model
 def test_markup_in_file_names_is_shown_as_text(tmp_path):
     p = tmp_path / "[bold]x[red].wav"
     p.write_bytes((SAMPLES / "motivation_fast.wav").read_bytes())
@@ -143,6 +60,7 @@ def test_markup_in_file_names_is_shown_as_text(tmp_path):
     assert result.exit_code == 0 and "[bold]x[red].wav" in result.output
 
 
+@pytest.mark.model
 @pytest.mark.parametrize(
     ("suffix", "args"),
     [(".flac", ["-ar", "44100", "-ac", "2"]), (".mp3", ["-ar", "44100"]), (".ogg", ["-ar", "48000", "-ac", "2"]), (".m4a", ["-ar", "22050"])],
@@ -156,6 +74,7 @@ def test_formats_rates_and_channels(suffix, args, media_dir, reports):
     assert obj["pauses"]["count"] == reports["motivation_fast"]["pauses"]["count"]
 
 
+@pytest.mark.model
 def test_scoring_opens_no_network_connection(monkeypatch):
     """The audio never leaves the machine: any connection attempt fails the test."""
     attempts = []
@@ -176,6 +95,7 @@ def test_scoring_opens_no_network_connection(monkeypatch):
 
 
 # ---------------------------------------------------------------- config and models
+@pytest.mark.model
 def test_config_overrides_the_target_band(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 260\n")
@@ -192,6 +112,12 @@ def test_config_overrides_the_target_band(tmp_path):
         ("[pacing]\ntarget_min_wpm = 'fast'\n", "must be a number"),
         ("[speed]\nx = 1\n", "unknown section [speed]"),
         ("[transcription]\ndecoding = 'magic'\n", "must be one of merge, plain, hotwords"),
+        ("[transcription]\ncpu_threads = 1.5\n", "cpu_threads = 1.5 must be a whole number"),
+        ("[transcription]\nbeam_size = 0\n", "beam_size = 0 must be at least 1"),
+        ("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 100\n", "target_min_wpm = 200.0 must be below target_max_wpm = 100.0"),
+        ("[pauses]\nmin_pause_s = nan\n", "must be a finite number"),
+        ("[fillers.vocal]\num = '(('\n", "is not a valid regular expression"),
+        ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
     ],
 )
 def test_bad_config_gives_one_line_error(content, message, tmp_path):
@@ -204,7 +130,7 @@ def test_bad_config_gives_one_line_error(content, message, tmp_path):
 
 def test_missing_config_file(tmp_path):
     result = run("score", "--config", str(tmp_path / "none.toml"), str(STAR))
-    assert result.exit_code == 1 and "no such file" in result.output
+    assert result.exit_code == 1 and result.output == f"Error: {tmp_path / 'none.toml'}: no such config file\n"
 
 
 @pytest.mark.parametrize(
@@ -222,9 +148,10 @@ def test_hub_name_offline_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     result = run("score", "--model", "base.en", str(STAR))
     assert result.exit_code == 1
-    assert "could not download it" in result.output and "omit --model" in result.output
+    assert "could not download Systran/faster-whisper-base.en" in result.output and 'the embedded offline model ("default")' in result.output
 
 
+@pytest.mark.model
 def test_model_by_path_works(tmp_path):
     from voicecoach.models import embedded_model_path
 

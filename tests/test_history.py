@@ -127,6 +127,7 @@ def test_history_trends_per_question_and_category(tmp_path):
     assert [t["status"] for t in only] == ["failed"] and only[0]["error"] == "bad audio"
 
 
+@pytest.mark.model
 def test_failed_analysis_can_be_rerun(tmp_path):
     h = History.open(tmp_path)
     audio = tmp_path / "take.wav"
@@ -144,7 +145,7 @@ def test_failed_analysis_can_be_rerun(tmp_path):
     assert obj["take_id"] == t and obj["question_id"] == "mot-why-here"
     take = History.open(tmp_path).get(t)
     assert take.status == "scored" and take.wpm == pytest.approx(obj["pacing"]["wpm"])
-    assert run("score", "--take", "999", "--data-dir", str(tmp_path)).output.startswith("Error: --take 999: no such take")
+    assert run("score", "--take", "999", "--data-dir", str(tmp_path)).output.startswith("Error: take 999: no such take")
 
 
 WRITER = """

@@ -21,6 +21,8 @@ from tests.vmic import VirtualMic
 from voicecoach.lexicon import is_vocal_filler
 from voicecoach.types import normalise_word
 
+pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
+
 VC = [sys.executable, "-m", "voicecoach"]
 
 

@@ -11,6 +11,8 @@ from tests.conftest import ROOT
 from tests.helpers import words_from
 from voicecoach.types import Segment, Word
 
+pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
+
 sys.path.insert(0, str(ROOT / "samples"))
 
 SCRIPT = "{um} [700] project [700] {hmm} [700] table [700] {uh:500} [700] because [700] {er} [700] Monday [700] {ah} [700] number [700] {mm} [700] a [700] the"

@@ -7,9 +7,13 @@ edges within 0.1 s (the detector works on 10 ms frames); wpm within 3 %.
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
 
 from tests.conftest import SAMPLE_NAMES
+
+pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 
 SLACK_S = 0.3
 
@@ -100,7 +104,10 @@ def test_each_pause_follows_the_scripted_word(name, reports, truth):
         before = [s for s in truth[name]["spans"] if s["end_s"] <= p["start_s"] + 1e-3]
         expected.append(normalise_word(before[-1]["text"].split()[-1]))
     found = [normalise_word(e["after_word"]) for e in reports[name]["pauses"]["events"]]
-    mismatches = [(e, f) for e, f in zip(expected, found, strict=True) if e != f and not f.isdigit()]
+    # the recogniser may misspell the word: int8 decoding differs per CPU instruction set
+    # ("ledgers" is "lagers" under AVX2 and GENERIC); the lowest similarity measured
+    # across AVX2, AVX512 and GENERIC is 0.77, a different word scores below 0.5
+    mismatches = [(e, f) for e, f in zip(expected, found, strict=True) if difflib.SequenceMatcher(None, e, f).ratio() < 0.6 and not f.isdigit()]
     assert mismatches == []
     sentence_ends = [e for e in reports[name]["pauses"]["events"] if e["after_word"].endswith((".", "?", "!"))]
     assert all(e["position"] == "between_sentences" for e in sentence_ends)

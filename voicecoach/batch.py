@@ -40,7 +40,7 @@ from .files import atomic_write_text
 logger = logging.getLogger(__name__)
 
 CSV_COLUMNS = (
-    "file", "question", "status", "reason", "duration_s", "speech_found",
+    "file", "question", "status", "reason", "duration_s", "speech_found", "english",
     "scores.overall", "scores.pacing", "scores.fillers", "scores.pauses", "scores.structure",
     "pacing.wpm", "pacing.articulation_wpm", "fillers.count", "fillers.vocal_count", "fillers.discourse_count",
     "fillers.per_min", "fillers.share_of_words", "pauses.count", "pauses.long_count", "pauses.pause_ratio",
@@ -123,10 +123,10 @@ def collect_inputs(items: list[str], *, exclude: Path | None = None, on_skip: Ca
                 out.append(Input(c, None))
             else:
                 on_skip(f"skipped {c}: not an audio file (by its extension)")
-    seen: set[str] = set()
+    seen: set[tuple[str, str | None]] = set()
     unique = []
     for inp in out:
-        ident = os.path.abspath(inp.path)  # not resolve(): a link loop must reach its row
+        ident = (os.path.abspath(inp.path), inp.question)  # not resolve(): a link loop must reach its row
         if ident not in seen:
             seen.add(ident)
             unique.append(inp)
@@ -300,6 +300,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "files": len(rows),
         "ok": len(ok),
         "no_speech": sum(r["status"] == "no_speech" for r in rows),
+        "not_english": sum(r["status"] == "not_english" for r in rows),
         "failed": sum(r["status"] == "failed" for r in rows),
         "metrics": metrics,
         "most_fillers": [(r["file"], float(r["fillers.per_min"])) for r in most_fillers],
@@ -320,7 +321,11 @@ def score_job(path: str, question: str | None, key: str, settings: Settings, dat
     except Exception as exc:  # noqa: BLE001 - isolate any failure to its own file
         logger.exception("unexpected failure on %s", path)
         return Outcome(key, path, "failed", f"{type(exc).__name__}: {exc}", None)
-    return Outcome(key, path, "ok" if d["speech_found"] else "no_speech", "" if d["speech_found"] else "no speech found", d)
+    if not d["speech_found"]:
+        return Outcome(key, path, "no_speech", "no speech found", d)
+    if not d["english"]:
+        return Outcome(key, path, "not_english", f"not English, or too unclear to transcribe (median word confidence {d['median_word_probability']:.2f})", d)
+    return Outcome(key, path, "ok", "", d)
 
 
 _WORKER_SETTINGS: Settings | None = None

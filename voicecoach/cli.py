@@ -17,8 +17,55 @@ from .errors import VoicecoachError
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 
+#: Where the model in force was named when that was not --model (e.g. the config file),
+#: so that an error about it names the place the user wrote it.
+_model_origin: str | None = None
+
+
 def _fail(exc: VoicecoachError) -> click.ClickException:
-    return click.ClickException(str(exc))
+    """The one place a library error becomes the CLI's one-line ``Error: ...``."""
+    from .errors import ModelNotFoundError
+
+    message = " ".join(str(exc).split())  # one line, whatever the message held
+    if isinstance(exc, ModelNotFoundError) and _model_origin:
+        message += f" (the model is set in {_model_origin})"
+    return click.ClickException(message)
+
+
+class _Progress:
+    """Transcription progress on stderr, for answers over a minute: a line every 5 s."""
+
+    MIN_AUDIO_S = 60.0
+    EVERY_S = 5.0
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.last = float("-inf")
+        self.stage = ""
+
+    def __call__(self, stage: str, done_s: float, total_s: float) -> None:
+        from .types import format_mmss
+
+        if total_s < self.MIN_AUDIO_S:
+            return
+        now = time.monotonic()
+        if stage == self.stage and now - self.last < self.EVERY_S:
+            return
+        self.stage, self.last = stage, now
+        click.echo(f"{self.label}: {stage}, {format_mmss(done_s)} of {format_mmss(total_s)}", err=True)
+
+
+def _setup_logging() -> None:
+    """voicecoach's own log messages (downloads, warnings) go to stderr, once."""
+    import logging
+
+    log = logging.getLogger("voicecoach")
+    if not any(getattr(h, "_voicecoach", False) for h in log.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._voicecoach = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -31,12 +78,19 @@ def cli() -> None:
 def _settings(config: Path | None, model: str | None, decoding: str | None):
     import dataclasses
 
-    from .config import load_settings
+    from .config import default_config_path, load_settings
 
+    global _model_origin
+    _setup_logging()
     settings = load_settings(config, required=config is not None)
     transcription = settings.transcription
+    _model_origin = None
     if model:
+        if not model.strip():
+            raise VoicecoachError("--model must not be empty; `voicecoach models` lists the models")
         transcription = dataclasses.replace(transcription, model=model)
+    elif transcription.model != "default":
+        _model_origin = f"{config or default_config_path()}, [transcription] model"
     if decoding:
         transcription = dataclasses.replace(transcription, decoding=decoding)
     return dataclasses.replace(settings, transcription=transcription)
@@ -64,7 +118,7 @@ def _bank(question_files: tuple[Path, ...]):
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, readable=False))  # checked when read: one-line errors
 @click.option("--take", "take_id", type=int, help="Score (again) a practice take from the history, by its id.")
 @click.option("--question-id", metavar="ID", help="Judge the answer against a bank question (see `voicecoach questions`).")
 @DATA_DIR_OPTION
@@ -112,7 +166,7 @@ def score(
     failed = 0
     for i, path in enumerate(files):
         try:
-            report = score_file(path, settings=settings, question=asked)
+            report = score_file(path, settings=settings, question=asked, on_progress=_Progress(str(path)))
         except VoicecoachError as exc:
             if len(files) == 1:
                 raise _fail(exc) from None
@@ -229,17 +283,20 @@ def batch(
         click.echo(f"{already} of {len(jobs)} files already scored with these settings; scoring the other {len(jobs) - already}", err=True)
     import signal
 
+    interrupted = 0
+
     def _terminated(signum, frame):  # noqa: ANN001, ARG001
+        nonlocal interrupted
+        interrupted = signum
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, _terminated)  # a SIGTERM saves and stops like Ctrl-C
-    interrupted = False
     try:
         _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_audio)
     except VoicecoachError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted = interrupted or signal.SIGINT
     finally:
         signal.signal(signal.SIGTERM, previous)
         try:
@@ -250,7 +307,7 @@ def batch(
             store.close()
     if interrupted:
         click.echo("Interrupted: finished results are saved; run the same command again to score the rest.", err=True)
-        raise SystemExit(130)
+        raise SystemExit(128 + interrupted)
     summary = b.summarise(rows)
     _print_summary(summary, out_dir)
     if summary["failed"]:
@@ -292,7 +349,10 @@ def _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:
-    click.echo(f"{summary['files']} files: {summary['ok']} scored, {summary['no_speech']} without speech, {summary['failed']} failed")
+    click.echo(
+        f"{summary['files']} files: {summary['ok']} scored, {summary['no_speech']} without speech, "
+        f"{summary['not_english']} not English or unclear, {summary['failed']} failed"
+    )
     if summary["metrics"]:
         click.echo(f"{'metric':<26}{'mean':>10}{'median':>10}")
         for name, m in summary["metrics"].items():
@@ -608,8 +668,8 @@ def report(
         if html_path:
             from .html import render_html
 
-            if not d.get("speech_found"):
-                raise click.ClickException("no speech was found, so there is no HTML report to write")
+            if not d.get("speech_found") or d.get("english") is False:
+                raise click.ClickException("nothing was scored (no speech, or not English), so there is no HTML report to write")
             audio = load_audio(audio_path) if audio_path and Path(audio_path).exists() else None
             page = render_html(d, audio=audio, history=takes)
             atomic_write_text(html_path, page)
@@ -646,7 +706,7 @@ def _resolve_report_target(target: str, data_dir: Path | None, question: str | N
     from .pipeline import report_to_dict, score_file
 
     settings = _settings(config, model, None)
-    return report_to_dict(score_file(path, settings=settings, question=question)), str(path)
+    return report_to_dict(score_file(path, settings=settings, question=question, on_progress=_Progress(str(path)))), str(path)
 
 
 @cli.command("config-path")

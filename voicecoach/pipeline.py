@@ -14,13 +14,20 @@ from .audio import Audio, load_audio
 from .config import Settings
 from .feedback import Scores, compute_scores, make_tips
 from .questions import Question
-from .transcribe import transcribe
+from .transcribe import ProgressCallback, transcribe
 from .types import SCHEMA_VERSION, Tip, Transcript
 
 logger = logging.getLogger(__name__)
 
 #: Less speech than this (by the VAD) is reported as no speech.
 MIN_SPEECH_S = 0.5
+#: A transcript is believed to be English only when at least half of its words (fillers
+#: aside) have a probability of 0.5 or more: its median word probability is at least
+#: this. Measured with tiny.en: espeak-ng German and French answers 0.08-0.35; English
+#: 0.69-0.99, the lowest being the noisy Apollo radio (0.69) and a meeting (0.80); the
+#: English espeak answers 0.95-0.97. An English-only model writes English-looking
+#: nonsense for other languages, so its own confidence is the evidence.
+MIN_MEDIAN_WORD_PROBABILITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,32 @@ class Report:
     scores: Scores | None = None
     tips: tuple[Tip, ...] = ()
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: False when the speech does not sound like English (or is too unclear to
+    #: transcribe): the transcript is kept, but nothing is analysed or scored.
+    english: bool = True
+    median_word_probability: float | None = None
+
+    @property
+    def warning(self) -> str | None:
+        if not self.speech_found:
+            return "No speech was found in this recording: nothing to score. Check the microphone or the file."
+        if not self.english:
+            return (
+                f"This does not sound like English speech, or the recording is too unclear to transcribe "
+                f"(median word confidence {self.median_word_probability:.2f}, below {MIN_MEDIAN_WORD_PROBABILITY}). "
+                "voicecoach scores English answers, so no scores are given."
+            )
+        return None
+
+
+def median_word_probability(transcript: Transcript) -> float | None:
+    """The median probability of the transcript's words, vocal fillers aside."""
+    import statistics
+
+    from .lexicon import is_vocal_filler
+
+    probs = [w.probability for w in transcript.words if not is_vocal_filler(w.norm)]
+    return statistics.median(probs) if probs else None
 
 
 def _speech_seconds(audio: Audio) -> float:
@@ -52,7 +85,14 @@ def _believable(transcript: Transcript, audio: Audio) -> bool:
     return bool(transcript.words) and _speech_seconds(audio) >= MIN_SPEECH_S
 
 
-def score_audio(audio: Audio, *, settings: Settings | None = None, question: str | Question | None = None, analysers=DEFAULT_ANALYSERS) -> Report:
+def score_audio(
+    audio: Audio,
+    *,
+    settings: Settings | None = None,
+    question: str | Question | None = None,
+    analysers=DEFAULT_ANALYSERS,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
     """Transcribe and analyse decoded audio. ``question`` is the question's text, or a
     bank :class:`~voicecoach.questions.Question` (its category and "covers" points then
     shape the structure feedback)."""
@@ -61,12 +101,17 @@ def score_audio(audio: Audio, *, settings: Settings | None = None, question: str
     question_text = q.text if q else (question if isinstance(question, str) else None)
     question_id = q.id if q else None
     t0 = time.perf_counter()
-    transcript = transcribe(audio, options=settings.transcription)
+    transcript = transcribe(audio, options=settings.transcription, on_progress=on_progress)
     t1 = time.perf_counter()
     timings = {"transcribe_s": t1 - t0}
     if not _believable(transcript, audio):
         empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
         return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
+    median_p = median_word_probability(transcript)
+    if median_p is not None and median_p < MIN_MEDIAN_WORD_PROBABILITY:
+        return Report(
+            audio.source, audio.duration_s, question_text, question_id, transcript, True, timings_s=timings, english=False, median_word_probability=median_p
+        )
     results = {}
     for module in analysers:
         options = settings.options_for(module.NAME)
@@ -78,11 +123,20 @@ def score_audio(audio: Audio, *, settings: Settings | None = None, question: str
     timings["analyse_s"] = time.perf_counter() - t1
     scores = compute_scores(results)
     tips = make_tips(results, scores)
-    return Report(audio.source, audio.duration_s, question_text, question_id, transcript, True, results, scores, tips, timings)
+    return Report(audio.source, audio.duration_s, question_text, question_id, transcript, True, results, scores, tips, timings, True, median_p)
 
 
-def score_file(path: str | Path, *, settings: Settings | None = None, question: str | Question | None = None, data: bytes | None = None) -> Report:
-    """Load, transcribe and analyse one audio file (``data``: its bytes, read elsewhere).
+def score_file(
+    path: str | Path,
+    *,
+    settings: Settings | None = None,
+    question: str | Question | None = None,
+    data: bytes | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    """Load, transcribe and analyse one audio file (``data``: its bytes, read elsewhere;
+    ``on_progress``: told how far transcription has got, see
+    :data:`~voicecoach.transcribe.ProgressCallback`).
 
     Raises:
         AudioError: the file is missing, not audio, corrupt or under 1 s.
@@ -91,7 +145,7 @@ def score_file(path: str | Path, *, settings: Settings | None = None, question: 
     t0 = time.perf_counter()
     audio = load_audio(path, data=data)
     load_s = time.perf_counter() - t0
-    report = score_audio(audio, settings=settings, question=question)
+    report = score_audio(audio, settings=settings, question=question, on_progress=on_progress)
     return dataclasses.replace(report, timings_s={"load_s": load_s, **report.timings_s})
 
 
@@ -118,6 +172,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "question": report.question,
         "question_id": report.question_id,
         "speech_found": report.speech_found,
+        "english": report.english,
+        "median_word_probability": None if report.median_word_probability is None else round(report.median_word_probability, 4),
+        "warning": report.warning,
         "model": t.model,
         "decoding": t.decoding,
         "transcript": {

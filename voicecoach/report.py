@@ -50,8 +50,10 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
     if report.question:
         title += f"\nQuestion: {escape(report.question)}"
     console.print(title, markup=True)
-    if not report.speech_found:
-        console.print("No speech was found in this recording: nothing to score. Check the microphone or the file.")
+    if report.warning:
+        if report.transcript.words:
+            console.print(Panel(escape(report.transcript.text), title="Transcript (not scored)"))
+        console.print(f"[bold yellow]{escape(report.warning)}[/]")
         return
     s = report.scores
     assert s is not None  # set whenever speech_found
@@ -133,8 +135,10 @@ def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | Non
     console.print(f"[bold]{escape(d['file'])}[/]  ({d['duration_s']:.1f} s)")
     if d.get("question"):
         console.print(f"Question: {escape(d['question'])}")
-    if not d.get("speech_found"):
-        console.print("No speech was found in this recording: nothing to report.")
+    if not d.get("speech_found") or d.get("english") is False:
+        if d.get("speech_found"):
+            console.print(Panel(escape(str(d.get("transcript", {}).get("text", ""))), title="Transcript (not scored)"))
+        console.print(escape(str(d.get("warning") or "No speech was found in this recording: nothing to report.")))
         return
     f, pa = d["fillers"], d["pauses"]
     console.print(

@@ -120,7 +120,13 @@ def check_result(obj: Any, *, source: str = "the result") -> dict[str, Any]:
         duration = float(obj["duration_s"])
         if not 0 < duration <= MAX_RESULT_DURATION_S:
             raise ResultError(f"duration_s = {_show(duration)} must be above 0 and at most a day")
-        if obj["speech_found"]:
+        if obj["speech_found"] and obj.get("english") is False:
+            _check(obj.get("transcript"), {"text": _STR}, "transcript", 0)
+        if obj.get("english") is not None:
+            _check(obj["english"], _BOOL, "english", 0)
+        if obj.get("warning") is not None:
+            _check(obj["warning"], _STR, "warning", 0)
+        if obj["speech_found"] and obj.get("english") is not False:
             for key, spec in SPEECH_FIELDS.items():
                 if key not in obj:
                     raise ResultError(f"{key} is missing")

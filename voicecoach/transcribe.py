@@ -23,6 +23,7 @@ import dataclasses
 import difflib
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,6 @@ from .signal import voiced_share
 from .types import Transcript, Word, normalise_word
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .audio import Audio
 
 logger = logging.getLogger(__name__)
@@ -95,7 +94,12 @@ def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_wh
         raise ModelNotFoundError(f"model {model!r}: could not load {info.path} ({exc})") from exc
 
 
-def _decode(model, samples, *, options: TranscribeOptions, biased: bool) -> list[Word]:
+#: ``on_progress(stage, done_s, total_s)``: a decoding pass ("plain", "filler-biased") or
+#: "re-listening" has reached ``done_s`` of ``total_s`` seconds of audio.
+ProgressCallback = Callable[[str, float, float], None]
+
+
+def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_progress: ProgressCallback | None = None) -> list[Word]:
     kwargs = dict(
         language=options.language,
         beam_size=options.beam_size,
@@ -111,8 +115,11 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool) -> list
     ctranslate2.set_random_seed(SAMPLING_SEED)
     segments, _info = model.transcribe(samples, **kwargs)
     source = "filler" if biased else "plain"
+    total_s = len(samples) / 16_000
     words = []
     for seg in segments:
+        if on_progress is not None:
+            on_progress("filler-biased pass" if biased else "plain pass", min(float(seg.end), total_s), total_s)
         for w in seg.words or ():
             text = w.word.strip()
             if not text:
@@ -199,8 +206,9 @@ def clip_overlaps(words: list[Word], inserted: Callable[[Word], bool]) -> list[W
     return out
 
 
-def transcribe(audio: Audio, *, options: TranscribeOptions | None = None) -> Transcript:
-    """Transcribe ``audio`` with the decoding strategy in ``options``."""
+def transcribe(audio: Audio, *, options: TranscribeOptions | None = None, on_progress: ProgressCallback | None = None) -> Transcript:
+    """Transcribe ``audio`` with the decoding strategy in ``options``; ``on_progress`` is
+    told how far each pass has got."""
     options = options or TranscribeOptions()
     if options.decoding not in DECODINGS:
         from .errors import ConfigError
@@ -209,16 +217,22 @@ def transcribe(audio: Audio, *, options: TranscribeOptions | None = None) -> Tra
     model = load_model(options.model, cpu_threads=options.cpu_threads)
     samples = audio.samples
     if options.decoding == "plain":
-        words = _decode(model, samples, options=options, biased=False)
+        words = _decode(model, samples, options=options, biased=False, on_progress=on_progress)
     elif options.decoding == "hotwords":
-        words = [w for w in _decode(model, samples, options=options, biased=True) if voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE]
+        words = [
+            w
+            for w in _decode(model, samples, options=options, biased=True, on_progress=on_progress)
+            if voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE
+        ]
     else:
-        plain = _decode(model, samples, options=options, biased=False)
-        biased = _decode(model, samples, options=options, biased=True)
+        plain = _decode(model, samples, options=options, biased=False, on_progress=on_progress)
+        biased = _decode(model, samples, options=options, biased=True, on_progress=on_progress)
         words = [w for w in merge_fillers(plain, biased) if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE]
     if options.relisten and options.decoding != "plain" and words:
         from .relisten import relisten_fillers
 
+        if on_progress is not None:
+            on_progress("re-listening", 0.0, audio.duration_s)
         words = relisten_fillers(model, audio, words)
     return Transcript(words=tuple(words), duration_s=round(audio.duration_s, 3), language=options.language, model=options.model, decoding=options.decoding)
 
