@@ -25,10 +25,10 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_RATE_HZ = 16_000
 MIN_DURATION_S = 1.0
-#: The longest answer voicecoach scores: 20 minutes. An interview answer runs 30 s to
-#: 3 minutes; 20 minutes still takes a whole mock-interview segment. Scoring one of that
+#: The longest answer voicecoach scores: 15 minutes. An interview answer runs 30 s to
+#: 3 minutes; 15 minutes still takes a long mock-interview segment. Scoring one of that
 #: length peaks at about 1 GB of memory (README, "What happens when things go wrong").
-MAX_DURATION_S = 20 * 60.0
+MAX_DURATION_S = 15 * 60.0
 #: A container that claims more than MAX_DURATION_S is believed only if the file is big
 #: enough to hold it at this bitrate (bytes a second; 8 kbit/s is below any speech codec
 #: in use), so a lying header does not turn a short file away.

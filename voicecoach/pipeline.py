@@ -21,13 +21,13 @@ logger = logging.getLogger(__name__)
 
 #: Less speech than this (by the VAD) is reported as no speech.
 MIN_SPEECH_S = 0.5
-#: A transcript is believed to be English only when at least half of its words (fillers
-#: aside) have a probability of 0.5 or more: its median word probability is at least
-#: this. Measured with tiny.en: espeak-ng German and French answers 0.08-0.35; English
-#: 0.69-0.99, the lowest being the noisy Apollo radio (0.69) and a meeting (0.80); the
-#: English espeak answers 0.95-0.97. An English-only model writes English-looking
-#: nonsense for other languages, so its own confidence is the evidence.
-MIN_MEDIAN_WORD_PROBABILITY = 0.5
+#: A transcript is believed to be English only when its median word probability (vocal
+#: fillers aside) is at least this. An English-only model writes English-looking nonsense
+#: for other languages, so its own confidence is the evidence. Measured with tiny.en
+#: under the AVX2, AVX512 and GENERIC instruction sets (README): espeak-ng German and
+#: French answers 0.08-0.35; English 0.54-0.99, the lowest the noisy, band-limited Apollo
+#: radio (0.54-0.58), then a meeting (0.80); the espeak English answers 0.95-0.97.
+MIN_MEDIAN_WORD_PROBABILITY = 0.45
 
 
 @dataclass(frozen=True)
