@@ -54,6 +54,19 @@ def browser():
         b.close()
 
 
+def open_page(browser, path: Path, **kwargs):
+    """Open a local page; return it with the lists of URLs it requested and dialogs it
+    raised (every dialog is dismissed)."""
+    page = browser.new_page(**kwargs)
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, requests, dialogs
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("media")

@@ -105,35 +105,6 @@ def test_config_overrides_the_target_band(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("[pacing\n", "not valid TOML"),
-        ("[pacing]\ntarget_wpm = 3\n", "has no setting 'target_wpm'"),
-        ("[pacing]\ntarget_min_wpm = 'fast'\n", "must be a number"),
-        ("[speed]\nx = 1\n", "unknown section [speed]"),
-        ("[transcription]\ndecoding = 'magic'\n", "must be one of merge, plain, hotwords"),
-        ("[transcription]\ncpu_threads = 1.5\n", "cpu_threads = 1.5 must be a whole number"),
-        ("[transcription]\nbeam_size = 0\n", "beam_size = 0 must be at least 1"),
-        ("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 100\n", "target_min_wpm = 200.0 must be below target_max_wpm = 100.0"),
-        ("[pauses]\nmin_pause_s = nan\n", "must be a finite number"),
-        ("[fillers.vocal]\num = '(('\n", "is not a valid regular expression"),
-        ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
-    ],
-)
-def test_bad_config_gives_one_line_error(content, message, tmp_path):
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(content)
-    result = run("score", "--config", str(cfg), str(STAR))
-    assert result.exit_code == 1 and result.output.startswith("Error: ") and message in result.output
-    assert len(result.output.strip().splitlines()) == 1
-
-
-def test_missing_config_file(tmp_path):
-    result = run("score", "--config", str(tmp_path / "none.toml"), str(STAR))
-    assert result.exit_code == 1 and result.output == f"Error: {tmp_path / 'none.toml'}: no such config file\n"
-
-
-@pytest.mark.parametrize(
     ("model", "message"),
     [("no-such-model", "not a faster-whisper size"), ("{tmp}", "is not a CTranslate2 Whisper model folder")],
 )

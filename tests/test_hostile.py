@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import ROOT, SAMPLES, convert
+from tests.conftest import ROOT, SAMPLES, convert, open_page
 from voicecoach.history import History
 from voicecoach.pipeline import MIN_MEDIAN_WORD_PROBABILITY
 
@@ -331,8 +331,11 @@ def test_batch_skips_its_own_results_and_resumes_with_other_workers(hostile_batc
     assert _rows(out) == before
     # the results table given as a manifest on its own is refused as one, not run
     own = vc("batch", str(out / "results.csv"), "--out", str(d / "other"))
-    one_line_error(own, "no audio files found in the inputs")
-    assert "a voicecoach results table, not a manifest" in own.stderr or "this batch's own output" in own.stderr
+    assert own.returncode == 1
+    assert own.stderr.splitlines() == [
+        f"skipped {out / 'results.csv'}: a voicecoach results table, not a manifest (a manifest has columns file,question)",
+        "Error: no audio files found in the inputs",
+    ]
 
 
 @pytest.mark.model
@@ -566,16 +569,29 @@ def test_data_folder_that_cannot_be_made(where, tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
+        ("[pacing\n", "not valid TOML"),
+        ("[pacing]\ntarget_wpm = 3\n", "[pacing] has no setting 'target_wpm'"),
+        ("[pacing]\ntarget_min_wpm = 'fast'\n", "[pacing] target_min_wpm = 'fast' must be a number"),
+        ("[speed]\nx = 1\n", "unknown section [speed]"),
+        ("[transcription]\ndecoding = 'magic'\n", "[transcription] decoding = 'magic' must be one of merge, plain, hotwords"),
         ("[transcription]\ncpu_threads = 1.5\n", "[transcription] cpu_threads = 1.5 must be a whole number"),
         ("[transcription]\nbeam_size = 0\n", "[transcription] beam_size = 0 must be at least 1"),
         ("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 100\n", "[pacing] target_min_wpm = 200.0 must be below target_max_wpm = 100.0"),
         ("[pacing]\nwindow_s = inf\n", "[pacing] window_s = inf must be a finite number"),
+        ("[pauses]\nmin_pause_s = nan\n", "must be a finite number"),
+        ("[fillers.vocal]\num = '(('\n", "[fillers] vocal.um = '((' is not a valid regular expression"),
+        ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
     ],
 )
 def test_config_values_that_cannot_work(content, message, tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text(content)
-    one_line_error(vc("score", "--config", str(cfg), str(CLIP)), message)
+    err = one_line_error(vc("score", "--config", str(cfg), str(CLIP)), message)
+    assert err.startswith(f"Error: {cfg}: ")
+
+
+def test_missing_config_file(tmp_path):
+    one_line_error(vc("score", "--config", str(tmp_path / "none.toml"), str(CLIP)), f"{tmp_path / 'none.toml'}: no such config file")
 
 
 def test_config_named_by_the_environment_must_exist(tmp_path):
@@ -690,13 +706,7 @@ def test_crafted_text_in_a_result_stays_text_in_chromium(reports, tmp_path, brow
     assert "'unsafe-inline'" not in script_src and "'sha256-" in script_src
     assert "form-action 'none'" in csp and "base-uri 'none'" in csp
     assert html.count("<script>") == 1  # the page's own
-    page = browser.new_page()
-    requests: list[str] = []
-    dialogs: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(page_path.as_uri())
-    page.wait_for_load_state("load")
+    page, requests, dialogs = open_page(browser, page_path)
     assert page.evaluate("window.pwned === undefined") and dialogs == []
     assert "<script>window.pwned=2</script>" in page.inner_text("#tips")
     assert all(u.startswith(("file://", "data:")) for u in requests), requests

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, open_page
 from voicecoach.cli import cli
 from voicecoach.history import History
 from voicecoach.report import timeline_strip
@@ -64,7 +64,7 @@ def test_report_on_a_take_shows_the_trend(tmp_path, reports):
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("take:77", "take 77: no such take"), ("missing.json", "no such file"), ("{bad}", "expected one result of `voicecoach score --json`")],
+    [("take:77", "take 77: no such take"), ("missing.json", "no such file"), ("{bad}", "expected a result of `voicecoach score --json` with schema_version 1")],
 )
 def test_report_errors(target, message, tmp_path):
     bad = tmp_path / "bad.json"
@@ -96,13 +96,7 @@ def html_report(tmp_path_factory, reports) -> tuple[Path, dict]:
 
 def test_html_report_in_chromium(browser, html_report):
     path, obj = html_report
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    requests: list[str] = []
-    dialogs: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("dialog", lambda dlg: (dialogs.append(dlg.message), dlg.dismiss()))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
+    page, requests, dialogs = open_page(browser, path, viewport={"width": 1200, "height": 900})
     # it renders, and user data is text, not markup
     assert page.inner_text("#title") == f"{path.parent}/<script>alert(1)</script>.wav"
     assert "Tell me about a <b>tight</b> deadline" in page.inner_text(".question")

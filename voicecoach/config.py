@@ -25,6 +25,7 @@ from typing import Any
 
 from .analysers import DEFAULT_ANALYSERS
 from .errors import ConfigError
+from .files import read_user_text
 from .transcribe import TranscribeOptions
 
 
@@ -141,16 +142,13 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     else:
         origin = f"{path}" if path else ""
         path = path or default_config_path()
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         if required:
             raise ConfigError(f"{origin or path}: no such config file")
         return settings
-    if not path.is_file():
-        raise ConfigError(f"{origin or path}: not a file; give a TOML config file")
+    text = read_user_text(path, kind="a TOML config file", error=ConfigError)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     analysers = dict(settings.analysers)

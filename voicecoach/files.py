@@ -48,6 +48,18 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def read_user_text(path: Path, *, kind: str, error: type[VoicecoachError] = VoicecoachError) -> str:
+    """The text of a file the user gave (a config, question or result file), after
+    :func:`check_regular_file`; any read or decoding failure is ``error``."""
+    check_regular_file(path, kind=kind, error=error, allow_empty=True)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: cannot read it (not UTF-8 text: {exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read it ({exc.strerror or exc})") from None
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
@@ -60,7 +72,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def check_regular_file(path: str | Path, *, kind: str = "a file", error: type[VoicecoachError] = VoicecoachError) -> int:
+def check_regular_file(path: str | Path, *, kind: str = "a file", error: type[VoicecoachError] = VoicecoachError, allow_empty: bool = False) -> int:
     """Check that ``path`` is a readable, non-empty regular file; return its size.
 
     Raises:
@@ -87,6 +99,6 @@ def check_regular_file(path: str | Path, *, kind: str = "a file", error: type[Vo
         raise error(f"{path}: is {_kind(st.st_mode)}, not a regular file; give {kind}")
     if not os.access(path, os.R_OK):
         raise error(f"{path}: cannot read it (permission denied)")
-    if st.st_size == 0:
+    if st.st_size == 0 and not allow_empty:
         raise error(f"{path}: the file is empty (0 bytes)")
     return st.st_size

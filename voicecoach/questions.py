@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .files import check_regular_file
+from .files import read_user_text
 
 DIFFICULTIES = ("easy", "medium", "hard")
 SUFFIXES = (".toml", ".json", ".yaml", ".yml")
@@ -77,11 +77,7 @@ def load_file(path: Path) -> list[Question]:
     Raises:
         ConfigError: unreadable, not parseable, or a question is invalid.
     """
-    check_regular_file(path, kind="a question file (TOML, YAML or JSON)", error=ConfigError)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the question file ({exc})") from exc
+    text = read_user_text(path, kind="a question file (TOML, YAML or JSON)", error=ConfigError)
     try:
         if path.suffix == ".toml":
             data: Any = tomllib.loads(text).get("question", [])

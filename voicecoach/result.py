@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import VoicecoachError
-from .files import check_regular_file
+from .files import read_user_text
 
 SCHEMA_VERSION = 1
 #: A result longer than a day is not one voicecoach wrote (answers are capped far below).
@@ -142,11 +142,7 @@ def load_result_file(path: Path) -> dict[str, Any]:
     Raises:
         ResultError: unreadable, not JSON, not exactly one result, or a bad field.
     """
-    check_regular_file(path, kind="a result of `voicecoach score --json`", error=ResultError)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    text = read_user_text(path, kind="a result of `voicecoach score --json`", error=ResultError)
     try:
         if path.suffix.lower() == ".jsonl":
             objs = [json.loads(line) for line in text.splitlines() if line.strip()]
