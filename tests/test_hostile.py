@@ -121,7 +121,7 @@ REFUSED = [
     ("link_to_fifo", "is a FIFO (named pipe), not a regular file"),
     ("loop", "a symbolic link loop"),
     ("broken_link", "a broken symbolic link"),
-    ("two_hours", "the audio is 2:00:00 long (by its header); voicecoach scores answers of up to 15:00"),
+    ("two_hours", "the audio is 2:00:00 long (by its header); voicecoach scores answers of up to 30:00"),
     ("no_audio_stream", "holds no audio stream"),
 ]
 

@@ -8,10 +8,11 @@ edges within 0.1 s (the detector works on 10 ms frames); wpm within 3 %.
 from __future__ import annotations
 
 import difflib
+import itertools
 
 import pytest
 
-from tests.conftest import SAMPLE_NAMES
+from tests.conftest import SAMPLE_NAMES, SAMPLES
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 
@@ -144,3 +145,58 @@ def test_transcript_words_close_to_script(reports, truth):
         hyp = " ".join(n for w in reports[name]["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
         ref = " ".join(normalise_word(w) for w in truth[name]["text"].split())
         assert jiwer.wer(ref, hyp) < 0.15, (name, hyp)
+
+
+def test_windows_are_cut_in_silence():
+    """Audio over WINDOW_S + 60 s is decoded in windows cut at the quietest moment before
+    each boundary: here the only silences, placed where the cuts must go."""
+    import numpy as np
+
+    from voicecoach.transcribe import WINDOW_S, decoding_windows
+
+    sr = 16_000
+    y = np.random.default_rng(0).normal(0, 0.1, int(sr * (3 * WINDOW_S + 100))).astype(np.float32)
+    gaps = (WINDOW_S - 7.0, 2 * WINDOW_S - 19.0)
+    for g in gaps:
+        y[int(g * sr) : int((g + 0.6) * sr)] = 0
+    windows = decoding_windows(y)
+    assert windows[0][0] == 0 and windows[-1][1] == len(y)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
+    cuts = [start / sr for start, _ in windows[1:]]
+    assert len(cuts) == 3
+    for cut, gap in zip(cuts, gaps, strict=False):
+        assert gap <= cut <= gap + 0.6
+    assert decoding_windows(y[: int(sr * (WINDOW_S + 59))]) == [(0, int(sr * (WINDOW_S + 59)))]
+
+
+def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, truth):
+    """Seven minutes (the samples joined four times): the cut between windows loses and
+    repeats no words, and the fillers keep their times."""
+    import subprocess
+
+    import jiwer
+    import soundfile as sf
+
+    from voicecoach.lexicon import is_vocal_filler
+    from voicecoach.pipeline import report_to_dict, score_file
+    from voicecoach.transcribe import WINDOW_S, decoding_windows
+    from voicecoach.types import normalise_word
+
+    order = list(SAMPLE_NAMES) * 4
+    joined = tmp_path / "long.wav"
+    subprocess.run(["sox", *(str(SAMPLES / f"{n}.wav") for n in order), str(joined)], check=True)
+    y, sr = sf.read(joined, dtype="float32")
+    assert len(decoding_windows(y)) == 2 and len(y) / sr > WINDOW_S + 60
+    d = report_to_dict(score_file(joined))
+    words = d["transcript"]["words"]
+    assert all(b["start_s"] >= a["start_s"] for a, b in itertools.pairwise(words))
+    hyp = " ".join(n for w in words if not is_vocal_filler(n := normalise_word(w["text"])))
+    ref = " ".join(normalise_word(w) for n in order for w in truth[n]["text"].split())
+    assert jiwer.wer(ref, hyp) < 0.15
+    expected, offset = [], 0.0
+    for n in order:
+        expected += [{**e, "start_s": e["start_s"] + offset, "end_s": e["end_s"] + offset} for e in truth[n]["vocal_fillers"]]
+        offset += truth[n]["duration_s"]
+    found = [e for e in d["fillers"]["events"] if e["kind"] == "vocal"]
+    tp, fp, fn = _match(found, expected)
+    assert fn <= 1 and fp <= 4, (tp, fp, fn)

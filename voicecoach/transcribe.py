@@ -99,8 +99,40 @@ def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_wh
 ProgressCallback = Callable[[str, float, float], None]
 
 
+#: Audio longer than this is decoded in windows of about this length, cut at the quietest
+#: moment of the WINDOW_SEARCH_S before each boundary. faster-whisper computes the
+#: features of its whole input at once, so memory would otherwise grow with the answer
+#: (a 15-minute answer peaked at 1.02 GB decoded whole, 608 MB in windows; README,
+#: "Long answers").
+WINDOW_S = 300.0
+WINDOW_SEARCH_S = 20.0
+#: The plain pass is prompted with this many words of the window before, standing in for
+#: faster-whisper's conditioning on previous text across the cut.
+PROMPT_WORDS = 40
+
+
+def decoding_windows(samples, *, sample_rate_hz: int = 16_000) -> list[tuple[int, int]]:  # noqa: ANN001 - numpy array
+    """(start, end) sample indices of the windows ``samples`` is decoded in: one window up to
+    WINDOW_S plus a minute; beyond that, cuts at the quietest 0.2 s before each WINDOW_S."""
+    import numpy as np
+
+    n = len(samples)
+    if n <= (WINDOW_S + 60) * sample_rate_hz:
+        return [(0, n)]
+    cuts = [0]
+    hop = sample_rate_hz // 100  # 10 ms frames
+    while n - cuts[-1] > (WINDOW_S + 60) * sample_rate_hz:
+        target = cuts[-1] + int(WINDOW_S * sample_rate_hz)
+        lo = target - int(WINDOW_SEARCH_S * sample_rate_hz)
+        region = np.asarray(samples[lo:target], dtype=np.float32)
+        frames = region[: len(region) // hop * hop].reshape(-1, hop)
+        energy = np.convolve((frames**2).mean(axis=1), np.ones(20) / 20, mode="valid")  # 0.2 s
+        cuts.append(lo + (int(np.argmin(energy)) + 10) * hop)  # the middle of the quietest 0.2 s
+    return list(zip(cuts, [*cuts[1:], n], strict=True))
+
+
 def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_progress: ProgressCallback | None = None) -> list[Word]:
-    kwargs = dict(
+    kwargs: dict = dict(
         language=options.language,
         beam_size=options.beam_size,
         word_timestamps=True,
@@ -113,20 +145,31 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_prog
     # On hard audio faster-whisper falls back to sampling at higher temperatures; a fixed
     # seed makes that sampling, and so the same file's score, repeatable.
     ctranslate2.set_random_seed(SAMPLING_SEED)
-    segments, _info = model.transcribe(samples, **kwargs)
     source = "filler" if biased else "plain"
+    stage = "filler-biased pass" if biased else "plain pass"
     total_s = len(samples) / 16_000
-    words = []
-    for seg in segments:
-        if on_progress is not None:
-            on_progress("filler-biased pass" if biased else "plain pass", min(float(seg.end), total_s), total_s)
-        for w in seg.words or ():
-            text = w.word.strip()
-            if not text:
-                continue
-            words.append(
-                Word(text=text, start_s=round(float(w.start), 3), end_s=round(float(w.end), 3), probability=round(float(w.probability), 4), source=source)
-            )
+    words: list[Word] = []
+    for start, end in decoding_windows(samples):
+        offset_s = start / 16_000
+        if start and not biased and words:
+            kwargs["initial_prompt"] = " ".join(w.text for w in words[-PROMPT_WORDS:])
+        segments, _info = model.transcribe(samples[start:end], **kwargs)
+        for seg in segments:
+            if on_progress is not None:
+                on_progress(stage, min(offset_s + float(seg.end), total_s), total_s)
+            for w in seg.words or ():
+                text = w.word.strip()
+                if not text:
+                    continue
+                words.append(
+                    Word(
+                        text=text,
+                        start_s=round(offset_s + float(w.start), 3),
+                        end_s=round(offset_s + float(w.end), 3),
+                        probability=round(float(w.probability), 4),
+                        source=source,
+                    )
+                )
     return words
 
 
