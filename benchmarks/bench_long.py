@@ -22,6 +22,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from voicecoach.audio import MAX_DURATION_S  # noqa: E402
+
 SAMPLES = ROOT / "samples"
 BARE = """
 import sys
@@ -67,8 +70,11 @@ def main() -> None:
         d = Path(tmp)
         joined = d / "joined.wav"
         subprocess.run(["sox", *(str(SAMPLES / f"{n}.wav") for n in ("star_answer", "motivation_fast", "hesitant_slow")), str(joined)], check=True)
+        joined_s = float(subprocess.run(["soxi", "-D", str(joined)], capture_output=True, text=True, check=True).stdout)
+        # long enough for the longest run, and for a stream over the 30-minute limit
+        repeats = int(max(max(args.minutes) * 60, MAX_DURATION_S + 300) // joined_s) + 1
         many = d / "many.wav"
-        subprocess.run(["sox", *([str(joined)] * 10), str(many)], check=True)
+        subprocess.run(["sox", *([str(joined)] * repeats), str(many)], check=True)
         print(f"{'length':>8} {'voicecoach s':>13} {'peak MB':>8} {'bare s':>8} {'peak MB':>8} {'time x':>7} {'memory x':>9}")
         for minutes in args.minutes:
             f = d / f"{minutes:g}min.wav"
@@ -87,7 +93,7 @@ def main() -> None:
         webm = d / "stream.webm"
         with webm.open("wb") as fh:
             subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(many), "-c:a", "libopus", "-f", "webm", "pipe:1"], stdout=fh, check=True)
-        many_min = float(subprocess.run(["soxi", "-D", str(many)], capture_output=True, text=True, check=True).stdout) / 60
+        many_min = repeats * joined_s / 60
         for label, path in (("2-hour WAV", two_hours), (f"streamed WebM, no duration, {many_min:.0f} min", webm)):
             r = timed([sys.executable, "-m", "voicecoach", "score", str(path)])
             out[label] = r

@@ -478,7 +478,9 @@ def test_locked_history_keeps_the_computed_report(tmp_path):
     assert proc.returncode == 1
     assert "Overall" in proc.stdout  # the report was shown
     err = proc.stderr.strip().splitlines()
-    assert len(err) == 1 and "locked by another program" in err[0], proc.stderr
+    assert err[0].startswith(f"The history database {tmp_path / 'history.sqlite'} is locked by another program; retrying for up to 9 s")
+    err = err[1:]
+    assert len(err) == 1 and "locked by another program (waited 10 s)" in err[0], proc.stderr
     sidecar = tmp_path / "takes" / "take.report.json"
     assert f"The report is kept in {sidecar}" in err[0]
     kept = json.loads(sidecar.read_text())

@@ -252,12 +252,31 @@ class History:
             logger.warning("could not keep the report next to the take: %s", exc)
             sidecar = None
         try:
-            self.save_report(take_id, report)
+            self._save_report_waiting(take_id, report)
         except HistoryError as exc:
             if sidecar is None:
                 raise
             raise HistoryError(f"{exc}. The report is kept in {sidecar} and goes into the history the next time voicecoach opens it") from exc
         return sidecar
+
+    def _save_report_waiting(self, take_id: int, report: dict[str, Any]) -> None:
+        """save_report, saying so when another program holds the database: a first try
+        waits 1 s, the retry the rest of LOCK_WAIT_S."""
+        self.db.execute("PRAGMA busy_timeout = 1000")
+        try:
+            self.save_report(take_id, report)
+            return
+        except HistoryError as exc:
+            if "locked by another program" not in str(exc):
+                raise
+            logger.warning("The history database %s is locked by another program; retrying for up to %g s", self.path, LOCK_WAIT_S - 1)
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_S * 1000)}")
+        self.db.execute(f"PRAGMA busy_timeout = {int((LOCK_WAIT_S - 1) * 1000)}")
+        try:
+            self.save_report(take_id, report)
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_S * 1000)}")
 
     @_guarded
     def save_report(self, take_id: int, report: dict[str, Any]) -> None:
