@@ -55,8 +55,8 @@ def prf(tp: int, n_found: int, n_true: int) -> dict[str, float]:
 
 
 def evaluate(truth: dict, d: dict) -> dict:
+    from voicecoach.datatypes import normalise_word
     from voicecoach.lexicon import is_vocal_filler
-    from voicecoach.types import normalise_word
 
     events = d["fillers"]["events"] if d.get("speech_found") else []
     vocal = [e for e in events if e["kind"] == "vocal"]

@@ -79,10 +79,10 @@ def main() -> None:
 
     from voicecoach.audio import load_audio
     from voicecoach.config import Settings
+    from voicecoach.datatypes import normalise_word
     from voicecoach.lexicon import is_vocal_filler
     from voicecoach.pipeline import report_to_dict, score_audio
     from voicecoach.transcribe import load_model
-    from voicecoach.types import normalise_word
 
     files = sorted(args.dir.glob("*.truth.json"))
     model = load_model("default")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from voicecoach.audio import SAMPLE_RATE_HZ, Audio, validate_samples
-from voicecoach.types import Transcript, Word
+from voicecoach.datatypes import Transcript, Word
 
 
 def words_from(text: str, *, start_s: float = 0.0, word_s: float = 0.3, gap_s: float = 0.1) -> tuple[Word, ...]:

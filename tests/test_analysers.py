@@ -8,8 +8,8 @@ import pytest
 from tests.helpers import audio_for, tone_audio, transcript_of, words_from
 from voicecoach.analysers import delivery, fillers, pacing, pauses, structure
 from voicecoach.audio import validate_samples
+from voicecoach.datatypes import Transcript, Word
 from voicecoach.transcribe import merge_fillers
-from voicecoach.types import Transcript, Word
 
 
 # ---------------------------------------------------------------- pacing

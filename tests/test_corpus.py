@@ -139,8 +139,8 @@ def test_real_speech_is_plausible(name):
     from voicecoach.pipeline import report_to_dict, score_file
 
     d = report_to_dict(score_file(REAL / f"{name}.wav"))
+    from voicecoach.datatypes import normalise_word
     from voicecoach.lexicon import is_vocal_filler
-    from voicecoach.types import normalise_word
 
     words = [w["text"].lower().strip(".,?!") for w in d["transcript"]["words"]]
     assert d["speech_found"] and d["english"] and len(words) >= 40

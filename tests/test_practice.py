@@ -18,8 +18,8 @@ import soundfile as sf
 
 from tests.conftest import ROOT, SAMPLES
 from tests.vmic import VirtualMic
+from voicecoach.datatypes import normalise_word
 from voicecoach.lexicon import is_vocal_filler
-from voicecoach.types import normalise_word
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 

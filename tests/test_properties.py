@@ -21,11 +21,11 @@ from voicecoach.analysers import DEFAULT_ANALYSERS
 from voicecoach.config import Settings, load_settings
 from voicecoach.errors import ConfigError
 from voicecoach.feedback import compute_scores, make_tips
-from voicecoach.html import render_html
+from voicecoach.html_report import render_html
 from voicecoach.pipeline import Report, report_to_dict
 from voicecoach.questions import load_file
-from voicecoach.report import render_filler_report
 from voicecoach.result import ResultError, check_result
+from voicecoach.terminal import render_filler_report
 
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 MARKUP = st.sampled_from(["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "[bold red]x[/]", "'; DROP TABLE takes; --", "\u202e", "a\nb"])

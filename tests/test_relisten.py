@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.helpers import words_from
-from voicecoach.types import Segment, Word
+from voicecoach.datatypes import Segment, Word
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from tests.conftest import SAMPLES, open_page
 from voicecoach.cli import cli
 from voicecoach.history import History
-from voicecoach.report import timeline_strip
+from voicecoach.terminal import timeline_strip
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 
@@ -151,7 +151,7 @@ def test_fillers_found_by_relistening_are_marked(reports, tmp_path):
     in brackets, counted in a note, and marked in the HTML transcript."""
     import copy
 
-    from voicecoach.html import transcript_html
+    from voicecoach.html_report import transcript_html
 
     d = copy.deepcopy(reports["hesitant_slow"])
     event = next(e for e in d["fillers"]["events"] if e["kind"] == "vocal")

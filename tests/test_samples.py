@@ -98,7 +98,7 @@ def test_discourse_fillers_and_traps(reports, truth):
 def test_each_pause_follows_the_scripted_word(name, reports, truth):
     """The word before each pause is the last word of the chunk synthesised before that
     silence (numbers may be written as digits: "thirty percent" -> "30%")."""
-    from voicecoach.types import normalise_word
+    from voicecoach.datatypes import normalise_word
 
     expected = []
     for p in truth[name]["pauses"]:
@@ -138,8 +138,8 @@ def test_tips_have_evidence_and_scores_in_range(reports):
 def test_transcript_words_close_to_script(reports, truth):
     import jiwer
 
+    from voicecoach.datatypes import normalise_word
     from voicecoach.lexicon import is_vocal_filler
-    from voicecoach.types import normalise_word
 
     for name in SAMPLE_NAMES:
         hyp = " ".join(n for w in reports[name]["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
@@ -177,10 +177,10 @@ def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, trut
     import jiwer
     import soundfile as sf
 
+    from voicecoach.datatypes import normalise_word
     from voicecoach.lexicon import is_vocal_filler
     from voicecoach.pipeline import report_to_dict, score_file
     from voicecoach.transcribe import WINDOW_S, decoding_windows
-    from voicecoach.types import normalise_word
 
     order = list(SAMPLE_NAMES) * 4
     joined = tmp_path / "long.wav"

@@ -44,7 +44,7 @@ class _Progress:
         self.stage = ""
 
     def __call__(self, stage: str, done_s: float, total_s: float) -> None:
-        from .types import format_mmss
+        from .datatypes import format_mmss
 
         if total_s < self.MIN_AUDIO_S:
             return
@@ -147,7 +147,7 @@ def score(
 ) -> None:
     """Score recorded answers: FILES are wav, flac, mp3, ogg or m4a, any rate."""
     from .pipeline import score_file
-    from .report import render_json, render_terminal
+    from .terminal import render_json, render_terminal
 
     if bool(files) == bool(take_id):
         raise click.UsageError("give either FILES or --take ID")
@@ -189,7 +189,7 @@ def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path,
     from .pipeline import report_to_dict
     from .practice import score_saved_take
     from .questions import pick_question
-    from .report import render_terminal
+    from .terminal import render_terminal
 
     history = History.open(data_dir)
     try:
@@ -475,7 +475,7 @@ def practice(
     from .practice import record_take, score_saved_take
     from .questions import pick_question
     from .record import RecordOptions, resolve_device
-    from .report import render_terminal
+    from .terminal import render_terminal
 
     interactive = sys.stdin.isatty()
     err = sys.stderr
@@ -577,7 +577,7 @@ def _enter_pressed() -> bool:
 def history(question_id: str | None, category: str | None, by: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
     """List past takes and how your key figures moved over time."""
     from .history import History, trends
-    from .report import sparkline
+    from .terminal import sparkline
 
     try:
         h = History.open(data_dir)
@@ -645,7 +645,7 @@ def report(
     from .files import atomic_write_text
     from .history import History
     from .history import data_dir as resolve_data_dir
-    from .report import render_filler_report
+    from .terminal import render_filler_report
 
     if open_browser and not html_path:
         raise click.UsageError("--open needs --html FILE")
@@ -666,7 +666,7 @@ def report(
                 click.echo(f"Warning: no practice trend ({exc})", err=True)
         render_filler_report(d, trend=[t for t in takes if t["status"] == "scored"])
         if html_path:
-            from .html import render_html
+            from .html_report import render_html
 
             if not d.get("speech_found") or d.get("english") is False:
                 raise click.ClickException("nothing was scored (no speech, or not English), so there is no HTML report to write")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .types import Evidence, Tip, format_mmss
+from .datatypes import Evidence, Tip, format_mmss
 
 WEIGHTS = {"fillers": 0.3, "structure": 0.3, "pacing": 0.2, "pauses": 0.2}
 

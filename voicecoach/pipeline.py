@@ -12,10 +12,10 @@ from typing import Any
 from .analysers import DEFAULT_ANALYSERS
 from .audio import Audio, load_audio
 from .config import Settings
+from .datatypes import SCHEMA_VERSION, Tip, Transcript
 from .feedback import Scores, compute_scores, make_tips
 from .questions import Question
 from .transcribe import ProgressCallback, transcribe
-from .types import SCHEMA_VERSION, Tip, Transcript
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ transcript does not already explain as a filler:
 
 * the *sound islands* of the signal (audible runs between silences), and
 * the *held stretches* inside longer islands (steady voiced spectrum, see
-  :func:`voicecoach.signal.steady_voiced_runs`), where a filler joins a word with no gap.
+  :func:`voicecoach.acoustics.steady_voiced_runs`), where a filler joins a word with no gap.
 
 Each fragment is placed 0.2 s into a short window of silence (5 s: the encoder cost is
 proportional to the window, and 5 s keeps the answer of a full 30 s window; measured in
@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .acoustics import peak_frequency_hz, sound_islands, steady_voiced_runs
+from .datatypes import Segment, Word
 from .lexicon import is_vocal_filler, vocal_filler_type
-from .signal import peak_frequency_hz, sound_islands, steady_voiced_runs
 from .transcribe import clip_overlaps, dedupe_fillers
-from .types import Segment, Word
 
 if TYPE_CHECKING:
     from .audio import Audio
@@ -64,7 +64,7 @@ class RelistenOptions:
     min_s, max_s: how long a candidate fragment may be (espeak's shortest "uh" is
         0.17 s; shorter fragments are mostly the tail of a word).
     held_max_flux: the held stretches that are candidates (see
-        :func:`voicecoach.signal.steady_voiced_runs`).
+        :func:`voicecoach.acoustics.steady_voiced_runs`).
     held_max_word_probability: a held stretch inside a word the recogniser is at least
         this sure of is part of that word ("numbers" holds an "um").
     burst_max_s, burst_gap_s: a sound followed within ``burst_gap_s`` by a sound no

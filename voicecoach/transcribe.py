@@ -27,10 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .acoustics import voiced_share
+from .datatypes import Transcript, Word, normalise_word
 from .errors import ModelNotFoundError
 from .lexicon import is_vocal_filler
-from .signal import voiced_share
-from .types import Transcript, Word, normalise_word
 
 if TYPE_CHECKING:
     from .audio import Audio

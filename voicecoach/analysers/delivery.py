@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..acoustics import speech_level_db
 from ..audio import Audio
-from ..signal import speech_level_db
-from ..types import Transcript
+from ..datatypes import Transcript
 
 NAME = "delivery"
 

@@ -13,10 +13,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..acoustics import high_band_share, speech_span, steady_voiced_runs
 from ..audio import Audio
+from ..datatypes import Transcript, Word
 from ..lexicon import DISCOURSE_FILLERS, VOCAL_FILLERS, vocal_filler_type
-from ..signal import high_band_share, speech_span, steady_voiced_runs
-from ..types import Transcript, Word
 
 NAME = "fillers"
 

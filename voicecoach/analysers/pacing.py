@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..acoustics import silent_intervals, speech_span
 from ..audio import Audio
+from ..datatypes import Transcript
 from ..lexicon import is_vocal_filler
-from ..signal import silent_intervals, speech_span
-from ..types import Transcript
 
 NAME = "pacing"
 

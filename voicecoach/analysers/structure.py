@@ -13,10 +13,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..acoustics import speech_span
 from ..audio import Audio
+from ..datatypes import Evidence, Transcript, normalise_word
 from ..lexicon import HEDGES, is_vocal_filler
-from ..signal import speech_span
-from ..types import Evidence, Transcript, normalise_word
 
 NAME = "structure"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .audio import Audio
-from .types import Segment
+from .datatypes import Segment
 
 HOP_S = 0.010
 WINDOW_S = 0.025

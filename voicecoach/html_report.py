@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .acoustics import HOP_S, frame_levels_db
 from .audio import Audio
-from .signal import HOP_S, frame_levels_db
-from .types import format_mmss
+from .datatypes import format_mmss
 
 W, H = 1000, 300  # timeline figure size in SVG units
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from .datatypes import format_mmss
 from .pipeline import Report, report_to_dict
-from .types import format_mmss
 
 
 def render_json(report: Report) -> str:
