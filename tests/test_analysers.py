@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.helpers import audio_for, tone_audio, transcript_of, words_from
+from voicecoach.alignment import merge_fillers
 from voicecoach.analysers import delivery, fillers, pacing, pauses, structure
 from voicecoach.audio import validate_samples
 from voicecoach.datatypes import Transcript, Word
-from voicecoach.transcribe import merge_fillers
 
 
 # ---------------------------------------------------------------- pacing
@@ -90,7 +90,7 @@ def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
 
 
 def test_dedupe_keeps_one_filler_where_both_passes_heard_it():
-    from voicecoach.transcribe import dedupe_fillers
+    from voicecoach.alignment import dedupe_fillers
 
     words = [Word("know,", 0.7, 1.18, 0.9), Word("um", 1.18, 1.74, 0.8, "filler"), Word("erm,", 1.72, 1.74, 0.6), Word("we", 1.74, 1.96, 0.9)]
     assert [w.text for w in dedupe_fillers(words)] == ["know,", "erm,", "we"]

@@ -141,7 +141,7 @@ def test_candidates_leave_out_a_syllable_before_a_stop_release_and_a_beep():
 
 
 def test_insert_clips_a_word_that_runs_over_the_filler():
-    from voicecoach.transcribe import clip_overlaps
+    from voicecoach.alignment import clip_overlaps
 
     words = list(words_from("we shipped it", word_s=0.5, gap_s=0.0))  # 0-0.5, 0.5-1.0, 1.0-1.5
     filler = Word("uh", 0.7, 0.95, 0.4, "acoustic")

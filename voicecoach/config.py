@@ -26,6 +26,7 @@ from typing import Any
 from .analysers import DEFAULT_ANALYSERS
 from .errors import ConfigError
 from .files import read_user_text
+from .paths import default_config_path
 from .transcribe import TranscribeOptions
 
 
@@ -36,16 +37,6 @@ class Settings:
 
     def options_for(self, name: str) -> Any:
         return self.analysers[name]
-
-
-def default_config_path() -> Path:
-    """``VOICECOACH_CONFIG``, or ``config.toml`` in the platform's user config folder."""
-    env = os.environ.get("VOICECOACH_CONFIG")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("voicecoach")) / "config.toml"
 
 
 def _coerce(section: str, f: dataclasses.Field, value: Any, current: Any) -> Any:

@@ -23,7 +23,6 @@ import contextlib
 import functools
 import json
 import logging
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Any, TypeVar
 
 from .errors import HistoryError, VoicecoachError
 from .files import atomic_write_text
+from .paths import data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -64,19 +64,6 @@ CREATE INDEX IF NOT EXISTS takes_question ON takes(question_id, created_at);
 #: MIGRATIONS[v] takes a database from version v - 1 to v.
 MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
 TREND_METRICS = ("fillers_per_min", "wpm", "pause_ratio", "structure_score", "overall")
-
-
-def data_dir(override: Path | None = None) -> Path:
-    """Where takes and the history live: ``override``, ``VOICECOACH_DATA_DIR``, or the
-    platform's user data directory."""
-    if override:
-        return override
-    env = os.environ.get("VOICECOACH_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("voicecoach"))
 
 
 @dataclass(frozen=True)

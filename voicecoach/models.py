@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelNotFoundError
+from .paths import user_models_dir
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +52,6 @@ class ModelInfo:
     source: str  # "embedded", "local", "hub-cache" or "hub"
     path: str | None  # folder on disk, None until downloaded
     note: str = ""
-
-
-def user_models_dir() -> Path:
-    env = os.environ.get("VOICECOACH_MODELS_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("voicecoach")) / "models"
 
 
 def _is_model_dir(path: Path) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .files import read_user_text
+from .paths import user_questions_dir
 
 DIFFICULTIES = ("easy", "medium", "hard")
 SUFFIXES = (".toml", ".json", ".yaml", ".yml")
@@ -45,12 +46,6 @@ def parse_covers(covers: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], 
         point, _, cues = c.partition("|")
         out.append((point.strip(), tuple(x.strip().lower() for x in cues.split(",") if x.strip())))
     return tuple(out)
-
-
-def user_questions_dir() -> Path:
-    from .config import default_config_path
-
-    return default_config_path().parent / "questions"
 
 
 def _validate(raw: Any, where: str) -> Question:

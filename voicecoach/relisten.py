@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .acoustics import peak_frequency_hz, sound_islands, steady_voiced_runs
+from .alignment import clip_overlaps, dedupe_fillers
 from .datatypes import Segment, Word
 from .lexicon import is_vocal_filler, vocal_filler_type
-from .transcribe import clip_overlaps, dedupe_fillers
 
 if TYPE_CHECKING:
     from .audio import Audio
