@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "voicecoach"
 
 
@@ -72,3 +74,34 @@ def test_no_import_cycles():
 
 def test_find_cycle_finds_one():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_public_api_is_complete_and_light():
+    import subprocess
+    import sys
+
+    import voicecoach
+
+    assert set(voicecoach.__all__) == {"__version__", *voicecoach._EXPORTS}
+    for name in voicecoach.__all__:
+        assert getattr(voicecoach, name) is not None, name
+    code = "import sys, voicecoach; print(sorted(m for m in ('faster_whisper','librosa','ctranslate2','numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.model
+def test_the_readme_python_example_runs():
+    """The README's example, run as written from the repository root."""
+    import re
+    import subprocess
+    import sys
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"### From Python.*?```python\n(.*?)```", readme, re.S).group(1)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent, timeout=300)
+    assert out.returncode == 0, out.stderr
+    first, *tips = out.stdout.strip().splitlines()
+    overall, rate = first.split(" ", 1)
+    assert 0 <= int(overall) <= 100 and rate.endswith("fillers a minute")
+    assert 1 <= len(tips) <= 3 and all(t.startswith("- ") for t in tips)
