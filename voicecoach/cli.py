@@ -68,7 +68,21 @@ def _setup_logging() -> None:
         log.setLevel(logging.INFO)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class _Command(click.Command):
+    """Every command: a library error becomes one line, ``Error: ...``, and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VoicecoachError as exc:
+            raise _fail(exc) from None
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="voicecoach")
 def cli() -> None:
     """Practise spoken interview answers, privately: voicecoach transcribes on this
@@ -96,6 +110,20 @@ def _settings(config: Path | None, model: str | None, decoding: str | None):
     return dataclasses.replace(settings, transcription=transcription)
 
 
+MODEL_OPTION = click.option(
+    "--model",
+    "-m",
+    metavar="NAME|PATH",
+    help="Whisper model: 'default' (embedded tiny.en), a CTranslate2 folder, or a faster-whisper size such as base.en (downloaded when online); see `voicecoach models`.",
+)
+DECODING_OPTION = click.option(
+    "--decoding",
+    type=click.Choice(["merge", "plain", "hotwords"]),
+    help="How fillers are kept: merge (default), plain or hotwords (README, 'Keeping the fillers').",
+)
+CONFIG_OPTION = click.option(
+    "--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file (default: the user config file, if any; `voicecoach config-path`)."
+)
 DATA_DIR_OPTION = click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -125,14 +153,9 @@ def _bank(question_files: tuple[Path, ...]):
 @QUESTIONS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (schema in the README).")
 @click.option("--question", "-q", metavar="TEXT", help="The question the answer responds to (judges structure for its type).")
-@click.option(
-    "--model",
-    "-m",
-    metavar="NAME|PATH",
-    help="Whisper model: 'default' (embedded tiny.en), a CTranslate2 folder, or a faster-whisper size such as base.en (downloaded when online).",
-)
-@click.option("--decoding", type=click.Choice(["merge", "plain", "hotwords"]), help="How fillers are kept (default merge; see README).")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file (default: the user config file, if any).")
+@MODEL_OPTION
+@DECODING_OPTION
+@CONFIG_OPTION
 def score(
     files: tuple[Path, ...],
     take_id: int | None,
@@ -151,26 +174,23 @@ def score(
 
     if bool(files) == bool(take_id):
         raise click.UsageError("give either FILES or --take ID")
-    try:
-        settings = _settings(config, model, decoding)
-        asked: Any = question
-        if question_id:
-            from .questions import pick_question
+    settings = _settings(config, model, decoding)
+    asked: Any = question
+    if question_id:
+        from .questions import pick_question
 
-            asked = pick_question(_bank(question_files), question_id=question_id)
-        if take_id:
-            _score_take(take_id, data_dir, question_files, settings, as_json)
-            return
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+        asked = pick_question(_bank(question_files), question_id=question_id)
+    if take_id:
+        _score_take(take_id, data_dir, question_files, settings, as_json)
+        return
     failed = 0
     for i, path in enumerate(files):
         try:
             report = score_file(path, settings=settings, question=asked, on_progress=_Progress(str(path)))
         except VoicecoachError as exc:
             if len(files) == 1:
-                raise _fail(exc) from None
-            click.echo(f"Error: {exc}", err=True)
+                raise
+            click.echo(f"Error: {_fail(exc).format_message()}", err=True)
             failed += 1
             continue
         if as_json:
@@ -230,9 +250,9 @@ def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path,
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead of local processes.")
 @click.option("--send-audio", is_flag=True, help="With --scheduler: send each file's bytes to the workers (no shared storage needed).")
 @click.option("--question", "-q", metavar="TEXT", help="The question every answer responds to (a manifest CSV can give one per file).")
-@click.option("--model", "-m", metavar="NAME|PATH", help="Whisper model (see `voicecoach models`).")
-@click.option("--decoding", type=click.Choice(["merge", "plain", "hotwords"]), help="How fillers are kept (default merge).")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file.")
+@MODEL_OPTION
+@DECODING_OPTION
+@CONFIG_OPTION
 def batch(
     inputs: tuple[str, ...],
     out_dir: Path,
@@ -255,11 +275,8 @@ def batch(
 
     from . import batch as b
 
-    try:
-        settings = _settings(config, model, decoding)
-        found = b.collect_inputs(list(inputs), exclude=out_dir, on_skip=lambda m: click.echo(m, err=True))
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+    settings = _settings(config, model, decoding)
+    found = b.collect_inputs(list(inputs), exclude=out_dir, on_skip=lambda m: click.echo(m, err=True))
     if not found:
         raise click.ClickException("no audio files found in the inputs")
     cores = os.cpu_count() or 1
@@ -267,10 +284,7 @@ def batch(
     if not scheduler and settings.transcription.cpu_threads == 0:
         # share the cores between the workers instead of oversubscribing them
         settings = dataclasses.replace(settings, transcription=dataclasses.replace(settings.transcription, cpu_threads=max(1, cores // workers)))
-    try:
-        store = b.Store(out_dir / "results.sqlite")
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+    store = b.Store(out_dir / "results.sqlite")
     jobs = b.plan_jobs(found, question=question, fingerprint=b.settings_fingerprint(settings))
     for job in jobs:
         if job.error:
@@ -293,16 +307,12 @@ def batch(
     previous = signal.signal(signal.SIGTERM, _terminated)  # a SIGTERM saves and stops like Ctrl-C
     try:
         _run_batch_with_progress(b, store, todo, settings, workers, scheduler, send_audio)
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
     except KeyboardInterrupt:
         interrupted = interrupted or signal.SIGINT
     finally:
         signal.signal(signal.SIGTERM, previous)
         try:
             rows = b.write_outputs(store, jobs, out_dir)
-        except VoicecoachError as exc:
-            raise _fail(exc) from None
         finally:
             store.close()
     if interrupted:
@@ -400,10 +410,7 @@ def questions(category: str | None, difficulty: str | None, search: str | None, 
     if where:
         click.echo(str(user_questions_dir()))
         return
-    try:
-        bank = _bank(question_files)
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+    bank = _bank(question_files)
     shown = filter_questions(bank, category=category, difficulty=difficulty, search=search)
     if category and not shown and not any(q.category == category for q in bank):
         raise click.ClickException(f"--category {category}: no such category; categories: {', '.join(sorted({q.category for q in bank}))}")
@@ -421,10 +428,7 @@ def devices(as_json: bool) -> None:
     """List audio input devices (for practice --device)."""
     from .record import input_devices
 
-    try:
-        found = input_devices()
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+    found = input_devices()
     if as_json:
         click.echo(json.dumps(found))
         return
@@ -443,9 +447,9 @@ def devices(as_json: bool) -> None:
 @click.option("--max-seconds", type=click.FloatRange(min=1), default=180.0, show_default=True, help="Stop recording after this long.")
 @click.option("--stop-on-silence", type=click.FloatRange(min=0.5), metavar="SECONDS", help="Stop after this long a silence once you have started speaking.")
 @click.option("--json", "as_json", is_flag=True, help="Print the score as JSON (as score --json, plus take_id).")
-@click.option("--model", "-m", metavar="NAME|PATH", help="Whisper model (see `voicecoach models`).")
-@click.option("--decoding", type=click.Choice(["merge", "plain", "hotwords"]), help="How fillers are kept (default merge).")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file.")
+@MODEL_OPTION
+@DECODING_OPTION
+@CONFIG_OPTION
 @DATA_DIR_OPTION
 @QUESTIONS_OPTION
 def practice(
@@ -479,14 +483,11 @@ def practice(
 
     interactive = sys.stdin.isatty()
     err = sys.stderr
-    try:
-        settings = _settings(config, model, decoding)
-        bank = _bank(question_files)
-        resolve_device(device)  # a missing device or PortAudio fails before anything is shown
-        directory = resolve_data_dir(data_dir)
-        history = History.open(directory)
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+    settings = _settings(config, model, decoding)
+    bank = _bank(question_files)
+    resolve_device(device)  # a missing device or PortAudio fails before anything is shown
+    directory = resolve_data_dir(data_dir)
+    history = History.open(directory)
     try:
         q = pick_question(bank, category=category, question_id=question_id, next_unpractised=next_unpractised, practised_ids=history.practised_question_ids())
         while True:
@@ -519,8 +520,6 @@ def practice(
                 render_terminal(report)
             if not (interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)):
                 break
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
     finally:
         history.close()
 
@@ -579,10 +578,7 @@ def history(question_id: str | None, category: str | None, by: str, limit: int, 
     from .history import History, trends
     from .terminal import sparkline
 
-    try:
-        h = History.open(data_dir)
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+    h = History.open(data_dir)
     try:
         takes = h.takes(question_id=question_id, category=category)
     finally:
@@ -633,8 +629,8 @@ def history(question_id: str | None, category: str | None, by: str, limit: int, 
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in the browser.")
 @click.option("--question", "-q", metavar="TEXT", help="The question answered (when TARGET is an audio file).")
-@click.option("--model", "-m", metavar="NAME|PATH", help="Whisper model (when TARGET is an audio file).")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file.")
+@MODEL_OPTION
+@CONFIG_OPTION
 @DATA_DIR_OPTION
 def report(
     target: str, html_path: Path | None, open_browser: bool, question: str | None, model: str | None, config: Path | None, data_dir: Path | None
@@ -651,35 +647,32 @@ def report(
         raise click.UsageError("--open needs --html FILE")
     if html_path and not html_path.resolve().parent.is_dir():
         raise click.ClickException(f"{html_path}: cannot write it (the folder {html_path.parent} does not exist)")
-    try:
-        d, audio_path = _resolve_report_target(target, data_dir, question, model, config)
-        takes: list = []
-        db = resolve_data_dir(data_dir) / "history.sqlite"
-        if db.exists():
+    d, audio_path = _resolve_report_target(target, data_dir, question, model, config)
+    takes: list = []
+    db = resolve_data_dir(data_dir) / "history.sqlite"
+    if db.exists():
+        try:
+            h = History(db)
             try:
-                h = History(db)
-                try:
-                    takes = [t.as_dict() for t in h.takes(question_id=d.get("question_id"), limit=20)]
-                finally:
-                    h.close()
-            except VoicecoachError as exc:  # the trend is extra: report without it
-                click.echo(f"Warning: no practice trend ({exc})", err=True)
-        render_filler_report(d, trend=[t for t in takes if t["status"] == "scored"])
-        if html_path:
-            from .html_report import render_html
+                takes = [t.as_dict() for t in h.takes(question_id=d.get("question_id"), limit=20)]
+            finally:
+                h.close()
+        except VoicecoachError as exc:  # the trend is extra: report without it
+            click.echo(f"Warning: no practice trend ({exc})", err=True)
+    render_filler_report(d, trend=[t for t in takes if t["status"] == "scored"])
+    if html_path:
+        from .html_report import render_html
 
-            if not d.get("speech_found") or d.get("english") is False:
-                raise click.ClickException("nothing was scored (no speech, or not English), so there is no HTML report to write")
-            audio = load_audio(audio_path) if audio_path and Path(audio_path).exists() else None
-            page = render_html(d, audio=audio, history=takes)
-            atomic_write_text(html_path, page)
-            click.echo(f"HTML report: {html_path}", err=True)
-            if open_browser:
-                import webbrowser
+        if not d.get("speech_found") or d.get("english") is False:
+            raise click.ClickException("nothing was scored (no speech, or not English), so there is no HTML report to write")
+        audio = load_audio(audio_path) if audio_path and Path(audio_path).exists() else None
+        page = render_html(d, audio=audio, history=takes)
+        atomic_write_text(html_path, page)
+        click.echo(f"HTML report: {html_path}", err=True)
+        if open_browser:
+            import webbrowser
 
-                webbrowser.open(html_path.resolve().as_uri())
-    except VoicecoachError as exc:
-        raise _fail(exc) from None
+            webbrowser.open(html_path.resolve().as_uri())
 
 
 def _resolve_report_target(target: str, data_dir: Path | None, question: str | None, model: str | None, config: Path | None) -> tuple[dict, str | None]:
