@@ -583,6 +583,7 @@ def test_data_folder_that_cannot_be_made(where, tmp_path):
         ("[pauses]\nmin_pause_s = nan\n", "must be a finite number"),
         ("[fillers.vocal]\num = '(('\n", "[fillers] vocal.um = '((' is not a valid regular expression"),
         ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
+        ("[scoring]\nweight_fillers = 0.5\n", "[scoring] weight_fillers + weight_structure + weight_pacing + weight_pauses = 1.2 must be 1"),
     ],
 )
 def test_config_values_that_cannot_work(content, message, tmp_path):

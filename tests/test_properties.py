@@ -42,7 +42,7 @@ VALUE = st.recursive(SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=4)
 # ---------------------------------------------------------------- config TOML
 def _known_keys() -> dict[str, list[str]]:
     s = Settings()
-    keys = {"transcription": [f.name for f in dataclasses.fields(s.transcription)]}
+    keys = {"transcription": [f.name for f in dataclasses.fields(s.transcription)], "scoring": [f.name for f in dataclasses.fields(s.scoring)]}
     keys.update({name: [f.name for f in dataclasses.fields(opts)] for name, opts in s.analysers.items()})
     return keys
 

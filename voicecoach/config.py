@@ -25,6 +25,7 @@ from typing import Any
 
 from .analysers import DEFAULT_ANALYSERS
 from .errors import ConfigError
+from .feedback import Rubric
 from .files import read_user_text
 from .paths import default_config_path
 from .transcribe import TranscribeOptions
@@ -33,6 +34,7 @@ from .transcribe import TranscribeOptions
 @dataclass(frozen=True)
 class Settings:
     transcription: TranscribeOptions = field(default_factory=TranscribeOptions)
+    scoring: Rubric = field(default_factory=Rubric)
     analysers: dict[str, Any] = field(default_factory=lambda: {m.NAME: m.Options() for m in DEFAULT_ANALYSERS})
 
     def options_for(self, name: str) -> Any:
@@ -144,14 +146,17 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     analysers = dict(settings.analysers)
     transcription = settings.transcription
+    scoring = settings.scoring
     for section, table in data.items():
         try:
             if section == "transcription":
                 transcription = _apply(section, transcription, table)
+            elif section == "scoring":
+                scoring = _apply(section, scoring, table)
             elif section in analysers:
                 analysers[section] = _apply(section, analysers[section], table)
             else:
-                raise ConfigError(f"unknown section [{section}]; known: transcription, {', '.join(analysers)}")
+                raise ConfigError(f"unknown section [{section}]; known: transcription, scoring, {', '.join(analysers)}")
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    return Settings(transcription=transcription, analysers=analysers)
+    return Settings(transcription=transcription, scoring=scoring, analysers=analysers)

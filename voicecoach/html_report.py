@@ -138,7 +138,7 @@ def timeline_svg(report: dict[str, Any], audio: Audio | None) -> str:
     return "".join(parts)
 
 
-def transcript_html(report: dict[str, Any], *, long_pause_s: float = 2.0) -> str:
+def transcript_html(report: dict[str, Any]) -> str:
     fillers = {round(f["start_s"], 3): f for f in report["fillers"]["events"]}
     discourse_spans = [(f["start_s"], f["end_s"]) for f in report["fillers"]["events"] if f["kind"] == "discourse"]
     pauses = sorted((p for p in report["pauses"]["events"] if p["long"]), key=lambda p: p["start_s"])
@@ -255,7 +255,7 @@ def render_html(report: dict[str, Any], *, audio: Audio | None, history: list[di
 <h2>Transcript</h2>
 <p class="transcript" id="transcript">{transcript_html(report)}</p>
 <h2>Longest pauses</h2>
-<table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th></th></tr>{pauses_rows or '<tr><td colspan="4">no pauses over 250 ms</td></tr>'}</table>
+<table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th></th></tr>{pauses_rows or f'<tr><td colspan="4">no pauses of {1000 * float(pa.get("min_pause_s", 0.25)):.0f} ms or more</td></tr>'}</table>
 <h2>Tips</h2>
 <ol class="tips" id="tips">{tips or "<li>Nothing stands out: keep practising with new questions.</li>"}</ol>
 <h2>Progress</h2>

@@ -122,8 +122,8 @@ def score_audio(
                 options = dataclasses.replace(options, category=q.category, covers=q.covers)
         results[module.NAME] = module.analyse(transcript, audio, options=options)
     timings["analyse_s"] = time.perf_counter() - t1
-    scores = compute_scores(results)
-    tips = make_tips(results, scores)
+    scores = compute_scores(results, settings.scoring)
+    tips = make_tips(results, scores, rubric=settings.scoring, long_pause_s=settings.options_for("pauses").long_pause_s)
     return Report(audio.source, audio.duration_s, question_text, question_id, transcript, True, results, scores, tips, timings, True, median_p)
 
 

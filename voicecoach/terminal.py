@@ -84,7 +84,7 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
     table.add_row(
         "Pauses",
         str(s.pauses),
-        f"{pa.count} pauses, {pa.long_count} long (>= 2 s), longest {pa.longest_s:.1f} s, pause ratio {100 * pa.pause_ratio:.0f}%, first word after {pa.time_to_first_word_s:.1f} s",
+        f"{pa.count} pauses, {pa.long_count} long (>= {pa.long_pause_s:g} s), longest {pa.longest_s:.1f} s, pause ratio {100 * pa.pause_ratio:.0f}%, first word after {pa.time_to_first_word_s:.1f} s",
     )
     star = " ".join(("[green]" if x.present else "[red]") + x.part[0].upper() + "[/]" for x in st.star) if st.star_applies else "n/a"
     table.add_row(

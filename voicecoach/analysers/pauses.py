@@ -58,13 +58,16 @@ class PausesResult:
     per_min: float
     time_to_first_word_s: float
     events: tuple[Pause, ...]
+    #: the thresholds in force, so that reports say what "pause" and "long" meant
+    min_pause_s: float = 0.25
+    long_pause_s: float = 2.0
 
 
 def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> PausesResult:
     o = options or Options()
     words = transcript.words
     if not words:
-        return PausesResult(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ())
+        return PausesResult(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, (), o.min_pause_s, o.long_pause_s)
     first, last = speech_span(audio, words[0].start_s, words[-1].end_s)
     silences = silent_intervals(audio, min_duration_s=o.min_pause_s)
     # Whisper's first timestamp can be early or late by a few hundred ms; the audio is
@@ -96,4 +99,6 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         per_min=len(events) / (span / 60),
         time_to_first_word_s=round(onset, 3),
         events=tuple(events),
+        min_pause_s=o.min_pause_s,
+        long_pause_s=o.long_pause_s,
     )
