@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import audio_for, tone_audio, transcript_of, words_from
 from voicecoach.alignment import merge_fillers
-from voicecoach.analysers import delivery, fillers, pacing, pauses, structure
+from voicecoach.analysers import AnswerContext, delivery, fillers, pacing, pauses, structure
 from voicecoach.audio import validate_samples
 from voicecoach.datatypes import Transcript, Word
 
@@ -195,7 +195,7 @@ STAR_TEXT = (
 
 def test_star_parts_with_evidence():
     tr = transcript_of(STAR_TEXT)
-    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question="Tell me about a time you improved a process."))
+    r = structure.analyse(tr, audio_for(tr), context=AnswerContext(question="Tell me about a time you improved a process."))
     assert r.question_type == "behavioural" and r.star_applies
     parts = {p.part: p for p in r.star}
     assert all(p.present for p in parts.values())
@@ -206,7 +206,7 @@ def test_star_parts_with_evidence():
 
 def test_missing_parts_weak_opening_trailing_close():
     tr = transcript_of("Um so that's a good question. I worked on a lot of things there. And yeah.")
-    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question="Describe a situation where you failed."))
+    r = structure.analyse(tr, audio_for(tr), context=AnswerContext(question="Describe a situation where you failed."))
     parts = {p.part: p.present for p in r.star}
     assert not parts["result"] and not parts["task"]
     assert not r.direct_opening
@@ -216,7 +216,7 @@ def test_missing_parts_weak_opening_trailing_close():
 
 def test_non_behavioural_question_skips_star():
     tr = transcript_of("I want this role because I enjoy building tools people use every day.")
-    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question="Why do you want this job?"))
+    r = structure.analyse(tr, audio_for(tr), context=AnswerContext(question="Why do you want this job?"))
     assert r.question_type == "general" and not r.star_applies
 
 
@@ -278,3 +278,42 @@ def test_a_relistened_filler_word_is_an_acoustic_event():
     tr = Transcript(words, 3.0, "en")
     r = fillers.analyse(tr, audio_for(tr))
     assert [(e.filler, e.source) for e in r.events] == [("uh", "acoustic"), ("um", "transcript")]
+
+
+def test_a_custom_vocal_filler_is_a_filler_for_every_analyser(tmp_path):
+    """A pattern added in [fillers.vocal] is counted as a filler and left out of the
+    spoken words for pacing and structure alike (one compiled lexicon for all)."""
+    from voicecoach.config import load_settings
+    from voicecoach.lexicon import lexicon_for
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[fillers.vocal]\nehm = 'e+h+m+'\n")
+    s = load_settings(cfg, required=True)
+    tr = transcript_of("ehm we shipped the new search page in two weeks ehm and users liked it.")
+    audio = audio_for(tr)
+    ctx = AnswerContext(lexicon=lexicon_for(s.options_for("fillers").vocal))
+    f = fillers.analyse(tr, audio, options=s.options_for("fillers"), context=ctx)
+    p = pacing.analyse(tr, audio, options=s.options_for("pacing"), context=ctx)
+    st = structure.analyse(tr, audio, options=s.options_for("structure"), context=ctx)
+    assert f.by_type == {"ehm": 2}
+    assert p.words == st.words == len(tr.words) - 2
+    default = pacing.analyse(tr, audio)
+    assert default.words == len(tr.words)  # without the pattern, "ehm" is a word
+
+
+def test_a_discourse_filler_is_not_also_a_hedge():
+    tr = transcript_of("It was, sort of, a big change. I think it worked.")
+    st = structure.analyse(tr, audio_for(tr))
+    assert [h.text for h in st.hedges] == ["i think"]
+    f = fillers.analyse(tr, audio_for(tr))
+    assert [e.filler for e in f.events] == ["sort of"]
+
+
+def test_per_answer_inputs_are_not_settings(tmp_path):
+    from voicecoach.config import load_settings
+    from voicecoach.errors import ConfigError
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[structure]\nquestion = 'Why us?'\n")
+    with pytest.raises(ConfigError, match="has no setting 'question'"):
+        load_settings(cfg, required=True)

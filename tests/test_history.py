@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests.conftest import ROOT, SAMPLES
 from tests.helpers import audio_for, transcript_of
-from voicecoach.analysers import structure
+from voicecoach.analysers import AnswerContext, structure
 from voicecoach.cli import cli
 from voicecoach.history import History, trends
 from voicecoach.questions import load_bank
@@ -97,7 +97,7 @@ def test_bad_question_files(content, message, tmp_path, monkeypatch):
 def test_covers_points_use_the_question():
     q = next(q for q in load_bank(include_user_dir=False) if q.id == "sw-weakness")
     tr = transcript_of("My weakness is that I find it hard to say no. Now I write down every request.")
-    r = structure.analyse(tr, audio_for(tr), options=structure.Options(question=q.text, category=q.category, covers=q.covers))
+    r = structure.analyse(tr, audio_for(tr), context=AnswerContext(question=q.text, category=q.category, covers=q.covers))
     covered = {c.point: c.covered for c in r.covers}
     assert covered == {"a real weakness": True, "what you do about it": True, "evidence of progress": False}
     assert r.question_type == "strengths_weaknesses" and (r.recommended_min_s, r.recommended_max_s) == (30.0, 90.0)

@@ -7,7 +7,9 @@ is decided in :mod:`voicecoach.analysers.fillers` from its context.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 
 #: Vocal fillers (hesitation sounds), by canonical form -> pattern on a normalised word.
 VOCAL_FILLERS: dict[str, str] = {
@@ -46,17 +48,46 @@ HEDGES = (
     "a little bit", "or something", "i don't know",
 )  # fmt: skip
 
-_VOCAL_RE = {name: re.compile(rf"(?:{pat})") for name, pat in VOCAL_FILLERS.items()}
+
+class Lexicon:
+    """The vocal-filler patterns in force, compiled once. Every analyser that tells a
+    filler from a spoken word asks the same one, so a pattern added in ``[fillers.vocal]``
+    is a filler for pacing and structure too, not only for the filler count."""
+
+    def __init__(self, vocal: Mapping[str, str] | None = None) -> None:
+        self.vocal = dict(VOCAL_FILLERS if vocal is None else vocal)
+        self._compiled = {name: re.compile(rf"(?:{pat})") for name, pat in self.vocal.items()}
+
+    def vocal_type(self, norm: str) -> str | None:
+        """The canonical vocal filler ``norm`` is (``"ummm"`` -> ``"um"``), or None."""
+        for name, rx in self._compiled.items():
+            if rx.fullmatch(norm):
+                return name
+        return None
+
+    def is_vocal(self, norm: str) -> bool:
+        return self.vocal_type(norm) is not None
 
 
-def vocal_filler_type(norm: str, patterns: dict[str, str] | None = None) -> str | None:
+DEFAULT_LEXICON = Lexicon()
+
+
+@functools.lru_cache(maxsize=8)
+def _lexicon(items: tuple[tuple[str, str], ...]) -> Lexicon:
+    return Lexicon(dict(items))
+
+
+def lexicon_for(vocal: Mapping[str, str] | None) -> Lexicon:
+    """The compiled lexicon of a set of vocal-filler patterns (cached)."""
+    return DEFAULT_LEXICON if vocal is None or dict(vocal) == VOCAL_FILLERS else _lexicon(tuple(vocal.items()))
+
+
+def vocal_filler_type(norm: str, patterns: Mapping[str, str] | None = None) -> str | None:
     """The canonical vocal filler ``norm`` is (``"ummm"`` -> ``"um"``), or None."""
-    compiled = _VOCAL_RE if patterns is None else {k: re.compile(v) for k, v in patterns.items()}
-    for name, rx in compiled.items():
-        if rx.fullmatch(norm):
-            return name
-    return None
+    return lexicon_for(patterns).vocal_type(norm)
 
 
 def is_vocal_filler(norm: str) -> bool:
-    return vocal_filler_type(norm) is not None
+    """Whether ``norm`` is a vocal filler by the default patterns (transcription uses
+    these; the analysers use the lexicon in their :class:`AnswerContext`)."""
+    return DEFAULT_LEXICON.is_vocal(norm)

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysers import DEFAULT_ANALYSERS
+from .analysers import DEFAULT_ANALYSERS, AnswerContext
 from .audio import Audio, load_audio
 from .config import Settings
 from .datatypes import SCHEMA_VERSION, Tip, Transcript
 from .feedback import Scores, compute_scores, make_tips
+from .lexicon import lexicon_for
 from .questions import Question
 from .transcribe import ProgressCallback, transcribe
 
@@ -113,14 +114,15 @@ def score_audio(
         return Report(
             audio.source, audio.duration_s, question_text, question_id, transcript, True, timings_s=timings, english=False, median_word_probability=median_p
         )
-    results = {}
-    for module in analysers:
-        options = settings.options_for(module.NAME)
-        if module.NAME == "structure" and question_text:
-            options = dataclasses.replace(options, question=question_text)
-            if q:
-                options = dataclasses.replace(options, category=q.category, covers=q.covers)
-        results[module.NAME] = module.analyse(transcript, audio, options=options)
+    fillers_options = settings.options_for("fillers")
+    context = AnswerContext(
+        question=question_text,
+        category=q.category if q else None,
+        covers=q.covers if q else (),
+        lexicon=lexicon_for(fillers_options.vocal),
+        discourse_fillers=frozenset(fillers_options.discourse),
+    )
+    results = {module.NAME: module.analyse(transcript, audio, options=settings.options_for(module.NAME), context=context) for module in analysers}
     timings["analyse_s"] = time.perf_counter() - t1
     scores = compute_scores(results, settings.scoring)
     tips = make_tips(results, scores, rubric=settings.scoring, long_pause_s=settings.options_for("pauses").long_pause_s)

@@ -14,6 +14,7 @@ import numpy as np
 from ..acoustics import speech_level_db
 from ..audio import Audio
 from ..datatypes import Transcript
+from .context import AnswerContext
 
 NAME = "delivery"
 
@@ -87,7 +88,7 @@ def estimate_f0_hz(samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float
     return np.where((peak >= voicing_threshold) & loud, f0, np.nan)
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> DeliveryResult:
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> DeliveryResult:
     o = options or Options()
     # Half the rate is plenty for pitch below 400 Hz and halves the work; averaging the
     # sample pairs is the low-pass.

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from ..acoustics import high_band_share, speech_span, steady_voiced_runs
 from ..audio import Audio
 from ..datatypes import Transcript, Word
-from ..lexicon import DISCOURSE_FILLERS, VOCAL_FILLERS, vocal_filler_type
+from ..lexicon import DEFAULT_LEXICON, DISCOURSE_FILLERS, VOCAL_FILLERS, Lexicon, lexicon_for
+from .context import AnswerContext
 
 NAME = "fillers"
 
@@ -100,7 +101,7 @@ def _ends(word: Word, chars: str) -> bool:
     return word.text.rstrip().endswith(tuple(chars))
 
 
-def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, vocal: dict[str, str] | None = None) -> bool:
+def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexicon: Lexicon = DEFAULT_LEXICON) -> bool:
     """Whether ``words[i..j]`` (inclusive), a discourse-filler phrase, acts as a filler."""
     prev = words[i - 1] if i > 0 else None
     nxt = words[j + 1] if j + 1 < len(words) else None
@@ -110,8 +111,8 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, voca
     at_end = nxt is None or _ends(words[j], ".?!")
     prev_norm = prev.norm if prev else ""
     next_norm = nxt.norm if nxt else ""
-    next_is_vocal = nxt is not None and vocal_filler_type(next_norm, vocal) is not None
-    prev_is_vocal = prev is not None and vocal_filler_type(prev_norm, vocal) is not None
+    next_is_vocal = nxt is not None and lexicon.is_vocal(next_norm)
+    prev_is_vocal = prev is not None and lexicon.is_vocal(prev_norm)
     set_off = (at_start or after_comma or prev_is_vocal) and (comma_after or at_end or next_is_vocal)
 
     if rule == "always":
@@ -157,15 +158,16 @@ def acoustic_fillers(audio: Audio, found: list[FillerEvent], *, options: Options
     return out
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> FillersResult:
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> FillersResult:
     o = options or Options()
+    lexicon = lexicon_for(o.vocal)  # compiled once; the pipeline gives the other analysers the same
     words = transcript.words
     norms = [w.norm for w in words]
     events: list[FillerEvent] = []
     phrases = sorted(((tuple(p.split()), rule) for p, rule in o.discourse.items()), key=lambda pr: -len(pr[0]))
     i = 0
     while i < len(words):
-        vt = vocal_filler_type(norms[i], o.vocal)
+        vt = lexicon.vocal_type(norms[i])
         if vt:
             source = "acoustic" if words[i].source == "acoustic" else "transcript"
             events.append(FillerEvent(words[i].text.strip(",.?!"), vt, "vocal", words[i].start_s, words[i].end_s, source))
@@ -173,7 +175,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
             continue
         for phrase, rule in phrases:
             j = i + len(phrase) - 1
-            if tuple(norms[i : j + 1]) == phrase and is_discourse_filler(rule, words, i, j, o.vocal):
+            if tuple(norms[i : j + 1]) == phrase and is_discourse_filler(rule, words, i, j, lexicon):
                 text = " ".join(w.text for w in words[i : j + 1]).strip(",.?!")
                 events.append(FillerEvent(text, " ".join(phrase), "discourse", words[i].start_s, words[j].end_s))
                 i = j

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..acoustics import silent_intervals, speech_span
 from ..audio import Audio
 from ..datatypes import Transcript
-from ..lexicon import is_vocal_filler
+from .context import AnswerContext
 
 NAME = "pacing"
 
@@ -65,10 +65,11 @@ class PacingResult:
     sentence_wpm: tuple[float, ...] = field(default_factory=tuple)
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> PacingResult:
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> PacingResult:
     o = options or Options()
+    ctx = context or AnswerContext()
     words = transcript.words
-    spoken = [w for w in words if not is_vocal_filler(w.norm)]
+    spoken = [w for w in words if not ctx.lexicon.is_vocal(w.norm)]
     if not words:
         return PacingResult(0, 0.0, 0.0, 0.0, o.target_min_wpm, o.target_max_wpm)
     first, last = speech_span(audio, words[0].start_s, words[-1].end_s)
@@ -104,7 +105,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
 
     sentence_wpm = []
     for s in transcript.sentences:
-        n = sum(1 for w in words[s.first_word : s.last_word + 1] if not is_vocal_filler(w.norm))
+        n = sum(1 for w in words[s.first_word : s.last_word + 1] if not ctx.lexicon.is_vocal(w.norm))
         dur = s.end_s - s.start_s
         sentence_wpm.append(n / (dur / 60) if dur > 0 else 0.0)
     return PacingResult(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..acoustics import silent_intervals, speech_span
 from ..audio import Audio
 from ..datatypes import Transcript
+from .context import AnswerContext
 
 NAME = "pauses"
 
@@ -63,7 +64,7 @@ class PausesResult:
     long_pause_s: float = 2.0
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> PausesResult:
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> PausesResult:
     o = options or Options()
     words = transcript.words
     if not words:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from ..acoustics import speech_span
 from ..audio import Audio
 from ..datatypes import Evidence, Transcript, normalise_word
-from ..lexicon import HEDGES, is_vocal_filler
+from ..lexicon import HEDGES, Lexicon
+from .context import AnswerContext
 
 NAME = "structure"
 
@@ -82,9 +83,6 @@ class Options:
     star_cues: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(STAR_CUES))
     hedges: tuple[str, ...] = HEDGES
     repeat_min_words: int = 3
-    question: str | None = None
-    category: str | None = None
-    covers: tuple[str, ...] = ()
 
     def check(self) -> None:
         """Raises ValueError when the options cannot work together."""
@@ -153,30 +151,31 @@ def classify_question(question: str | None, category: str | None = None) -> str:
     return category or "general"
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, lexicon: Lexicon) -> str:
     """A sentence without vocal fillers, lower-cased, for cue matching."""
-    kept = [w for w in text.split() if not is_vocal_filler(normalise_word(w))]
+    kept = [w for w in text.split() if not lexicon.is_vocal(normalise_word(w))]
     return " ".join(kept).lower().strip()
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None) -> StructureResult:
+def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> StructureResult:
     o = options or Options()
+    ctx = context or AnswerContext()
     words = transcript.words
     sentences = transcript.sentences
-    qtype = classify_question(o.question, o.category)
+    qtype = classify_question(ctx.question, ctx.category)
     first, last = speech_span(audio, words[0].start_s, words[-1].end_s) if words else (0.0, 0.0)
     length_s = last - first
-    n_words = sum(1 for w in words if not is_vocal_filler(w.norm))
+    n_words = sum(1 for w in words if not ctx.lexicon.is_vocal(w.norm))
     lo, hi = o.length_ranges_s.get(qtype, o.length_ranges_s.get("general", (30.0, 120.0)))
     verdict = "short" if length_s < lo else "long" if length_s > hi else "ok"
 
-    cleaned = [_clean(s.text) for s in sentences]
+    cleaned = [_clean(s.text, ctx.lexicon) for s in sentences]
     star = []
     for part, cues in o.star_cues.items():
         hits = [Evidence(s.start_s, s.end_s, s.text) for s, c in zip(sentences, cleaned, strict=True) if any(re.search(p, c) for p in cues)]
         note = f"{len(hits)} sentence(s) show the {part}" if hits else f"no sentence clearly states the {part}"
         star.append(StarPart(part, bool(hits), tuple(hits[:3]), note))
-    star_applies = qtype == "behavioural" or o.question is None
+    star_applies = qtype == "behavioural" or ctx.question is None
     coverage = sum(p.present for p in star) / len(star) if star else 0.0
 
     opening = ending = None
@@ -197,17 +196,19 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         ending = Evidence(sl.start_s, sl.end_s, sl.text)
         if any(re.search(p, cl) for p in TRAILING_CLOSES):
             ending_note = "trails off; finish on the result or what you learned"
-        elif is_vocal_filler(words[-1].norm):
+        elif ctx.lexicon.is_vocal(words[-1].norm):
             ending_note = "ends on a filler; finish on a full sentence"
         elif any(re.search(p, cl) for p in CLOSING_CUES):
             clear, ending_note = True, "closes on a result or lesson"
         else:
             ending_note = "no clear close; end with the result, the lesson or a one-line summary"
 
-    spoken = [w for w in words if not is_vocal_filler(w.norm) and w.norm]
+    spoken = [w for w in words if not ctx.lexicon.is_vocal(w.norm) and w.norm]
     norms = [w.norm for w in spoken]
     hedges = []
-    for h in o.hedges:
+    # a phrase counted as a discourse filler ("sort of", "kind of") is not a hedge too:
+    # the answer would lose points twice for one phrase
+    for h in (x for x in o.hedges if x not in ctx.discourse_fillers):
         found = _occurrences(norms, tuple(h.split()))
         if found:
             hedges.append(Phrase(h, len(found), tuple(spoken[i].start_s for i in found)))
@@ -230,8 +231,8 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         ending=ending,
         ending_note=ending_note,
         hedges=tuple(hedges),
-        repeated_phrases=_repeats(transcript, o.repeat_min_words),
-        covers=_covers(o.covers, sentences, cleaned),
+        repeated_phrases=_repeats(transcript, o.repeat_min_words, ctx.lexicon),
+        covers=_covers(ctx.covers, sentences, cleaned),
     )
 
 
@@ -256,9 +257,9 @@ def _occurrences(norms: list[str], phrase: tuple[str, ...]) -> list[int]:
     return [i for i in range(len(norms) - n + 1) if tuple(norms[i : i + n]) == phrase]
 
 
-def _repeats(transcript: Transcript, n: int) -> tuple[Phrase, ...]:
+def _repeats(transcript: Transcript, n: int, lexicon: Lexicon) -> tuple[Phrase, ...]:
     """Phrases of ``n`` words said more than once, and immediate word repeats ("I, I")."""
-    words = [w for w in transcript.words if not is_vocal_filler(w.norm) and w.norm]
+    words = [w for w in transcript.words if not lexicon.is_vocal(w.norm) and w.norm]
     norms = [w.norm for w in words]
     grams: Counter[tuple[str, ...]] = Counter(tuple(norms[i : i + n]) for i in range(len(norms) - n + 1))
     out = []
