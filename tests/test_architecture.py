@@ -105,3 +105,35 @@ def test_the_readme_python_example_runs():
     overall, rate = first.split(" ", 1)
     assert 0 <= int(overall) <= 100 and rate.endswith("fillers a minute")
     assert 1 <= len(tips) <= 3 and all(t.startswith("- ") for t in tips)
+
+
+#: docs/architecture.md, "Layers": a module may import its own layer or lower ones.
+LAYERS = {
+    0: {"errors", "datatypes", "paths", "lexicon", "files"},
+    1: {"audio", "acoustics"},
+    2: {"models", "alignment", "relisten", "transcribe"},
+    3: {"analysers", "feedback", "questions"},
+    4: {"config"},
+    5: {"pipeline", "result"},
+    6: {"record", "history", "practice", "batch", "dask_plugin"},
+    7: {"terminal", "html_report"},
+    8: {"cli", "__main__", ""},
+}
+
+
+def _layer(module: str) -> int:
+    short = module.removeprefix("voicecoach").removeprefix(".").split(".")[0]
+    return next(n for n, names in LAYERS.items() if short in names)
+
+
+def test_every_module_has_a_layer_in_the_architecture_page():
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for module in import_graph():
+        short = module.removeprefix("voicecoach").removeprefix(".").split(".")[0]
+        _layer(module)
+        assert not short or f"`{short}`" in doc or f"`{short}/`" in doc, short
+
+
+def test_no_module_imports_from_a_higher_layer():
+    upward = [f"{m} (layer {_layer(m)}) imports {t} (layer {_layer(t)})" for m, targets in import_graph().items() for t in targets if _layer(t) > _layer(m)]
+    assert upward == []
