@@ -317,3 +317,20 @@ def test_per_answer_inputs_are_not_settings(tmp_path):
     cfg.write_text("[structure]\nquestion = 'Why us?'\n")
     with pytest.raises(ConfigError, match="has no setting 'question'"):
         load_settings(cfg, required=True)
+
+
+def test_the_language_is_judged_on_enough_words_only():
+    """A confident-looking English answer passes; ten or more unsure words do not; a
+    handful of unsure words (a short take) is not judged."""
+    import dataclasses
+
+    from voicecoach.pipeline import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, looks_english
+
+    def with_p(text: str, p: float) -> Transcript:
+        t = transcript_of(text)
+        return dataclasses.replace(t, words=tuple(dataclasses.replace(w, probability=p) for w in t.words))
+
+    many = " ".join(["word"] * MIN_WORDS_FOR_LANGUAGE)
+    assert looks_english(with_p(many, 0.9)) == (True, 0.9)
+    assert looks_english(with_p(many, MIN_MEDIAN_WORD_PROBABILITY - 0.1))[0] is False
+    assert looks_english(with_p("um that is a good question", 0.2))[0] is True  # five words: not judged

@@ -30,6 +30,11 @@ MIN_SPEECH_S = 0.5
 #: Apollo radio (0.53-0.58), then a meeting (0.80), the espeak English answers 0.95-0.97.
 #: The threshold sits between the two; the margin is small (0.04 below, 0.06 above).
 MIN_MEDIAN_WORD_PROBABILITY = 0.47
+#: The language is judged only on at least this many words (fillers aside): the median of
+#: a handful is too noisy. A 5-second practice take ("Hmm, that is a good question.")
+#: through the virtual microphone fell below the threshold in a CI run; the
+#: German and French answers measured have 14-44 words.
+MIN_WORDS_FOR_LANGUAGE = 10
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,16 @@ class Report:
                 "voicecoach scores English answers, so no scores are given."
             )
         return None
+
+
+def looks_english(transcript: Transcript) -> tuple[bool, float | None]:
+    """(whether the transcript may be scored as English, its median word probability).
+    Fewer than MIN_WORDS_FOR_LANGUAGE words are given the benefit of the doubt."""
+    from .lexicon import is_vocal_filler
+
+    n = sum(not is_vocal_filler(w.norm) for w in transcript.words)
+    median_p = median_word_probability(transcript)
+    return (median_p is None or n < MIN_WORDS_FOR_LANGUAGE or median_p >= MIN_MEDIAN_WORD_PROBABILITY), median_p
 
 
 def median_word_probability(transcript: Transcript) -> float | None:
@@ -109,8 +124,8 @@ def score_audio(
     if not _believable(transcript, audio):
         empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
         return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
-    median_p = median_word_probability(transcript)
-    if median_p is not None and median_p < MIN_MEDIAN_WORD_PROBABILITY:
+    english, median_p = looks_english(transcript)
+    if not english:
         return Report(
             audio.source, audio.duration_s, question_text, question_id, transcript, True, timings_s=timings, english=False, median_word_probability=median_p
         )
