@@ -143,7 +143,15 @@ def test_real_speech_is_plausible(name):
     from voicecoach.lexicon import is_vocal_filler
 
     words = [w["text"].lower().strip(".,?!") for w in d["transcript"]["words"]]
-    assert d["speech_found"] and d["english"] and len(words) >= 40
+    assert d["speech_found"] and len(words) >= 40
+    if name == "radio_apollo11" and not d["english"]:
+        # The narrow-band, noisy radio sits at the not-English threshold: median word
+        # probability 0.53-0.58 measured across instruction sets, and once under 0.47 in a
+        # CI run under AVX512. Saying it is too unclear to transcribe is then the honest
+        # report; the transcript is kept and nothing is scored.
+        assert "too unclear to transcribe" in d["warning"] and d["scores"] is None
+        return
+    assert d["english"]
     # no hallucinated loop: no word said more than 5 times in a row, no 3-gram more than 4
     # times. Vocal fillers are left out of both checks: on the noisy radio recording the
     # biased pass hears "uh" in several stretches where plain decoding wrote nothing, so
