@@ -14,7 +14,7 @@ from .audio import Audio, load_audio
 from .config import Settings
 from .datatypes import SCHEMA_VERSION, Tip, Transcript
 from .feedback import Scores, compute_scores, make_tips
-from .lexicon import lexicon_for
+from .lexicon import is_vocal_filler, lexicon_for
 from .questions import Question
 from .transcribe import ProgressCallback, transcribe
 
@@ -68,23 +68,16 @@ class Report:
 
 
 def looks_english(transcript: Transcript) -> tuple[bool, float | None]:
-    """(whether the transcript may be scored as English, its median word probability).
-    Fewer than MIN_WORDS_FOR_LANGUAGE words are given the benefit of the doubt."""
-    from .lexicon import is_vocal_filler
-
-    n = sum(not is_vocal_filler(w.norm) for w in transcript.words)
-    median_p = median_word_probability(transcript)
-    return (median_p is None or n < MIN_WORDS_FOR_LANGUAGE or median_p >= MIN_MEDIAN_WORD_PROBABILITY), median_p
-
-
-def median_word_probability(transcript: Transcript) -> float | None:
-    """The median probability of the transcript's words, vocal fillers aside."""
+    """(whether the transcript may be scored as English, its median word probability,
+    vocal fillers aside). Fewer than MIN_WORDS_FOR_LANGUAGE words get the benefit of the
+    doubt."""
     import statistics
 
-    from .lexicon import is_vocal_filler
-
     probs = [w.probability for w in transcript.words if not is_vocal_filler(w.norm)]
-    return statistics.median(probs) if probs else None
+    if not probs:
+        return True, None
+    median_p = statistics.median(probs)
+    return len(probs) < MIN_WORDS_FOR_LANGUAGE or median_p >= MIN_MEDIAN_WORD_PROBABILITY, median_p
 
 
 def _speech_seconds(audio: Audio) -> float:
