@@ -115,7 +115,7 @@ LAYERS = {
     3: {"analysers", "feedback", "questions"},
     4: {"config"},
     5: {"pipeline", "result"},
-    6: {"record", "history", "practice", "batch", "dask_plugin"},
+    6: {"record", "history", "practice", "batch", "dask_plugin", "lookup"},
     7: {"terminal", "html_report"},
     8: {"cli", "__main__", ""},
 }

@@ -118,7 +118,9 @@ def test_history_trends_per_question_and_category(tmp_path):
     takes = h.takes()
     h.close()
     (g,) = [g for g in trends(takes) if g["question"] == "sw-weakness"]
-    assert g["takes"] == 3 and g["fillers_per_min"]["series"] == [9.0, 6.0, 3.0] and g["structure_score"]["latest"] == 70
+    m = g["metrics"]
+    assert g["takes"] == 3 and m["fillers.per_min"]["series"] == [9.0, 6.0, 3.0] and m["structure.score"]["latest"] == 70
+    assert m["overall.score"]["series"] == [70, 70, 70] and m["pacing.wpm"]["better"] == "band"
     out = run("history", "--data-dir", str(tmp_path)).output
     assert "fillers/min 9.0 -> 3.0" in out and "wpm 190 -> 150" in out and "failed" in out
     by_cat = run("history", "--data-dir", str(tmp_path), "--by", "category").output

@@ -543,8 +543,8 @@ def _corrupt(path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        ("newer", "written by a newer voicecoach (layout 99; this one reads up to 1)"),
-        ("renamed_column", "has a layout this voicecoach cannot read (no column wpm)"),
+        ("newer", "written by a newer voicecoach (layout 99; this one reads up to 2)"),
+        ("renamed_column", "has a layout this voicecoach cannot read (no column overall)"),
         ("corrupt_pages", "the history database is damaged"),
         ("not_a_database", "the history database is damaged (file is not a database)"),
     ],
@@ -557,7 +557,7 @@ def test_damaged_or_foreign_history_is_refused(damage, message, tmp_path):
     elif damage == "renamed_column":
         _old_database(path)
         db = sqlite3.connect(path)
-        db.execute("ALTER TABLE takes RENAME COLUMN wpm TO words_per_minute")
+        db.execute("ALTER TABLE takes RENAME COLUMN overall TO overall_score")
         db.commit()
         db.close()
     elif damage == "corrupt_pages":
@@ -600,7 +600,7 @@ def test_data_folder_that_cannot_be_made(where, tmp_path):
         ("[pauses]\nmin_pause_s = nan\n", "must be a finite number"),
         ("[fillers.vocal]\num = '(('\n", "[fillers] vocal.um = '((' is not a valid regular expression"),
         ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
-        ("[scoring]\nweight_fillers = 0.5\n", "[scoring] weight_fillers + weight_structure + weight_pacing + weight_pauses = 1.2 must be 1"),
+        ("[scoring]\nweight_fillers = 0.5\n", "[scoring] weight_pacing + weight_fillers + weight_pauses + weight_structure = 1.2 must be 1"),
     ],
 )
 def test_config_values_that_cannot_work(content, message, tmp_path):

@@ -24,8 +24,8 @@ from voicecoach.feedback import compute_scores, make_tips
 from voicecoach.html_report import render_html
 from voicecoach.pipeline import Report, report_to_dict
 from voicecoach.questions import load_file
-from voicecoach.result import ResultError, check_result
-from voicecoach.terminal import render_filler_report
+from voicecoach.result import ResultError, check_result, report_from_dict
+from voicecoach.terminal import render_filler_report, render_terminal
 
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 MARKUP = st.sampled_from(["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "[bold red]x[/]", "'; DROP TABLE takes; --", "\u202e", "a\nb"])
@@ -116,7 +116,7 @@ def _valid_result() -> dict[str, Any]:
     t = transcript_of("um so last year I led the migration and uh we cut costs by thirty percent you know and it worked", gap_s=0.3)
     audio = audio_for(t)
     s = Settings()
-    results = {m.NAME: m.analyse(t, audio, options=s.options_for(m.NAME)) for m in DEFAULT_ANALYSERS}
+    results = {m.NAME: m.analyse(t, audio, options=s.options_for(m.NAME), context=s.context(question="Tell me about a project.")) for m in DEFAULT_ANALYSERS}
     scores = compute_scores(results)
     report = Report("answer.wav", audio.duration_s, "Tell me about a project.", None, t, True, results, scores, make_tips(results, scores), {})
     return json.loads(json.dumps(report_to_dict(report)))
@@ -160,13 +160,14 @@ def test_any_mutated_result_is_shown_safely_or_refused(mutations):
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed this path
     try:
-        check_result(d)
+        report = report_from_dict(d)
     except ResultError as exc:
         assert str(exc).strip()
         return
     out = io.StringIO()
-    render_filler_report(d, file=out, width=100)
-    page = render_html(d, audio=None, history=[])
+    render_filler_report(report, file=out, width=100)
+    render_terminal(report, file=out, width=100)
+    page = render_html(report, audio=None, history=[])
     assert page.count("<script") == 1 and "<img" not in page  # text from the file stays text
 
 

@@ -6,7 +6,8 @@ The library behind the ``voicecoach`` command. Score a recorded answer::
 
     report = voicecoach.score_file("answer.wav", question="Tell me about a time you failed.")
     print(report.scores.overall, report.results["fillers"].per_min)
-    print(voicecoach.report_to_dict(report)["tips"][0]["message"])
+    print(report.tips[0].message)
+    saved = voicecoach.load_report("answer.json")  # a `score --json` result, as a Report
 
 Everything listed in ``__all__`` is importable from here; the heavy parts (faster-whisper,
 librosa) load only when first used, so ``import voicecoach`` stays fast.
@@ -24,8 +25,12 @@ _EXPORTS = {
     # scoring
     "score_file": "pipeline",
     "score_audio": "pipeline",
-    "report_to_dict": "pipeline",
-    "Report": "pipeline",
+    # the result of scoring, and saved results (``score --json`` output)
+    "Report": "result",
+    "Scores": "feedback",
+    "report_to_dict": "result",
+    "report_from_dict": "result",
+    "load_report": "result",
     # audio in
     "load_audio": "audio",
     "Audio": "audio",
@@ -34,12 +39,17 @@ _EXPORTS = {
     "Settings": "config",
     "load_settings": "config",
     "TranscribeOptions": "transcribe",
+    "Rubric": "feedback",
+    # analysers (the plug-in protocol)
+    "Analyser": "analysers",
+    "AnswerContext": "analysers",
+    "Metric": "analysers",
+    "registered_analysers": "analysers",
     # result types
     "Transcript": "datatypes",
     "Word": "datatypes",
     "Tip": "datatypes",
     "Evidence": "datatypes",
-    # saved results (``score --json`` output)
     "load_result_file": "result",
     "check_result": "result",
     # errors
@@ -52,18 +62,29 @@ _EXPORTS = {
     "ResultError": "result",
 }
 
+#: public names that differ from the name in their module
+_RENAMED = {"registered_analysers": "registered"}
+
 __all__ = [
     "__version__",
     "score_file",
     "score_audio",
-    "report_to_dict",
     "Report",
+    "Scores",
+    "report_to_dict",
+    "report_from_dict",
+    "load_report",
     "load_audio",
     "Audio",
     "MAX_DURATION_S",
     "Settings",
     "load_settings",
     "TranscribeOptions",
+    "Rubric",
+    "Analyser",
+    "AnswerContext",
+    "Metric",
+    "registered_analysers",
     "Transcript",
     "Word",
     "Tip",
@@ -84,7 +105,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'voicecoach' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(importlib.import_module(f".{module}", __name__), _RENAMED.get(name, name))
     globals()[name] = value  # later look-ups skip this function
     return value
 
@@ -94,10 +115,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .analysers import Analyser, AnswerContext, Metric
+    from .analysers import registered as registered_analysers
     from .audio import MAX_DURATION_S, Audio, load_audio
     from .config import Settings, load_settings
     from .datatypes import Evidence, Tip, Transcript, Word
     from .errors import AudioError, ConfigError, DeviceError, HistoryError, ModelNotFoundError, VoicecoachError
-    from .pipeline import Report, report_to_dict, score_audio, score_file
-    from .result import ResultError, check_result, load_result_file
+    from .feedback import Rubric, Scores
+    from .pipeline import score_audio, score_file
+    from .result import Report, ResultError, check_result, load_report, load_result_file, report_from_dict, report_to_dict
     from .transcribe import TranscribeOptions

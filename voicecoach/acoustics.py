@@ -36,6 +36,15 @@ class SilenceOptions:
     min_margin_db: float = 6.0
     min_speech_s: float = 0.04
 
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        if not 0 <= self.floor_percentile < self.speech_percentile <= 100:
+            raise ValueError(
+                f"floor_percentile = {self.floor_percentile!r} and speech_percentile = {self.speech_percentile!r} must be percentiles, the floor below the speech"
+            )
+        if not 0 < self.ratio < 1:
+            raise ValueError(f"ratio = {self.ratio!r} must be between 0 and 1")
+
 
 def frame_levels_db(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     """RMS level in dBFS of 25 ms frames every 10 ms."""
@@ -121,11 +130,11 @@ def sound_islands(audio: Audio, *, min_s: float, max_s: float, options: SilenceO
     return out
 
 
-def speech_span(audio: Audio, first_word_start_s: float, last_word_end_s: float) -> tuple[float, float]:
+def speech_span(audio: Audio, first_word_start_s: float, last_word_end_s: float, *, options: SilenceOptions | None = None) -> tuple[float, float]:
     """The span of speech: the words' span, trimmed where the audio shows silence at its
     edges (Whisper stretches a first or last word into the silence around it)."""
     start, end = first_word_start_s, last_word_end_s
-    for s in silent_intervals(audio, min_duration_s=0.1):
+    for s in silent_intervals(audio, min_duration_s=0.1, options=options):
         if s.start_s <= start + 0.02 and start < s.end_s < end:  # silence that runs into the first word
             start = s.end_s
         if s.start_s < end <= s.end_s + 0.02 and s.start_s > start:  # silence that the last word runs into

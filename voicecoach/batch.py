@@ -27,11 +27,13 @@ import os
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .analysers import Analyser, Metric, registered
+from .analysers.base import SCORE
 from .audio import check_input_file, is_audio_path
 from .config import Settings
 from .errors import VoicecoachError
@@ -39,15 +41,28 @@ from .files import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
-CSV_COLUMNS = (
-    "file", "question", "status", "reason", "duration_s", "speech_found", "english",
-    "scores.overall", "scores.pacing", "scores.fillers", "scores.pauses", "scores.structure",
-    "pacing.wpm", "pacing.articulation_wpm", "fillers.count", "fillers.vocal_count", "fillers.discourse_count",
-    "fillers.per_min", "fillers.share_of_words", "pauses.count", "pauses.long_count", "pauses.pause_ratio",
-    "pauses.time_to_first_word_s", "structure.length_s", "structure.words", "structure.star_coverage",
-    "structure.direct_opening", "structure.clear_ending", "delivery.pitch_spread_st", "transcript.text",
-)  # fmt: skip
-SUMMARY_METRICS = ("scores.overall", "pacing.wpm", "fillers.per_min", "pauses.pause_ratio", "structure.length_s")
+#: The columns every row has; each analyser adds its score (``scores.NAME``) and its
+#: metrics (``NAME.KEY``), then the transcript closes the row.
+BASE_COLUMNS = ("file", "question", "status", "reason", "duration_s", "speech_found", "english")
+
+
+def csv_columns(analysers: tuple[Analyser, ...] | None = None) -> tuple[str, ...]:
+    """The columns of results.csv, for the registered analysers."""
+    found = analysers if analysers is not None else registered()
+    scores = ["scores.overall"] + [f"scores.{a.name}" for a in found if a.scored]
+    metrics = [f"{a.name}.{m.key}" for a in found for m in a.metrics]
+    return (*BASE_COLUMNS, *scores, *metrics, "transcript.text")
+
+
+def summary_columns(analysers: tuple[Analyser, ...] | None = None) -> list[tuple[str, Metric]]:
+    """(column, metric) summarised over a batch: the overall score, then each analyser's
+    primary figure."""
+    out = [("scores.overall", Metric("overall", "overall score", "d", "higher"))]
+    for a in analysers if analysers is not None else registered():
+        m = a.primary_metric
+        if m is not None:
+            out.append((f"scores.{a.name}" if m.key == SCORE else f"{a.name}.{m.key}", m))
+    return out
 
 
 @dataclass(frozen=True)
@@ -203,6 +218,71 @@ def plan_jobs(inputs: list[Input], *, question: str | None, fingerprint: str) ->
     return jobs
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a batch will do. ``jobs``: one per input path, in input order; ``todo``: the
+    jobs to score now (not scored before with these settings; identical bytes once);
+    ``already``: how many were scored before; ``settings``: as given, with the cores
+    shared between local workers; ``store``: the open results store (close it)."""
+
+    jobs: list[Job]
+    todo: list[Job]
+    already: int
+    settings: Settings
+    store: Store
+
+
+def plan_batch(
+    inputs: list[str],
+    *,
+    out_dir: Path,
+    settings: Settings,
+    question: str | None = None,
+    workers: int = 1,
+    local: bool = True,
+    on_skip: Callable[[str], None] = lambda _m: None,
+) -> Plan:
+    """Collect the inputs (skipping ``out_dir``, the batch's own output), open the
+    results store in ``out_dir``, key each input, and leave out what the store holds.
+
+    Raises:
+        VoicecoachError: no audio file in the inputs; the store cannot be opened.
+    """
+    found = collect_inputs(inputs, exclude=out_dir, on_skip=on_skip)
+    if not found:
+        raise VoicecoachError("no audio files found in the inputs")
+    if local and settings.transcription.cpu_threads == 0:
+        # share the cores between the workers instead of oversubscribing them
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        settings = dataclasses.replace(settings, transcription=dataclasses.replace(settings.transcription, cpu_threads=threads))
+    store = Store(out_dir / "results.sqlite")
+    try:
+        jobs = plan_jobs(found, question=question, fingerprint=settings_fingerprint(settings))
+        done = store.done_keys()
+    except BaseException:
+        store.close()
+        raise
+    readable = [j for j in jobs if j.key is not None]
+    todo = list({j.key: j for j in readable if j.key not in done}.values())  # identical bytes are scored once
+    return Plan(jobs, todo, sum(j.key in done for j in readable), settings, store)
+
+
+def run_plan(
+    plan: Plan, *, workers: int = 1, scheduler: str | None = None, send_audio: bool = False, on_outcome: Callable[[Outcome], None] = lambda _o: None
+) -> None:
+    """Score ``plan.todo`` on local worker processes (or the Dask ``scheduler``), storing
+    each outcome as it arrives. Stopping early (Ctrl-C, an error) stops the workers at
+    once; what was stored stays."""
+    if not plan.todo:
+        return
+    questions = {j.key: j.question for j in plan.todo}
+    outcomes = run_dask(plan.todo, plan.settings, scheduler, send_audio=send_audio) if scheduler else run_local(plan.todo, plan.settings, workers)
+    with contextlib.closing(outcomes):  # closing the generator stops the workers at once
+        for outcome in outcomes:
+            plan.store.put(outcome, questions[outcome.key])
+            on_outcome(outcome)
+
+
 class Store:
     """Results keyed by job key, one committed transaction per result."""
 
@@ -210,7 +290,9 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise VoicecoachError(f"{path.parent}: cannot create the results folder ({exc.strerror or exc}); choose another with --out") from exc
+            raise VoicecoachError(
+                f"{path.parent}: cannot create the results folder ({exc.strerror or exc}); choose another results folder", setting="out_dir"
+            ) from exc
         try:
             self.db = sqlite3.connect(path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -221,7 +303,7 @@ class Store:
             )
             self.db.commit()
         except sqlite3.DatabaseError as exc:
-            raise VoicecoachError(f"{path}: cannot use the results store ({exc}); choose another folder with --out") from exc
+            raise VoicecoachError(f"{path}: cannot use the results store ({exc}); choose another results folder", setting="out_dir") from exc
 
     def done_keys(self) -> set[str]:
         # failures are retried on a rerun; results are not recomputed
@@ -254,9 +336,9 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def csv_row(path: str, question: str | None, status: str, reason: str, result: dict | None) -> dict[str, Any]:
+def csv_row(path: str, question: str | None, status: str, reason: str, result: dict | None, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
     flat = _flat(result) if result else {}
-    row = {c: flat.get(c, "") for c in CSV_COLUMNS}
+    row = {c: flat.get(c, "") for c in columns or csv_columns()}
     row.update({"file": path, "question": question or "", "status": status, "reason": reason})
     return row
 
@@ -265,7 +347,8 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
     """Rewrite results.csv and results.jsonl from the store, one row per job that has
     an outcome (in input order); return the CSV rows."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
+    columns = csv_columns()
+    writer = csv.DictWriter(buf, fieldnames=columns)
     writer.writeheader()
     lines, rows = [], []
     for job in jobs:
@@ -278,7 +361,7 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
             status, reason, result = stored
             if result is not None:
                 result = {**result, "file": job.path}  # identical bytes share one result
-        row = csv_row(job.path, job.question, status, reason, result)
+        row = csv_row(job.path, job.question, status, reason, result, columns)
         writer.writerow(row)
         rows.append(row)
         lines.append(json.dumps(result if result else {"file": job.path, "question": job.question, "status": status, "reason": reason}, ensure_ascii=False))
@@ -288,14 +371,20 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts by status; mean and median of each summarised figure; for each figure with a
+    better direction, the three files that did worst on it."""
     ok = [r for r in rows if r["status"] == "ok"]
     metrics = {}
-    for m in SUMMARY_METRICS:
-        vals = [float(r[m]) for r in ok if r[m] != ""]
-        if vals:
-            metrics[m] = {"mean": statistics.fmean(vals), "median": statistics.median(vals)}
-    most_fillers = sorted(ok, key=lambda r: -float(r["fillers.per_min"] or 0))[:3]
-    lowest = sorted(ok, key=lambda r: float(r["scores.overall"] or 0))[:3]
+    worst = {}
+    for column, m in summary_columns():
+        vals = [(float(r[column]), r["file"]) for r in ok if r.get(column, "") != ""]
+        if not vals:
+            continue
+        numbers = [v for v, _ in vals]
+        metrics[column] = {"label": m.label, "mean": statistics.fmean(numbers), "median": statistics.median(numbers)}
+        if m.better in ("lower", "higher"):
+            ranked = sorted(vals, key=lambda vf: -vf[0] if m.better == "lower" else vf[0])[:3]
+            worst[column] = {"label": f"{'highest' if m.better == 'lower' else 'lowest'} {m.label}", "fmt": m.fmt, "files": [(f, v) for v, f in ranked]}
     return {
         "files": len(rows),
         "ok": len(ok),
@@ -303,8 +392,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "not_english": sum(r["status"] == "not_english" for r in rows),
         "failed": sum(r["status"] == "failed" for r in rows),
         "metrics": metrics,
-        "most_fillers": [(r["file"], float(r["fillers.per_min"])) for r in most_fillers],
-        "lowest_overall": [(r["file"], int(float(r["scores.overall"]))) for r in lowest],
+        "worst": worst,
     }
 
 
@@ -364,7 +452,7 @@ def _worker_job(path: str, question: str | None, key: str) -> Outcome:
     return score_job(path, question, key, _WORKER_SETTINGS)
 
 
-def run_local(jobs: list[Job], settings: Settings, workers: int) -> Iterator[Outcome]:
+def run_local(jobs: list[Job], settings: Settings, workers: int) -> Generator[Outcome, None, None]:
     """Yield outcomes as worker processes finish them.
 
     On any exit before the end (Ctrl-C, SIGTERM turned into an exception, an error) the
@@ -407,7 +495,7 @@ def _terminate(pool) -> None:  # noqa: ANN001 - concurrent.futures.ProcessPoolEx
             proc.join(timeout=5)
 
 
-def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio: bool = False, in_flight_per_worker: int = 2) -> Iterator[Outcome]:
+def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio: bool = False, in_flight_per_worker: int = 2) -> Generator[Outcome, None, None]:
     """Yield outcomes from a Dask distributed cluster; each worker loads the model once.
 
     Workers read the audio from the same path (shared storage), or with ``send_audio``
@@ -417,11 +505,11 @@ def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
-        raise VoicecoachError("--scheduler needs Dask: pip install 'voicecoach[dask]'") from exc
+        raise VoicecoachError("scoring on a Dask cluster needs Dask: pip install 'voicecoach[dask]'", setting="scheduler") from exc
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise VoicecoachError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); is `dask scheduler` running?") from exc
+        raise VoicecoachError(f"{scheduler}: cannot reach the Dask scheduler ({exc}); is `dask scheduler` running?", setting="scheduler") from exc
     try:
         from .dask_plugin import ModelPlugin
 

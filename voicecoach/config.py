@@ -11,6 +11,16 @@ field names::
 
     [fillers.discourse]
     "you know" = "always"
+
+    [scoring]
+    weight_fillers = 0.4
+    weight_structure = 0.2
+    fillers_free_per_min = 2
+
+Besides the analysers' sections: ``[transcription]`` (model, decoding),
+``[relisten]`` (re-listening for missed fillers), ``[silence]`` (how silence is told from
+sound) and ``[scoring]`` (the rubric: ``weight_NAME`` and ``NAME_FIELD`` keys, see
+:mod:`voicecoach.feedback`).
 """
 
 from __future__ import annotations
@@ -23,26 +33,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysers import DEFAULT_ANALYSERS
+from .acoustics import SilenceOptions
+from .analysers import AnswerContext, registered
 from .errors import ConfigError
 from .feedback import Rubric
 from .files import read_user_text
+from .lexicon import DISCOURSE_FILLERS, VOCAL_FILLERS, lexicon_for
 from .paths import default_config_path
+from .relisten import RelistenOptions
 from .transcribe import TranscribeOptions
+
+
+def _default_analyser_options() -> dict[str, Any]:
+    return {a.name: a.options_type() for a in registered()}
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting in force: one section of the config file each."""
+
     transcription: TranscribeOptions = field(default_factory=TranscribeOptions)
+    relisten: RelistenOptions = field(default_factory=RelistenOptions)
+    silence: SilenceOptions = field(default_factory=SilenceOptions)
     scoring: Rubric = field(default_factory=Rubric)
-    analysers: dict[str, Any] = field(default_factory=lambda: {m.NAME: m.Options() for m in DEFAULT_ANALYSERS})
+    analysers: dict[str, Any] = field(default_factory=_default_analyser_options)
 
     def options_for(self, name: str) -> Any:
         return self.analysers[name]
 
+    def context(self, *, question: str | None = None, category: str | None = None, covers: tuple[str, ...] = ()) -> AnswerContext:
+        """What the analysers know about one answer, with the lexicon these settings give:
+        the vocal and discourse fillers of ``[fillers]``, compiled once for every analyser."""
+        fillers = self.analysers.get("fillers")
+        vocal = fillers.vocal if fillers is not None else VOCAL_FILLERS
+        discourse = fillers.discourse if fillers is not None else DISCOURSE_FILLERS
+        return AnswerContext(question, category, tuple(covers), lexicon_for(vocal), frozenset(discourse), self.silence)
 
-def _coerce(section: str, f: dataclasses.Field, value: Any, current: Any) -> Any:
-    where = f"[{section}] {f.name}"
+
+#: The sections that are not analysers', by name.
+FIXED_SECTIONS = ("transcription", "relisten", "silence", "scoring")
+
+
+def _coerce(where: str, value: Any, current: Any) -> Any:
+    """``value`` from TOML as the type of ``current``; ``where`` names it in errors."""
     if isinstance(current, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{where} = {value!r} must be true or false")
@@ -93,7 +126,7 @@ def _apply(section: str, options: Any, table: Any) -> Any:
     for key, value in table.items():
         if key not in fields:
             raise ConfigError(f"[{section}] has no setting {key!r}; known: {', '.join(sorted(fields))}")
-        changes[key] = _coerce(section, fields[key], value, getattr(options, key))
+        changes[key] = _coerce(f"[{section}] {key}", value, getattr(options, key))
     updated = dataclasses.replace(options, **changes)
     check_options(section, updated)
     return updated
@@ -145,18 +178,33 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     analysers = dict(settings.analysers)
-    transcription = settings.transcription
-    scoring = settings.scoring
+    fixed: dict[str, Any] = {name: getattr(settings, name) for name in FIXED_SECTIONS}
     for section, table in data.items():
         try:
-            if section == "transcription":
-                transcription = _apply(section, transcription, table)
-            elif section == "scoring":
-                scoring = _apply(section, scoring, table)
+            if section == "scoring":
+                fixed[section] = _apply_scoring(fixed[section], table)
+            elif section in fixed:
+                fixed[section] = _apply(section, fixed[section], table)
             elif section in analysers:
                 analysers[section] = _apply(section, analysers[section], table)
             else:
-                raise ConfigError(f"unknown section [{section}]; known: transcription, scoring, {', '.join(analysers)}")
+                raise ConfigError(f"unknown section [{section}]; known: {', '.join([*FIXED_SECTIONS, *analysers])}")
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    return Settings(transcription=transcription, scoring=scoring, analysers=analysers)
+    return Settings(**fixed, analysers=analysers)
+
+
+def _apply_scoring(rubric: Rubric, table: Any) -> Rubric:
+    """``[scoring]``: ``weight_NAME`` and ``NAME_FIELD`` keys (see :class:`Rubric`)."""
+    if not isinstance(table, dict):
+        raise ConfigError("[scoring] must be a table of settings")
+    keys = rubric.keys()
+    for key, value in table.items():
+        if key not in keys:
+            raise ConfigError(f"[scoring] has no setting {key!r}; known: {', '.join(sorted(keys))}")
+        rubric = rubric.set(key, _coerce(f"[scoring] {key}", value, rubric.get(key)))
+    try:
+        rubric.check()
+    except ValueError as exc:
+        raise ConfigError(f"[scoring] {exc}") from exc
+    return rubric

@@ -1,8 +1,25 @@
-"""Exceptions raised by voicecoach. The CLI turns each into ``Error: <message>``."""
+"""Exceptions raised by voicecoach. The CLI turns each into ``Error: <message>``.
+
+An error about one setting names it in ``setting`` (``"data_dir"``, ``"device"``,
+``"model"``...), so that a front end can say where that setting was given (the CLI adds
+the flag or environment variable the user actually used); the message itself names no
+flag.
+"""
 
 
 class VoicecoachError(Exception):
     """Root of every error voicecoach raises on purpose; the message is for the user."""
+
+    def __init__(self, message: str = "", *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+    def __reduce__(self):  # noqa: ANN204 - keep ``setting`` across processes (batch workers)
+        return (_rebuild, (type(self), str(self), self.setting))
+
+
+def _rebuild(cls: type, message: str, setting: str | None) -> VoicecoachError:
+    return cls(message, setting=setting)
 
 
 class AudioError(VoicecoachError):

@@ -25,7 +25,7 @@ import json
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,8 +36,10 @@ from .paths import data_dir
 logger = logging.getLogger(__name__)
 
 #: The layout this code reads and writes. Version 1 is the first layout; databases made
-#: before versions were stamped hold it with user_version 0.
-SCHEMA_VERSION = 1
+#: before versions were stamped hold it with user_version 0. Version 2 keeps each take's
+#: headline figures in ``take_metrics``, one row per (analyser, metric), so a new analyser
+#: needs no new column.
+SCHEMA_VERSION = 2
 #: How long a write waits for another program's lock on the database.
 LOCK_WAIT_S = 10.0
 
@@ -61,13 +63,33 @@ CREATE TABLE IF NOT EXISTS takes (
 );
 CREATE INDEX IF NOT EXISTS takes_question ON takes(question_id, created_at);
 """
+#: Version 2: the metrics table. The figures version 1 kept in columns are copied into
+#: it; the v1 columns stay (unused) so that nothing is lost.
+SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS take_metrics (
+    take_id INTEGER NOT NULL REFERENCES takes(id) ON DELETE CASCADE,
+    analyser TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (take_id, analyser, metric)
+);
+INSERT OR IGNORE INTO take_metrics SELECT id, 'overall', 'score', overall FROM takes WHERE status = 'scored' AND overall IS NOT NULL;
+INSERT OR IGNORE INTO take_metrics SELECT id, 'fillers', 'per_min', fillers_per_min FROM takes WHERE status = 'scored' AND fillers_per_min IS NOT NULL;
+INSERT OR IGNORE INTO take_metrics SELECT id, 'pacing', 'wpm', wpm FROM takes WHERE status = 'scored' AND wpm IS NOT NULL;
+INSERT OR IGNORE INTO take_metrics SELECT id, 'pauses', 'pause_ratio', pause_ratio FROM takes WHERE status = 'scored' AND pause_ratio IS NOT NULL;
+INSERT OR IGNORE INTO take_metrics SELECT id, 'structure', 'score', structure_score FROM takes WHERE status = 'scored' AND structure_score IS NOT NULL;
+"""
 #: MIGRATIONS[v] takes a database from version v - 1 to v.
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
-TREND_METRICS = ("fillers_per_min", "wpm", "pause_ratio", "structure_score", "overall")
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2}
+#: The overall score's key in ``take_metrics`` (analyser, metric).
+OVERALL = ("overall", "score")
 
 
 @dataclass(frozen=True)
 class Take:
+    """One practice take. ``metrics``: its headline figures, ``"analyser.metric"`` ->
+    value (``"fillers.per_min"``, ``"structure.score"``, ``"overall.score"``)."""
+
     id: int
     created_at: float
     question_id: str | None
@@ -78,22 +100,63 @@ class Take:
     error: str | None
     duration_s: float | None
     overall: int | None
-    fillers_per_min: float | None
-    wpm: float | None
-    pause_ratio: float | None
-    structure_score: int | None
     report_json: str | None
+    metrics: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def report(self) -> dict[str, Any] | None:
         return json.loads(self.report_json) if self.report_json else None
 
+    @property
+    def created_at_iso(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.created_at))
+
     def as_dict(self, *, with_report: bool = False) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "report_json"}
-        d["created_at_iso"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.created_at))
+        d = {k: getattr(self, k) for k in _COLUMNS if k != "report_json"}
+        d["metrics"] = dict(self.metrics)
+        d["created_at_iso"] = self.created_at_iso
         if with_report:
             d["report"] = self.report
         return d
+
+
+#: The columns of ``takes`` in version 1 (version 2 reads only :data:`_COLUMNS`).
+_V1_COLUMNS = (
+    "id",
+    "created_at",
+    "question_id",
+    "question_text",
+    "category",
+    "audio_path",
+    "status",
+    "error",
+    "duration_s",
+    "report_json",
+    "overall",
+    "fillers_per_min",
+    "wpm",
+    "pause_ratio",
+    "structure_score",
+)
+#: The columns of ``takes`` a :class:`Take` is read from.
+_COLUMNS = ("id", "created_at", "question_id", "question_text", "category", "audio_path", "status", "error", "duration_s", "overall", "report_json")
+
+
+def report_metrics(report: dict[str, Any]) -> dict[tuple[str, str], float]:
+    """(analyser, metric) -> value for every registered analyser's headline metrics (its
+    score among them) in a ``score --json`` object, and the overall score."""
+    from .analysers import registered
+
+    out: dict[tuple[str, str], float] = {}
+    for a in registered():
+        for m in a.headline_metrics:
+            v = a.metric_value(m, report)
+            if v is not None:
+                out[(a.name, m.key)] = v
+    overall = (report.get("scores") or {}).get("overall")
+    if isinstance(overall, (int, float)) and not isinstance(overall, bool):
+        out[OVERALL] = float(overall)
+    return out
 
 
 def report_sidecar(audio_path: str | Path) -> Path:
@@ -134,12 +197,12 @@ class History:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise HistoryError(
-                f"{path.parent}: cannot create the data folder ({exc.strerror or exc}); set --data-dir or VOICECOACH_DATA_DIR to a writable folder"
+                f"{path.parent}: cannot create the data folder ({exc.strerror or exc}); choose a writable data folder", setting="data_dir"
             ) from exc
         try:
             self.db = sqlite3.connect(path, timeout=LOCK_WAIT_S)
         except sqlite3.Error as exc:
-            raise HistoryError(f"{path}: cannot open the history database ({exc}); set --data-dir or VOICECOACH_DATA_DIR to a writable folder") from exc
+            raise HistoryError(f"{path}: cannot open the history database ({exc}); choose a writable data folder", setting="data_dir") from exc
         try:
             self._prepare()
         except BaseException:
@@ -157,11 +220,21 @@ class History:
         if version > SCHEMA_VERSION:
             raise HistoryError(
                 f"{self.path}: the history database was written by a newer voicecoach (layout {version}; this one reads up to {SCHEMA_VERSION}); "
-                "upgrade voicecoach, or set --data-dir to another folder"
+                "upgrade voicecoach, or choose another data folder",
+                setting="data_dir",
             )
         has_takes = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'takes'").fetchone()
         if version == 0 and has_takes:
             version = 1  # made before versions were stamped: the first layout
+        if has_takes:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(takes)")}
+            missing = [c for c in (_V1_COLUMNS if version == 1 else _COLUMNS) if c not in columns]
+            if missing:
+                raise HistoryError(
+                    f"{self.path}: the history database has a layout this voicecoach cannot read (no column {', '.join(missing)}); "
+                    "choose another data folder, or move the file aside",
+                    setting="data_dir",
+                )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         if version < SCHEMA_VERSION:
@@ -170,17 +243,24 @@ class History:
                     for statement in MIGRATIONS[v].split(";"):
                         if statement.strip():
                             self.db.execute(statement)
+                if version < 2:
+                    self._backfill_metrics()
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             with self.db:
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        columns = {r[1] for r in self.db.execute("PRAGMA table_info(takes)")}
-        missing = [c for c in Take.__dataclass_fields__ if c not in columns]
-        if missing:
-            raise HistoryError(
-                f"{self.path}: the history database has a layout this voicecoach cannot read (no column {', '.join(missing)}); "
-                "set --data-dir to another folder, or move the file aside"
-            )
+
+    def _backfill_metrics(self) -> None:
+        """Add the figures of stored reports that version 1 kept no column for (every
+        analyser's score and headline metrics), inside the migration's transaction."""
+        for take_id, report_json in self.db.execute("SELECT id, report_json FROM takes WHERE status = 'scored' AND report_json IS NOT NULL").fetchall():
+            try:
+                report = json.loads(report_json)
+            except ValueError:
+                continue
+            if isinstance(report, dict):
+                rows = [(take_id, a, m, v) for (a, m), v in report_metrics(report).items()]
+                self.db.executemany("INSERT OR IGNORE INTO take_metrics VALUES (?, ?, ?, ?)", rows)
 
     @classmethod
     def open(cls, directory: Path | None = None) -> History:
@@ -267,21 +347,15 @@ class History:
 
     @_guarded
     def save_report(self, take_id: int, report: dict[str, Any]) -> None:
-        scores = report.get("scores") or {}
+        """Store a take's report and its headline figures, in one transaction."""
+        metrics = report_metrics(report)
         with self.db:
             self.db.execute(
-                "UPDATE takes SET status = 'scored', error = NULL, duration_s = ?, report_json = ?, overall = ?, fillers_per_min = ?, wpm = ?, pause_ratio = ?, structure_score = ? WHERE id = ?",
-                (
-                    report.get("duration_s"),
-                    json.dumps(report),
-                    scores.get("overall"),
-                    (report.get("fillers") or {}).get("per_min"),
-                    (report.get("pacing") or {}).get("wpm"),
-                    (report.get("pauses") or {}).get("pause_ratio"),
-                    scores.get("structure"),
-                    take_id,
-                ),
+                "UPDATE takes SET status = 'scored', error = NULL, duration_s = ?, report_json = ?, overall = ? WHERE id = ?",
+                (report.get("duration_s"), json.dumps(report), (report.get("scores") or {}).get("overall"), take_id),
             )
+            self.db.execute("DELETE FROM take_metrics WHERE take_id = ?", (take_id,))
+            self.db.executemany("INSERT INTO take_metrics VALUES (?, ?, ?, ?)", [(take_id, a, m, v) for (a, m), v in metrics.items()])
 
     @_guarded
     def save_failure(self, take_id: int, error: str) -> None:
@@ -289,10 +363,17 @@ class History:
             self.db.execute("UPDATE takes SET status = 'failed', error = ? WHERE id = ?", (error, take_id))
 
     def _rows(self, where: str = "", args: tuple = (), limit: int | None = None) -> list[Take]:
-        cols = ", ".join(Take.__dataclass_fields__)
-        sql = f"SELECT {cols} FROM takes {where} ORDER BY created_at, id"
-        rows = [Take(*r) for r in self.db.execute(sql, args)]
-        return rows[-limit:] if limit else rows
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM takes {where} ORDER BY created_at, id"
+        rows = self.db.execute(sql, args).fetchall()
+        rows = rows[-limit:] if limit else rows
+        metrics: dict[int, dict[str, float]] = {r[0]: {} for r in rows}
+        ids = list(metrics)
+        for i in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+            chunk = ids[i : i + 500]
+            q = f"SELECT take_id, analyser, metric, value FROM take_metrics WHERE take_id IN ({', '.join('?' * len(chunk))})"
+            for take_id, analyser, metric, value in self.db.execute(q, chunk):
+                metrics[take_id][f"{analyser}.{metric}"] = value
+        return [Take(*r[: len(_COLUMNS)], metrics=metrics[r[0]]) for r in rows]  # type: ignore[misc]
 
     @_guarded
     def get(self, take_id: int) -> Take:
@@ -318,17 +399,34 @@ class History:
         return {r[0] for r in self.db.execute("SELECT DISTINCT question_id FROM takes WHERE status = 'scored' AND question_id IS NOT NULL")}
 
 
+def trend_metrics() -> list[tuple[str, Any]]:
+    """(``"analyser.metric"``, Metric) for everything the history trends: the overall
+    score, then each registered analyser's headline metrics and score."""
+    from .analysers import Metric, registered
+
+    out: list[tuple[str, Any]] = [("overall.score", Metric("score", "overall score", "d", "higher", headline=True))]
+    for a in registered():
+        out.extend((f"{a.name}.{m.key}", m) for m in a.headline_metrics)
+    return out
+
+
 def trends(takes: list[Take], *, by: str = "question_id") -> list[dict[str, Any]]:
-    """Per question (or category): how each key figure moved over the scored takes."""
+    """Per question (or category): how each trended figure moved over the scored takes.
+
+    Each group is ``{"question" (or "category"): key, "takes": n, "metrics": {key:
+    {"label", "better", "fmt", "first", "latest", "series"}}}``; a figure no take has is
+    left out."""
     groups: dict[str, list[Take]] = {}
     for t in takes:
         if t.status == "scored":
             groups.setdefault(getattr(t, by) or "(no question)", []).append(t)
+    wanted = trend_metrics()
     out = []
     for key, ts in groups.items():
-        row: dict[str, Any] = {by.replace("_id", ""): key, "takes": len(ts)}
-        for m in TREND_METRICS:
-            values = [getattr(t, m) for t in ts if getattr(t, m) is not None]
-            row[m] = {"first": values[0] if values else None, "latest": values[-1] if values else None, "series": values}
-        out.append(row)
+        metrics = {}
+        for name, m in wanted:
+            values = [t.metrics[name] for t in ts if name in t.metrics]
+            if values:
+                metrics[name] = {"label": m.label, "better": m.better, "fmt": m.fmt, "first": values[0], "latest": values[-1], "series": values}
+        out.append({by.replace("_id", ""): key, "takes": len(ts), "metrics": metrics})
     return out

@@ -88,3 +88,18 @@ def score_saved_take(history: History, take_id: int, question: Question | str | 
     except HistoryError as exc:
         return ScoredTake(take_id, report, None, str(exc))
     return ScoredTake(take_id, report)
+
+
+def rescore_take(history: History, take_id: int, settings: Settings, *, bank: list[Question] | None = None) -> ScoredTake:
+    """Score a saved take again, against its bank question when the bank still has it
+    (else against the question's text), and store the result."""
+    from .questions import pick_question
+
+    take = history.get(take_id)
+    question: Question | str | None = take.question_text
+    if take.question_id and bank is not None:
+        try:
+            question = pick_question(bank, question_id=take.question_id)
+        except VoicecoachError:
+            pass  # the question left the bank; judge against its text
+    return score_saved_take(history, take_id, question, settings)

@@ -91,8 +91,8 @@ def resolve_device(name: str | None) -> int | None:
         return match[0]["index"]
     names = ", ".join(repr(d["name"]) for d in devices)
     if not match:
-        raise DeviceError(f"--device {name!r}: no such input device; available: {names}")
-    raise DeviceError(f"--device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full name")
+        raise DeviceError(f"input device {name!r}: no such input device; available: {names}", setting="device")
+    raise DeviceError(f"input device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full name", setting="device")
 
 
 def level_db(block: np.ndarray) -> float:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .acoustics import peak_frequency_hz, sound_islands, steady_voiced_runs
+from .acoustics import SilenceOptions, peak_frequency_hz, sound_islands, steady_voiced_runs
 from .alignment import clip_overlaps, dedupe_fillers
 from .datatypes import Segment, Word
 from .lexicon import is_vocal_filler, vocal_filler_type
@@ -100,6 +100,16 @@ class RelistenOptions:
     max_peak_hz: float = 2000.0
     batch: int = 16
 
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        for name in ("min_probability", "held_min_probability", "held_max_word_probability", "veto_below"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} = {getattr(self, name)!r} must be a probability, from 0 to 1")
+        if self.batch < 1:
+            raise ValueError(f"batch = {self.batch!r} must be at least 1")
+        if self.window_s <= self.max_s:
+            raise ValueError(f"window_s = {self.window_s!r} must be above max_s = {self.max_s!r} (a fragment is heard inside the window)")
+
 
 @dataclass(frozen=True)
 class _Vocabulary:
@@ -136,19 +146,19 @@ def _softmax(logits) -> np.ndarray:  # noqa: ANN001
     return p / p.sum()
 
 
-def candidates(audio: Audio, words: list[Word], options: RelistenOptions) -> list[tuple[Segment, bool]]:
+def candidates(audio: Audio, words: list[Word], options: RelistenOptions, silence: SilenceOptions | None = None) -> list[tuple[Segment, bool]]:
     """Fragments that may be fillers the transcript has not marked, in time order, each
     with whether it is a held stretch inside a longer island (rather than an island)."""
     found = [w for w in words if is_vocal_filler(w.norm)]
-    islands = sound_islands(audio, min_s=options.min_s, max_s=options.max_s)
+    islands = sound_islands(audio, min_s=options.min_s, max_s=options.max_s, options=silence)
     # a sound followed at once by a stop's release is the start of a word ("ac|t|ually")
-    bursts = sound_islands(audio, min_s=0.0, max_s=options.burst_max_s) if options.burst_max_s > 0 else []
+    bursts = sound_islands(audio, min_s=0.0, max_s=options.burst_max_s, options=silence) if options.burst_max_s > 0 else []
     broken = [s for s in islands if any(0.0 <= b.start_s - s.end_s <= options.burst_gap_s for b in bursts)]
     # a tone (a radio's beep) heard alone can sound like "ah"; a voice peaks low
     islands = [s for s in islands if s not in broken and peak_frequency_hz(audio, s.start_s, s.end_s) <= options.max_peak_hz]
     held = [
         s
-        for s in steady_voiced_runs(audio, max_flux=options.held_max_flux, min_s=options.min_s, max_s=options.max_s)
+        for s in steady_voiced_runs(audio, max_flux=options.held_max_flux, min_s=options.min_s, max_s=options.max_s, options=silence)
         if s not in islands
         and not any(b.start_s - 0.03 <= s.start_s and s.end_s <= b.end_s + 0.03 for b in broken)
         and not any(w.start_s < s.end_s and w.end_s > s.start_s and w.probability >= options.held_max_word_probability for w in words)
@@ -222,13 +232,13 @@ def filler_probabilities(model, audio: Audio, segments: list[Segment], options: 
     return out
 
 
-def relisten_fillers(model, audio: Audio, words: list[Word], *, options: RelistenOptions | None = None) -> list[Word]:  # noqa: ANN001
+def relisten_fillers(model, audio: Audio, words: list[Word], *, options: RelistenOptions | None = None, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001
     """``words`` with the transcript's fillers moved onto their sound, the biased pass's
     fillers that re-listening does not confirm at all removed, and the vocal fillers
     found by re-listening inserted (``source="acoustic"``)."""
     o = options or RelistenOptions()
-    words = _place(model, audio, words, o)
-    cands = candidates(audio, words, o)
+    words = _place(model, audio, words, o, silence)
+    cands = candidates(audio, words, o, silence)
     if not cands:
         return list(words)
     probs = filler_probabilities(model, audio, [seg for seg, _ in cands], o)
@@ -242,7 +252,7 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
 
 
-def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[Word]:  # noqa: ANN001
+def _place(model, audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001
     """Check each transcript filler against the sounds around it, heard alone.
 
     * **Retime**: Whisper often places a filler a few hundred ms away from its sound (it
@@ -257,7 +267,7 @@ def _place(model, audio: Audio, words: list[Word], o: RelistenOptions) -> list[W
     if not fillers:
         return list(words)
     # islands only: a held vowel inside a word ("because") heard alone can sound like "ah"
-    sounds = sound_islands(audio, min_s=0.1, max_s=o.max_s)
+    sounds = sound_islands(audio, min_s=0.1, max_s=o.max_s, options=silence)
     reach = max(o.snap_s, 0.2)
     near = {id(w): [s for s in sounds if s.start_s < w.end_s + reach and s.end_s > w.start_s - reach] for w in fillers}
     todo = sorted({s for segs in near.values() for s in segs}, key=lambda s: (s.start_s, s.end_s))

@@ -1,41 +1,69 @@
-"""Rendering a :class:`~voicecoach.pipeline.Report`: the terminal report (rich) and JSON."""
+"""Rendering a :class:`~voicecoach.result.Report` in the terminal (rich), and as JSON.
+
+Everything shown per analyser comes from the analyser itself (its title, score, summary
+line, findings and marks; see :mod:`voicecoach.analysers.base`), so a new analyser shows
+up here without a change. The filler-word report of ``voicecoach report`` is the fillers
+analyser's own view, with the pauses beside it.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import IO, Any
 
+from .analysers import Mark
 from .datatypes import format_mmss
-from .pipeline import Report, report_to_dict
+from .result import Report, report_to_dict
+
+#: How each kind of mark looks in the transcript; the first that covers a word wins.
+MARK_STYLES = {
+    "vocal_filler": "bold black on yellow",
+    "discourse_filler": "bold black on cyan",
+    "repeat": "underline",
+}
 
 
 def render_json(report: Report) -> str:
     return json.dumps(report_to_dict(report), ensure_ascii=False)
 
 
-def _transcript_markup(d: dict[str, Any], *, mark_long_pauses: bool = True) -> Any:
-    """The transcript as rich Text: vocal fillers yellow, discourse fillers cyan, and
-    (optionally) long pauses marked where they fall."""
+def _marks(report: Report) -> list[Mark]:
+    return [m for a, result in report.analysers() for m in a.marks(result)]
+
+
+def word_marks(report: Report) -> list[tuple[Any, str | None]]:
+    """(word, the kind of the first styled mark that covers it, or None) for every word."""
+    marks = [m for m in _marks(report) if m.kind in MARK_STYLES]
+    order = list(MARK_STYLES)
+    marks.sort(key=lambda m: order.index(m.kind))
+    out = []
+    for w in report.transcript.words:
+        kind = next((m.kind for m in marks if m.start_s - 1e-3 <= w.start_s and w.end_s <= m.end_s + 1e-3), None)
+        out.append((w, kind))
+    return out
+
+
+def long_pauses(report: Report) -> list[Mark]:
+    return sorted((m for m in _marks(report) if m.kind == "long_pause"), key=lambda m: m.start_s)
+
+
+def _transcript_markup(report: Report, *, mark_long_pauses: bool = True) -> Any:
+    """The transcript as rich Text: each analyser's marks styled (fillers highlighted,
+    repeats underlined) and, optionally, long pauses shown where they fall."""
     from rich.text import Text
 
-    fillers = d["fillers"]["events"]
-    vocal = {round(e["start_s"], 3) for e in fillers if e["kind"] == "vocal"}
-    discourse = [(e["start_s"], e["end_s"]) for e in fillers if e["kind"] == "discourse"]
-    pauses = sorted((p for p in d["pauses"]["events"] if p["long"]), key=lambda p: p["start_s"]) if mark_long_pauses else []
+    pauses = long_pauses(report) if mark_long_pauses else []
     text = Text()
-    for w in d["transcript"]["words"]:
-        while pauses and pauses[0]["start_s"] < w["start_s"]:
-            text.append(f"[{pauses.pop(0)['duration_s']:.1f}s pause] ", style="bold red")
-        if round(w["start_s"], 3) in vocal:
-            style = "bold black on yellow"
-        elif any(s <= w["start_s"] and w["end_s"] <= e + 1e-6 for s, e in discourse):
-            style = "bold black on cyan"
-        else:
-            style = ""
+    for w, kind in word_marks(report):
+        while pauses and pauses[0].start_s < w.start_s:
+            text.append(f"[{pauses.pop(0).label}] ", style="bold red")
         # a filler found by re-listening is not in Whisper's text: shown in brackets
-        text.append(f"({w['text']})" if w.get("source") == "acoustic" else w["text"], style=style)
+        text.append(f"({w.text.strip()})" if w.source == "acoustic" else w.text.strip(), style=MARK_STYLES.get(kind or "", ""))
         text.append(" ")
     return text
+
+
+LEGEND = "[black on yellow] um [/] vocal filler  [black on cyan] like [/] discourse filler  [underline]word[/] repeated"
 
 
 def render_terminal(report: Report, *, file: IO[str] | None = None, width: int | None = None) -> None:
@@ -50,61 +78,34 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
     if report.question:
         title += f"\nQuestion: {escape(report.question)}"
     console.print(title, markup=True)
-    if report.warning:
+    if report.warning or report.scores is None:
         if report.transcript.words:
             console.print(Panel(escape(report.transcript.text), title="Transcript (not scored)"))
-        console.print(f"[bold yellow]{escape(report.warning)}[/]")
+        console.print(f"[bold yellow]{escape(report.warning or 'Nothing was scored.')}[/]")
         return
     s = report.scores
-    assert s is not None  # set whenever speech_found
-    r = report.results
-    p, f, pa, st, d = r["pacing"], r["fillers"], r["pauses"], r["structure"], r["delivery"]
+    console.print(Panel(_transcript_markup(report), title="Transcript", subtitle=LEGEND, expand=True))
 
-    console.print(
-        Panel(
-            _transcript_markup(report_to_dict(report)),
-            title="Transcript",
-            subtitle="[black on yellow] um [/] vocal filler  [black on cyan] like [/] discourse filler",
-            expand=True,
-        )
-    )
-
-    table = Table(title="Scores", show_header=True, header_style="bold")
+    table = Table(title="Scores (0-100)", show_header=True, header_style="bold")
     table.add_column("area")
     table.add_column("score", justify="right")
     table.add_column("measured")
     table.add_row("Overall", f"[bold]{s.overall}[/]", "")
-    table.add_row("Pacing", str(s.pacing), f"{p.wpm:.0f} wpm (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation {p.articulation_wpm:.0f} wpm")
-    by_type = ", ".join(f"{k} {v}" for k, v in f.by_type.items()) or "none"
-    table.add_row(
-        "Fillers",
-        str(s.fillers),
-        f"{f.count} ({f.vocal_count} vocal, {f.discourse_count} discourse), {f.per_min:.1f}/min, {100 * f.share_of_words:.1f}% of words: {by_type}",
-    )
-    table.add_row(
-        "Pauses",
-        str(s.pauses),
-        f"{pa.count} pauses, {pa.long_count} long (>= {pa.long_pause_s:g} s), longest {pa.longest_s:.1f} s, pause ratio {100 * pa.pause_ratio:.0f}%, first word after {pa.time_to_first_word_s:.1f} s",
-    )
-    star = " ".join(("[green]" if x.present else "[red]") + x.part[0].upper() + "[/]" for x in st.star) if st.star_applies else "n/a"
-    table.add_row(
-        "Structure",
-        str(s.structure),
-        f"{st.length_s:.0f} s / {st.words} words ({st.length_verdict}; {st.recommended_min_s:.0f}-{st.recommended_max_s:.0f} s), STAR {star}",
-    )
-    table.add_row(
-        "Delivery", "", f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread {d.loudness_spread_db:.1f} dB"
-    )
+    for a, result in report.analysers():
+        score = s.parts.get(a.name)
+        table.add_row(a.title, "" if score is None else str(score), escape(a.summary(result)))
     console.print(table)
 
-    if st.star_applies:
-        for part in st.star:
-            quote = f' - {format_mmss(part.evidence[0].start_s)} "{escape(part.evidence[0].quote)}"' if part.evidence else ""
-            mark = "[green]yes[/]" if part.present else "[red]missing[/]"
-            console.print(f"  {part.part:<9} {mark}{quote}")
-    console.print(f"  opening: {st.opening_note}; close: {st.ending_note}")
-    if st.hedges:
-        console.print("  hedges: " + escape(", ".join(f'"{h.text}" x{h.count}' for h in st.hedges)))
+    for a, result in report.analysers():
+        found = a.findings(result)
+        if not found:
+            continue
+        console.print(f"[bold]{escape(a.title)}[/]")
+        for f in found:
+            colour = {True: "green", False: "red"}.get(f.ok, "")  # type: ignore[arg-type]
+            text = f"[{colour}]{escape(f.text)}[/]" if colour else escape(f.text)
+            quote = f' - {format_mmss(f.evidence[0].start_s)} "{escape(f.evidence[0].quote)}"' if f.evidence and f.quote else ""
+            console.print(f"  {escape(f.label):<10} {text}{quote}")
 
     console.print("\n[bold]Tips[/]")
     if not report.tips:
@@ -124,61 +125,58 @@ def timeline_strip(events: list[tuple[float, float]], duration_s: float, *, widt
     return "".join(ramp[min(c, 4)] for c in counts)
 
 
-def render_filler_report(d: dict[str, Any], *, trend: list[dict[str, Any]] | None = None, file: IO[str] | None = None, width: int | None = None) -> None:
-    """The filler-word report of ``voicecoach report`` from a ``score --json`` object."""
+def render_filler_report(report: Report, *, trend: list[float] | None = None, file: IO[str] | None = None, width: int | None = None) -> None:
+    """The filler-word report of ``voicecoach report`` (``trend``: fillers per minute over
+    the last takes of the question, oldest first)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
 
     console = Console(file=file, width=width, highlight=False)
-    console.print(f"[bold]{escape(d['file'])}[/]  ({d['duration_s']:.1f} s)")
-    if d.get("question"):
-        console.print(f"Question: {escape(d['question'])}")
-    if not d.get("speech_found") or d.get("english") is False:
-        if d.get("speech_found"):
-            console.print(Panel(escape(str(d.get("transcript", {}).get("text", ""))), title="Transcript (not scored)"))
-        console.print(escape(str(d.get("warning") or "No speech was found in this recording: nothing to report.")))
+    console.print(f"[bold]{escape(report.file)}[/]  ({report.duration_s:.1f} s)")
+    if report.question:
+        console.print(f"Question: {escape(report.question)}")
+    f = report.results.get("fillers")
+    if report.warning or f is None:
+        if report.speech_found and report.transcript.words:
+            console.print(Panel(escape(report.transcript.text), title="Transcript (not scored)"))
+        console.print(escape(report.warning or "This result has no filler analysis: nothing to report."))
         return
-    f, pa = d["fillers"], d["pauses"]
     console.print(
-        f"\n[bold]Filler words: {f['count']}[/] ({f['vocal_count']} vocal, {f['discourse_count']} discourse), "
-        f"{f['per_min']:.1f} a minute, {100 * f['share_of_words']:.1f}% of words"
+        f"\n[bold]Filler words: {f.count}[/] ({f.vocal_count} vocal, {f.discourse_count} discourse), "
+        f"{f.per_min:.1f} a minute, {100 * f.share_of_words:.1f}% of words"
     )
-    if f["by_type"]:
+    if f.by_type:
         table = Table(show_header=True, header_style="bold", box=None)
         table.add_column("filler")
         table.add_column("times", justify="right")
         table.add_column("when")
-        for name, n in f["by_type"].items():
-            times = ", ".join(format_mmss(e["start_s"]) for e in f["events"] if e["filler"] == name)
-            table.add_row(escape(name), str(n), times)
+        for name, n in f.by_type.items():
+            table.add_row(escape(name), str(n), ", ".join(format_mmss(e.start_s) for e in f.events if e.filler == name))
         console.print(table)
-        heard = sum(e.get("source") == "acoustic" for e in f["events"])
+        heard = sum(e.source == "acoustic" for e in f.events)
         if heard:
             console.print(f"  {heard} of the vocal fillers were found by re-listening to the audio, not in the recogniser's text: (bracketed) below.")
 
-    dur = d["duration_s"]
+    dur = report.duration_s
     strip_w = 60
+    pauses = long_pauses(report)
     console.print("\nWhere they cluster (each column is " + f"{dur / strip_w:.1f} s):")
-    console.print("  fillers     |" + timeline_strip([(e["start_s"], e["end_s"]) for e in f["events"]], dur, width=strip_w) + "|", markup=False)
-    console.print("  long pauses |" + timeline_strip([(e["start_s"], e["end_s"]) for e in pa["events"] if e["long"]], dur, width=strip_w) + "|", markup=False)
+    console.print("  fillers     |" + timeline_strip([(e.start_s, e.end_s) for e in f.events], dur, width=strip_w) + "|", markup=False)
+    console.print("  long pauses |" + timeline_strip([(m.start_s, m.end_s) for m in pauses], dur, width=strip_w) + "|", markup=False)
     console.print(f"              0:00{' ' * (strip_w - 8)}{format_mmss(dur)}", markup=False)
 
-    text = _transcript_markup(d, mark_long_pauses=False)
-    console.print(Panel(text, title="Transcript", subtitle="[black on yellow] um [/] vocal  [black on cyan] like [/] discourse"))
+    console.print(Panel(_transcript_markup(report, mark_long_pauses=False), title="Transcript", subtitle=LEGEND))
 
-    longest = sorted(pa["events"], key=lambda e: -e["duration_s"])[:5]
+    pa = report.results.get("pauses")
+    longest = sorted(pa.events, key=lambda e: -e.duration_s)[:5] if pa is not None else []
     if longest:
         console.print("[bold]Longest pauses[/]")
         for e in longest:
-            console.print(f'  {format_mmss(e["start_s"])}  {e["duration_s"]:.1f} s, {e["position"].replace("_", " ")}, after "{escape(e["after_word"])}"')
-    if trend:
-        values = [t["fillers_per_min"] for t in trend if t.get("fillers_per_min") is not None]
-        if values:
-            console.print(
-                f"\n[bold]Fillers per minute over your last {len(values)} takes[/]: " + " ".join(f"{v:.1f}" for v in values) + f"  {sparkline(values)}"
-            )
+            console.print(f'  {format_mmss(e.start_s)}  {e.duration_s:.1f} s, {e.position.replace("_", " ")}, after "{escape(e.after_word)}"')
+    if trend and len(trend) >= 2:
+        console.print(f"\n[bold]Fillers per minute over your last {len(trend)} takes[/]: " + " ".join(f"{v:.1f}" for v in trend) + f"  {sparkline(trend)}")
 
 
 def sparkline(values: list[float]) -> str:
@@ -189,3 +187,63 @@ def sparkline(values: list[float]) -> str:
     lo, hi = min(values), max(values)
     span = (hi - lo) or 1.0
     return "".join(ticks[int((v - lo) / span * (len(ticks) - 1))] for v in values)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    if value is None:
+        return "-"
+    return format(int(round(value)), "d") if spec == "d" else format(value, spec)
+
+
+def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = "question", file: IO[str] | None = None) -> None:
+    """The takes as a table (the overall score and each analyser's primary figure), then
+    per group the trend of every figure the history keeps."""
+    import time
+
+    from .analysers import registered
+
+    def out(line: str = "") -> None:
+        print(line, file=file)
+
+    columns = [("overall.score", "overall", "d")]
+    for a in registered():
+        m = a.primary_metric
+        if m is not None:
+            columns.append((f"{a.name}.{m.key}", m.label.replace(" score", ""), m.fmt))
+    widths = [max(7, len(label)) for _, label, _ in columns]
+    out(
+        f"{'take':>5}  {'when':<16}  {'question':<24} {'status':<9} {'len s':>6} "
+        + " ".join(f"{label:>{w}}" for (_, label, _), w in zip(columns, widths, strict=True))
+    )
+    for t in takes:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(t.created_at))
+        values = " ".join(f"{_fmt(t.metrics.get(key), spec):>{w}}" for (key, _, spec), w in zip(columns, widths, strict=True))
+        out(f"{t.id:>5}  {when:<16}  {(t.question_id or '-'):<24} {t.status:<9} {_fmt(t.duration_s, '6.1f'):>6} {values}")
+    if groups:
+        out(f"\nTrends by {by} (first -> latest, with every scored take):")
+        for g in groups:
+            parts = []
+            for m in g["metrics"].values():
+                spec = ".0f" if m["fmt"] == "d" else m["fmt"]
+                parts.append(f"{m['label']} {format(m['first'], spec)} -> {format(m['latest'], spec)} {sparkline(m['series'])}".rstrip())
+            out(f"  {g[by]} ({g['takes']} takes): " + "; ".join(parts))
+
+
+def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None) -> None:
+    """The end of a batch: counts, the mean and median of each figure, the weakest files."""
+    from pathlib import Path
+
+    def out(line: str = "") -> None:
+        print(line, file=file)
+
+    out(
+        f"{summary['files']} files: {summary['ok']} scored, {summary['no_speech']} without speech, "
+        f"{summary['not_english']} not English or unclear, {summary['failed']} failed"
+    )
+    if summary["metrics"]:
+        out(f"{'metric':<26}{'mean':>10}{'median':>10}")
+        for name, m in summary["metrics"].items():
+            out(f"{name:<26}{m['mean']:>10.2f}{m['median']:>10.2f}")
+    for w in summary.get("worst", {}).values():
+        spec = ".0f" if w["fmt"] == "d" else w["fmt"]
+        out(f"{w['label'] + ':':<26}" + "; ".join(f"{Path(f).name} {format(v, spec)}" for f, v in w["files"]))

@@ -25,13 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .acoustics import voiced_share
+from .acoustics import SilenceOptions, voiced_share
 from .alignment import merge_fillers
 from .datatypes import Transcript, Word, normalise_word
 from .errors import ModelNotFoundError
 
 if TYPE_CHECKING:
     from .audio import Audio
+    from .relisten import RelistenOptions
 
 logger = logging.getLogger(__name__)
 
@@ -171,9 +172,17 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_prog
     return words
 
 
-def transcribe(audio: Audio, *, options: TranscribeOptions | None = None, on_progress: ProgressCallback | None = None) -> Transcript:
+def transcribe(
+    audio: Audio,
+    *,
+    options: TranscribeOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+    relisten: RelistenOptions | None = None,
+    silence: SilenceOptions | None = None,
+) -> Transcript:
     """Transcribe ``audio`` with the decoding strategy in ``options``; ``on_progress`` is
-    told how far each pass has got."""
+    told how far each pass has got; ``relisten`` and ``silence`` tune re-listening and
+    silence detection (``[relisten]``, ``[silence]``)."""
     options = options or TranscribeOptions()
     if options.decoding not in DECODINGS:
         from .errors import ConfigError
@@ -187,18 +196,18 @@ def transcribe(audio: Audio, *, options: TranscribeOptions | None = None, on_pro
         words = [
             w
             for w in _decode(model, samples, options=options, biased=True, on_progress=on_progress)
-            if voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE
+            if voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE
         ]
     else:
         plain = _decode(model, samples, options=options, biased=False, on_progress=on_progress)
         biased = _decode(model, samples, options=options, biased=True, on_progress=on_progress)
-        words = [w for w in merge_fillers(plain, biased) if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s) >= MIN_VOICED_SHARE]
+        words = [w for w in merge_fillers(plain, biased) if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
     if options.relisten and options.decoding != "plain" and words:
         from .relisten import relisten_fillers
 
         if on_progress is not None:
             on_progress("re-listening", 0.0, audio.duration_s)
-        words = relisten_fillers(model, audio, words)
+        words = relisten_fillers(model, audio, words, options=relisten, silence=silence)
     return Transcript(words=tuple(words), duration_s=round(audio.duration_s, 3), language=options.language, model=options.model, decoding=options.decoding)
 
 

@@ -1,18 +1,56 @@
-"""Analysers: pure functions of (transcript, audio, options) -> result.
+"""Analysers: pure functions of (transcript, audio, options, context) -> result, each
+owning its score, weight, tips and headline metrics (the protocol is in
+:mod:`voicecoach.analysers.base`).
 
-Each module defines ``NAME``, an ``Options`` dataclass (documented defaults, units in the
-field names), a frozen result dataclass and ``analyse(transcript, audio, *, options,
-context)``. Options are settings; what belongs to one answer (the question, its category
-and "covers" points, the filler lexicon in force) travels in an :class:`AnswerContext`.
-They do no I/O, print nothing and load no model. Adding one is adding a module and a
-line in :data:`DEFAULT_ANALYSERS`.
+Options are settings; what belongs to one answer (the question, its category and
+"covers" points, the filler lexicon in force) travels in an :class:`AnswerContext`.
+Analysers do no I/O, print nothing and load no model. Feedback, the reports, the batch
+table and the history iterate over :func:`registered`: adding an analyser is its module
+and one line in :data:`BUILTIN` (or, from another package, an entry point in the group
+``voicecoach.analysers``).
 """
 
 from __future__ import annotations
 
-from . import delivery, fillers, pacing, pauses, structure
+from . import delivery, fillers, pacing, pauses, repetition, structure
+from .base import Analyser, Finding, Mark, Metric, PluginError, Series, registry
 from .context import AnswerContext  # noqa: I001 - the context first: the analysers import it
 
-DEFAULT_ANALYSERS = (pacing, fillers, pauses, structure, delivery)
+#: The built-in analysers, in the order reports show them.
+BUILTIN = (pacing, fillers, pauses, structure, delivery, repetition)
+#: The old name of :data:`BUILTIN`.
+DEFAULT_ANALYSERS = BUILTIN
 
-__all__ = ["DEFAULT_ANALYSERS", "AnswerContext", "delivery", "fillers", "pacing", "pauses", "structure"]
+
+def registered() -> tuple[Analyser, ...]:
+    """The built-in analysers, then those installed packages register.
+
+    Raises:
+        PluginError: a registered analyser cannot be loaded or clashes with another.
+    """
+    return registry(BUILTIN)
+
+
+def by_name() -> dict[str, Analyser]:
+    return {a.name: a for a in registered()}
+
+
+__all__ = [
+    "BUILTIN",
+    "DEFAULT_ANALYSERS",
+    "Analyser",
+    "AnswerContext",
+    "Finding",
+    "Mark",
+    "Metric",
+    "PluginError",
+    "Series",
+    "by_name",
+    "delivery",
+    "fillers",
+    "pacing",
+    "pauses",
+    "registered",
+    "repetition",
+    "structure",
+]

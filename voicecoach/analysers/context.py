@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..acoustics import SilenceOptions
 from ..lexicon import DEFAULT_LEXICON, DISCOURSE_FILLERS, Lexicon
 
 DISCOURSE_FILLER_PHRASES = frozenset(DISCOURSE_FILLERS)
@@ -20,6 +21,7 @@ class AnswerContext:
         lexicon: the vocal-filler patterns in force, compiled once for every analyser.
         discourse_fillers: the discourse-filler phrases in force (a phrase counted as a
             filler is not counted again as a hedge).
+        silence: how silence is told from sound in this recording (``[silence]``).
     """
 
     question: str | None = None
@@ -27,3 +29,4 @@ class AnswerContext:
     covers: tuple[str, ...] = ()
     lexicon: Lexicon = field(default=DEFAULT_LEXICON, compare=False)
     discourse_fillers: frozenset[str] = DISCOURSE_FILLER_PHRASES
+    silence: SilenceOptions = field(default_factory=SilenceOptions)

@@ -13,10 +13,15 @@ import numpy as np
 
 from ..acoustics import speech_level_db
 from ..audio import Audio
-from ..datatypes import Transcript
+from ..datatypes import Tip, Transcript
+from .base import Metric
 from .context import AnswerContext
 
 NAME = "delivery"
+TITLE = "Delivery"
+#: Not in the overall score: pitch measures on a laptop microphone are too unsure to
+#: grade; a monotone voice still gets a tip.
+WEIGHT = 0.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,12 @@ class DeliveryResult:
     voiced_share: float
     loudness_spread_db: float  # standard deviation of speech frame levels
 
+
+RESULT = DeliveryResult
+METRICS = (
+    Metric("pitch_spread_st", "pitch spread, st", ".1f", "higher"),
+    Metric("loudness_spread_db", "loudness spread, dB", ".1f"),
+)
 
 #: Frames analysed at a time: bounds memory on long files (a whole 10-minute file at
 #: once needed hundreds of MB of spectra).
@@ -96,7 +107,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     half = (audio.samples[:n:2] + audio.samples[1:n:2]) / 2
     f0 = estimate_f0_hz(half, audio.sample_rate_hz // 2, min_f0_hz=o.min_f0_hz, max_f0_hz=o.max_f0_hz, voicing_threshold=o.voicing_threshold)
     voiced = f0[~np.isnan(f0)] if f0.size else f0
-    levels = speech_level_db(audio)
+    levels = speech_level_db(audio, options=context.silence if context else None)
     loud_spread = float(np.std(levels)) if levels.size else 0.0
     if voiced.size < 10:
         return DeliveryResult(0.0, 0.0, False, float(voiced.size / max(f0.size, 1)), loud_spread)
@@ -105,3 +116,14 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     st = st[np.abs(st) < 12]  # octave errors are not intonation
     spread = float(np.std(st)) if st.size else 0.0
     return DeliveryResult(median, spread, spread < o.monotone_below_st, float(voiced.size / f0.size), loud_spread)
+
+
+def tips(d: DeliveryResult, score: int | None, scoring: object) -> list[tuple[float, Tip]]:
+    if not d.monotone:
+        return []
+    msg = f"Your pitch varied little ({d.pitch_spread_st:.1f} semitones); stress the key words and let your voice rise and fall with the story."
+    return [(100.0, Tip(NAME, msg))]
+
+
+def summary(d: DeliveryResult) -> str:
+    return f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread {d.loudness_spread_db:.1f} dB"

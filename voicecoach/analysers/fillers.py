@@ -12,14 +12,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
 
-from ..acoustics import high_band_share, speech_span, steady_voiced_runs
+from ..acoustics import SilenceOptions, high_band_share, speech_span, steady_voiced_runs
 from ..audio import Audio
-from ..datatypes import Transcript, Word
+from ..datatypes import Evidence, Tip, Transcript, Word, format_mmss
 from ..lexicon import DEFAULT_LEXICON, DISCOURSE_FILLERS, VOCAL_FILLERS, Lexicon, lexicon_for
+from .base import Finding, Mark, Metric
 from .context import AnswerContext
 
 NAME = "fillers"
+TITLE = "Fillers"
+#: Its share of the overall score: with what is said, fillers are what interviewers
+#: remember.
+WEIGHT = 0.3
 
 _SUBJECTS_AND_VERBS_BEFORE_LIKE = frozenset(
     "i you we they he she it who people would i'd you'd we'd they'd don't didn't do does did "
@@ -80,7 +86,7 @@ class Options:
 class FillerEvent:
     text: str  # as spoken ("Ummm")
     filler: str  # canonical type ("um", "you know")
-    kind: str  # "vocal" or "discourse"
+    kind: Literal["vocal", "discourse"]
     start_s: float
     end_s: float
     source: str = "transcript"  # or "acoustic"
@@ -95,6 +101,28 @@ class FillersResult:
     share_of_words: float
     by_type: dict[str, int]
     events: tuple[FillerEvent, ...]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Attributes:
+    free_per_min: fillers a minute that cost nothing (fluent speakers use about one;
+        Speaker Coach and Orai flag from a few a minute).
+    points_per_extra_per_min: lost per filler a minute above that (six a minute scores 40).
+    """
+
+    free_per_min: float = 1.0
+    points_per_extra_per_min: float = 12.0
+
+
+METRICS = (
+    Metric("count", "fillers", "d", "lower"),
+    Metric("vocal_count", "vocal fillers", "d", "lower"),
+    Metric("discourse_count", "discourse fillers", "d", "lower"),
+    Metric("per_min", "fillers/min", ".1f", "lower", headline=True),
+    Metric("share_of_words", "filler share of words", ".3f", "lower"),
+)
+RESULT = FillersResult
 
 
 def _ends(word: Word, chars: str) -> bool:
@@ -140,7 +168,7 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
     raise ValueError(f"unknown discourse filler rule {rule!r}")
 
 
-def acoustic_fillers(audio: Audio, found: list[FillerEvent], *, options: Options) -> list[FillerEvent]:
+def acoustic_fillers(audio: Audio, found: list[FillerEvent], *, options: Options, silence: SilenceOptions | None = None) -> list[FillerEvent]:
     """Held sounds ("uhhh", "mmm") that no filler in the transcript accounts for.
 
     Whisper often writes a filler as a word ("hmm" as "home") or stretches the next
@@ -151,7 +179,7 @@ def acoustic_fillers(audio: Audio, found: list[FillerEvent], *, options: Options
     if high_band_share(audio) < options.acoustic_min_high_band_share:
         return []
     out = []
-    for seg in steady_voiced_runs(audio, max_flux=options.acoustic_max_flux, min_s=options.acoustic_min_s, max_s=options.acoustic_max_s):
+    for seg in steady_voiced_runs(audio, max_flux=options.acoustic_max_flux, min_s=options.acoustic_min_s, max_s=options.acoustic_max_s, options=silence):
         if any(e.start_s - 0.3 <= seg.end_s and e.end_s + 0.3 >= seg.start_s for e in found if e.kind == "vocal"):
             continue
         out.append(FillerEvent("(held sound)", "held sound", "vocal", seg.start_s, seg.end_s, source="acoustic"))
@@ -181,9 +209,10 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
                 i = j
                 break
         i += 1
-    first, last = speech_span(audio, words[0].start_s, words[-1].end_s) if words else (0.0, 0.0)
+    silence = context.silence if context else None
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s, options=silence) if words else (0.0, 0.0)
     if o.acoustic and words:
-        events.extend(acoustic_fillers(audio, events, options=o))
+        events.extend(acoustic_fillers(audio, events, options=o, silence=silence))
         events.sort(key=lambda e: e.start_s)
     span_s = last - first
     vocal_n = sum(e.kind == "vocal" for e in events)
@@ -196,3 +225,40 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         by_type=dict(Counter(e.filler for e in events).most_common()),
         events=tuple(events),
     )
+
+
+def score(f: FillersResult, r: Scoring) -> int:
+    return round(min(100.0, max(0.0, 100 - r.points_per_extra_per_min * max(0.0, f.per_min - r.free_per_min))))
+
+
+def tips(f: FillersResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
+    if not (f.count and f.per_min > r.free_per_min):
+        return []
+    top = ", ".join(f'"{k}" x{v}' for k, v in list(f.by_type.items())[:3])
+    ev = tuple(Evidence(e.start_s, e.end_s, e.text) for e in f.events[:3])
+    msg = (
+        f"You used {f.count} filler words ({f.per_min:.1f} a minute): {top}. "
+        "When you feel one coming, close your mouth and pause silently instead; a short pause sounds confident."
+    )
+    return [(100 - score, Tip(NAME, msg, ev))]
+
+
+def summary(f: FillersResult) -> str:
+    by_type = ", ".join(f"{k} {v}" for k, v in f.by_type.items()) or "none"
+    return f"{f.count} ({f.vocal_count} vocal, {f.discourse_count} discourse), {f.per_min:.1f}/min, {100 * f.share_of_words:.1f}% of words: {by_type}"
+
+
+def marks(f: FillersResult) -> tuple[Mark, ...]:
+    return tuple(Mark(e.start_s, e.end_s, f"{e.kind}_filler", e.filler, e.source if e.source == "acoustic" else "") for e in f.events)
+
+
+def findings(f: FillersResult) -> tuple[Finding, ...]:
+    out = []
+    for name, n in f.by_type.items():
+        events = [e for e in f.events if e.filler == name]
+        heard = sum(e.source == "acoustic" for e in events)
+        note = f", {heard} found by re-listening" if heard else ""
+        when = ", ".join(format_mmss(e.start_s) for e in events)
+        ev = tuple(Evidence(e.start_s, e.end_s, e.text) for e in events[:3])
+        out.append(Finding(f'"{name}"', f"x{n} (at {when}){note}", False, ev, quote=False))
+    return tuple(out)

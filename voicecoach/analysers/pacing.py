@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 
 from ..acoustics import silent_intervals, speech_span
 from ..audio import Audio
-from ..datatypes import Transcript
+from ..datatypes import Evidence, Tip, Transcript, format_mmss
+from .base import Metric, Series
 from .context import AnswerContext
 
 NAME = "pacing"
+TITLE = "Pacing"
+#: Its share of the overall score: a pace far off the band is noticed, but less than
+#: what is said or the fillers.
+WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,24 @@ class PacingResult:
     sentence_wpm: tuple[float, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """Attributes:
+    points_per_wpm: lost per wpm outside the target band (20 wpm off costs 40).
+    points_per_window: lost per pace window outside the band (an uneven pace).
+    """
+
+    points_per_wpm: float = 2.0
+    points_per_window: float = 5.0
+
+
+METRICS = (
+    Metric("wpm", "wpm", ".0f", "band", headline=True),
+    Metric("articulation_wpm", "articulation wpm", ".0f", "band"),
+)
+RESULT = PacingResult
+
+
 def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> PacingResult:
     o = options or Options()
     ctx = context or AnswerContext()
@@ -72,10 +95,12 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     spoken = [w for w in words if not ctx.lexicon.is_vocal(w.norm)]
     if not words:
         return PacingResult(0, 0.0, 0.0, 0.0, o.target_min_wpm, o.target_max_wpm)
-    first, last = speech_span(audio, words[0].start_s, words[-1].end_s)
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s, options=ctx.silence)
     span = max(last - first, 1e-6)
     pause_s = sum(
-        min(p.end_s, last) - max(p.start_s, first) for p in silent_intervals(audio, min_duration_s=o.min_pause_s) if p.end_s > first and p.start_s < last
+        min(p.end_s, last) - max(p.start_s, first)
+        for p in silent_intervals(audio, min_duration_s=o.min_pause_s, options=ctx.silence)
+        if p.end_s > first and p.start_s < last
     )
     wpm = len(spoken) / (span / 60)
     articulation = len(spoken) / (max(span - pause_s, 1e-6) / 60)
@@ -119,3 +144,40 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         stretches=tuple(stretches),
         sentence_wpm=tuple(sentence_wpm),
     )
+
+
+def score(p: PacingResult, r: Scoring) -> int:
+    if p.words == 0:
+        return 0
+    off = max(p.target_min_wpm - p.wpm, p.wpm - p.target_max_wpm, 0.0)
+    outside = sum(1 for w in p.windows if not p.target_min_wpm <= w.wpm <= p.target_max_wpm)
+    return round(min(100.0, max(0.0, 100 - r.points_per_wpm * off - r.points_per_window * outside)))
+
+
+def tips(p: PacingResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
+    if not p.words:
+        return []
+    if p.wpm > p.target_max_wpm or p.wpm < p.target_min_wpm:
+        fast = p.wpm > p.target_max_wpm
+        msg = f"Your pace was {p.wpm:.0f} words a minute, {'above' if fast else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. " + (
+            "Slow down: finish each sentence, breathe, then start the next." if fast else "Pick up the pace: rehearse the key points so the words come readily."
+        )
+    elif p.stretches:
+        st = p.stretches[0]
+        msg = (
+            f"Your pace drifted {'up' if st.kind == 'fast' else 'down'} to {st.wpm:.0f} words a minute between "
+            f"{format_mmss(st.start_s)} and {format_mmss(st.end_s)}; keep an even pace through the answer."
+        )
+    else:
+        return []
+    ev = tuple(Evidence(x.start_s, x.end_s, f"{x.wpm:.0f} wpm") for x in p.stretches[:3])
+    return [(100 - score, Tip(NAME, msg, ev))]
+
+
+def summary(p: PacingResult) -> str:
+    return f"{p.wpm:.0f} wpm (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation {p.articulation_wpm:.0f} wpm"
+
+
+def series(p: PacingResult) -> tuple[Series, ...]:
+    points = tuple(((w.start_s + w.end_s) / 2, w.wpm) for w in p.windows)
+    return (Series("pace, wpm", points, (p.target_min_wpm, p.target_max_wpm)),)

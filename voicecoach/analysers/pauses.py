@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 from ..acoustics import silent_intervals, speech_span
 from ..audio import Audio
-from ..datatypes import Transcript
+from ..datatypes import Evidence, Tip, Transcript, format_mmss
+from .base import Mark, Metric
 from .context import AnswerContext
 
 NAME = "pauses"
+TITLE = "Pauses"
+#: Its share of the overall score.
+WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,42 @@ class PausesResult:
     long_pause_s: float = 2.0
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """Attributes:
+    points_per_long_pause: lost per long pause (see ``[pauses] long_pause_s``).
+    free_hesitation_s: silence before the first word that costs nothing (a breath and a
+        first thought).
+    points_per_hesitation_s: lost per second of hesitation beyond that.
+    free_ratio: share of the answer in pauses that costs nothing (read speech sits near
+        0.2, hesitant speech above 0.35).
+    points_per_ratio: lost per unit of pause ratio above that (0.1 costs 4).
+    """
+
+    points_per_long_pause: float = 15.0
+    free_hesitation_s: float = 3.0
+    points_per_hesitation_s: float = 10.0
+    free_ratio: float = 0.35
+    points_per_ratio: float = 40.0
+
+
+METRICS = (
+    Metric("count", "pauses", "d"),
+    Metric("long_count", "long pauses", "d", "lower"),
+    Metric("pause_ratio", "pause ratio", ".2f", "lower", headline=True),
+    Metric("time_to_first_word_s", "first word after, s", ".1f", "lower"),
+)
+RESULT = PausesResult
+
+
 def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> PausesResult:
     o = options or Options()
+    ctx = context or AnswerContext()
     words = transcript.words
     if not words:
         return PausesResult(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, (), o.min_pause_s, o.long_pause_s)
-    first, last = speech_span(audio, words[0].start_s, words[-1].end_s)
-    silences = silent_intervals(audio, min_duration_s=o.min_pause_s)
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s, options=ctx.silence)
+    silences = silent_intervals(audio, min_duration_s=o.min_pause_s, options=ctx.silence)
     # Whisper's first timestamp can be early or late by a few hundred ms; the audio is
     # the better judge of when speech began: the end of a silence that starts the file.
     lead = next((s for s in silences if s.start_s <= 0.05), None)
@@ -103,3 +136,40 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         min_pause_s=o.min_pause_s,
         long_pause_s=o.long_pause_s,
     )
+
+
+def score(p: PausesResult, r: Scoring) -> int:
+    lost = (
+        r.points_per_long_pause * p.long_count
+        + r.points_per_hesitation_s * max(0.0, p.time_to_first_word_s - r.free_hesitation_s)
+        + r.points_per_ratio * max(0.0, p.pause_ratio - r.free_ratio)
+    )
+    return round(min(100.0, max(0.0, 100 - lost)))
+
+
+def tips(p: PausesResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
+    if not (p.long_count or p.time_to_first_word_s > r.free_hesitation_s):
+        return []
+    longs = [e for e in p.events if e.long]
+    if longs:
+        msg = (
+            f"You paused for {longs[0].duration_s:.1f} s at {format_mmss(longs[0].start_s)}"
+            + (f" and {len(longs) - 1} more time(s) for {p.long_pause_s:g} s or more" if len(longs) > 1 else "")
+            + '. Bridge a long think with a short phrase ("The key point is...") or plan the answer\'s three beats before you start.'
+        )
+        ev = tuple(Evidence(e.start_s, e.end_s, f'pause after "{e.after_word}"') for e in longs[:3])
+    else:
+        msg = f"You took {p.time_to_first_word_s:.1f} s to start. It's fine to take a breath, but open with your headline and build from there."
+        ev = (Evidence(0.0, p.time_to_first_word_s, "silence before the first word"),)
+    return [(100 - score, Tip(NAME, msg, ev))]
+
+
+def summary(p: PausesResult) -> str:
+    return (
+        f"{p.count} pauses, {p.long_count} long (>= {p.long_pause_s:g} s), longest {p.longest_s:.1f} s, "
+        f"pause ratio {100 * p.pause_ratio:.0f}%, first word after {p.time_to_first_word_s:.1f} s"
+    )
+
+
+def marks(p: PausesResult) -> tuple[Mark, ...]:
+    return tuple(Mark(e.start_s, e.end_s, "long_pause" if e.long else "pause", f"{e.duration_s:.1f} s pause") for e in p.events)

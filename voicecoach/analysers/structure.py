@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 
 from ..acoustics import speech_span
 from ..audio import Audio
-from ..datatypes import Evidence, Transcript, normalise_word
+from ..datatypes import Evidence, Tip, Transcript, format_mmss, normalise_word
 from ..lexicon import HEDGES, Lexicon
+from .base import Finding, Metric
 from .context import AnswerContext
 
 NAME = "structure"
+TITLE = "Structure"
+#: Its share of the overall score: what is said counts most, with the fillers.
+WEIGHT = 0.3
 
 STAR_CUES: dict[str, tuple[str, ...]] = {
     "situation": (
@@ -144,6 +148,50 @@ class StructureResult:
     covers: tuple[CoverPoint, ...] = ()
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """Attributes:
+    star_part_points: per STAR part present (four parts: 60 of 100).
+    star_length_points, star_opening_points, star_close_points: a behavioural answer's
+        length in range, direct opening and clear close.
+    length_points, opening_points, close_points: the same for other questions.
+    near_length_share: a length within this share of the range earns half the length
+        points.
+    covers_share: the share of the score given by the "covers" points of a bank question.
+    """
+
+    star_part_points: float = 15.0
+    star_length_points: float = 20.0
+    star_opening_points: float = 10.0
+    star_close_points: float = 10.0
+    length_points: float = 40.0
+    opening_points: float = 30.0
+    close_points: float = 30.0
+    near_length_share: float = 0.25
+    covers_share: float = 0.3
+
+    def check(self) -> None:
+        """Raises ValueError when the rubric cannot work."""
+        if not 0 <= self.covers_share <= 1:
+            raise ValueError(f"covers_share = {self.covers_share!r} must be between 0 and 1")
+
+
+#: How tips about structure rank against each other and against other areas: the
+#: structure points each stands for (a missing STAR part ranks by ``star_part_points``).
+TIP_POINTS_LENGTH = 15.0
+TIP_POINTS_OPENING = 10.0
+TIP_POINTS_PER_UNCOVERED = 8.0
+TIP_POINTS_CLOSE = 10.0
+
+METRICS = (
+    Metric("length_s", "length, s", ".0f", "band"),
+    Metric("words", "words", "d"),
+    Metric("star_coverage", "STAR coverage", ".2f", "higher"),
+    Metric("direct_opening", "direct opening", ".0f", "higher"),
+    Metric("clear_ending", "clear close", ".0f", "higher"),
+)
+
+
 def classify_question(question: str | None, category: str | None = None) -> str:
     """The question type: behavioural (by category or wording), else the category, else general."""
     if category == "behavioural" or (question and any(re.search(p, question.lower()) for p in BEHAVIOURAL_CUES)):
@@ -163,7 +211,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     words = transcript.words
     sentences = transcript.sentences
     qtype = classify_question(ctx.question, ctx.category)
-    first, last = speech_span(audio, words[0].start_s, words[-1].end_s) if words else (0.0, 0.0)
+    first, last = speech_span(audio, words[0].start_s, words[-1].end_s, options=ctx.silence) if words else (0.0, 0.0)
     length_s = last - first
     n_words = sum(1 for w in words if not ctx.lexicon.is_vocal(w.norm))
     lo, hi = o.length_ranges_s.get(qtype, o.length_ranges_s.get("general", (30.0, 120.0)))
@@ -234,6 +282,87 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         repeated_phrases=_repeats(transcript, o.repeat_min_words, ctx.lexicon),
         covers=_covers(ctx.covers, sentences, cleaned),
     )
+
+
+RESULT = StructureResult
+
+
+def score(s: StructureResult, r: Scoring) -> int:
+    lo, hi = s.recommended_min_s, s.recommended_max_s
+    in_range = lo <= s.length_s <= hi
+    near = (1 - r.near_length_share) * lo <= s.length_s <= (1 + r.near_length_share) * hi
+
+    def length_points(full: float) -> float:
+        return full if in_range else full / 2 if near else 0.0
+
+    if s.star_applies:
+        base = (
+            r.star_part_points * sum(p.present for p in s.star)
+            + length_points(r.star_length_points)
+            + r.star_opening_points * s.direct_opening
+            + r.star_close_points * s.clear_ending
+        )
+    else:
+        base = length_points(r.length_points) + r.opening_points * s.direct_opening + r.close_points * s.clear_ending
+    if s.covers:  # a bank question says what a strong answer covers
+        covered = sum(c.covered for c in s.covers) / len(s.covers)
+        base = (1 - r.covers_share) * base + 100 * r.covers_share * covered
+    return round(min(100.0, max(0.0, base)))
+
+
+_STAR_ADVICE = {
+    "situation": "Open with one or two sentences of context: where you were and what was at stake.",
+    "task": 'Say what you were responsible for: "My job was to...".',
+    "action": 'Describe the steps you took yourself, with "I" rather than "we".',
+    "result": "Finish with the outcome, with a number if you can, and what you learned.",
+}
+
+
+def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
+    if not s.words:
+        return []
+    out: list[tuple[float, Tip]] = []
+    missing = [x.part for x in s.star if not x.present] if s.star_applies else []
+    if missing:
+        advice = _STAR_ADVICE.get(missing[0], "")
+        out.append((r.star_part_points * len(missing), Tip(NAME, f"Your answer did not clearly state the {' and '.join(missing)}. " + advice)))
+    if s.length_verdict != "ok":
+        msg = f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. " + (
+            "Add a concrete example and its result." if s.length_verdict == "short" else "Cut the background to one or two sentences and get to what you did."
+        )
+        out.append((TIP_POINTS_LENGTH, Tip(NAME, msg)))
+    if not s.direct_opening and s.opening:
+        msg = f"Your opening {s.opening_note.split(';')[0]}. Start with a one-sentence answer to the question."
+        out.append((TIP_POINTS_OPENING, Tip(NAME, msg, (s.opening,))))
+    uncovered = [c.point for c in s.covers if not c.covered]
+    if uncovered:
+        msg = f"A strong answer here covers: {'; '.join(c.point for c in s.covers)}. You did not touch on {' or '.join(uncovered)}."
+        out.append((TIP_POINTS_PER_UNCOVERED * len(uncovered), Tip(NAME, msg)))
+    if not s.clear_ending and s.ending:
+        out.append((TIP_POINTS_CLOSE, Tip(NAME, f"Your answer {s.ending_note}.", (s.ending,))))
+    return out
+
+
+def summary(s: StructureResult) -> str:
+    missing = [x.part for x in s.star if not x.present]
+    star = f"STAR {len(s.star) - len(missing)} of {len(s.star)}" + (f" (missing {', '.join(missing)})" if missing else "") if s.star_applies else "STAR n/a"
+    return f"{s.length_s:.0f} s / {s.words} words ({s.length_verdict}; {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s), {star}"
+
+
+def findings(s: StructureResult) -> tuple[Finding, ...]:
+    out = []
+    if s.star_applies:
+        for part in s.star:
+            out.append(Finding(part.part, "yes" if part.present else "missing", part.present, part.evidence[:1]))
+    out.append(Finding("opening", s.opening_note, s.direct_opening, (s.opening,) if s.opening else ()))
+    out.append(Finding("close", s.ending_note, s.clear_ending, (s.ending,) if s.ending else ()))
+    for c in s.covers:
+        out.append(Finding("covers", c.point, c.covered, c.evidence[:1]))
+    if s.hedges:
+        hedges = ", ".join(f'"{h.text}" x{h.count}' for h in s.hedges)
+        times = ", ".join(format_mmss(t) for h in s.hedges for t in h.times_s[:2])
+        out.append(Finding("hedges", f"{hedges} (at {times})", False))
+    return tuple(out)
 
 
 def _covers(covers: tuple[str, ...], sentences, cleaned: list[str]) -> tuple[CoverPoint, ...]:  # noqa: ANN001

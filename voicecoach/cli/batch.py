@@ -1,0 +1,123 @@
+"""``batch``: score many recorded answers into one table, with progress, resumable."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, Command, settings
+
+
+@click.command(cls=Command)
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("voicecoach-results"),
+    show_default=True,
+    help="Folder for results.csv, results.jsonl and the resumable store.",
+)
+@click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes, each loading the model once (default: number of cores).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead of local processes.")
+@click.option("--send-audio", is_flag=True, help="With --scheduler: send each file's bytes to the workers (no shared storage needed).")
+@click.option("--question", "-q", metavar="TEXT", help="The question every answer responds to (a manifest CSV can give one per file).")
+@MODEL_OPTION
+@DECODING_OPTION
+@CONFIG_OPTION
+def batch(
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    workers: int | None,
+    scheduler: str | None,
+    send_audio: bool,
+    question: str | None,
+    model: str | None,
+    decoding: str | None,
+    config: Path | None,
+) -> None:
+    """Score many recorded answers into one table.
+
+    INPUTS are audio files, folders (searched recursively), globs, or manifest CSVs with
+    columns file,question. Results go to OUT/results.csv and OUT/results.jsonl; a rerun
+    skips what is already done.
+    """
+    from .. import batch as b
+    from ..terminal import render_batch_summary
+
+    s = settings(config, model, decoding)
+    workers = workers or os.cpu_count() or 1
+    plan = b.plan_batch(
+        list(inputs), out_dir=out_dir, settings=s, question=question, workers=workers, local=not scheduler, on_skip=lambda m: click.echo(m, err=True)
+    )
+    interrupted = 0
+
+    def terminated(signum, frame):  # noqa: ANN001, ARG001
+        nonlocal interrupted
+        interrupted = signum
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminated)  # a SIGTERM saves and stops like Ctrl-C
+    try:
+        for job in plan.jobs:
+            if job.error:
+                click.echo(f"failed: {job.error}", err=True)
+        if plan.already:
+            click.echo(
+                f"{plan.already} of {len(plan.jobs)} files already scored with these settings; scoring the other {len(plan.jobs) - plan.already}", err=True
+            )
+        _run_with_progress(b, plan, workers, scheduler, send_audio)
+    except KeyboardInterrupt:
+        interrupted = interrupted or signal.SIGINT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        try:
+            rows = b.write_outputs(plan.store, plan.jobs, out_dir)
+        finally:
+            plan.store.close()
+    if interrupted:
+        click.echo("Interrupted: finished results are saved; run the same command again to score the rest.", err=True)
+        raise SystemExit(128 + interrupted)
+    summary = b.summarise(rows)
+    render_batch_summary(summary)
+    click.echo(f"results: {out_dir / 'results.csv'}, {out_dir / 'results.jsonl'}")
+    if summary["failed"]:
+        sys.exit(1)
+
+
+def _run_with_progress(b, plan, workers, scheduler, send_audio) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    if not plan.todo:
+        return
+    columns = (
+        TextColumn("scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[minutes]:.1f} audio min, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    state = {"failed": 0, "minutes": 0.0}
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        task = progress.add_task("batch", total=len(plan.todo), minutes=0.0, failed=0)
+
+        def on_outcome(outcome) -> None:  # noqa: ANN001
+            if outcome.status == "failed":
+                state["failed"] += 1
+                progress.console.print(f"failed: {outcome.reason}", markup=False)
+            if outcome.result:
+                state["minutes"] += outcome.result["duration_s"] / 60
+            progress.update(task, advance=1, minutes=state["minutes"], failed=state["failed"])
+
+        b.run_plan(plan, workers=workers, scheduler=scheduler, send_audio=send_audio, on_outcome=on_outcome)
+
+
+COMMANDS = (batch,)
