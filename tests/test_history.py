@@ -179,3 +179,66 @@ def test_history_survives_kill_9_during_writes(tmp_path):
     assert all(s == "scored" for s in statuses[:-1]) and statuses[-1] in ("scored", "recording")
     h = History.open(tmp_path)
     assert h.get(1).report is not None and len(h.takes()) == len(statuses)
+
+
+# ---------------------------------------------------------------- layout 1 -> 2
+V1_DATABASE = ROOT / "tests" / "data" / "history_v1.sqlite"
+
+
+def test_a_database_made_by_layout_1_code_upgrades_in_place(tmp_path):
+    """tests/data/history_v1.sqlite was written by the code of commit 2e8ca73 (layout 1):
+    two scored takes of the samples, a failed take and one left recording. Its figures
+    (below, read from its v1 columns when it was made) must survive the upgrade."""
+    path = tmp_path / "history.sqlite"
+    shutil.copy(V1_DATABASE, path)
+    before = sqlite3.connect(path)
+    assert before.execute("PRAGMA user_version").fetchone()[0] == 1
+    v1 = before.execute("SELECT id, overall, fillers_per_min, wpm, pause_ratio, structure_score, report_json FROM takes ORDER BY id").fetchall()
+    before.close()
+
+    h = History(path)
+    takes = h.takes()
+    h.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert [(t.id, t.status) for t in takes] == [(1, "scored"), (2, "scored"), (3, "failed"), (4, "recording")]
+    for t, (tid, overall, fpm, wpm, ratio, structure_score, report_json) in zip(takes, v1, strict=True):
+        assert t.id == tid and t.overall == overall
+        if t.status != "scored":
+            assert t.metrics == {}
+            continue
+        m = t.metrics
+        assert (m["overall.score"], m["fillers.per_min"], m["pacing.wpm"], m["pauses.pause_ratio"], m["structure.score"]) == (
+            overall,
+            fpm,
+            wpm,
+            ratio,
+            structure_score,
+        )
+        # the scores v1 kept no column for come from the stored report
+        scores = json.loads(report_json)["scores"]
+        assert (m["fillers.score"], m["pacing.score"], m["pauses.score"]) == (scores["fillers"], scores["pacing"], scores["pauses"])
+        assert not any(k.startswith("repetition.") for k in m)  # that analyser came later
+
+    # opening again changes nothing; the old reports still render, and the trends read the metrics
+    h = History(path)
+    assert [t.metrics for t in h.takes()] == [t.metrics for t in takes]
+    h.close()
+    assert run("report", "1", "--data-dir", str(tmp_path)).exit_code == 0
+    out = run("history", "--data-dir", str(tmp_path)).output
+    assert "sw-weakness" in out and "fillers/min" in out
+
+
+def test_metrics_are_stored_per_analyser_and_replaced_on_rescoring(tmp_path):
+    h = History.open(tmp_path)
+    t = h.start_take(audio_path=tmp_path / "a.wav", question_id="q", question_text="Q", category="general")
+    h.save_report(t, _report(9.0, 190.0, 0.2, 50))
+    h.save_report(t, _report(3.0, 150.0, 0.1, 80))
+    rows = h.db.execute("SELECT analyser, metric, value FROM take_metrics WHERE take_id = ? ORDER BY analyser, metric", (t,)).fetchall()
+    h.close()
+    assert rows == [
+        ("fillers", "per_min", 3.0),
+        ("overall", "score", 70.0),
+        ("pacing", "wpm", 150.0),
+        ("pauses", "pause_ratio", 0.1),
+        ("structure", "score", 80.0),
+    ]

@@ -581,7 +581,23 @@ def test_history_with_an_extra_column_still_works(tmp_path):
 def test_data_folder_that_cannot_be_made(where, tmp_path):
     f = tmp_path / "plain-file"
     f.write_text("x")
-    one_line_error(vc("history", "--data-dir", where.format(file=f)), "cannot create the data folder")
+    err = one_line_error(vc("history", "--data-dir", where.format(file=f)), "cannot create the data folder")
+    assert err.endswith("choose a writable data folder (given with --data-dir)")
+
+
+def test_errors_name_the_setting_as_the_user_gave_it(tmp_path):
+    """One library error, three wordings: the flag typed, the environment variable set,
+    or both ways to set it when the default was used."""
+    f = tmp_path / "plain-file"
+    f.write_text("x")
+    by_env = one_line_error(vc("history", env={"VOICECOACH_DATA_DIR": f"{f}/data"}), "cannot create the data folder")
+    assert by_env.endswith("(given with VOICECOACH_DATA_DIR)")
+    by_default = one_line_error(vc("history", env={"XDG_DATA_HOME": f"{f}/xdg", "VOICECOACH_DATA_DIR": ""}), "cannot create the data folder")
+    assert by_default.endswith("(set it with --data-dir or VOICECOACH_DATA_DIR)")
+    out = one_line_error(vc("batch", str(CLIP), "--out", f"{f}/out"), "cannot create the results folder")
+    assert out.endswith("(given with --out)")
+    unreachable = one_line_error(vc("batch", str(CLIP), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler")
+    assert unreachable.endswith("(given with --scheduler)")
 
 
 # ---------------------------------------------------------------- config, flags and wording
@@ -598,6 +614,12 @@ def test_data_folder_that_cannot_be_made(where, tmp_path):
         ("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 100\n", "[pacing] target_min_wpm = 200.0 must be below target_max_wpm = 100.0"),
         ("[pacing]\nwindow_s = inf\n", "[pacing] window_s = inf must be a finite number"),
         ("[pauses]\nmin_pause_s = nan\n", "must be a finite number"),
+        ("[relisten]\nmin_probability = 2\n", "[relisten] min_probability = 2.0 must be a probability, from 0 to 1"),
+        ("[relisten]\nwindow_s = 1\n", "[relisten] window_s = 1.0 must be above max_s = 1.2"),
+        ("[silence]\nratio = 1.5\n", "[silence] ratio = 1.5 must be between 0 and 1"),
+        ("[scoring]\nstructure_covers_share = 2\n", "[scoring] structure_covers_share = 2.0 must be between 0 and 1"),
+        ("[scoring]\nweight_speed = 1\n", "[scoring] has no setting 'weight_speed'"),
+        ("[repetition]\nmin_word_count = 1\n", "[repetition] min_word_count and min_phrase_count must be at least 2"),
         ("[fillers.vocal]\num = '(('\n", "[fillers] vocal.um = '((' is not a valid regular expression"),
         ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
         ("[scoring]\nweight_fillers = 0.5\n", "[scoring] weight_pacing + weight_fillers + weight_pauses + weight_structure = 1.2 must be 1"),

@@ -186,7 +186,7 @@ def test_devices_and_device_errors(mic, tmp_path):
         stdin=subprocess.DEVNULL,
     )
     assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines() == ["Error: --device 'usb-mic-9000': no such input device; available: 'pulse', 'default'"]
+    assert bad.stderr.strip().splitlines() == ["Error: input device 'usb-mic-9000': no such input device; available: 'pulse', 'default' (given with --device)"]
 
 
 def test_no_input_device(tmp_path):

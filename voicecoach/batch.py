@@ -268,15 +268,29 @@ def plan_batch(
 
 
 def run_plan(
-    plan: Plan, *, workers: int = 1, scheduler: str | None = None, send_audio: bool = False, on_outcome: Callable[[Outcome], None] = lambda _o: None
+    plan: Plan,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    send_audio: bool = False,
+    on_start: Callable[[], None] = lambda: None,
+    on_outcome: Callable[[Outcome], None] = lambda _o: None,
 ) -> None:
     """Score ``plan.todo`` on local worker processes (or the Dask ``scheduler``), storing
-    each outcome as it arrives. Stopping early (Ctrl-C, an error) stops the workers at
-    once; what was stored stays."""
+    each outcome as it arrives; ``on_start`` is called once the scheduler answered.
+    Stopping early (Ctrl-C, an error) stops the workers at once; what was stored stays.
+
+    Raises:
+        VoicecoachError: the Dask scheduler cannot be reached (before ``on_start``).
+    """
     if not plan.todo:
         return
     questions = {j.key: j.question for j in plan.todo}
-    outcomes = run_dask(plan.todo, plan.settings, scheduler, send_audio=send_audio) if scheduler else run_local(plan.todo, plan.settings, workers)
+    if scheduler:
+        outcomes = run_dask(plan.todo, plan.settings, connect_dask(scheduler), send_audio=send_audio)
+    else:
+        outcomes = run_local(plan.todo, plan.settings, workers)
+    on_start()
     with contextlib.closing(outcomes):  # closing the generator stops the workers at once
         for outcome in outcomes:
             plan.store.put(outcome, questions[outcome.key])
@@ -495,21 +509,33 @@ def _terminate(pool) -> None:  # noqa: ANN001 - concurrent.futures.ProcessPoolEx
             proc.join(timeout=5)
 
 
-def run_dask(jobs: list[Job], settings: Settings, scheduler: str, *, send_audio: bool = False, in_flight_per_worker: int = 2) -> Generator[Outcome, None, None]:
-    """Yield outcomes from a Dask distributed cluster; each worker loads the model once.
+def connect_dask(scheduler: str):  # noqa: ANN201 - distributed.Client
+    """A client of the Dask scheduler at ``scheduler``.
+
+    Raises:
+        VoicecoachError: Dask is not installed, or the scheduler does not answer in 10 s.
+    """
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise VoicecoachError("scoring on a Dask cluster needs Dask: pip install 'voicecoach[dask]'", setting="scheduler") from exc
+    try:
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise VoicecoachError(f"{scheduler}: cannot reach the Dask scheduler ({exc}); is `dask scheduler` running?", setting="scheduler") from exc
+
+
+def run_dask(jobs: list[Job], settings: Settings, scheduler: Any, *, send_audio: bool = False, in_flight_per_worker: int = 2) -> Generator[Outcome, None, None]:
+    """Yield outcomes from a Dask distributed cluster (``scheduler``: its address, or a
+    client from :func:`connect_dask`, which this closes); each worker loads the model once.
 
     Workers read the audio from the same path (shared storage), or with ``send_audio``
     get the file's bytes from here. At most ``in_flight_per_worker`` jobs per worker are
     submitted at a time, so a batch of thousands never sits in memory at once.
     """
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:
-        raise VoicecoachError("scoring on a Dask cluster needs Dask: pip install 'voicecoach[dask]'", setting="scheduler") from exc
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise VoicecoachError(f"{scheduler}: cannot reach the Dask scheduler ({exc}); is `dask scheduler` running?", setting="scheduler") from exc
+    from distributed import as_completed
+
+    client = connect_dask(scheduler) if isinstance(scheduler, str) else scheduler
     try:
         from .dask_plugin import ModelPlugin
 

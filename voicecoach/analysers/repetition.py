@@ -5,9 +5,10 @@ A word counts when it carries content: function words (the, and, was, I, ...), v
 fillers, discourse fillers (counted by ``fillers`` already) and the question's own words
 (an answer about "a deadline" says "deadline") are left out. A word is *leaned on* when it
 is said at least ``min_word_count`` times and makes at least ``min_word_share`` of the
-content words; a phrase when it is said at least ``min_phrase_count`` times. A phrase
-inside a longer leaned-on phrase said as often is not listed again ("the end of" inside
-"at the end of the day"), and neither is a word inside a listed phrase said no more often.
+content words; a phrase (which starts and ends on a content word, inside one sentence)
+when it is said at least ``min_phrase_count`` times. Longer phrases are found first, and
+a use that overlaps a listed phrase's use does not count again: "release" inside "release
+process" is not listed, and a sentence said twelve times is one phrase, not nine.
 
 The score starts at 100 and loses ``points_per_extra_use`` for every use of a leaned-on
 item beyond the second. By default the score is shown but not part of the overall score
@@ -16,7 +17,7 @@ item beyond the second. By default the score is shown but not part of the overal
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 from dataclasses import dataclass
 
 from ..audio import Audio
@@ -43,8 +44,8 @@ FUNCTION_WORDS = frozenset(
     gone make made makes making take took taken say said says tell told know knew think thought want wanted need needed
     of in on at to for from by with about into onto over under up down out off through during before after above below
     between among against without within along across around than more most less least much many some any all each
-    every both either neither one two three other another such same own lot lots thing things something anything
-    nothing everything someone anyone everyone way ways kind sort bit time times day days well now back able sure""".split()
+    every both either neither one two three other another such same own something anything nothing everything
+    someone anyone everyone kind sort well now back able sure""".split()
 )
 
 
@@ -132,29 +133,31 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
 
     content_n = sum(content(n) for n in norms)
     found: list[Repeat] = []
+    taken: set[int] = set()  # word indices inside the uses of what is listed
+
+    def take(text: str, n: int, starts: list[int], minimum: int) -> None:
+        free = [i for i in _non_overlapping(starts, n) if not taken.intersection(range(i, i + n))]
+        if len(free) < minimum:
+            return
+        found.append(Repeat(text, n, len(free), tuple(words[i].start_s for i in free), tuple(words[i + n - 1].end_s for i in free)))
+        for i in free:
+            taken.update(range(i, i + n))
+
     for n in (4, 3, 2):
         grams: dict[tuple[str, ...], list[int]] = {}
         for i in range(len(norms) - n + 1):
             gram = tuple(norms[i : i + n])
-            if "" in gram or any(sentence_end[i : i + n - 1]) or not any(content(g) for g in gram):
+            if "" in gram or any(sentence_end[i : i + n - 1]) or not (content(gram[0]) and content(gram[-1])):
                 continue
-            if not (content(gram[0]) or content(gram[-1])):
-                continue  # "of the project of": not a phrase anyone leans on
             grams.setdefault(gram, []).append(i)
-        for gram, starts in grams.items():
-            kept = _non_overlapping(starts, n)
-            text = " ".join(gram)
-            if len(kept) < o.min_phrase_count or any(f" {text} " in f" {f.text} " and f.count >= len(kept) for f in found):
-                continue
-            found.append(Repeat(text, n, len(kept), tuple(words[i].start_s for i in kept), tuple(words[i + n - 1].end_s for i in kept)))
-    counts = Counter(n for n in norms if content(n))
-    for word, count in counts.items():
-        if count < o.min_word_count or count < o.min_word_share * content_n:
-            continue
-        if any(word in f.text.split() and f.count >= count for f in found):
-            continue
-        uses = [w for w, n in zip(words, norms, strict=True) if n == word]
-        found.append(Repeat(word, 1, count, tuple(w.start_s for w in uses), tuple(w.end_s for w in uses)))
+        for gram, starts in sorted(grams.items(), key=lambda g: (-len(g[1]), g[1][0])):
+            take(" ".join(gram), n, starts, o.min_phrase_count)
+    singles: dict[str, list[int]] = {}
+    for i, norm in enumerate(norms):
+        if content(norm):
+            singles.setdefault(norm, []).append(i)
+    for word, starts in sorted(singles.items(), key=lambda g: (-len(g[1]), g[1][0])):
+        take(word, 1, starts, max(o.min_word_count, math.ceil(o.min_word_share * content_n)))
     found.sort(key=lambda r: (-r.count, -r.words, r.times_s[0]))
     found = found[: o.max_items]
     return RepetitionResult(content_n, tuple(found), sum(max(0, r.count - 2) for r in found))

@@ -106,18 +106,21 @@ def _run_with_progress(b, plan, workers, scheduler, send_audio) -> None:  # noqa
         TimeRemainingColumn(),
     )
     state = {"failed": 0, "minutes": 0.0}
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
-        task = progress.add_task("batch", total=len(plan.todo), minutes=0.0, failed=0)
+    progress = Progress(*columns, console=Console(stderr=True), transient=False)
+    task = progress.add_task("batch", total=len(plan.todo), minutes=0.0, failed=0)
 
-        def on_outcome(outcome) -> None:  # noqa: ANN001
-            if outcome.status == "failed":
-                state["failed"] += 1
-                progress.console.print(f"failed: {outcome.reason}", markup=False)
-            if outcome.result:
-                state["minutes"] += outcome.result["duration_s"] / 60
-            progress.update(task, advance=1, minutes=state["minutes"], failed=state["failed"])
+    def on_outcome(outcome) -> None:  # noqa: ANN001
+        if outcome.status == "failed":
+            state["failed"] += 1
+            progress.console.print(f"failed: {outcome.reason}", markup=False)
+        if outcome.result:
+            state["minutes"] += outcome.result["duration_s"] / 60
+        progress.update(task, advance=1, minutes=state["minutes"], failed=state["failed"])
 
-        b.run_plan(plan, workers=workers, scheduler=scheduler, send_audio=send_audio, on_outcome=on_outcome)
+    try:  # the bar appears once the work has started (a scheduler that does not answer is one line)
+        b.run_plan(plan, workers=workers, scheduler=scheduler, send_audio=send_audio, on_start=progress.start, on_outcome=on_outcome)
+    finally:
+        progress.stop()
 
 
 COMMANDS = (batch,)

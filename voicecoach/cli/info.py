@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .common import JSON_OPTION, QUESTIONS_OPTION, Command, bank
+from .common import CONFIG_OPTION, JSON_OPTION, QUESTIONS_OPTION, Command, bank, settings
 
 
 @click.command(cls=Command)
@@ -58,12 +58,13 @@ def questions(category: str | None, difficulty: str | None, search: str | None, 
 
 @click.command(cls=Command)
 @JSON_OPTION
-def analysers(as_json: bool) -> None:
-    """List the analysers in use: built in, and registered by installed packages."""
+@CONFIG_OPTION
+def analysers(as_json: bool, config: Path | None) -> None:
+    """List the analysers in use (built in, and registered by installed packages), with
+    their weights in the overall score under the settings in force."""
     from ..analysers import BUILTIN, registered
-    from ..feedback import Rubric
 
-    weights = Rubric().weights
+    weights = settings(config, None, None).scoring.weights
     builtin = {m.NAME for m in BUILTIN}
     rows: list[dict[str, Any]] = [
         {
