@@ -84,7 +84,7 @@ def test_batch_writes_one_row_per_file_and_isolates_failures(local_run, reports)
     assert len(ok) == 3 and all(x["schema_version"] == 1 and "transcript" in x for x in ok)
     assert "5 files: 3 scored, 1 without speech, 0 not English or unclear, 1 failed" in result.output
     assert "5/5" in result.output and "audio min, 1 failed" in result.output  # the progress line
-    assert "pacing.wpm" in result.output and "lowest overall scores" in result.output
+    assert "pacing.wpm" in result.output and "lowest overall score:" in result.output
 
 
 def test_rerun_skips_done_work_and_duplicates_nothing(local_run, folder):

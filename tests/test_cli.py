@@ -29,7 +29,7 @@ def test_json_schema_fields():
     assert result.exit_code == 0
     obj = json.loads(result.output)
     assert obj["schema_version"] == 1
-    for key in ("file", "duration_s", "transcript", "pacing", "fillers", "pauses", "structure", "delivery", "scores", "tips"):
+    for key in ("file", "duration_s", "transcript", "pacing", "fillers", "pauses", "structure", "delivery", "repetition", "scores", "tips"):
         assert key in obj
     w = obj["transcript"]["words"][0]
     assert set(w) >= {"text", "start_s", "end_s", "probability"}
@@ -39,7 +39,7 @@ def test_json_schema_fields():
     assert {"count", "events"} <= set(obj["pauses"]) and set(obj["pauses"]["events"][0]) >= {"start_s", "end_s"}
     assert obj["structure"]["question_type"] == "behavioural"
     assert {p["part"] for p in obj["structure"]["star"]} == {"situation", "task", "action", "result"}
-    assert set(obj["scores"]) == {"pacing", "fillers", "pauses", "structure", "overall"}
+    assert set(obj["scores"]) == {"pacing", "fillers", "pauses", "structure", "repetition", "overall"}
     assert all({"area", "message", "evidence"} <= set(t) for t in obj["tips"])
 
 

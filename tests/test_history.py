@@ -146,7 +146,7 @@ def test_failed_analysis_can_be_rerun(tmp_path):
     obj = json.loads(second.output)
     assert obj["take_id"] == t and obj["question_id"] == "mot-why-here"
     take = History.open(tmp_path).get(t)
-    assert take.status == "scored" and take.wpm == pytest.approx(obj["pacing"]["wpm"])
+    assert take.status == "scored" and take.metrics["pacing.wpm"] == pytest.approx(obj["pacing"]["wpm"])
     assert run("score", "--take", "999", "--data-dir", str(tmp_path)).output.startswith("Error: take 999: no such take")
 
 

@@ -714,7 +714,7 @@ def _evil_result(reports: dict) -> dict:
         ("fillers.by_type.um", "<script>alert(1)</script>", 'fillers.by_type.um = "<script>alert(1)</script>" must be a finite number'),
         ("fillers.count", "<img src=x onerror=alert(1)>", 'fillers.count = "<img src=x onerror=alert(1)>" must be a finite number'),
         ("fillers.events.0.kind", "vocal onmouseover=alert(1)", 'fillers.events[0].kind = "vocal onmouseover=alert(1)" must be one of vocal, discourse'),
-        ("pauses", None, "pauses is missing"),
+        ("pauses.events", None, "pauses.events is missing"),
         ("duration_s", 1e12, "duration_s = 1000000000000.0 must be above 0 and at most a day"),
         ("scores.overall", 1e309, "scores.overall = Infinity must be a finite number"),
     ],

@@ -72,9 +72,11 @@ def _align(recorded: Path, source: Path) -> tuple[float, float]:
 
 
 def _db(data: Path) -> list[tuple]:
+    """(id, status, question, duration, audio path, fillers a minute, wpm) per take."""
+    metric = "(SELECT value FROM take_metrics m WHERE m.take_id = takes.id AND m.analyser = ? AND m.metric = ?)"
     return (
         sqlite3.connect(data / "history.sqlite")
-        .execute("SELECT id, status, question_id, duration_s, audio_path, fillers_per_min, wpm FROM takes ORDER BY id")
+        .execute(f"SELECT id, status, question_id, duration_s, audio_path, {metric}, {metric} FROM takes ORDER BY id", ("fillers", "per_min", "pacing", "wpm"))
         .fetchall()
     )
 

@@ -101,16 +101,28 @@ def test_html_report_in_chromium(browser, html_report):
     assert page.inner_text("#title") == f"{path.parent}/<script>alert(1)</script>.wav"
     assert "Tell me about a <b>tight</b> deadline" in page.inner_text(".question")
     assert dialogs == []
-    assert page.locator("#scores .card").count() == 5
+    # the overall score and one card per scored analyser, each out of 100
+    cards = page.locator("#scores .card").all_inner_texts()
+    assert len(cards) == len(obj["scores"]) and all("/100" in c for c in cards)
+    assert any("Repetition score" in c for c in cards)
     # the figure: loudness, pauses, fillers and the pace curve
     assert page.locator("#timeline path.envelope").count() == 1
     assert page.locator("#timeline rect.pause").count() == obj["pauses"]["count"]
     assert page.locator("#timeline circle.filler-dot").count() == obj["fillers"]["count"]
-    assert page.locator("#timeline polyline.pace").count() == 1
+    assert page.locator("#timeline polyline.series").count() == 1  # the pace
     # the transcript highlights exactly the fillers found
     vocal = [e for e in obj["fillers"]["events"] if e["kind"] == "vocal"]
     assert page.locator("#transcript mark.filler.vocal").count() == len(vocal)
-    assert page.locator("#progress svg.trend").count() == 4
+    # the overall score and one figure per analyser that has one (wpm, fillers/min,
+    # pause ratio, structure score, repeated uses), each saying which way is better
+    progress = page.locator("#progress > div").all_inner_texts()
+    assert len(progress) == 6 and "lower is better" in next(p for p in progress if p.startswith("fillers/min"))
+    assert page.locator("#progress svg.trend").count() == 6
+    # the details: what each analyser measured, the opening and the close with their
+    # sentences (no STAR parts: "a tight deadline" is not asked as a behavioural question)
+    details = page.inner_text("#details")
+    assert all(title in details for title in ("Pacing", "Fillers", "Pauses", "Structure", "Delivery", "Repetition"))
+    assert "opening" in details and "close" in details and "STAR n/a" in details
     # clicking a filler seeks the embedded audio to its time
     page.wait_for_function("document.getElementById('answer').readyState >= 1")
     target = page.locator("#transcript mark.filler.vocal").nth(1)
@@ -152,6 +164,7 @@ def test_fillers_found_by_relistening_are_marked(reports, tmp_path):
     import copy
 
     from voicecoach.html_report import transcript_html
+    from voicecoach.result import report_from_dict
 
     d = copy.deepcopy(reports["hesitant_slow"])
     event = next(e for e in d["fillers"]["events"] if e["kind"] == "vocal")
@@ -163,6 +176,6 @@ def test_fillers_found_by_relistening_are_marked(reports, tmp_path):
     out = run("report", str(p), "--data-dir", str(tmp_path)).output
     assert "1 of the vocal fillers were found by re-listening" in out
     assert f"({word['text']})" in out
-    html = transcript_html(d)
+    html = transcript_html(report_from_dict(d))
     assert html.count('class="filler vocal acoustic"') == 1
     assert html.count('class="filler vocal"') == d["fillers"]["vocal_count"] - 1

@@ -217,11 +217,11 @@ def progress_html(takes: list[Take]) -> str:
         return '<p class="muted">No practice history yet.</p>'
     labels = [f"#{t.id} {t.created_at_iso[:10]}" for t in scored]
     charts = []
-    figures = [("overall.score", "Overall score", "d", "higher")]
+    figures = [("overall.score", "overall score", "d", "higher")]
     for a in registered():
         m = a.primary_metric
         if m is not None:
-            figures.append((f"{a.name}.{m.key}", m.label[0].upper() + m.label[1:], m.fmt, m.better))
+            figures.append((f"{a.name}.{m.key}", m.label, m.fmt, m.better))
     for key, title, fmt, better in figures:
         pairs = [(t.metrics[key], label) for t, label in zip(scored, labels, strict=True) if key in t.metrics]
         if pairs:

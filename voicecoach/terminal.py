@@ -221,9 +221,10 @@ def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = 
         out(f"{t.id:>5}  {when:<16}  {(t.question_id or '-'):<24} {t.status:<9} {_fmt(t.duration_s, '6.1f'):>6} {values}")
     if groups:
         out(f"\nTrends by {by} (first -> latest, with every scored take):")
+        shown = [key for key, _, _ in columns]
         for g in groups:
             parts = []
-            for m in g["metrics"].values():
+            for m in (g["metrics"][k] for k in shown if k in g["metrics"]):
                 spec = ".0f" if m["fmt"] == "d" else m["fmt"]
                 parts.append(f"{m['label']} {format(m['first'], spec)} -> {format(m['latest'], spec)} {sparkline(m['series'])}".rstrip())
             out(f"  {g[by]} ({g['takes']} takes): " + "; ".join(parts))
