@@ -114,7 +114,7 @@ LAYERS = {
     2: {"models", "alignment", "relisten", "transcribe"},
     3: {"analysers", "feedback", "questions"},
     4: {"config"},
-    5: {"pipeline", "result"},
+    5: {"pipeline", "result", "stream"},
     6: {"record", "history", "practice", "batch", "dask_plugin", "lookup"},
     7: {"terminal", "html_report"},
     8: {"cli", "__main__", ""},

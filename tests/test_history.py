@@ -225,7 +225,7 @@ def test_a_database_made_by_layout_1_code_upgrades_in_place(tmp_path):
     h.close()
     assert run("report", "1", "--data-dir", str(tmp_path)).exit_code == 0
     out = run("history", "--data-dir", str(tmp_path)).output
-    assert "sw-weakness" in out and "fillers/min" in out
+    assert "What is your greatest weakness?" in out and "fillers/min" in out
 
 
 def test_metrics_are_stored_per_analyser_and_replaced_on_rescoring(tmp_path):

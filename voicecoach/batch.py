@@ -180,6 +180,7 @@ def settings_fingerprint(settings: Settings) -> str:
     follows --workers and does not change what is computed."""
     plain = dataclasses.asdict(settings)
     plain["transcription"].pop("cpu_threads", None)
+    plain.pop("practice", None)  # how practice runs changes no batch result
     blob = json.dumps(plain, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

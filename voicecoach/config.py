@@ -43,6 +43,29 @@ from .paths import default_config_path
 from .relisten import RelistenOptions
 from .transcribe import TranscribeOptions
 
+HINTS = ("first", "always", "never")
+
+
+@dataclass(frozen=True)
+class PracticeOptions:
+    """Attributes:
+    hints: when ``practice`` shows the points a strong answer covers before you answer:
+        "first" (on your first try of a question), "always", or "never" (``--hints``
+        shows them whatever this says).
+    stream: transcribe while you speak, so the report is ready when you stop (off:
+        score the take after recording).
+    live: show one live cue while recording (as ``--live``).
+    """
+
+    hints: str = "first"
+    stream: bool = True
+    live: bool = False
+
+    def check(self) -> None:
+        """Raises ValueError when the options cannot work together."""
+        if self.hints not in HINTS:
+            raise ValueError(f"hints = {self.hints!r} must be one of {', '.join(HINTS)}")
+
 
 def _default_analyser_options() -> dict[str, Any]:
     return {a.name: a.options_type() for a in registered()}
@@ -56,6 +79,7 @@ class Settings:
     relisten: RelistenOptions = field(default_factory=RelistenOptions)
     silence: SilenceOptions = field(default_factory=SilenceOptions)
     scoring: Rubric = field(default_factory=Rubric)
+    practice: PracticeOptions = field(default_factory=PracticeOptions)
     analysers: dict[str, Any] = field(default_factory=_default_analyser_options)
 
     def options_for(self, name: str) -> Any:
@@ -71,7 +95,7 @@ class Settings:
 
 
 #: The sections that are not analysers', by name.
-FIXED_SECTIONS = ("transcription", "relisten", "silence", "scoring")
+FIXED_SECTIONS = ("transcription", "relisten", "silence", "scoring", "practice")
 
 
 def _coerce(where: str, value: Any, current: Any) -> Any:

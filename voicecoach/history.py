@@ -383,11 +383,28 @@ class History:
         return rows[0]
 
     @_guarded
-    def takes(self, *, question_id: str | None = None, category: str | None = None, limit: int | None = None) -> list[Take]:
+    def delete_take(self, take_id: int) -> None:
+        """Remove a take that holds nothing (no speech, under a second): its row, its
+        figures, its recording and any saved report."""
+        take = self.get(take_id)
+        with self.db:
+            self.db.execute("DELETE FROM take_metrics WHERE take_id = ?", (take_id,))
+            self.db.execute("DELETE FROM takes WHERE id = ?", (take_id,))
+        for path in (Path(take.audio_path), report_sidecar(take.audio_path)):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    @_guarded
+    def takes(self, *, question_id: str | None = None, question_text: str | None = None, category: str | None = None, limit: int | None = None) -> list[Take]:
+        """Takes, oldest first: of a bank question (``question_id``), of a question of
+        your own (``question_text``, no id), of a category, or all."""
         clauses, args = [], []
         if question_id:
             clauses.append("question_id = ?")
             args.append(question_id)
+        elif question_text:
+            clauses.append("question_id IS NULL AND question_text = ?")
+            args.append(question_text)
         if category:
             clauses.append("category = ?")
             args.append(category)
@@ -410,16 +427,78 @@ def trend_metrics() -> list[tuple[str, Any]]:
     return out
 
 
-def trends(takes: list[Take], *, by: str = "question_id") -> list[dict[str, Any]]:
-    """Per question (or category): how each trended figure moved over the scored takes.
+@dataclass(frozen=True)
+class Change:
+    """How one figure moved between two takes. ``verdict``: "better", "worse" or "same"."""
 
-    Each group is ``{"question" (or "category"): key, "takes": n, "metrics": {key:
-    {"label", "better", "fmt", "first", "latest", "series"}}}``; a figure no take has is
-    left out."""
+    key: str
+    label: str
+    fmt: str
+    before: float
+    now: float
+    verdict: str
+
+
+def _band(analyser: Any, metric: Any, report: dict[str, Any]) -> tuple[float, float] | None:
+    if metric.band is None:
+        return None
+    result = report.get(analyser.name) or {}
+    lo, hi = (result.get(k) for k in metric.band)
+    return (float(lo), float(hi)) if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) else None
+
+
+def compare(now: dict[str, Any], before: dict[str, Any]) -> list[Change]:
+    """The overall score and each analyser's primary figure, ``before`` -> ``now`` (two
+    ``score --json`` objects), each judged by the figure's better direction (for a figure
+    with a target band: nearer the band is better)."""
+    from .analysers import Metric, registered
+
+    pairs: list[tuple[Any, Any]] = [(None, Metric("score", "overall score", "d", "higher"))]
+    pairs += [(a, a.primary_metric) for a in registered() if a.primary_metric is not None]
+    out = []
+    for a, m in pairs:
+        if a is None:
+            b, n = ((r.get("scores") or {}).get("overall") for r in (before, now))
+        else:
+            b, n = a.metric_value(m, before), a.metric_value(m, now)
+        if not isinstance(b, (int, float)) or not isinstance(n, (int, float)):
+            continue
+        spec = ".0f" if m.fmt == "d" else m.fmt
+        if format(b, spec) == format(n, spec):
+            verdict = "same"
+        elif m.better == "band":
+            band = _band(a, m, now)
+            if band is None:
+                continue
+
+            def off(v: float, band: tuple[float, float] = band) -> float:
+                return max(band[0] - v, v - band[1], 0.0)
+
+            verdict = "same" if off(n) == off(b) else "better" if off(n) < off(b) else "worse"
+        elif m.better in ("lower", "higher"):
+            verdict = "better" if (n < b) == (m.better == "lower") else "worse"
+        else:
+            verdict = "same"
+        out.append(Change(f"{a.name if a else 'overall'}.{m.key}", m.label, spec, float(b), float(n), verdict))
+    return out
+
+
+def trends(takes: list[Take], *, by: str = "question_id") -> list[dict[str, Any]]:
+    """Per question (or category): how each trended figure moved over the scored takes
+    with speech. A question of your own (no id) is grouped by its text.
+
+    Each group is ``{"question" (or "category"): key, "title": the question's text (or the
+    category), "takes": n, "metrics": {key: {"label", "better", "fmt", "first", "latest",
+    "series", and for a figure with a target band "band": [low, high]}}}``; a figure no
+    take has is left out."""
     groups: dict[str, list[Take]] = {}
+    titles: dict[str, str] = {}
     for t in takes:
-        if t.status == "scored":
-            groups.setdefault(getattr(t, by) or "(no question)", []).append(t)
+        if t.status != "scored" or not t.metrics:
+            continue  # a take without speech has no figures
+        key = (t.question_id or t.question_text or "(no question)") if by == "question_id" else getattr(t, by) or "(no category)"
+        groups.setdefault(key, []).append(t)
+        titles.setdefault(key, (t.question_text or key) if by == "question_id" else key)
     wanted = trend_metrics()
     out = []
     for key, ts in groups.items():
@@ -428,5 +507,10 @@ def trends(takes: list[Take], *, by: str = "question_id") -> list[dict[str, Any]
             values = [t.metrics[name] for t in ts if name in t.metrics]
             if values:
                 metrics[name] = {"label": m.label, "better": m.better, "fmt": m.fmt, "first": values[0], "latest": values[-1], "series": values}
-        out.append({by.replace("_id", ""): key, "takes": len(ts), "metrics": metrics})
+                if m.band is not None:  # the band in force at the latest take
+                    result = (ts[-1].report or {}).get(name.split(".")[0]) or {}
+                    bounds = [result.get(f) for f in m.band]
+                    if all(isinstance(v, (int, float)) for v in bounds):
+                        metrics[name]["band"] = bounds
+        out.append({by.replace("_id", ""): key, "title": titles[key], "takes": len(ts), "metrics": metrics})
     return out

@@ -20,6 +20,7 @@ TAKE_ID = re.compile(r"(?:take:|#)?(\d+)")
 class Found:
     report: Report
     audio_path: str | None  # the recording, for the HTML report's player (may be gone)
+    take_id: int | None = None  # when it is a saved take
 
 
 def find_report(target: str, *, data_dir: Path | None = None, score: Callable[[Path], Report]) -> Found:
@@ -39,7 +40,7 @@ def find_report(target: str, *, data_dir: Path | None = None, score: Callable[[P
             h.close()
         if t.report is None:
             raise VoicecoachError(f"take {t.id} has no report yet (status {t.status}); score it with: voicecoach score --take {t.id}")
-        return Found(report_from_dict(t.report, source=f"take {t.id}"), t.audio_path)
+        return Found(report_from_dict(t.report, source=f"take {t.id}"), t.audio_path, t.id)
     if path.suffix.lower() in (".json", ".jsonl"):
         report = load_report(path)
         return Found(report, report.file)

@@ -43,7 +43,7 @@ def looks_english(transcript: Transcript) -> tuple[bool, float | None]:
     return len(probs) < MIN_WORDS_FOR_LANGUAGE or median_p >= MIN_MEDIAN_WORD_PROBABILITY, median_p
 
 
-def _speech_seconds(audio: Audio) -> float:
+def speech_seconds(audio: Audio) -> float:
     """Seconds of speech by the Silero VAD that faster-whisper ships."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -51,11 +51,14 @@ def _speech_seconds(audio: Audio) -> float:
     return sum(s["end"] - s["start"] for s in spans) / audio.sample_rate_hz
 
 
-def _believable(transcript: Transcript, audio: Audio) -> bool:
+def _believable(transcript: Transcript, audio: Audio, speech_s: float | None = None) -> bool:
     """Whisper invents words on silence and noise ("you", "Thank you."), and on noise the
     invention varies from run to run (temperature fallback samples): a transcript counts
-    only when the Silero voice activity detector also hears speech (~2 ms a second)."""
-    return bool(transcript.words) and _speech_seconds(audio) >= MIN_SPEECH_S
+    only when the Silero voice activity detector also hears speech (~2 ms a second;
+    ``speech_s``: already measured)."""
+    if not transcript.words:
+        return False
+    return (speech_seconds(audio) if speech_s is None else speech_s) >= MIN_SPEECH_S
 
 
 def score_audio(
@@ -72,15 +75,32 @@ def score_audio(
     :class:`~voicecoach.analysers.Analyser` s; default: every registered one); the
     overall score is the weighted mean of those that ran."""
     settings = settings or Settings()
+    t0 = time.perf_counter()
+    transcript = transcribe(audio, options=settings.transcription, on_progress=on_progress, relisten=settings.relisten, silence=settings.silence)
+    return score_transcript(audio, transcript, settings=settings, question=question, analysers=analysers, timings_s={"transcribe_s": time.perf_counter() - t0})
+
+
+def score_transcript(
+    audio: Audio,
+    transcript: Transcript,
+    *,
+    settings: Settings | None = None,
+    question: str | Question | None = None,
+    analysers: Iterable[Any] | None = None,
+    timings_s: dict[str, float] | None = None,
+    speech_s: float | None = None,
+) -> Report:
+    """Analyse an answer already transcribed (by :func:`score_audio`, or piece by piece
+    while it was recorded, :mod:`voicecoach.stream`; ``speech_s``: the seconds of speech
+    the voice activity detector heard, when already measured)."""
+    settings = settings or Settings()
     q = question if isinstance(question, Question) else None
     question_text = q.text if q else (question if isinstance(question, str) else None)
-    question_id = q.id if q else None
-    t0 = time.perf_counter()
+    question_id = (q.id or None) if q else None
     chosen = registered() if analysers is None else tuple(a if isinstance(a, Analyser) else Analyser.of(a) for a in analysers)
-    transcript = transcribe(audio, options=settings.transcription, on_progress=on_progress, relisten=settings.relisten, silence=settings.silence)
     t1 = time.perf_counter()
-    timings = {"transcribe_s": t1 - t0}
-    if not _believable(transcript, audio):
+    timings = dict(timings_s or {})
+    if not _believable(transcript, audio, speech_s):
         empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
         return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
     english, median_p = looks_english(transcript)

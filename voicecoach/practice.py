@@ -1,8 +1,10 @@
 """One practice take: record to disk, save in the history, score, save the report.
 
 The order is what makes a take impossible to lose: the history row exists before the
-first sample is recorded, the audio is on disk as it is recorded, and the analysis only
-starts once the take is saved; a failed analysis leaves the take for ``score --take``.
+first sample is recorded, the audio is on disk as it is recorded, and the report is
+stored once the take is saved; a failed analysis leaves the take for ``score --take``.
+While the take is recorded, a :class:`~voicecoach.stream.StreamingTranscriber` can
+transcribe it piece by piece, so that only the last piece is left when it stops.
 """
 
 from __future__ import annotations
@@ -11,13 +13,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from .audio import Audio
 from .config import Settings
+from .datatypes import Transcript
 from .errors import HistoryError, VoicecoachError
-from .history import History
-from .pipeline import Report, report_to_dict, score_file
+from .history import Change, History, Take, compare
+from .pipeline import Report, report_to_dict, score_file, score_transcript, speech_seconds
 from .questions import Question
 from .record import Recording, RecordOptions, record
+
+#: A take shorter than this, or with less speech, holds nothing to score: it is
+#: discarded rather than kept as a failure.
+MIN_TAKE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,17 +61,19 @@ def record_take(
     options: RecordOptions,
     should_stop: Callable[[], bool] = lambda: False,
     on_block: Callable[[float, float], None] | None = None,
+    on_samples: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[int, Recording]:
-    """Record a take; its history row is written before recording starts."""
-    path = new_take_path(directory, question.id if question else None)
+    """Record a take; its history row is written before recording starts. A question of
+    your own (no id) is kept by its text."""
+    path = new_take_path(directory, question.id if question and question.id else None)
     take_id = history.start_take(
         audio_path=path,
-        question_id=question.id if question else None,
+        question_id=(question.id or None) if question else None,
         question_text=question.text if question else None,
         category=question.category if question else None,
     )
     try:
-        recording = record(path, options=options, should_stop=should_stop, on_block=on_block)
+        recording = record(path, options=options, should_stop=should_stop, on_block=on_block, on_samples=on_samples)
     except VoicecoachError as exc:
         history.save_failure(take_id, str(exc))
         raise
@@ -68,7 +81,81 @@ def record_take(
     return take_id, recording
 
 
-def score_saved_take(history: History, take_id: int, question: Question | str | None, settings: Settings) -> ScoredTake:
+def is_empty_take(recording: Recording, streamed: tuple[Audio, Transcript] | None = None, *, speech_s: float | None = None) -> bool:
+    """Whether a take holds nothing: under :data:`MIN_TAKE_S`, or no speech in it (by the
+    voice activity detector: ``speech_s`` when measured while streaming, else on the
+    streamed audio or the saved file)."""
+    if recording.duration_s < MIN_TAKE_S:
+        return True
+    from .pipeline import MIN_SPEECH_S
+
+    if speech_s is not None:
+        return speech_s < MIN_SPEECH_S
+    if streamed is not None:
+        audio = streamed[0]
+    else:
+        from .audio import load_audio
+
+        try:
+            audio = load_audio(recording.path)
+        except VoicecoachError:
+            return True
+    return speech_seconds(audio) < MIN_SPEECH_S
+
+
+def _keep(history: History, take_id: int, report: Report) -> ScoredTake:
+    try:
+        history.keep_report(take_id, report_to_dict(report))
+    except HistoryError as exc:
+        return ScoredTake(take_id, report, None, str(exc))
+    return ScoredTake(take_id, report)
+
+
+def score_streamed_take(
+    history: History,
+    take_id: int,
+    question: Question | str | None,
+    settings: Settings,
+    audio: Audio,
+    transcript: Transcript,
+    *,
+    speech_s: float | None = None,
+) -> ScoredTake:
+    """Analyse a take transcribed while it was recorded (``speech_s``: the speech the
+    voice activity detector heard in its pieces), and store the report."""
+    take = history.get(take_id)
+    audio = Audio(audio.samples, audio.sample_rate_hz, take.audio_path)
+    try:
+        report = score_transcript(audio, transcript, settings=settings, question=question or take.question_text, speech_s=speech_s)
+    except VoicecoachError as exc:
+        history.save_failure(take_id, str(exc))
+        return ScoredTake(take_id, None, str(exc))
+    return _keep(history, take_id, report)
+
+
+def earlier_takes(history: History, take: Take) -> tuple[Take | None, Take | None]:
+    """(the previous scored take of the same question, the best by overall score) before
+    ``take``; None where there is none."""
+    same = history.takes(question_id=take.question_id) if take.question_id else history.takes(question_text=take.question_text)
+    before = [t for t in same if t.id != take.id and t.created_at <= take.created_at and t.status == "scored" and t.overall is not None]
+    if not before:
+        return None, None
+    best = max(before, key=lambda t: (t.overall or 0, t.created_at))
+    return before[-1], best
+
+
+def progress_since(history: History, take_id: int, report: dict[str, Any]) -> tuple[tuple[Take, list[Change]] | None, tuple[Take, list[Change]] | None]:
+    """How this take compares with the previous take of its question and with the best:
+    ((take, changes) or None, (take, changes) or None)."""
+    previous, best = earlier_takes(history, history.get(take_id))
+    out = []
+    for t in (previous, best):
+        past = t.report if t is not None else None
+        out.append((t, compare(report, past)) if t is not None and past else None)
+    return out[0], out[1]
+
+
+def score_saved_take(history: History, take_id: int, question: Question | str | None, settings: Settings, *, on_progress: Any = None) -> ScoredTake:
     """Analyse a recorded take and store the report (or the error) in the history.
 
     The report is written next to the take's audio before the database is touched, so a
@@ -76,18 +163,14 @@ def score_saved_take(history: History, take_id: int, question: Question | str | 
     """
     take = history.get(take_id)
     try:
-        report = score_file(take.audio_path, settings=settings, question=question or take.question_text)
+        report = score_file(take.audio_path, settings=settings, question=question or take.question_text, on_progress=on_progress)
     except VoicecoachError as exc:
         try:
             history.save_failure(take_id, str(exc))
         except HistoryError as store_exc:
             return ScoredTake(take_id, None, str(exc), str(store_exc))
         return ScoredTake(take_id, None, str(exc))
-    try:
-        history.keep_report(take_id, report_to_dict(report))
-    except HistoryError as exc:
-        return ScoredTake(take_id, report, None, str(exc))
-    return ScoredTake(take_id, report)
+    return _keep(history, take_id, report)
 
 
 def rescore_take(history: History, take_id: int, settings: Settings, *, bank: list[Question] | None = None) -> ScoredTake:
@@ -103,3 +186,28 @@ def rescore_take(history: History, take_id: int, settings: Settings, *, bank: li
         except VoicecoachError:
             pass  # the question left the bank; judge against its text
     return score_saved_take(history, take_id, question, settings)
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """What to aim for before answering: the length range for the question's type and
+    the points a strong answer covers (empty for a question of your own)."""
+
+    min_s: float
+    max_s: float
+    points: tuple[str, ...]
+
+
+def guidance(question: Question, settings: Settings) -> Guidance:
+    from .analysers import structure
+
+    options = settings.analysers.get("structure") or structure.Options()
+    kind = structure.classify_question(question.text, question.category or None)
+    lo, hi = options.length_ranges_s.get(kind, options.length_ranges_s.get("general", (30.0, 120.0)))
+    return Guidance(lo, hi, tuple(point for point, _cues in question.cover_points))
+
+
+def practised_before(history: History, question: Question) -> bool:
+    """Whether the question has a scored take already."""
+    takes = history.takes(question_id=question.id) if question.id else history.takes(question_text=question.text)
+    return any(t.status == "scored" for t in takes)

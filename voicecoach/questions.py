@@ -9,8 +9,10 @@ config directory (``voicecoach questions --where`` prints it), or in a file give
 
 from __future__ import annotations
 
+import difflib
 import json
 import random
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +24,39 @@ from .files import read_user_text
 from .paths import user_questions_dir
 
 DIFFICULTIES = ("easy", "medium", "hard")
+#: How categories are named to people.
+CATEGORY_NAMES = {
+    "behavioural": "behavioural (STAR)",
+    "motivation": "motivation and career goals",
+    "strengths_weaknesses": "strengths and weaknesses",
+    "situational": "situational",
+    "culture_teamwork": "culture and teamwork",
+    "salary": "salary",
+    "technical": "explaining a technical topic",
+    "internship": "internship",
+    "scholarship": "scholarship",
+    "promotion": "promotion",
+    "general": "general",
+}
+#: Wordings that ask for a story from the past: such a question is judged on STAR.
+BEHAVIOURAL_CUES = (
+    r"\btell me about a time\b", r"\bdescribe a (time|situation)\b", r"\bgive (me )?an example\b", r"\bhave you ever\b",
+    r"\ba time (when|you)\b", r"\bwalk me through a\b", r"\bhow did you (handle|deal)\b",
+)  # fmt: skip
+#: What a bank question's id looks like (``sw-weakness``): a value like this that is not
+#: an id is a mistyped id, not a question of your own.
+ID_LIKE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)+")
+
+
+def category_name(category: str) -> str:
+    return CATEGORY_NAMES.get(category, category.replace("_", " "))
+
+
+def is_behavioural(text: str) -> bool:
+    """Whether ``text`` asks for a story from the past ("Tell me about a time...")."""
+    return any(re.search(p, text.lower()) for p in BEHAVIOURAL_CUES)
+
+
 SUFFIXES = (".toml", ".json", ".yaml", ".yml")
 
 
@@ -38,6 +73,42 @@ class Question:
     def cover_points(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """``covers`` parsed into (point, cues)."""
         return parse_covers(self.covers)
+
+    @property
+    def custom(self) -> bool:
+        """A question of the user's own, given as text (no id, kept by its text)."""
+        return not self.id
+
+
+def _plain_text(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def resolve_question(questions: list[Question], value: str) -> Question:
+    """The question ``value`` names: a bank id; the text of a bank question (case and
+    punctuation aside), which is then that question; or any other text, a question of
+    your own (no id; behavioural when worded so).
+
+    Raises:
+        ConfigError: an id-like value that is no question's id (with "did you mean"), or
+            an empty value.
+    """
+    value = value.strip()
+    if not value:
+        raise ConfigError("the question is empty; give a question id (`voicecoach questions`) or the question's text")
+    for q in questions:
+        if q.id == value:
+            return q
+    plain = _plain_text(value)
+    for q in questions:
+        if _plain_text(q.text) == plain:
+            return q
+    if ID_LIKE.fullmatch(value):
+        close = difflib.get_close_matches(value, [q.id for q in questions], n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else "; `voicecoach questions` lists them, or give the question's text"
+        raise ConfigError(f"question id {value!r}: no such question{hint}", setting="question")
+    category = "behavioural" if is_behavioural(value) else "general"
+    return Question("", value, category, "medium", (), "your own")
 
 
 def parse_covers(covers: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -139,12 +210,10 @@ def pick_question(
     practised_ids: set[str] | None = None,
     rng: random.Random | None = None,
 ) -> Question:
-    """Choose a question: by id, the next not yet practised, or at random (in a category)."""
+    """Choose a question: by id or text (:func:`resolve_question`), the next not yet
+    practised, or at random (in a category)."""
     if question_id:
-        for q in questions:
-            if q.id == question_id:
-                return q
-        raise ConfigError(f"question id {question_id!r}: no such question; run `voicecoach questions` to list them")
+        return resolve_question(questions, question_id)
     pool = filter_questions(questions, category=category)
     if not pool:
         cats = sorted({q.category for q in questions})

@@ -95,6 +95,17 @@ def resolve_device(name: str | None) -> int | None:
     raise DeviceError(f"input device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full name", setting="device")
 
 
+def device_name(name: str | None) -> str:
+    """How to name the input device ``name`` (None: the default input) to a person."""
+    try:
+        index = resolve_device(name)
+        devices = input_devices()
+    except DeviceError:
+        return name or "the default input"
+    found = next((d for d in devices if d["index"] == index or (index is None and d["is_default"])), None)
+    return found["name"] if found else (name or "the default input")
+
+
 def level_db(block: np.ndarray) -> float:
     x = block.astype(np.float64) / 32768.0
     return float(10 * np.log10(max(float(np.mean(x * x)), 1e-10)))
@@ -106,10 +117,13 @@ def record(
     options: RecordOptions | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     on_block: Callable[[float, float], None] | None = None,
+    on_samples: Callable[[np.ndarray], None] | None = None,
 ) -> Recording:
     """Record from the input device to ``path`` (WAV) until ``should_stop()``, the time
     limit or a long silence; Ctrl-C stops it too (``stopped_by="interrupt"``) and the
-    audio is kept. ``on_block(elapsed_s, level_db)`` is called for every block (a meter).
+    audio is kept. ``on_block(elapsed_s, level_db)`` is called for every block (a meter);
+    ``on_samples(block)`` gets every block's int16 samples once they are on disk (a
+    transcriber working while the speaker speaks).
 
     Raises:
         DeviceError: PortAudio is missing, or the device is missing, busy or unusable.
@@ -155,6 +169,8 @@ def record(
                 if block is not None:
                     writer.writeframes(block.tobytes())
                     frames += len(block)
+                    if on_samples:
+                        on_samples(block)
                     level = level_db(block)
                     elapsed = frames / o.sample_rate_hz
                     if on_block:
@@ -184,6 +200,8 @@ def record(
             block = blocks.get_nowait()
             writer.writeframes(block.tobytes())
             frames += len(block)
+            if on_samples:
+                on_samples(block)
     finally:
         writer.close()
         try:

@@ -71,7 +71,6 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
     from rich.console import Console
     from rich.markup import escape
     from rich.panel import Panel
-    from rich.table import Table
 
     console = Console(file=file, width=width, highlight=False, soft_wrap=False)
     title = f"[bold]{escape(report.file)}[/]  ({report.duration_s:.1f} s)"
@@ -83,9 +82,26 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
             console.print(Panel(escape(report.transcript.text), title="Transcript (not scored)"))
         console.print(f"[bold yellow]{escape(report.warning or 'Nothing was scored.')}[/]")
         return
-    s = report.scores
     console.print(Panel(_transcript_markup(report), title="Transcript", subtitle=LEGEND, expand=True))
 
+    _scores_and_tips(console, report, details=True)
+
+
+def render_scores_and_tips(report: Report, *, file: IO[str] | None = None, width: int | None = None) -> None:
+    """The score table and the tips of a report (``report N`` adds them to the filler report)."""
+    from rich.console import Console
+
+    if report.scores is None:
+        return
+    _scores_and_tips(Console(file=file, width=width, highlight=False, soft_wrap=False), report, details=False)
+
+
+def _scores_and_tips(console: Any, report: Report, *, details: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    s = report.scores
+    assert s is not None
     table = Table(title="Scores (0-100)", show_header=True, header_style="bold")
     table.add_column("area")
     table.add_column("score", justify="right")
@@ -96,7 +112,7 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
         table.add_row(a.title, "" if score is None else str(score), escape(a.summary(result)))
     console.print(table)
 
-    for a, result in report.analysers():
+    for a, result in report.analysers() if details else ():
         found = a.findings(result)
         if not found:
             continue
@@ -104,16 +120,25 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
         for f in found:
             colour = {True: "green", False: "red"}.get(f.ok, "")  # type: ignore[arg-type]
             text = f"[{colour}]{escape(f.text)}[/]" if colour else escape(f.text)
-            quote = f' - {format_mmss(f.evidence[0].start_s)} "{escape(f.evidence[0].quote)}"' if f.evidence and f.quote else ""
-            console.print(f"  {escape(f.label):<10} {text}{quote}")
+            quote = f" - {format_mmss(f.evidence[0].start_s)} “{escape(f.evidence[0].quote)}”" if f.evidence and f.quote else ""
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(width=12)
+            grid.add_column()
+            grid.add_row(f"  {escape(f.label)}", f"{text}{quote}")
+            console.print(grid)
 
     console.print("\n[bold]Tips[/]")
     if not report.tips:
         console.print("  Nothing stands out: keep practising with new questions.")
+    # a grid, so that a wrapped line stays under its tip instead of restarting at column 0
+    tips = Table.grid(padding=(0, 1))
+    tips.add_column(width=4, justify="right")
+    tips.add_column()
     for i, tip in enumerate(report.tips, 1):
-        console.print(f"  {i}. {escape(f'[{tip.area}]')} {escape(tip.message)}")
+        tips.add_row(f"{i}.", f"{escape(f'[{tip.area}]')} {escape(tip.message)}")
         for ev in tip.evidence:
-            console.print(f'       at {format_mmss(ev.start_s)}: "{escape(ev.quote)}"')
+            tips.add_row("", f"   at {format_mmss(ev.start_s)}: “{escape(ev.quote)}”")
+    console.print(tips)
 
 
 def timeline_strip(events: list[tuple[float, float]], duration_s: float, *, width: int = 60) -> str:
@@ -195,9 +220,38 @@ def _fmt(value: float | None, spec: str) -> str:
     return format(int(round(value)), "d") if spec == "d" else format(value, spec)
 
 
+def take_status(take: Any) -> str:
+    """A take's status for people: a scored take with no speech, or not in English, says so."""
+    if take.status != "scored":
+        return take.status
+    report = take.report or {}
+    if report.get("speech_found") is False:
+        return "no speech"
+    if report.get("english") is False:
+        return "unclear"
+    return "scored"
+
+
+def trend_word(better: str, first: float, latest: float, spec: str, band: list[float] | None = None) -> str:
+    """ "better", "worse" or "same" for a figure whose better direction is ``better``
+    ("lower", "higher", or "band": nearer ``band``); "" when it has none."""
+    if format(first, spec) == format(latest, spec):
+        return "same"
+    if better == "band" and band:
+
+        def off(v: float) -> float:
+            return max(band[0] - v, v - band[1], 0.0)
+
+        return "same" if off(latest) == off(first) else "better" if off(latest) < off(first) else "worse"
+    if better not in ("lower", "higher"):
+        return ""
+    return "better" if (latest < first) == (better == "lower") else "worse"
+
+
 def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = "question", file: IO[str] | None = None) -> None:
-    """The takes as a table (the overall score and each analyser's primary figure), then
-    per group the trend of every figure the history keeps."""
+    """The takes as a table (the question's text, the overall score and each analyser's
+    primary figure), then per group with two or more scored takes the trend of those
+    figures, each said better or worse."""
     import time
 
     from .analysers import registered
@@ -212,22 +266,31 @@ def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = 
             columns.append((f"{a.name}.{m.key}", m.label.replace(" score", ""), m.fmt))
     widths = [max(7, len(label)) for _, label, _ in columns]
     out(
-        f"{'take':>5}  {'when':<16}  {'question':<24} {'status':<9} {'len s':>6} "
+        f"{'take':>5}  {'when':<16}  {'question':<34} {'status':<9} {'len s':>6} "
         + " ".join(f"{label:>{w}}" for (_, label, _), w in zip(columns, widths, strict=True))
     )
     for t in takes:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(t.created_at))
+        question = t.question_text or t.question_id or "-"
+        question = question if len(question) <= 34 else question[:33] + "…"
         values = " ".join(f"{_fmt(t.metrics.get(key), spec):>{w}}" for (key, _, spec), w in zip(columns, widths, strict=True))
-        out(f"{t.id:>5}  {when:<16}  {(t.question_id or '-'):<24} {t.status:<9} {_fmt(t.duration_s, '6.1f'):>6} {values}")
+        out(f"{t.id:>5}  {when:<16}  {question:<34} {take_status(t):<9} {_fmt(t.duration_s, '6.1f'):>6} {values}")
     if groups:
-        out(f"\nTrends by {by} (first -> latest, with every scored take):")
+        out(f"\nTrends by {by} (first -> latest over the scored takes):")
         shown = [key for key, _, _ in columns]
         for g in groups:
+            name = g.get("title") or g[by]
+            if g["takes"] < 2:
+                out(f"  {name}: 1 take, no trend yet")
+                continue
             parts = []
             for m in (g["metrics"][k] for k in shown if k in g["metrics"]):
                 spec = ".0f" if m["fmt"] == "d" else m["fmt"]
-                parts.append(f"{m['label']} {format(m['first'], spec)} -> {format(m['latest'], spec)} {sparkline(m['series'])}".rstrip())
-            out(f"  {g[by]} ({g['takes']} takes): " + "; ".join(parts))
+                word = trend_word(m["better"], m["first"], m["latest"], spec, m.get("band"))
+                parts.append(
+                    f"{m['label']} {format(m['first'], spec)} -> {format(m['latest'], spec)}{' ' + word if word else ''} {sparkline(m['series'])}".rstrip()
+                )
+            out(f"  {name} ({g['takes']} takes): " + "; ".join(parts))
 
 
 def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None) -> None:
@@ -248,3 +311,32 @@ def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None
     for w in summary.get("worst", {}).values():
         spec = ".0f" if w["fmt"] == "d" else w["fmt"]
         out(f"{w['label'] + ':':<26}" + "; ".join(f"{Path(f).name} {format(v, spec)}" for f, v in w["files"]))
+
+
+def render_comparison(previous: tuple[Any, list[Any]] | None, best: tuple[Any, list[Any]] | None, *, file: IO[str] | None = None) -> None:
+    """How this take compares with the previous take of the question and the best one:
+    each figure before and now, said better or worse in words and colour."""
+    from rich.console import Console
+    from rich.text import Text
+
+    if previous is None and best is None:
+        return
+    console = Console(file=file, highlight=False, stderr=file is None)
+    colours = {"better": "green", "worse": "red", "same": ""}
+
+    def line(title: str, changes: list[Any]) -> None:
+        text = Text(title + ": ")
+        for i, c in enumerate(changes):
+            if i:
+                text.append("; ")
+            text.append(f"{c.label} {format(c.before, c.fmt)} -> {format(c.now, c.fmt)} ")
+            text.append(c.verdict, style=colours[c.verdict])
+        console.print(text)
+
+    if previous is not None:
+        take, changes = previous
+        same_as_best = best is not None and best[0].id == take.id
+        line(f"Since your last take of this question (#{take.id}{', your best' if same_as_best else ''})", changes)
+    if best is not None and (previous is None or best[0].id != previous[0].id):
+        take, changes = best
+        line(f"Against your best take (#{take.id})", changes)

@@ -130,7 +130,7 @@ def decoding_windows(samples, *, sample_rate_hz: int = 16_000) -> list[tuple[int
     return list(zip(cuts, [*cuts[1:], n], strict=True))
 
 
-def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_progress: ProgressCallback | None = None) -> list[Word]:
+def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_progress: ProgressCallback | None = None, prompt: str | None = None) -> list[Word]:  # noqa: ANN001 - model: faster_whisper.WhisperModel
     kwargs: dict = dict(
         language=options.language,
         beam_size=options.beam_size,
@@ -139,6 +139,8 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_prog
     )
     if biased:
         kwargs.update(hotwords=options.hotwords, condition_on_previous_text=False)
+    elif prompt:
+        kwargs["initial_prompt"] = prompt
     import ctranslate2
 
     # On hard audio faster-whisper falls back to sampling at higher temperatures; a fixed
@@ -179,10 +181,12 @@ def transcribe(
     on_progress: ProgressCallback | None = None,
     relisten: RelistenOptions | None = None,
     silence: SilenceOptions | None = None,
+    prompt: str | None = None,
 ) -> Transcript:
     """Transcribe ``audio`` with the decoding strategy in ``options``; ``on_progress`` is
     told how far each pass has got; ``relisten`` and ``silence`` tune re-listening and
-    silence detection (``[relisten]``, ``[silence]``)."""
+    silence detection (``[relisten]``, ``[silence]``); ``prompt``: the words said just
+    before ``audio`` (the plain pass is conditioned on them, as on a window before)."""
     options = options or TranscribeOptions()
     if options.decoding not in DECODINGS:
         from .errors import ConfigError
@@ -191,7 +195,7 @@ def transcribe(
     model = load_model(options.model, cpu_threads=options.cpu_threads)
     samples = audio.samples
     if options.decoding == "plain":
-        words = _decode(model, samples, options=options, biased=False, on_progress=on_progress)
+        words = _decode(model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt)
     elif options.decoding == "hotwords":
         words = [
             w
@@ -199,7 +203,7 @@ def transcribe(
             if voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE
         ]
     else:
-        plain = _decode(model, samples, options=options, biased=False, on_progress=on_progress)
+        plain = _decode(model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt)
         biased = _decode(model, samples, options=options, biased=True, on_progress=on_progress)
         words = [w for w in merge_fillers(plain, biased) if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
     if options.relisten and options.decoding != "plain" and words:

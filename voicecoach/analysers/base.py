@@ -66,6 +66,7 @@ class Metric:
         better: ``"lower"``, ``"higher"``, ``"band"`` (best inside a target band) or ``""``
             (neither): how a trend is worded.
         headline: kept in the history, trended, and summarised in a batch.
+        band: for ``better="band"``, the result's fields holding the band's bounds.
     """
 
     key: str
@@ -73,6 +74,7 @@ class Metric:
     fmt: str = ".2f"
     better: str = ""
     headline: bool = False
+    band: tuple[str, str] | None = None
 
     def value(self, result: Any) -> float | None:
         """The metric's value in a result's JSON object (None when absent or not a number)."""

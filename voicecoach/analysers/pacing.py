@@ -82,7 +82,7 @@ class Scoring:
 
 
 METRICS = (
-    Metric("wpm", "wpm", ".0f", "band", headline=True),
+    Metric("wpm", "wpm", ".0f", "band", headline=True, band=("target_min_wpm", "target_max_wpm")),
     Metric("articulation_wpm", "articulation wpm", ".0f", "band"),
 )
 RESULT = PacingResult

@@ -17,6 +17,7 @@ from ..acoustics import speech_span
 from ..audio import Audio
 from ..datatypes import Evidence, Tip, Transcript, format_mmss, normalise_word
 from ..lexicon import HEDGES, Lexicon
+from ..questions import is_behavioural, parse_covers
 from .base import Finding, Metric
 from .context import AnswerContext
 
@@ -49,10 +50,6 @@ STAR_CUES: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-BEHAVIOURAL_CUES = (
-    r"\btell me about a time\b", r"\bdescribe a (time|situation)\b", r"\bgive (me )?an example\b", r"\bhave you ever\b",
-    r"\ba time (when|you)\b", r"\bwalk me through a\b", r"\bhow did you (handle|deal)\b",
-)  # fmt: skip
 
 CLOSING_CUES = (
     r"\bi learn(ed|t)\b", r"\bas a result\b", r"\bin the end\b", r"\boverall\b", r"\bthat'?s (why|how)\b", r"\bso that'?s\b",
@@ -194,7 +191,7 @@ METRICS = (
 
 def classify_question(question: str | None, category: str | None = None) -> str:
     """The question type: behavioural (by category or wording), else the category, else general."""
-    if category == "behavioural" or (question and any(re.search(p, question.lower()) for p in BEHAVIOURAL_CUES)):
+    if category == "behavioural" or (question and is_behavioural(question)):
         return "behavioural"
     return category or "general"
 
@@ -367,8 +364,6 @@ def findings(s: StructureResult) -> tuple[Finding, ...]:
 
 def _covers(covers: tuple[str, ...], sentences, cleaned: list[str]) -> tuple[CoverPoint, ...]:  # noqa: ANN001
     """Which of a question's "what a strong answer covers" points the answer touches."""
-    from ..questions import parse_covers
-
     out = []
     for point, cues in parse_covers(covers):
         hits = tuple(

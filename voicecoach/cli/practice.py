@@ -29,13 +29,17 @@ def devices(as_json: bool) -> None:
 
 
 @click.command(cls=Command)
-@click.option("--question", "question_id", metavar="ID", help="Practise this question (ids: `voicecoach questions`).")
+@click.option("--question", "-q", "question", metavar="ID|TEXT", help="Practise this question: a bank id (`voicecoach questions`) or any question's text.")
 @click.option("--category", "-c", help="Pick a random question from this category.")
 @click.option("--next", "next_unpractised", is_flag=True, help="Pick the next question you have not practised yet.")
 @click.option("--device", "-d", metavar="NAME", help="Input device name or a unique part of it (default: the system default input).")
-@click.option("--prep-seconds", type=click.IntRange(min=0), help="Preparation countdown before recording (default 5 in a terminal, 0 otherwise).")
+@click.option(
+    "--prep-seconds", type=click.IntRange(min=0), help="Preparation countdown before recording; Enter starts at once (default 5 in a terminal, 0 otherwise)."
+)
 @click.option("--max-seconds", type=click.FloatRange(min=1), default=180.0, show_default=True, help="Stop recording after this long.")
 @click.option("--stop-on-silence", type=click.FloatRange(min=0.5), metavar="SECONDS", help="Stop after this long a silence once you have started speaking.")
+@click.option("--hints/--no-hints", default=None, help="Show the points a strong answer covers before you answer (default: on a first try; [practice] hints).")
+@click.option("--live", is_flag=True, default=None, help="Show one live cue while you speak (too many fillers, too fast).")
 @click.option("--json", "as_json", is_flag=True, help="Print the score as JSON (as score --json, plus take_id).")
 @MODEL_OPTION
 @DECODING_OPTION
@@ -43,13 +47,15 @@ def devices(as_json: bool) -> None:
 @DATA_DIR_OPTION
 @QUESTIONS_OPTION
 def practice(
-    question_id: str | None,
+    question: str | None,
     category: str | None,
     next_unpractised: bool,
     device: str | None,
     prep_seconds: int | None,
     max_seconds: float,
     stop_on_silence: float | None,
+    hints: bool | None,
+    live: bool | None,
     as_json: bool,
     model: str | None,
     decoding: str | None,
@@ -59,78 +65,262 @@ def practice(
 ) -> None:
     """Answer an interview question out loud and get feedback.
 
-    Shows a question, counts down, records until you press Enter (or --max-seconds, or a
-    long silence with --stop-on-silence), then scores the take. Every take is saved in
-    the history before it is analysed.
+    Shows the question and what to aim for, counts down (Enter starts at once), records
+    until you press Enter (or --max-seconds, or a long silence with --stop-on-silence)
+    while transcribing what you say, then shows the report and how it compares with your
+    previous and best takes of the question. Every take is saved in the history before it
+    is analysed.
     """
+    import threading
+
     from ..history import History
     from ..paths import data_dir as resolve_data_dir
-    from ..practice import record_take, score_saved_take
     from ..questions import pick_question
-    from ..record import RecordOptions, resolve_device
-    from ..result import report_to_dict
-    from ..terminal import render_terminal
+    from ..record import device_name, resolve_device
+    from ..transcribe import load_model
 
     interactive = sys.stdin.isatty()
-    err = sys.stderr
     s = settings(config, model, decoding)
     questions = bank(question_files)
     resolve_device(device)  # a missing device or PortAudio fails before anything is shown
     directory = resolve_data_dir(data_dir)
     history = History.open(directory)
+    t = s.transcription
+    threading.Thread(target=lambda: _quietly(load_model, t.model, cpu_threads=t.cpu_threads), daemon=True).start()  # while the question is read
+    session = Session()
+    code = 0
     try:
-        q = pick_question(
-            questions, category=category, question_id=question_id, next_unpractised=next_unpractised, practised_ids=history.practised_question_ids()
-        )
+        q = pick_question(questions, category=category, question_id=question, next_unpractised=next_unpractised, practised_ids=history.practised_question_ids())
+        take = Take(history, directory, s, device_name(device), interactive=interactive, as_json=as_json, live=s.practice.live if live is None else live)
         while True:
-            click.echo(f"\nQuestion ({q.category}, {q.difficulty}): {q.text}", err=True)
-            prep = prep_seconds if prep_seconds is not None else (5 if interactive else 0)
-            for left in range(prep, 0, -1):
-                click.echo(f"\rRecording starts in {left} s... ", nl=False, err=True)
-                time.sleep(1)
-            click.echo("\rRecording: speak now. " + ("Press Enter to stop." if interactive else f"Stops after {max_seconds:g} s."), err=True)
-            meter = Meter(err)
-            options = RecordOptions(device=device, max_seconds=max_seconds, stop_on_silence_s=stop_on_silence)
-            take_id, rec = record_take(history, q, directory=directory, options=options, should_stop=enter_pressed, on_block=meter.update)
-            meter.done()
-            if rec.stopped_by == "interrupt":
-                click.echo(
-                    f"Interrupted. The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach score --take {take_id}",
-                    err=True,
-                )
-                raise SystemExit(130)
-            click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing...", err=True)
-            scored = score_saved_take(history, take_id, q, s)
-            if scored.report is None:
-                raise click.ClickException(f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
-            if scored.store_error:
-                click.echo(f"Warning: {scored.store_error}", err=True)
-            if as_json:
-                click.echo(json.dumps({**report_to_dict(scored.report), "take_id": take_id}, ensure_ascii=False))
-            else:
-                render_terminal(scored.report)
+            _show_question(q, history, s, hints, max_seconds)
+            result = take.run(q, prep_seconds if prep_seconds is not None else (5 if interactive else 0), max_seconds, stop_on_silence, device)
+            if result == "interrupted":
+                code = 130
+                break
+            if result == "empty":
+                if interactive and not as_json and click.confirm("Nothing recorded: try again?", default=True, err=True):
+                    continue
+                break
+            session.add(q, result)
             if not (interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)):
                 break
+    except KeyboardInterrupt:
+        code = 130
     finally:
         history.close()
+        line = session.summary()
+        if line:
+            click.echo(line, err=True)
+    if code:
+        raise SystemExit(code)
+
+
+def _quietly(fn, *args, **kwargs) -> None:  # noqa: ANN001 - a prefetch; its errors surface when the model is used
+    try:
+        fn(*args, **kwargs)
+    except Exception:  # noqa: BLE001, S110
+        pass
+
+
+def _show_question(q, history, s, hints: bool | None, max_seconds: float) -> None:  # noqa: ANN001
+    from ..datatypes import format_mmss
+    from ..practice import guidance, practised_before
+    from ..questions import category_name
+
+    kind = "your own question" if q.custom else f"{category_name(q.category)}, {q.difficulty}"
+    click.echo(f"\nQuestion ({kind}): {q.text}", err=True)
+    g = guidance(q, s)
+    click.echo(f"Aim for {g.min_s:.0f}-{g.max_s:.0f} s (recording stops at {format_mmss(max_seconds).removesuffix('.0')}).", err=True)
+    mode = s.practice.hints
+    show = hints if hints is not None else (mode == "always" or (mode == "first" and not practised_before(history, q)))
+    if show and g.points:
+        click.echo("A strong answer covers: " + "; ".join(g.points) + ".", err=True)
+
+
+class Session:
+    """The takes of this run, for the line printed when it ends."""
+
+    def __init__(self) -> None:
+        self.takes: list[tuple[str, int | None]] = []
+
+    def add(self, q, report: dict) -> None:  # noqa: ANN001
+        self.takes.append((q.id or q.text, (report.get("scores") or {}).get("overall")))
+
+    def summary(self) -> str:
+        if not self.takes:
+            return ""
+        scores = [str(v) for _, v in self.takes if v is not None]
+        n_q = len({k for k, _ in self.takes})
+        overall = f"; overall {' -> '.join(scores)}" if scores else ""
+        return f"Session: {len(self.takes)} take{'s' if len(self.takes) != 1 else ''} of {n_q} question{'s' if n_q != 1 else ''}{overall}. Your takes are in `voicecoach history`."
+
+
+class Take:
+    """One take in the terminal: countdown, recording with a meter (and a live cue),
+    streaming transcription, the report, the comparison with earlier takes."""
+
+    def __init__(self, history, directory: Path, s, device_label: str, *, interactive: bool, as_json: bool, live: bool) -> None:  # noqa: ANN001
+        self.history, self.directory, self.settings = history, directory, s
+        self.device_label = device_label
+        self.interactive, self.as_json, self.live = interactive, as_json, live
+
+    def run(self, q, prep: int, max_seconds: float, stop_on_silence: float | None, device: str | None):  # noqa: ANN001, ANN201
+        """The report's JSON object, "empty" (nothing recorded, discarded) or "interrupted"."""
+        from ..practice import is_empty_take, record_take, score_saved_take, score_streamed_take
+        from ..record import RecordOptions
+        from ..stream import StreamingTranscriber
+
+        err = sys.stderr
+        for left in range(prep, 0, -1):
+            click.echo(f"\rRecording starts in {left} s (Enter: start now)... ", nl=False, err=True)
+            if wait_for_enter(1.0):
+                break
+        limit = _mmss(max_seconds)
+        click.echo("\rRecording: speak now. " + ("Press Enter to stop. " if self.interactive else "") + f"It stops at {limit}.          ", err=True)
+        streamer = StreamingTranscriber(self.settings).start() if self.settings.practice.stream else None
+        meter = Meter(err, limit=limit, device=self.device_label, cue=(lambda: streamer.cue()) if self.live and streamer else None)
+        options = RecordOptions(device=device, max_seconds=max_seconds, stop_on_silence_s=stop_on_silence)
+        with _no_echo_of_ctrl_c():
+            take_id, rec = record_take(
+                self.history,
+                q,
+                directory=self.directory,
+                options=options,
+                should_stop=enter_pressed,
+                on_block=meter.update,
+                on_samples=streamer.feed if streamer else None,
+            )
+        stopped = time.monotonic()
+        meter.done()
+        streamed = streamer.finish() if streamer else None
+        if rec.stopped_by == "interrupt":
+            click.echo(
+                f"Interrupted. The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach score --take {take_id}", err=True
+            )
+            return "interrupted"
+        speech_s = streamer.speech_s if streamed is not None and streamer is not None else None
+        if is_empty_take(rec, streamed, speech_s=speech_s):
+            self.history.delete_take(take_id)
+            click.echo(f"Nothing recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.", err=True)
+            return "empty"
+        if streamed is not None:
+            scored = score_streamed_take(self.history, take_id, q, self.settings, *streamed, speech_s=speech_s)
+        else:
+            why = f" ({streamer.gave_up})" if streamer and streamer.gave_up else ""
+            click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{why}...", err=True)
+            scored = score_saved_take(self.history, take_id, q, self.settings, on_progress=_progress_bar(rec.duration_s))
+        if scored.report is None:
+            raise click.ClickException(f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
+        return self._show(take_id, rec, scored, stopped)
+
+    def _show(self, take_id: int, rec, scored, stopped: float) -> dict:  # noqa: ANN001
+        from ..practice import progress_since
+        from ..result import report_to_dict
+        from ..terminal import render_comparison, render_terminal
+
+        d = report_to_dict(scored.report)
+        if self.as_json:
+            click.echo(json.dumps({**d, "take_id": take_id}, ensure_ascii=False))
+        else:
+            render_terminal(scored.report)
+            click.echo(f"Take #{take_id}, {rec.duration_s:.1f} s; report ready {time.monotonic() - stopped:.1f} s after you stopped.", err=True)
+        if scored.store_error:
+            click.echo(f"Warning: {scored.store_error}", err=True)
+        elif not self.as_json and scored.report.scored:
+            previous, best = progress_since(self.history, take_id, d)
+            render_comparison(previous, best)
+        return d
+
+
+def _mmss(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def _progress_bar(total_s: float):  # noqa: ANN202 - the pipeline's on_progress callback
+    """A one-line progress indicator on stderr for scoring after the take."""
+    last = {"t": 0.0}
+
+    def on_progress(stage: str, done_s: float, total: float) -> None:
+        now = time.monotonic()
+        if now - last["t"] < 0.5:
+            return
+        last["t"] = now
+        width = 30
+        filled = int(width * min(1.0, done_s / max(total, 1e-9)))
+        click.echo(f"\r  {stage:<20} [{'#' * filled}{'-' * (width - filled)}] {done_s:5.1f} / {total:.1f} s", nl=False, err=True)
+
+    return on_progress
+
+
+class _no_echo_of_ctrl_c:  # noqa: N801 - used as a context manager
+    """While recording, Ctrl-C is not echoed as ^C (it would break the meter line)."""
+
+    def __enter__(self) -> None:
+        self.saved = None
+        try:
+            import termios
+
+            if sys.stdin.isatty():
+                fd = sys.stdin.fileno()
+                self.saved = termios.tcgetattr(fd)
+                quiet = termios.tcgetattr(fd)
+                quiet[3] &= ~termios.ECHOCTL
+                termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        except (ImportError, OSError, ValueError, AttributeError):
+            self.saved = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is not None:
+            import termios
+
+            try:
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, self.saved)
+            except (OSError, ValueError):
+                pass
 
 
 class Meter:
-    """Elapsed time and an input-level bar on stderr, redrawn in place."""
+    """Elapsed time against the limit, an input-level bar, and one line of warning or
+    cue, on stderr, redrawn in place."""
 
-    def __init__(self, stream) -> None:  # noqa: ANN001
+    #: A block below this level (dBFS) is digital silence: nothing reaches the device.
+    NO_SOUND_DB = -80.0
+    #: How soon a device that delivers no sound is reported.
+    NO_SOUND_AFTER_S = 3.0
+
+    def __init__(self, stream, *, limit: str = "", device: str = "the microphone", cue=None) -> None:  # noqa: ANN001
         self.stream = stream
         self.tty = stream.isatty()
         self.last = 0.0
+        self.limit = limit
+        self.device = device
+        self.cue = cue
+        self.loudest = -200.0
+        self.warned = False
 
     def update(self, elapsed_s: float, level_db: float) -> None:
+        self.loudest = max(self.loudest, level_db)
+        note = ""
+        if elapsed_s >= self.NO_SOUND_AFTER_S and self.loudest < self.NO_SOUND_DB:
+            note = f"no sound from {self.device}: check the microphone"
+            if not self.tty and not self.warned:
+                self.warned = True
+                self.stream.write(f"  {note}\n")
+                self.stream.flush()
+        elif self.cue is not None:
+            note = self.cue() or ""
         if not self.tty and elapsed_s - self.last < 5:
             return
         self.last = elapsed_s
         filled = int(max(0.0, min(1.0, (level_db + 60) / 60)) * 30)
         bar = "#" * filled + "-" * (30 - filled)
-        end = "\r" if self.tty else "\n"
-        self.stream.write(f"  REC {int(elapsed_s // 60)}:{elapsed_s % 60:04.1f} [{bar}] {level_db:6.1f} dB{end}")
+        level = f"{level_db:6.1f} dB" if level_db > -99 else "  silent "
+        line = f"  REC {int(elapsed_s // 60)}:{elapsed_s % 60:04.1f} / {self.limit} [{bar}] {level}  {note}"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(100)[:100])
+        else:
+            self.stream.write(line.rstrip() + "\n")
         self.stream.flush()
 
     def done(self) -> None:
@@ -138,23 +328,32 @@ class Meter:
             self.stream.write("\n")
 
 
-def enter_pressed() -> bool:
-    """True once a line (Enter) is waiting on stdin; never blocks."""
+def wait_for_enter(timeout_s: float) -> bool:
+    """Wait up to ``timeout_s`` for a line (Enter) on stdin; True if one came."""
     import select
 
     if sys.stdin is None or sys.stdin.closed:
+        time.sleep(timeout_s)
         return False
     try:
-        ready, _, _ = select.select([sys.stdin], [], [], 0)
+        ready, _, _ = select.select([sys.stdin], [], [], timeout_s)
     except (OSError, ValueError):
+        time.sleep(timeout_s)
         return False
     if not ready:
         return False
     line = sys.stdin.readline()
-    if line == "":  # end of input (e.g. /dev/null): never a stop signal
+    if line == "":  # end of input: never a signal
         sys.stdin.close()
         return False
     return True
+
+
+def enter_pressed() -> bool:
+    """True once a line (Enter) is waiting on stdin; never blocks."""
+    if sys.stdin is None or sys.stdin.closed:
+        return False
+    return wait_for_enter(0.0)
 
 
 COMMANDS = (practice, devices)

@@ -16,11 +16,13 @@ from .common import CONFIG_OPTION, DATA_DIR_OPTION, DECODING_OPTION, MODEL_OPTIO
 @click.command(cls=Command)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, readable=False))  # checked when read: one-line errors
 @click.option("--take", "take_id", type=int, help="Score (again) a practice take from the history, by its id.")
-@click.option("--question-id", metavar="ID", help="Judge the answer against a bank question (see `voicecoach questions`).")
+@click.option("--question-id", metavar="ID", help="The same as --question ID.")
 @DATA_DIR_OPTION
 @QUESTIONS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (schema in the README).")
-@click.option("--question", "-q", metavar="TEXT", help="The question the answer responds to (judges structure for its type).")
+@click.option(
+    "--question", "-q", metavar="ID|TEXT", help="The question answered: a bank id, or any question's text (a bank question's text uses that question)."
+)
 @MODEL_OPTION
 @DECODING_OPTION
 @CONFIG_OPTION
@@ -46,11 +48,12 @@ def score(
     if take_id:
         _score_take(take_id, data_dir, question_files, s, as_json)
         return
-    asked: Any = question
-    if question_id:
-        from ..questions import pick_question
+    asked: Any = None
+    if question_id or question:
+        from ..questions import resolve_question
 
-        asked = pick_question(bank(question_files), question_id=question_id)
+        q = resolve_question(bank(question_files), question_id or question or "")
+        asked = q if q.id else q.text  # a question of your own is judged by its text
     failed = 0
     for i, path in enumerate(files):
         try:
@@ -117,7 +120,7 @@ def report(
     from ..files import atomic_write_text
     from ..lookup import find_report, recent_takes
     from ..pipeline import score_file
-    from ..terminal import render_filler_report
+    from ..terminal import render_filler_report, render_scores_and_tips
 
     if open_browser and not html_path:
         raise click.UsageError("--open needs --html FILE")
@@ -136,6 +139,9 @@ def report(
         takes = []
     trend = [t.metrics["fillers.per_min"] for t in takes if t.status == "scored" and "fillers.per_min" in t.metrics]
     render_filler_report(r, trend=trend)
+    if found.take_id is not None and r.scored:
+        click.echo(f"\nScores and tips of take #{found.take_id}, as they were computed:")
+        render_scores_and_tips(r)
     if html_path:
         from ..html_report import render_html
 

@@ -1,0 +1,120 @@
+"""How long a person waits for the report after pressing Enter, in `voicecoach practice`.
+
+Answers of about 30, 90 and 180 s (the samples, joined) are spoken into the virtual
+microphone while `practice` records them in a pseudo-terminal. The latency is measured from
+the Enter keypress to the first line of the report, with the take transcribed while it was
+recorded (the default) and with `[practice] stream = false` (scored after the take, as
+before), beside the time `voicecoach score` takes on the same saved WAV as a whole process.
+
+Usage: python benchmarks/bench_practice.py [--lengths 30,90,180]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pexpect
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.vmic import VirtualMic  # noqa: E402
+
+SAMPLES = [ROOT / "samples" / f"{n}.wav" for n in ("star_answer", "hesitant_slow", "motivation_fast")]
+VC = [sys.executable, "-m", "voicecoach"]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def answer_of(seconds: float, out: Path) -> Path:
+    """The samples joined (0.8 s apart) and cut at the quietest 0.2 s near ``seconds``."""
+    parts = []
+    sr = 16000
+    while sum(len(p) for p in parts) < (seconds + 10) * sr:
+        for s in SAMPLES:
+            y, rate = sf.read(s, dtype="float32")
+            assert rate == sr
+            parts += [y, np.zeros(int(0.8 * sr), dtype=np.float32)]
+    y = np.concatenate(parts)
+    lo, hi = int((seconds - 4) * sr), int((seconds + 4) * sr)
+    frames = y[lo:hi].reshape(-1, 160)
+    energy = np.convolve((frames**2).mean(axis=1), np.ones(20) / 20, mode="valid")
+    cut = lo + (int(np.argmin(energy)) + 10) * 160
+    sf.write(out, y[:cut], sr, subtype="PCM_16")
+    return out
+
+
+def one_take(mic: VirtualMic, wav: Path, data: Path, config: Path | None) -> tuple[float, float, Path]:
+    """(seconds from Enter to the report's first line, to its last, the saved take)."""
+    args = [*VC[1:], "practice", "--question", "beh-deadline", "--prep-seconds", "0", "--max-seconds", "300", "--data-dir", str(data)]
+    if config:
+        args += ["--config", str(config)]
+    child = pexpect.spawn(VC[0], args, env=mic.env, cwd=str(ROOT), encoding="utf-8", timeout=600, dimensions=(60, 140))
+    child.expect("Recording: speak now")
+    player = mic.play(wav)
+    while player.poll() is None:  # read the terminal all the while, as a person's terminal does
+        child.expect([pexpect.TIMEOUT], timeout=0.2)
+    child.expect([pexpect.TIMEOUT], timeout=1.0)  # a breath before the key
+    start = time.monotonic()
+    child.sendline("")
+    child.expect(r"takes/[^\s]+\.wav")  # the report's first line names the take
+    first = time.monotonic() - start
+    child.expect(r"Try this question again\?")
+    full = time.monotonic() - start
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    take = sorted((data / "takes").glob("*.wav"))[-1]
+    return first, full, take
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lengths", default="30,90,180", help="answer lengths in seconds, comma-separated")
+    args = parser.parse_args()
+    lengths = [float(x) for x in args.lengths.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="bench-practice-"))
+    no_stream = work / "no-stream.toml"
+    no_stream.write_text("[practice]\nstream = false\n")
+    mic = VirtualMic().start()
+    rows = []
+    try:
+        for n in lengths:
+            wav = answer_of(n, work / f"answer-{n:.0f}.wav")
+            dur = sf.info(wav).duration
+            first, full, take = one_take(mic, wav, work / f"data-{n:.0f}", None)
+            after_first, after_full, _ = one_take(mic, wav, work / f"data-{n:.0f}-after", no_stream)
+            start = time.monotonic()
+            subprocess.run([*VC, "score", str(take)], check=True, capture_output=True, cwd=ROOT)
+            offline = time.monotonic() - start
+            rows.append((dur, first, full, after_first, offline))
+            print(
+                f"{dur:6.1f} s answer: report after {first:.2f} s (whole report {full:.2f} s); scored after the take {after_first:.2f} s; `score` {offline:.2f} s",
+                flush=True,
+            )
+    finally:
+        mic.stop()
+    print(f"\n{cpu_model()}, {len(__import__('os').sched_getaffinity(0))} cores")
+    print("| answer | Enter -> report, streamed | scored after the take | `voicecoach score` on the WAV |")
+    print("|---|---|---|---|")
+    for dur, first, _full, after_first, offline in rows:
+        print(f"| {dur:.0f} s | **{first:.1f} s** | {after_first:.1f} s | {offline:.1f} s |")
+
+
+if __name__ == "__main__":
+    main()
