@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.vmic import VirtualMic  # noqa: E402
+from voicecoach.audio import load_audio  # noqa: E402 - decoded to 16 kHz mono
 
 SAMPLES = [ROOT / "samples" / f"{n}.wav" for n in ("star_answer", "hesitant_slow", "motivation_fast")]
 VC = [sys.executable, "-m", "voicecoach"]
@@ -48,9 +49,7 @@ def answer_of(seconds: float, out: Path) -> Path:
     sr = 16000
     while sum(len(p) for p in parts) < (seconds + 10) * sr:
         for s in SAMPLES:
-            y, rate = sf.read(s, dtype="float32")
-            assert rate == sr
-            parts += [y, np.zeros(int(0.8 * sr), dtype=np.float32)]
+            parts += [load_audio(s).samples, np.zeros(int(0.8 * sr), dtype=np.float32)]
     y = np.concatenate(parts)
     lo, hi = int((seconds - 4) * sr), int((seconds + 4) * sr)
     frames = y[lo:hi].reshape(-1, 160)

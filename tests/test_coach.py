@@ -144,10 +144,17 @@ def test_a_question_by_its_text_a_question_of_your_own_and_a_mistyped_id(mic, tm
 
 
 def test_a_retake_is_compared_with_the_previous_and_the_session_is_summed_up(mic, tmp_path):
-    child = spawn(mic, tmp_path, "--question", "mot-why-here", "--prep-seconds", "0")
+    import io
+
+    child = spawn(mic, tmp_path, "--question", "mot-why-here", "--prep-seconds", "0", "--live")
+    seen = io.StringIO()
+    child.logfile_read = seen
     child.expect("A strong answer covers")  # first try: the points
     child.expect("Recording: speak now")
+    # hesitant_slow says um, er and uh within 13 s: the live cue shows while recording
     speak(child, mic, SAMPLES / "hesitant_slow.wav")
+    recording = seen.getvalue().split("Recording: speak now", 1)[1]
+    assert "pause instead of um" in recording
     child.sendline("")
     child.expect("Tips")
     finish(child, again=True)
@@ -169,6 +176,43 @@ def test_a_retake_is_compared_with_the_previous_and_the_session_is_summed_up(mic
     assert child.exitstatus == 0
     history = subprocess.run([*VC, "history", "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"overall score \d+ -> \d+ (better|worse|same)", history), history
+
+
+def test_without_streaming_the_take_is_scored_after_recording_with_progress(mic, tmp_path):
+    """[practice] stream = false, as when the machine cannot keep up: the take is scored
+    once recorded, with a progress line."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[practice]\nstream = false\n")
+    proc = subprocess.Popen(
+        [
+            *VC,
+            "practice",
+            "--question",
+            "mot-why-here",
+            "--config",
+            str(cfg),
+            "--data-dir",
+            str(tmp_path),
+            "--max-seconds",
+            "40",
+            "--stop-on-silence",
+            "1.5",
+            "--json",
+        ],
+        env=mic.env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    mic.play(SHORT).wait()
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert re.search(r"Recorded \d+\.\d s \(take #1\); analysing\.\.\.", err)
+    assert "plain pass" in err  # the progress line
+    assert json.loads(out)["fillers"]["vocal_count"] >= 1
 
 
 def test_what_was_streamed_agrees_with_scoring_the_saved_take(mic, tmp_path):

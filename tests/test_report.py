@@ -60,6 +60,9 @@ def test_report_on_a_take_shows_the_trend(tmp_path, reports):
     h.close()
     out = run("report", f"take:{ids[-1]}", "--data-dir", str(tmp_path)).output
     assert "Fillers per minute over your last 3 takes: 9.0 6.5 4.0" in out
+    # a take's report shows its stored scores and tips too, without scoring again
+    assert f"Scores and tips of take #{ids[-1]}, as they were computed:" in out
+    assert f"│ Overall    │ {reports['hesitant_slow']['scores']['overall']:>5} │" in out and "Tips" in out
 
 
 @pytest.mark.parametrize(

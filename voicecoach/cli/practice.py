@@ -210,6 +210,7 @@ class Take:
             why = f" ({streamer.gave_up})" if streamer and streamer.gave_up else ""
             click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{why}...", err=True)
             scored = score_saved_take(self.history, take_id, q, self.settings, on_progress=_progress_bar(rec.duration_s))
+            click.echo("", err=True)  # end the progress line
         if scored.report is None:
             raise click.ClickException(f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
         return self._show(take_id, rec, scored, stopped)
