@@ -12,7 +12,6 @@ Usage: python benchmarks/bench_practice.py [--lengths 30,90,180]
 from __future__ import annotations
 
 import argparse
-import platform
 import subprocess
 import sys
 import tempfile
@@ -24,23 +23,15 @@ import pexpect
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from bench_long import cpu_name  # noqa: E402
 
 from tests.vmic import VirtualMic  # noqa: E402
 from voicecoach.audio import load_audio  # noqa: E402 - decoded to 16 kHz mono
 
 SAMPLES = [ROOT / "samples" / f"{n}.wav" for n in ("star_answer", "hesitant_slow", "motivation_fast")]
 VC = [sys.executable, "-m", "voicecoach"]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def answer_of(seconds: float, out: Path) -> Path:
@@ -108,7 +99,7 @@ def main() -> None:
             )
     finally:
         mic.stop()
-    print(f"\n{cpu_model()}, {len(__import__('os').sched_getaffinity(0))} cores")
+    print(f"\n{cpu_name()}, {len(__import__('os').sched_getaffinity(0))} cores")
     print("| answer | Enter -> report, streamed | scored after the take | `voicecoach score` on the WAV |")
     print("|---|---|---|---|")
     for dur, first, _full, after_first, offline in rows:

@@ -88,7 +88,7 @@ def test_scoring_opens_no_network_connection(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(OSError("no DNS")))
     from voicecoach import transcribe
 
-    transcribe.load_model.cache_clear()  # load the model under the guard too
+    transcribe.clear_model_cache()  # load the model under the guard too
     result = run("score", "--json", str(SAMPLES / "motivation_fast.wav"))
     assert result.exit_code == 0, result.output
     assert attempts == []

@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 from tests.conftest import ROOT, SAMPLES
-from tests.vmic import VirtualMic
+from tests.vmic import VirtualMic, practice_process
 
 pytestmark = pytest.mark.model
 
@@ -56,6 +56,17 @@ def speak(child: pexpect.spawn, mic, wav: Path, *, then_s: float = 0.8) -> None:
 
 def wait(child: pexpect.spawn, seconds: float) -> None:
     child.expect([pexpect.TIMEOUT], timeout=seconds)
+
+
+def answer(mic, data: Path, wav: Path, *args: str) -> tuple[dict, str]:
+    """Run ``practice --json`` without a terminal (it stops on 1.5 s of silence), speak
+    ``wav`` into the microphone; return the report and what went to stderr."""
+    proc = practice_process(mic, data, "--max-seconds", "80", "--stop-on-silence", "1.5", "--json", *args)
+    time.sleep(1.5)
+    mic.play(wav).wait()
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err
+    return json.loads(out), err
 
 
 def finish(child: pexpect.spawn, *, again: bool = False) -> None:
@@ -122,21 +133,8 @@ def test_a_question_by_its_text_a_question_of_your_own_and_a_mistyped_id(mic, tm
     assert proc.stderr.strip().splitlines() == ["Error: question id 'sw-weaknes': no such question; did you mean sw-weakness? (given with --question)"]
     # any other text is a question of your own, kept by its text
     own = "Why do you want to join our payments team?"
-    proc = subprocess.Popen(
-        [*VC, "practice", "--question", own, "--data-dir", str(tmp_path), "--max-seconds", "40", "--stop-on-silence", "1.5", "--json"],
-        env=mic.env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.5)
-    mic.play(SHORT).wait()
-    out, err = proc.communicate(timeout=180)
-    assert proc.returncode == 0, err
+    obj, err = answer(mic, tmp_path, SHORT, "--question", own)
     assert f"Question (your own question): {own}" in err
-    obj = json.loads(out)
     assert obj["question"] == own and obj["question_id"] is None
     assert takes(tmp_path)[-1][1:] == ("scored", None, own)
     history = subprocess.run([*VC, "history", "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True).stdout
@@ -183,55 +181,16 @@ def test_without_streaming_the_take_is_scored_after_recording_with_progress(mic,
     once recorded, with a progress line."""
     cfg = tmp_path / "c.toml"
     cfg.write_text("[practice]\nstream = false\n")
-    proc = subprocess.Popen(
-        [
-            *VC,
-            "practice",
-            "--question",
-            "mot-why-here",
-            "--config",
-            str(cfg),
-            "--data-dir",
-            str(tmp_path),
-            "--max-seconds",
-            "40",
-            "--stop-on-silence",
-            "1.5",
-            "--json",
-        ],
-        env=mic.env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.5)
-    mic.play(SHORT).wait()
-    out, err = proc.communicate(timeout=180)
-    assert proc.returncode == 0, err
+    obj, err = answer(mic, tmp_path, SHORT, "--question", "mot-why-here", "--config", str(cfg))
     assert re.search(r"Recorded \d+\.\d s \(take #1\); analysing\.\.\.", err)
     assert "plain pass" in err  # the progress line
-    assert json.loads(out)["fillers"]["vocal_count"] >= 1
+    assert obj["fillers"]["vocal_count"] >= 1
 
 
 def test_what_was_streamed_agrees_with_scoring_the_saved_take(mic, tmp_path):
     """The report made while recording against `score` on the saved WAV: the same vocal
     fillers (within one), wpm within 3 %, the same pauses of 1 s or more."""
-    proc = subprocess.Popen(
-        [*VC, "practice", "--question", "beh-deadline", "--data-dir", str(tmp_path), "--max-seconds", "80", "--stop-on-silence", "2", "--json"],
-        env=mic.env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.5)
-    mic.play(SAMPLES / "star_answer.wav").wait()
-    out, err = proc.communicate(timeout=240)
-    assert proc.returncode == 0, err
-    streamed = json.loads(out)
+    streamed, err = answer(mic, tmp_path, SAMPLES / "star_answer.wav", "--question", "beh-deadline")
     assert "analysing" not in err  # it was streamed, not scored after the take
     wav = takes(tmp_path)[0]
     saved = sqlite3.connect(tmp_path / "history.sqlite").execute("SELECT audio_path FROM takes").fetchone()[0]

@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import ROOT, SAMPLES
-from tests.vmic import VirtualMic
+from tests.vmic import VirtualMic, practice_process
 from voicecoach.datatypes import normalise_word
 from voicecoach.lexicon import is_vocal_filler
 
@@ -34,16 +34,7 @@ def mic():
 
 
 def _practice(mic, data: Path, *args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen(
-        [*VC, "practice", "--data-dir", str(data), *args],
-        env=mic.env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kw,
-    )
+    return practice_process(mic, data, *args, **kw)
 
 
 def _wait_for_file(path_glob, directory: Path, timeout_s: float = 20.0) -> Path:

@@ -76,3 +76,20 @@ class VirtualMic:
                 except subprocess.TimeoutExpired:
                     p.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def practice_process(mic: VirtualMic, data: Path, *args: str, cwd: Path | None = None, **kw) -> subprocess.Popen:
+    """``voicecoach practice --data-dir DATA ARGS`` recording from ``mic``, without a
+    terminal (stdin at end of input, output piped)."""
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "practice", "--data-dir", str(data), *args],
+        env=mic.env,
+        cwd=cwd or Path(__file__).resolve().parent.parent,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )

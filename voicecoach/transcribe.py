@@ -19,11 +19,11 @@ the fillers Whisper folded into a neighbouring word come back there. ``plain`` a
 
 from __future__ import annotations
 
-import functools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .acoustics import SilenceOptions, voiced_share
 from .alignment import merge_fillers
@@ -79,9 +79,32 @@ class TranscribeOptions:
             raise ValueError('model must not be empty; use "default" for the embedded model')
 
 
-@functools.lru_cache(maxsize=4)
+_LOADING = threading.Lock()
+_MODELS: dict[tuple[str, int], Any] = {}
+#: Models kept loaded in one process.
+MAX_MODELS = 4
+
+
 def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_whisper.WhisperModel
-    """Load a model once per process (cached by name)."""
+    """Load a model once per process (cached by name and threads), also when two threads
+    ask at once (``practice`` loads it while the question is read, and its transcriber
+    asks too)."""
+    with _LOADING:
+        key = (model, cpu_threads)
+        if key not in _MODELS:
+            if len(_MODELS) >= MAX_MODELS:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[key] = _load_model(model, cpu_threads)
+        return _MODELS[key]
+
+
+def clear_model_cache() -> None:
+    """Forget the loaded models (the next use loads again)."""
+    with _LOADING:
+        _MODELS.clear()
+
+
+def _load_model(model: str, cpu_threads: int):  # -> faster_whisper.WhisperModel
     from .models import resolve_model
 
     info = resolve_model(model)
