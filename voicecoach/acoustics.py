@@ -60,14 +60,19 @@ def frame_levels_db(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     return 10.0 * np.log10(np.maximum(energy, 1e-10))
 
 
+def silence_threshold_db(levels: np.ndarray, options: SilenceOptions) -> float:
+    """The level below which a frame is silent: between the noise floor and the speech
+    level (their percentiles in ``levels``), at least ``min_margin_db`` above the floor."""
+    floor = max(float(np.percentile(levels, options.floor_percentile)), -100.0)
+    speech = float(np.percentile(levels, options.speech_percentile))
+    return floor + max(options.min_margin_db, options.ratio * (speech - floor))
+
+
 @functools.lru_cache(maxsize=4)
 def _silent_frames_cached(audio: Audio, options: SilenceOptions) -> tuple[np.ndarray, np.ndarray]:
     """(levels_db, silent) per frame, computed once per audio and options."""
     levels = frame_levels_db(audio.samples, audio.sample_rate_hz)
-    floor = max(float(np.percentile(levels, options.floor_percentile)), -100.0)
-    speech = float(np.percentile(levels, options.speech_percentile))
-    threshold = floor + max(options.min_margin_db, options.ratio * (speech - floor))
-    silent = levels < threshold
+    silent = levels < silence_threshold_db(levels, options)
     # fill short loud blips inside silence
     min_run = max(1, int(round(options.min_speech_s / HOP_S)))
     for start, end in _runs(~silent):

@@ -228,14 +228,13 @@ class StreamingTranscriber:
         sets it (between the noise floor and the speech level), with digital silence left
         out of the floor: a device delivers exact zeros before the speaker starts, and a
         floor at -100 dB would make every real pause too loud to be a pause."""
-        s = self.settings.silence
+        from .acoustics import silence_threshold_db
+
         levels = _frame_db(samples[-SAMPLE_RATE_HZ * 60 :])
         sounding = levels[levels > DIGITAL_SILENCE_DB]
         if sounding.size < 50:
             return DIGITAL_SILENCE_DB
-        floor = float(np.percentile(sounding, s.floor_percentile))
-        speech = float(np.percentile(sounding, s.speech_percentile))
-        return floor + max(s.min_margin_db, s.ratio * (speech - floor))
+        return silence_threshold_db(sounding, self.settings.silence)
 
     def _transcribe(self, samples: np.ndarray, start: int, end: int) -> None:
         from .acoustics import voiced_share
