@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
@@ -18,6 +19,27 @@ def format_mmss(t: float) -> str:
 def normalise_word(text: str) -> str:
     """Lower-case a word and strip punctuation (``" Um,"`` -> ``"um"``)."""
     return _NON_WORD.sub("", text.lower()).strip("'")
+
+
+_ATTACH_BEFORE = ("-", "'", "\u2019", "%", ",", ".", "?", "!", ":", ";", ")", "n't")
+_ATTACH_AFTER = ("-", "$", "\u00a3", "\u20ac", "(", "/")
+
+
+def join_words(texts: Iterable[str]) -> str:
+    """Words as Whisper wrote them, joined into text: a space between words, but none
+    before a piece that continues the word before it ("one", "-to", "-one" -> "one-to-one";
+    "it", "'s" -> "it's"; "20", "%" -> "20%") or after one that opens the next ("$", "50")."""
+    out: list[str] = []
+    for raw in texts:
+        text = raw.strip()
+        if not text:
+            continue
+        dash = text.strip("-\u2013\u2014") == ""  # a dash on its own keeps its spaces
+        if out and not dash and (text.startswith(_ATTACH_BEFORE) or (out[-1].endswith(_ATTACH_AFTER) and out[-1].strip("-\u2013\u2014"))):
+            out[-1] += text
+        else:
+            out.append(text)
+    return " ".join(out)
 
 
 @dataclass(frozen=True)
@@ -59,7 +81,7 @@ class Transcript:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text.strip() for w in self.words)
+        return join_words(w.text for w in self.words)
 
     @property
     def sentences(self) -> tuple[Sentence, ...]:
@@ -75,7 +97,7 @@ def split_sentences(words: tuple[Word, ...] | list[Word]) -> tuple[Sentence, ...
             chunk = words[start : i + 1]
             out.append(
                 Sentence(
-                    text=" ".join(x.text.strip() for x in chunk),
+                    text=join_words(x.text for x in chunk),
                     start_s=chunk[0].start_s,
                     end_s=chunk[-1].end_s,
                     first_word=start,

@@ -1,10 +1,12 @@
-"""Answer structure: length, STAR coverage, a direct opening, a clear close, hedges and
-repeated phrases.
+"""Answer structure: length, STAR coverage, a direct opening, a clear close, the points a
+strong answer covers, hedges and repeated phrases.
 
-STAR parts are found sentence by sentence from cue phrases (lists below, overridable):
-a sentence can show several parts. Coverage is judged only for behavioural questions
-("Tell me about a time...", "Describe a situation..."), or when no question is given;
-other question types are judged on length, opening and close.
+What the answer says is read by :mod:`.content`: each sentence (a run-on sentence cut at
+its joints) gets the STAR parts it shows from a small model over sentence features,
+fitted and measured on hand-labelled answers (``benchmarks/content/``). Coverage is
+scored only for behavioural questions ("Tell me about a time...", "Describe a
+situation..."), or when no question is given; other question types are judged on length,
+opening and close.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass, field
 
 from ..acoustics import speech_span
 from ..audio import Audio
-from ..datatypes import Evidence, Tip, Transcript, format_mmss, normalise_word
+from ..datatypes import Evidence, Tip, Transcript, format_mmss, join_words, normalise_word
 from ..lexicon import HEDGES, Lexicon
 from ..questions import is_behavioural, parse_covers
+from . import content
 from .base import Finding, Metric
 from .context import AnswerContext
 
@@ -26,38 +29,25 @@ TITLE = "Structure"
 #: Its share of the overall score: what is said counts most, with the fillers.
 WEIGHT = 0.3
 
-STAR_CUES: dict[str, tuple[str, ...]] = {
-    "situation": (
-        r"\b(last|this|that|one|in my|at my|at a|at the) (year|spring|summer|autumn|fall|winter|month|week|quarter|job|role|company|team|internship|project)\b",
-        r"\bwhen i was\b", r"\bi was (working|the|a|an|leading|part)\b", r"\bwe were\b", r"\bthere was\b",
-        r"\bin my (last|previous|current|first)\b", r"\b(previous|last) (job|role|company|position)\b",
-        r"\bour (team|company|client|system|product)\b", r"\bthe (old|existing|legacy) \w+ was\b", r"\bback in\b",
-    ),
-    "task": (
-        r"\bmy (job|role|task|responsibility|goal|aim|challenge) (was|were|is)\b", r"\bi (needed|had|was asked|was responsible|wanted) to\b",
-        r"\bi was (asked|responsible|tasked|in charge)\b", r"\bwe (needed|had) to\b", r"\bthe (goal|task|challenge|problem|deadline) was\b",
-        r"\bto (make sure|ensure|deliver|fix|keep|reduce|improve)\b",
-    ),
-    "action": (
-        r"\b(first|then|next|so) (i|we)\b", r"\bi (decided|built|created|led|organi[sz]ed|set up|split|moved|talked|spoke|wrote|implemented|proposed|"
-        r"fixed|designed|started|introduced|asked|worked|met|scheduled|changed|automated|trained|reviewed|analy[sz]ed|prioriti[sz]ed|agreed|ran|cut|added|used)\b",
-        r"\bwe (paused|fixed|replayed|built|moved|split|decided|agreed|changed|tested|shipped|released)\b", r"\bmy approach\b",
-    ),
-    "result": (
-        r"\bas a result\b", r"\bin the end\b", r"\bended up\b", r"\b(the )?(result|outcome|impact) was\b", r"\bwe (finished|delivered|launched|won|saved|shipped|hit|met)\b",
-        r"\b(increased|reduced|dropped|improved|saved|cut|grew|raised|lowered|doubled|halved)\b.*\b(by|to|from)\b", r"\b\d+ ?(%|percent)\b",
-        r"\bi learn(ed|t)\b", r"\bwhich (led|meant)\b", r"\bthis (led|meant)\b", r"\bsince then\b", r"\bnow i\b",
-    ),
-}  # fmt: skip
-
-
-CLOSING_CUES = (
-    r"\bi learn(ed|t)\b", r"\bas a result\b", r"\bin the end\b", r"\boverall\b", r"\bthat'?s (why|how)\b", r"\bso that'?s\b",
-    r"\bin short\b", r"\bin summary\b", r"\bthe result\b", r"\b(has|have) helped\b", r"\bwhich is why\b",
-) + STAR_CUES["result"]  # fmt: skip
-
-WEAK_OPENINGS = (r"^(so|well|okay|um+|uh+|hmm+|er+)\b", r"^that'?s a (good|great|tough|hard) question", r"^(let me|i have to) think", r"^i('m| am) not sure")
-TRAILING_CLOSES = (r"\b(and|so) yeah\W*$", r"\bor something\W*$", r"\bi guess\W*$", r"\bthat'?s it\W*$", r"\b(and|but|so)\W*$", r"\banyway\W*$")
+#: A first sentence that stalls instead of answering (matched on its normalised words).
+STALLING_OPENINGS = (
+    r"\bthat'?s an? (good|great|tough|hard|difficult|interesting|big) (question|one)\b", r"\b(good|great|tough|hard) question\b",
+    r"\blet me (think|see)\b", r"\bwhere (do|shall|should) i (start|begin)\b", r"\bi'?m not (sure|really sure)\b",
+    r"\bi (don'?t|do not) (really )?know\b", r"\bi have to think\b", r"\bthere'?s a lot of things\b",
+)  # fmt: skip
+#: Words that carry no content in an opening ("Um, so, well, yeah.").
+EMPTY_OPENING_WORDS = frozenset({"so", "well", "okay", "ok", "yeah", "yes", "right", "oh", "wow", "hmm", "alright", "i", "guess", "think"})
+#: A last sentence that trails off instead of closing (matched on its normalised words).
+TRAILING_CLOSES = (
+    r"\b(and|so|but) yeah\b", r"\byeah\W*$", r"\bor something\b", r"\band stuff\b", r"\band everything\W*$", r"\bi guess\W*$",
+    r"\bthat'?s (about )?it\b", r"\bi (don'?t|do not) know\W*$", r"\bwe'?ll see\b", r"\b(and|but|so|or|because)\W*$", r"\banyway\W*$",
+    r"\bi think\W*$", r"\bstill (sort of |kind of )?(talking|thinking|deciding)\b",
+)  # fmt: skip
+#: A last sentence that sums up or ties back: a clear close whatever the STAR model says.
+SUMMING_UP = (
+    r"\bthat'?s (why|how|what)\b", r"\bso that'?s\b", r"\bwhich is why\b", r"\boverall\b", r"\bin short\b", r"\bin summary\b",
+    r"\bi learn(ed|t)\b", r"\blesson\b", r"\btaught me\b", r"\bshowed me\b", r"\bsince then\b",
+)  # fmt: skip
 
 LENGTH_RANGES_S: dict[str, tuple[float, float]] = {
     "behavioural": (60.0, 120.0),
@@ -75,13 +65,17 @@ LENGTH_RANGES_S: dict[str, tuple[float, float]] = {
 class Options:
     """Attributes:
     length_ranges_s: recommended answer length per question type, in seconds.
-    star_cues: regular expressions per STAR part, matched on lower-cased sentences.
+    star_threshold: a sentence shows a STAR part when the model's probability for it
+        reaches this (0.5; lower finds more parts and more false ones).
+    star_cues: extra regular expressions per STAR part, matched on lower-cased
+        sentences: a sentence matching one shows that part whatever the model says.
     hedges: hedging phrases.
     repeat_min_words: shortest phrase counted as a repeat.
     """
 
     length_ranges_s: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(LENGTH_RANGES_S))
-    star_cues: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(STAR_CUES))
+    star_threshold: float = 0.5
+    star_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     hedges: tuple[str, ...] = HEDGES
     repeat_min_words: int = 3
 
@@ -90,7 +84,11 @@ class Options:
         for kind, span in self.length_ranges_s.items():
             if len(span) != 2 or not 0 <= span[0] < span[1]:
                 raise ValueError(f"length_ranges_s.{kind} = {list(span)!r} must be [shortest, longest] seconds, shortest below longest")
+        if not 0 < self.star_threshold < 1:
+            raise ValueError(f"star_threshold = {self.star_threshold!r} must be between 0 and 1")
         for part, cues in self.star_cues.items():
+            if part not in content.PARTS:
+                raise ValueError(f"star_cues.{part}: the STAR parts are {', '.join(content.PARTS)}")
             for cue in cues:
                 try:
                     re.compile(cue)
@@ -106,6 +104,17 @@ class StarPart:
     present: bool
     evidence: tuple[Evidence, ...]
     note: str
+
+
+@dataclass(frozen=True)
+class StarUnit:
+    """A sentence, or a piece of a run-on sentence, and the STAR parts it shows."""
+
+    start_s: float
+    end_s: float
+    first_word: int  # inclusive indices into Transcript.words
+    last_word: int
+    parts: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,7 @@ class StructureResult:
     hedges: tuple[Phrase, ...]
     repeated_phrases: tuple[Phrase, ...]
     covers: tuple[CoverPoint, ...] = ()
+    units: tuple[StarUnit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,9 +225,10 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     verdict = "short" if length_s < lo else "long" if length_s > hi else "ok"
 
     cleaned = [_clean(s.text, ctx.lexicon) for s in sentences]
+    units = _star_units(transcript, o, ctx)
     star = []
-    for part, cues in o.star_cues.items():
-        hits = [Evidence(s.start_s, s.end_s, s.text) for s, c in zip(sentences, cleaned, strict=True) if any(re.search(p, c) for p in cues)]
+    for part in content.PARTS:
+        hits = [Evidence(u.start_s, u.end_s, _unit_text(transcript, u)) for u in units if part in u.parts]
         note = f"{len(hits)} sentence(s) show the {part}" if hits else f"no sentence clearly states the {part}"
         star.append(StarPart(part, bool(hits), tuple(hits[:3]), note))
     star_applies = qtype == "behavioural" or ctx.question is None
@@ -227,26 +238,30 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     direct, opening_note = False, "no speech"
     clear, ending_note = False, "no speech"
     if sentences:
-        s0, c0 = sentences[0], cleaned[0]
+        s0 = sentences[0]
         opening = Evidence(s0.start_s, s0.end_s, s0.text)
         raw0 = " ".join(w.norm for w in words[s0.first_word : s0.last_word + 1])
-        weak = next((p for p in WEAK_OPENINGS if re.search(p, raw0)), None)
-        if weak:
-            opening_note = "opens with a filler or a stalling phrase; start with the point"
-        elif len(c0.split()) < 4:
-            opening_note = "the first sentence is very short; open with a full statement of your point"
+        said0 = [w for w in content.tokens(s0.text, ctx.lexicon) if w not in EMPTY_OPENING_WORDS]
+        if any(re.search(p, raw0) for p in STALLING_OPENINGS):
+            opening_note = "stalls before the answer (a comment on the question or thinking aloud)"
+        elif not said0:
+            opening_note = "has only fillers before the first full stop"
         else:
             direct, opening_note = True, "opens with a full statement"
-        sl, cl = sentences[-1], cleaned[-1]
+        sl = sentences[-1]
         ending = Evidence(sl.start_s, sl.end_s, sl.text)
-        if any(re.search(p, cl) for p in TRAILING_CLOSES):
-            ending_note = "trails off; finish on the result or what you learned"
+        raw_last = " ".join(w.norm for w in words[sl.first_word : sl.last_word + 1])
+        last_unit = units[-1] if units else None
+        if any(re.search(p, raw_last) for p in TRAILING_CLOSES):
+            ending_note = "trails off"
         elif ctx.lexicon.is_vocal(words[-1].norm):
-            ending_note = "ends on a filler; finish on a full sentence"
-        elif any(re.search(p, cl) for p in CLOSING_CUES):
+            ending_note = "ends on a filler"
+        elif any(re.search(p, raw_last) for p in SUMMING_UP) or (last_unit is not None and "result" in last_unit.parts):
             clear, ending_note = True, "closes on a result or lesson"
+        elif not star_applies:
+            clear, ending_note = True, "ends on a complete point"
         else:
-            ending_note = "no clear close; end with the result, the lesson or a one-line summary"
+            ending_note = "ends without a result or a lesson"
 
     spoken = [w for w in words if not ctx.lexicon.is_vocal(w.norm) and w.norm]
     norms = [w.norm for w in spoken]
@@ -277,7 +292,8 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         ending_note=ending_note,
         hedges=tuple(hedges),
         repeated_phrases=_repeats(transcript, o.repeat_min_words, ctx.lexicon),
-        covers=_covers(ctx.covers, sentences, cleaned),
+        covers=_covers(ctx.covers, transcript, units, ctx),
+        units=units,
     )
 
 
@@ -362,12 +378,38 @@ def findings(s: StructureResult) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-def _covers(covers: tuple[str, ...], sentences, cleaned: list[str]) -> tuple[CoverPoint, ...]:  # noqa: ANN001
-    """Which of a question's "what a strong answer covers" points the answer touches."""
+def _star_units(transcript: Transcript, o: Options, ctx: AnswerContext) -> tuple[StarUnit, ...]:
+    sentences = transcript.sentences
+    found = content.star_units([s.text for s in sentences], ctx.lexicon, threshold=o.star_threshold)
+    out = []
+    for u in found:
+        s = sentences[u.sentence]
+        first, last = s.first_word + u.first_word, s.first_word + u.last_word
+        parts = set(u.parts)
+        lowered = _clean(u.text, ctx.lexicon)
+        parts |= {part for part, cues in o.star_cues.items() if any(re.search(p, lowered) for p in cues)}
+        ws = transcript.words
+        out.append(StarUnit(ws[first].start_s, ws[last].end_s, first, last, tuple(p for p in content.PARTS if p in parts)))
+    return tuple(out)
+
+
+def _unit_text(transcript: Transcript, u: StarUnit) -> str:
+    return join_words(w.text for w in transcript.words[u.first_word : u.last_word + 1])
+
+
+def _covers(covers: tuple[str, ...], transcript: Transcript, units: tuple[StarUnit, ...], ctx: AnswerContext) -> tuple[CoverPoint, ...]:
+    """Which of a question's "what a strong answer covers" points the answer touches: a
+    unit that says one of the point's cues (compared by stems), or, for a point that
+    names an outcome or what the speaker did, a unit showing that STAR part."""
+    texts = [(u, _unit_text(transcript, u)) for u in units]
+    stems = [(u, text, content.stemmed(text, ctx.lexicon)) for u, text in texts]
     out = []
     for point, cues in parse_covers(covers):
+        kind = content.point_kind(point)
         hits = tuple(
-            Evidence(s.start_s, s.end_s, s.text) for s, c in zip(sentences, cleaned, strict=True) if any(re.search(rf"\b{re.escape(cue)}", c) for cue in cues)
+            Evidence(u.start_s, u.end_s, text)
+            for u, text, stemmed in stems
+            if any(content.cue_matches(cue, stemmed) for cue in cues) or (kind is not None and kind in u.parts)
         )
         out.append(CoverPoint(point, bool(hits), hits[:2]))
     return tuple(out)
