@@ -112,7 +112,7 @@ def main() -> None:
         "close": min(s_clean.close_accuracy, s_noisy.close_accuracy),
     }
     for k, v in checks.items():
-        print(f"  {k:12} {v:.2f}  target {TARGETS[k]:.2f}  {'met' if v >= TARGETS[k] else 'NOT met'}")
+        print(f"  {k:12} {v:.3f}  target {TARGETS[k]:.2f}  {'met' if v >= TARGETS[k] else 'NOT met'}")
     if args.errors:
         print("\ndisagreements:")
         for e in s_clean.errors + s_noisy.errors:

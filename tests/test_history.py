@@ -96,10 +96,18 @@ def test_bad_question_files(content, message, tmp_path, monkeypatch):
 
 def test_covers_points_use_the_question():
     q = next(q for q in load_bank(include_user_dir=False) if q.id == "sw-weakness")
-    tr = transcript_of("My weakness is that I find it hard to say no. Now I write down every request.")
-    r = structure.analyse(tr, audio_for(tr), context=AnswerContext(question=q.text, category=q.category, covers=q.covers))
-    covered = {c.point: c.covered for c in r.covers}
-    assert covered == {"a real weakness": True, "what you do about it": True, "evidence of progress": False}
+    ctx = AnswerContext(question=q.text, category=q.category, covers=q.covers)
+    tr = transcript_of("My weakness is that I find it hard to say no to people, so I end up with too much work. It is something I think about a lot, honestly.")
+    r = structure.analyse(tr, audio_for(tr), context=ctx)
+    assert {c.point: c.covered for c in r.covers} == {"a real weakness": True, "what you do about it": False, "evidence of progress": False}
+    # an outcome in other words than the cues is progress all the same (issue 14's example)
+    tr = transcript_of(
+        "I used to hold on to work instead of delegating it. So I started teaching someone else each task I did twice. "
+        "Last quarter I handed off the full release process, and the team shipped it on time without me."
+    )
+    r = structure.analyse(tr, audio_for(tr), context=ctx)
+    assert {c.point: c.covered for c in r.covers} == {"a real weakness": True, "what you do about it": True, "evidence of progress": True}
+    assert r.clear_ending
     assert r.question_type == "strengths_weaknesses" and (r.recommended_min_s, r.recommended_max_s) == (30.0, 90.0)
 
 

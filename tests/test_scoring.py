@@ -76,4 +76,4 @@ def test_long_pause_wording_follows_the_setting():
     results = {**results, "pauses": pauses}
     tips = make_tips(results, compute_scores(results), limit=10)
     (tip,) = [t for t in tips if t.area == "pauses"]
-    assert "1 more time(s) for 2.5 s or more" in tip.message
+    assert "and 1 more time for 2.5 s or more" in tip.message

@@ -131,6 +131,10 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Tip:
+    """A piece of advice, with the moments that show it. ``more`` counts the moments of
+    the same kind not listed in ``evidence`` (shown as "and N more")."""
+
     area: str
     message: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    more: int = 0

@@ -12,6 +12,7 @@ series; see :mod:`voicecoach.analysers.base`): a new analyser appears without a 
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import html
 import io
@@ -37,7 +38,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;ma
 h1{font-size:1.4rem;margin:0 0 .3rem;word-break:break-all}h2{font-size:1.1rem;margin:1.8rem 0 .6rem}
 .question{color:#4a5568;margin:.2rem 0 1rem}.cards{display:flex;gap:.8rem;flex-wrap:wrap}
 .card{border:1px solid #d8dee8;border-radius:10px;padding:.7rem 1rem;min-width:130px}
-.card .v{font-size:1.8rem;font-weight:700}.card .v small{font-size:.9rem;color:#4a5568;font-weight:400}.card .l{color:#4a5568;font-size:.85rem}
+.card .v{font-size:1.8rem;font-weight:700}.card .v small{font-size:.9rem;color:#4a5568;font-weight:400}.card .l{color:#1d2430;font-size:.9rem;font-weight:600}
+.card .m{color:#4a5568;font-size:.85rem;max-width:14rem}
 .card.good .v{color:#1f7a3a}.card.mid .v{color:#b7791f}.card.bad .v{color:#c53030}
 svg{width:100%;height:auto;border:1px solid #e2e8f0;border-radius:8px;background:#fbfcfe}
 .transcript{line-height:2;font-size:1.05rem}.w{cursor:pointer}
@@ -154,7 +156,8 @@ def timeline_svg(report: Report, audio: Audio | None) -> str:
             break
     step = 10 if dur > 30 else 5
     for t in range(0, int(dur) + 1, step):
-        anchor = "end" if x(t) > W - 30 else "start"
+        # a label is about 40 units wide: anchored so it stays inside the figure
+        anchor = "end" if x(t) > W - 45 else "start" if x(t) < 45 else "middle"
         parts.append(f'<text x="{x(t):.1f}" y="{H + 8}" font-size="10" text-anchor="{anchor}" fill="#718096">{format_mmss(t)}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -185,31 +188,54 @@ def transcript_html(report: Report) -> str:
     return " ".join(out)
 
 
-def _line_chart(title: str, values: list[float], labels: list[str], fmt: str, better: str) -> str:
-    w, h, pad = 300, 120, 24
+def _line_chart(title: str, values: list[float], labels: list[str], fmt: str, better: str, band: tuple[float, float] | None = None) -> str:
+    """A small trend chart: each take's value written by its point, the target band
+    shaded when the figure has one."""
+    w, h, pad, top = 300, 140, 26, 18
     if len(values) < 2:
-        return f'<div><b>{_e(title)}</b><p class="muted">More takes will draw a trend.</p></div>'
+        return f'<div class="trend-chart"><b>{_e(title)}</b><p class="muted">More takes will draw a trend.</p></div>'
     lo, hi = min(values), max(values)
+    if band:
+        lo, hi = min(lo, band[0]), max(hi, band[1])
     span = (hi - lo) or 1.0
+    lo, hi = lo - 0.08 * span, hi + 0.08 * span
+    span = hi - lo
 
-    def pt(i: int, v: float) -> tuple[float, float]:
-        return pad + (w - 2 * pad) * i / (len(values) - 1), h - pad - (h - 2 * pad) * (v - lo) / span
+    def px(i: int) -> float:
+        return pad + (w - 2 * pad) * i / (len(values) - 1)
 
-    pts = " ".join(f"{px:.1f},{py:.1f}" for px, py in (pt(i, v) for i, v in enumerate(values)))
-    dots = "".join(
-        f'<circle cx="{pt(i, v)[0]:.1f}" cy="{pt(i, v)[1]:.1f}" r="3" fill="#2b6cb0"><title>{_e(labels[i])}: {format(v, fmt)}</title></circle>'
-        for i, v in enumerate(values)
-    )
-    hint = {"lower": "lower is better", "higher": "higher is better", "band": "best inside the target band"}.get(better, "")
+    def py(v: float) -> float:
+        return top + (h - pad - top) * (hi - v) / span
+
+    parts = []
+    if band:
+        parts.append(
+            f'<rect class="band" x="{pad}" y="{py(band[1]):.1f}" width="{w - 2 * pad}" height="{py(band[0]) - py(band[1]):.1f}" fill="#c6f6d5">'
+            f"<title>target {format(band[0], fmt)}-{format(band[1], fmt)}</title></rect>"
+        )
+    pts = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(values))
+    parts.append(f'<polyline points="{pts}" fill="none" stroke="#2b6cb0" stroke-width="2"/>')
+    every = max(1, round(len(values) / 8))  # a label on at most about eight points
+    for i, v in enumerate(values):
+        parts.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="3" fill="#2b6cb0"><title>{_e(labels[i])}: {format(v, fmt)}</title></circle>')
+        if i % every == 0 or i == len(values) - 1:
+            anchor = "start" if i == 0 else "end" if i == len(values) - 1 else "middle"
+            parts.append(
+                f'<text class="value" x="{px(i):.1f}" y="{py(v) - 6:.1f}" font-size="10" text-anchor="{anchor}" fill="#1d2430">{format(v, fmt)}</text>'
+            )
+    parts.append(f'<text x="{pad}" y="{h - 6}" font-size="10" fill="#4a5568">{_e(labels[0])}</text>')
+    parts.append(f'<text x="{w - pad}" y="{h - 6}" font-size="10" text-anchor="end" fill="#4a5568">{_e(labels[-1])}</text>')
+    hint = {"lower": "lower is better", "higher": "higher is better", "band": "best inside the green band"}.get(better, "")
+    target = f" · target {format(band[0], fmt)}-{format(band[1], fmt)}" if band else ""
     return (
-        f'<div><b>{_e(title)}</b> <span class="muted">{format(values[0], fmt)} → {format(values[-1], fmt)}{" · " + hint if hint else ""}</span>'
-        f'<svg class="trend" viewBox="0 0 {w} {h}"><polyline points="{pts}" fill="none" stroke="#2b6cb0" stroke-width="2"/>{dots}'
-        f'<text x="{pad}" y="{h - 6}" font-size="10" fill="#718096">{_e(labels[0])}</text><text x="{w - pad}" y="{h - 6}" font-size="10" text-anchor="end" fill="#718096">{_e(labels[-1])}</text></svg></div>'
+        f'<div class="trend-chart"><b>{_e(title)}</b> <span class="muted">{format(values[0], fmt)} → {format(values[-1], fmt)}{" · " + hint if hint else ""}{target}</span>'
+        f'<svg class="trend" viewBox="0 0 {w} {h}" role="img" aria-label="{_e(title)} over {len(values)} takes">{"".join(parts)}</svg></div>'
     )
 
 
-def progress_html(takes: list[Take]) -> str:
-    """One chart per analyser (its primary figure) and the overall score, over the takes."""
+def progress_html(takes: list[Take], report: Report | None = None) -> str:
+    """One chart per analyser (its primary figure) and the overall score, over the takes;
+    a figure with a target band shows the band of ``report`` (the take on this page)."""
     from .analysers import registered
 
     scored = [t for t in takes if t.status == "scored"]
@@ -217,21 +243,31 @@ def progress_html(takes: list[Take]) -> str:
         return '<p class="muted">No practice history yet.</p>'
     labels = [f"#{t.id} {t.created_at_iso[:10]}" for t in scored]
     charts = []
-    figures = [("overall.score", "overall score", "d", "higher")]
+    figures: list[tuple[str, str, str, str, tuple[float, float] | None]] = [("overall.score", "overall score", "d", "higher", None)]
     for a in registered():
         m = a.primary_metric
         if m is not None:
-            figures.append((f"{a.name}.{m.key}", m.label, m.fmt, m.better))
-    for key, title, fmt, better in figures:
+            band = None
+            result = report.results.get(a.name) if report is not None else None
+            if m.band and result is not None:
+                lo, hi = (getattr(result, k, None) for k in m.band)
+                band = (float(lo), float(hi)) if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) else None
+            figures.append((f"{a.name}.{m.key}", m.label, m.fmt, m.better, band))
+    for key, title, fmt, better, band in figures:
         pairs = [(t.metrics[key], label) for t, label in zip(scored, labels, strict=True) if key in t.metrics]
         if pairs:
-            charts.append(_line_chart(title, [v for v, _ in pairs], [lab for _, lab in pairs], ".0f" if fmt == "d" else fmt, better))
+            charts.append(_line_chart(title, [v for v, _ in pairs], [lab for _, lab in pairs], ".0f" if fmt == "d" else fmt, better, band))
     return f'<div class="charts" id="progress">{"".join(charts)}</div>'
 
 
-def _card(label: str, value: int) -> str:
+def _card(label: str, value: int, measured: str = "") -> str:
+    """A score card: what it is, the score out of 100, what was measured."""
     cls = "good" if value >= 75 else "mid" if value >= 50 else "bad"
-    return f'<div class="card {cls}"><div class="v">{value}<small>/100</small></div><div class="l">{_e(label)} score</div></div>'
+    said = f"{label} score: {value} out of 100" + (f"; {measured}" if measured else "")
+    return (
+        f'<div class="card {cls}" role="group" aria-label="{_e(said)}"><div class="l">{_e(label)}</div>'
+        f'<div class="v">{value}<small>/100</small></div><div class="m">{_e(measured)}</div></div>'
+    )
 
 
 def _evidence(ev: Any) -> str:
@@ -252,13 +288,20 @@ def details_html(report: Report) -> str:
     return f'<table class="findings" id="details">{"".join(rows)}</table>'
 
 
+def _when(iso: str) -> str:
+    """An ISO time as people read it: "2026-11-27 11:40"."""
+    return iso[:16].replace("T", " ")
+
+
 def render_html(report: Report, *, audio: Audio | None, history: list[Take] | None = None) -> str:
     """The whole page for a scored :class:`~voicecoach.result.Report`."""
     if report.scores is None:
         raise ValueError("render_html needs a scored report")
     s = report.scores
-    titles = {a.name: a.title for a, _ in report.analysers()}
-    cards = _card("Overall", s.overall) + "".join(_card(titles.get(name, name), v) for name, v in s.parts.items())
+    shown = {a.name: (a.title, a.headline(result)) for a, result in report.analysers()}
+    cards = _card("Overall", s.overall, "weighted mean of the areas") + "".join(
+        _card(shown.get(name, (name, ""))[0], v, shown.get(name, (name, ""))[1]) for name, v in s.parts.items()
+    )
     f = report.results.get("fillers")
     fillers_section = ""
     if f is not None:
@@ -279,13 +322,21 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
         )
         empty = f'<tr><td colspan="4">no pauses of {1000 * pa.min_pause_s:.0f} ms or more</td></tr>'
         pauses_section = f'<h2>Longest pauses</h2><table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th></th></tr>{pauses_rows or empty}</table>'
-    tips = "".join(f"<li><b>{_e(t.area)}</b>: {_e(t.message)} " + " ".join(_evidence(ev) for ev in t.evidence) + "</li>" for t in report.tips)
+    tips = "".join(
+        f"<li><b>{_e(t.area)}</b>: {_e(t.message)} "
+        + " ".join(_evidence(ev) for ev in t.evidence)
+        + (f' <span class="muted more">and {t.more} more</span>' if t.more else "")
+        + "</li>"
+        for t in report.tips
+    )
     audio_tag = (
         f'<audio id="answer" controls preload="auto" src="{audio_data_uri(audio)}"></audio>'
         if audio is not None
         else '<p class="muted">The audio file was not found, so it is not embedded.</p>'
     )
     question = f'<p class="question">Question: {_e(report.question)}</p>' if report.question else ""
+    recorded = f"recorded {_e(_when(report.recorded_at))}" if report.recorded_at else "recording time unknown"
+    made = _e(_when(datetime.datetime.now().astimezone().isoformat(timespec="seconds")))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
@@ -294,7 +345,7 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
 <title>voicecoach report: {_e(report.file)}</title><style>{CSS}</style></head>
 <body>
 <h1 id="title">{_e(report.file)}</h1>{question}
-<p class="muted">{report.duration_s:.1f} s · by voicecoach · everything on this page stays on this computer</p>
+<p class="muted" id="when">{report.duration_s:.1f} s · {recorded} · report made {made} · by voicecoach · everything on this page stays on this computer</p>
 <div class="cards" id="scores">{cards}</div>
 {audio_tag}
 <h2>Timeline</h2>
@@ -309,7 +360,7 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
 <p class="transcript" id="transcript">{transcript_html(report)}</p>
 {pauses_section}
 <h2>Progress</h2>
-{progress_html(history or [])}
+{progress_html(history or [], report)}
 <script>{JS}</script>
 </body></html>
 """

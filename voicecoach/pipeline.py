@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -93,6 +95,30 @@ def score_transcript(
     """Analyse an answer already transcribed (by :func:`score_audio`, or piece by piece
     while it was recorded, :mod:`voicecoach.stream`; ``speech_s``: the seconds of speech
     the voice activity detector heard, when already measured)."""
+    report = _analyse_transcript(audio, transcript, settings=settings, question=question, analysers=analysers, timings_s=timings_s, speech_s=speech_s)
+    return dataclasses.replace(report, recorded_at=recorded_at(audio.source))
+
+
+def recorded_at(source: str) -> str | None:
+    """When a recording was made: its file's modification time (local, ISO 8601), or
+    None when the audio did not come from a file."""
+    try:
+        mtime = os.stat(source).st_mtime
+    except (OSError, ValueError):
+        return None
+    return datetime.datetime.fromtimestamp(mtime).astimezone().isoformat(timespec="seconds")
+
+
+def _analyse_transcript(
+    audio: Audio,
+    transcript: Transcript,
+    *,
+    settings: Settings | None,
+    question: str | Question | None,
+    analysers: Iterable[Any] | None,
+    timings_s: dict[str, float] | None,
+    speech_s: float | None,
+) -> Report:
     settings = settings or Settings()
     q = question if isinstance(question, Question) else None
     question_text = q.text if q else (question if isinstance(question, str) else None)

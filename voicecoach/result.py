@@ -59,6 +59,8 @@ class Report:
         english: False when the speech does not sound like English (or is too unclear
             to transcribe): the transcript is kept, nothing is analysed or scored.
         median_word_probability: the evidence for ``english``.
+        recorded_at: when the audio was recorded (its file's modification time, local
+            time, ISO 8601 to the second), if known.
     """
 
     file: str
@@ -73,6 +75,7 @@ class Report:
     timings_s: dict[str, float] = field(default_factory=dict)
     english: bool = True
     median_word_probability: float | None = None
+    recorded_at: str | None = None
 
     @property
     def scored(self) -> bool:
@@ -125,6 +128,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "english": report.english,
         "median_word_probability": None if report.median_word_probability is None else round(report.median_word_probability, 4),
         "warning": report.warning,
+        "recorded_at": report.recorded_at,
         "model": t.model,
         "decoding": t.decoding,
         "transcript": {
@@ -257,6 +261,7 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         raise ResultError(f"duration_s = {_show(duration)} must be above 0 and at most a day")
     r.duration_s = duration
     median_p = r.read(float | None, obj.get("median_word_probability"), "median_word_probability")
+    recorded_at = r.read(str | None, obj.get("recorded_at"), "recorded_at")
     t = obj.get("transcript")
     if not isinstance(t, dict):
         raise ResultError("transcript is missing" if t is None else "transcript must be an object")
@@ -269,7 +274,7 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         r.read(str, obj.get("decoding", ""), "decoding"),
     )
     if not speech or not english:
-        return Report(file, duration, question, question_id, transcript, speech, english=english, median_word_probability=median_p)
+        return Report(file, duration, question, question_id, transcript, speech, english=english, median_word_probability=median_p, recorded_at=recorded_at)
     results: dict[str, Any] = {}
     for a in analysers if analysers is not None else registered():
         if a.name in obj:
@@ -293,7 +298,7 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         for k, v in (raw if isinstance(raw, dict) else {}).items()
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     }
-    return Report(file, duration, question, question_id, transcript, True, results, Scores(overall, parts), tips, timings, True, median_p)
+    return Report(file, duration, question, question_id, transcript, True, results, Scores(overall, parts), tips, timings, True, median_p, recorded_at)
 
 
 def check_result(obj: Any, *, source: str = "the result") -> dict[str, Any]:

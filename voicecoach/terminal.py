@@ -138,6 +138,8 @@ def _scores_and_tips(console: Any, report: Report, *, details: bool) -> None:
         tips.add_row(f"{i}.", f"{escape(f'[{tip.area}]')} {escape(tip.message)}")
         for ev in tip.evidence:
             tips.add_row("", f"   at {format_mmss(ev.start_s)}: “{escape(ev.quote)}”")
+        if tip.more:
+            tips.add_row("", f"   and {tip.more} more")
     console.print(tips)
 
 

@@ -66,7 +66,7 @@ def analyse_with_cues(transcript: Transcript, audio: Audio, ctx: AnswerContext) 
         structure.CoverPoint(point, any(re.search(rf"\b{re.escape(cue)}", c) for c in cleaned for cue in cues), ()) for point, cues in parse_covers(ctx.covers)
     )
     words = transcript.words
-    s0, sl = sentences[0], sentences[-1]
+    s0 = sentences[0]
     raw0 = " ".join(w.norm for w in words[s0.first_word : s0.last_word + 1])
     direct = not any(re.search(p, raw0) for p in WEAK_OPENINGS) and len(cleaned[0].split()) >= 4
     cl = cleaned[-1]

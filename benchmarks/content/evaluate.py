@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from dataset import PARTS, Answer
 
-from voicecoach.analysers import structure
+from voicecoach.analysers import content, structure
 from voicecoach.analysers.context import AnswerContext
 from voicecoach.audio import SAMPLE_RATE_HZ, Audio, validate_samples
 from voicecoach.datatypes import Transcript, Word
 from voicecoach.questions import Question, load_bank
 
-PART_NAMES = dict(zip(PARTS, structure.content.PARTS, strict=True))
+PART_NAMES = dict(zip(PARTS, content.PARTS, strict=True))
 
 
 def transcript_and_audio(answer: Answer, word_s: float = 0.32, gap_s: float = 0.08) -> tuple[Transcript, Audio, list[int]]:

@@ -24,6 +24,9 @@ required, the rest have defaults that mean "nothing to add":
     candidate tips, each with the points of this area it would win back (default: none).
 ``summary(result) -> str``
     one line of what was measured, for the score table (default: empty).
+``headline(result) -> str``
+    the few words under its score on a report's card, such as "9 fillers, 8.9 a minute"
+    (default: its first headline metric, "8.9 fillers/min").
 ``findings(result) -> tuple[Finding, ...]``
     details worth a line each in the reports (default: none).
 ``marks(result) -> tuple[Mark, ...]``
@@ -153,6 +156,7 @@ class Analyser:
     score: Callable[[Any, Any], int | None]
     tips: Callable[..., Any]
     summary: Callable[[Any], str]
+    headline_text: Callable[[Any], str] | None
     findings: Callable[[Any], tuple[Finding, ...]]
     marks: Callable[[Any], tuple[Mark, ...]]
     series: Callable[[Any], tuple[Series, ...]]
@@ -180,6 +184,17 @@ class Analyser:
         """The one figure progress charts and batch summaries show for it: its first
         headline metric, else its score."""
         return self.headline_metrics[0] if self.headline_metrics else None
+
+    def headline(self, result: Any) -> str:
+        """The few words shown under its score on a card."""
+        if self.headline_text is not None:
+            return self.headline_text(result)
+        m = next((m for m in self.metrics if m.headline), None)
+        if m is None:
+            return ""
+        raw = getattr(result, m.key.split(".")[0], None) if not isinstance(result, dict) else result.get(m.key)
+        value = float(raw) if isinstance(raw, (int, float)) else None
+        return "" if value is None else f"{format(value, m.fmt) if m.fmt != 'd' else int(value)} {m.label}"
 
     def metric_value(self, metric: Metric, report: dict[str, Any]) -> float | None:
         """``metric``'s value in a ``score --json`` object (the score from ``scores``)."""
@@ -224,6 +239,7 @@ class Analyser:
             score=getattr(module, "score", _none),
             tips=getattr(module, "tips", _empty),
             summary=getattr(module, "summary", _blank),
+            headline_text=getattr(module, "headline", None),
             findings=getattr(module, "findings", _empty),
             marks=getattr(module, "marks", _empty),
             series=getattr(module, "series", _empty),

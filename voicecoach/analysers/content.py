@@ -81,9 +81,13 @@ _JOINT = re.compile(
     r"|in the end\b|as a result\b|since then\b|the next (?:day|week|month|quarter|year)\b|(?:last|that) (?:year|spring|summer|autumn|winter|quarter|month|week)\b))",
     re.IGNORECASE,
 )
-#: A sentence this long (in words) is cut at its joints, into pieces of at least
-#: ``MIN_PIECE_WORDS``.
+#: In a longer run-on (most likely sentence ends lost by the transcriber), also where a
+#: bare "I" or "we" starts telling what happened.
+_BARE_JOINT = re.compile(r"\s+(?=(?:i|we) (?:\w+ed|made|wrote|built|went|took|set|met|told|gave|ran|put|sent|found|got|did|was|had)\b)", re.IGNORECASE)
+#: A sentence this long (in words) is cut at its joints, one this long at its bare
+#: joints too, into pieces of at least ``MIN_PIECE_WORDS``.
 RUN_ON_WORDS = 20
+LONG_RUN_ON_WORDS = 30
 MIN_PIECE_WORDS = 5
 
 
@@ -94,7 +98,8 @@ def units(text: str) -> list[tuple[int, int]]:
     if len(words) < RUN_ON_WORDS:
         return [(0, len(words) - 1)] if words else []
     cuts = [0]
-    for m in _JOINT.finditer(text):
+    joints = list(_JOINT.finditer(text)) + (list(_BARE_JOINT.finditer(text)) if len(words) >= LONG_RUN_ON_WORDS else [])
+    for m in sorted(joints, key=lambda m: m.end()):
         n = len(text[: m.end()].split())
         if n - cuts[-1] >= MIN_PIECE_WORDS and len(words) - n >= MIN_PIECE_WORDS:
             cuts.append(n)
@@ -264,7 +269,7 @@ def star_units(sentences: Sequence[str], lexicon: Lexicon = DEFAULT_LEXICON, *, 
 _POINT_KINDS = (
     ("result", r"\b(outcome|result|impact|success|resolved|happened next|decision that followed|consequence|progress|how you improved|"
      r"what you learned|the lesson|growth|who benefited|what the team gained|who you are now|results)\b"),
-    ("action", r"\b(how you (handled|adapted|helped|overcame|responded|decided|did it|raised|brought|listened|stayed|planned)|what you did|"
+    ("action", r"\b(how you (handled|adapted|helped|overcame|responded|decided|did it|raised|brought|listened|stayed|planned)|what you (did|do|changed)|"
      r"your own contribution|what you changed|what you adapted)\b"),
 )  # fmt: skip
 

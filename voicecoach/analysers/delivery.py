@@ -14,7 +14,7 @@ import numpy as np
 from ..acoustics import speech_level_db
 from ..audio import Audio
 from ..datatypes import Tip, Transcript
-from .base import Metric
+from .base import Finding, Metric
 from .context import AnswerContext
 
 NAME = "delivery"
@@ -123,6 +123,12 @@ def tips(d: DeliveryResult, score: int | None, scoring: object) -> list[tuple[fl
         return []
     msg = f"Your pitch varied little ({d.pitch_spread_st:.1f} semitones); stress the key words and let your voice rise and fall with the story."
     return [(100.0, Tip(NAME, msg))]
+
+
+def findings(d: DeliveryResult) -> tuple[Finding, ...]:
+    if d.monotone:
+        return (Finding("pitch", f"monotone: the pitch varied {d.pitch_spread_st:.1f} semitones", False),)
+    return (Finding("pitch", f"varied: {d.pitch_spread_st:.1f} semitones", True),)
 
 
 def summary(d: DeliveryResult) -> str:

@@ -234,13 +234,21 @@ def score(f: FillersResult, r: Scoring) -> int:
 def tips(f: FillersResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     if not (f.count and f.per_min > r.free_per_min):
         return []
-    top = ", ".join(f'"{k}" x{v}' for k, v in list(f.by_type.items())[:3])
+    kinds = list(f.by_type.items())
+    top = ", ".join(f'"{k}" x{v}' for k, v in kinds[:3])
+    rest = sum(v for _, v in kinds[3:])
+    if rest:
+        top += f" and {rest} of {len(kinds) - 3} other kind{'s' if len(kinds) > 4 else ''}"
     ev = tuple(Evidence(e.start_s, e.end_s, e.text) for e in f.events[:3])
     msg = (
-        f"You used {f.count} filler words ({f.per_min:.1f} a minute): {top}. "
+        f"You used {f.count} filler word{'s' if f.count != 1 else ''} ({f.per_min:.1f} a minute): {top}. "
         "When you feel one coming, close your mouth and pause silently instead; a short pause sounds confident."
     )
-    return [(100 - score, Tip(NAME, msg, ev))]
+    return [(100 - score, Tip(NAME, msg, ev, more=max(0, len(f.events) - len(ev))))]
+
+
+def headline(f: FillersResult) -> str:
+    return f"{f.count} filler{'s' if f.count != 1 else ''}, {f.per_min:.1f} a minute"
 
 
 def summary(f: FillersResult) -> str:

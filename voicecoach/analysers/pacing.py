@@ -73,12 +73,16 @@ class PacingResult:
 @dataclass(frozen=True)
 class Scoring:
     """Attributes:
-    points_per_wpm: lost per wpm outside the target band (20 wpm off costs 40).
-    points_per_window: lost per pace window outside the band (an uneven pace).
+    points_per_wpm: lost per wpm of the whole answer outside the target band (20 wpm
+        off costs 40).
+    uneven_points: lost at most for an uneven pace: each pace window outside the band
+        costs its share of these, in proportion to how far outside it is, in full from
+        ``uneven_full_wpm`` outside (one window 1 wpm over the band costs almost nothing).
     """
 
     points_per_wpm: float = 2.0
-    points_per_window: float = 5.0
+    uneven_points: float = 20.0
+    uneven_full_wpm: float = 20.0
 
 
 METRICS = (
@@ -150,28 +154,40 @@ def score(p: PacingResult, r: Scoring) -> int:
     if p.words == 0:
         return 0
     off = max(p.target_min_wpm - p.wpm, p.wpm - p.target_max_wpm, 0.0)
-    outside = sum(1 for w in p.windows if not p.target_min_wpm <= w.wpm <= p.target_max_wpm)
-    return round(min(100.0, max(0.0, 100 - r.points_per_wpm * off - r.points_per_window * outside)))
+    uneven = 0.0
+    if p.windows:
+        outside = (max(p.target_min_wpm - w.wpm, w.wpm - p.target_max_wpm, 0.0) for w in p.windows)
+        uneven = sum(min(d / r.uneven_full_wpm, 1.0) for d in outside) / len(p.windows)
+    return round(min(100.0, max(0.0, 100 - r.points_per_wpm * off - r.uneven_points * uneven)))
 
 
 def tips(p: PacingResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     if not p.words:
         return []
     if p.wpm > p.target_max_wpm or p.wpm < p.target_min_wpm:
-        fast = p.wpm > p.target_max_wpm
-        msg = f"Your pace was {p.wpm:.0f} words a minute, {'above' if fast else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. " + (
-            "Slow down: finish each sentence, breathe, then start the next." if fast else "Pick up the pace: rehearse the key points so the words come readily."
+        kind = "fast" if p.wpm > p.target_max_wpm else "slow"
+        msg = f"Your pace was {p.wpm:.0f} words a minute, {'above' if kind == 'fast' else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. " + (
+            "Slow down: finish each sentence, breathe, then start the next."
+            if kind == "fast"
+            else "Pick up the pace: rehearse the key points so the words come readily."
         )
     elif p.stretches:
         st = p.stretches[0]
+        kind = st.kind
         msg = (
-            f"Your pace drifted {'up' if st.kind == 'fast' else 'down'} to {st.wpm:.0f} words a minute between "
-            f"{format_mmss(st.start_s)} and {format_mmss(st.end_s)}; keep an even pace through the answer."
+            f"Your pace drifted {'up' if kind == 'fast' else 'down'} to {st.wpm:.0f} words a minute between "
+            f"{format_mmss(st.start_s)} and {format_mmss(st.end_s)}. Keep an even pace through the answer."
         )
     else:
         return []
-    ev = tuple(Evidence(x.start_s, x.end_s, f"{x.wpm:.0f} wpm") for x in p.stretches[:3])
-    return [(100 - score, Tip(NAME, msg, ev))]
+    # the evidence is the stretches on the side the tip names, fastest (or slowest) first
+    side = sorted((x for x in p.stretches if x.kind == kind), key=lambda x: -x.wpm if kind == "fast" else x.wpm)
+    ev = tuple(Evidence(x.start_s, x.end_s, f"{x.wpm:.0f} wpm") for x in side[:3])
+    return [(100 - score, Tip(NAME, msg, ev, more=max(0, len(side) - 3)))]
+
+
+def headline(p: PacingResult) -> str:
+    return f"{p.wpm:.0f} words a minute (aim {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f})"
 
 
 def summary(p: PacingResult) -> str:

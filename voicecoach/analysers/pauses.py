@@ -71,7 +71,10 @@ class PausesResult:
 @dataclass(frozen=True)
 class Scoring:
     """Attributes:
-    points_per_long_pause: lost per long pause (see ``[pauses] long_pause_s``).
+    points_per_long_pause: lost per long pause (see ``[pauses] long_pause_s``), in full
+        from ``long_pause_ramp_s / 2`` above that length, half at it, nothing from
+        ``long_pause_ramp_s / 2`` below (no cliff at the threshold).
+    long_pause_ramp_s: the width of that ramp.
     free_hesitation_s: silence before the first word that costs nothing (a breath and a
         first thought).
     points_per_hesitation_s: lost per second of hesitation beyond that.
@@ -81,6 +84,7 @@ class Scoring:
     """
 
     points_per_long_pause: float = 15.0
+    long_pause_ramp_s: float = 1.0
     free_hesitation_s: float = 3.0
     points_per_hesitation_s: float = 10.0
     free_ratio: float = 0.35
@@ -139,8 +143,10 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
 
 
 def score(p: PausesResult, r: Scoring) -> int:
+    half = r.long_pause_ramp_s / 2
+    ramp = sum(min(1.0, max(0.0, (e.duration_s - p.long_pause_s + half) / max(r.long_pause_ramp_s, 1e-9))) for e in p.events)
     lost = (
-        r.points_per_long_pause * p.long_count
+        r.points_per_long_pause * ramp
         + r.points_per_hesitation_s * max(0.0, p.time_to_first_word_s - r.free_hesitation_s)
         + r.points_per_ratio * max(0.0, p.pause_ratio - r.free_ratio)
     )
@@ -154,14 +160,20 @@ def tips(p: PausesResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     if longs:
         msg = (
             f"You paused for {longs[0].duration_s:.1f} s at {format_mmss(longs[0].start_s)}"
-            + (f" and {len(longs) - 1} more time(s) for {p.long_pause_s:g} s or more" if len(longs) > 1 else "")
+            + (f" and {len(longs) - 1} more time{'s' if len(longs) > 2 else ''} for {p.long_pause_s:g} s or more" if len(longs) > 1 else "")
             + '. Bridge a long think with a short phrase ("The key point is...") or plan the answer\'s three beats before you start.'
         )
         ev = tuple(Evidence(e.start_s, e.end_s, f"{e.after_word} [{e.duration_s:.1f} s pause]") for e in longs[:3])
+        more = max(0, len(longs) - 3)
     else:
         msg = f"You took {p.time_to_first_word_s:.1f} s to start. It's fine to take a breath, but open with your headline and build from there."
         ev = (Evidence(0.0, p.time_to_first_word_s, "silence before the first word"),)
-    return [(100 - score, Tip(NAME, msg, ev))]
+        more = 0
+    return [(100 - score, Tip(NAME, msg, ev, more=more))]
+
+
+def headline(p: PausesResult) -> str:
+    return f"{p.long_count} long pause{'s' if p.long_count != 1 else ''}, first word after {p.time_to_first_word_s:.1f} s"
 
 
 def summary(p: PausesResult) -> str:

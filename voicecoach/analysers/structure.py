@@ -20,8 +20,8 @@ from ..audio import Audio
 from ..datatypes import Evidence, Tip, Transcript, format_mmss, join_words, normalise_word
 from ..lexicon import HEDGES, Lexicon
 from ..questions import is_behavioural, parse_covers
-from . import content
 from .base import Finding, Metric
+from .content import PARTS, cue_matches, point_kind, star_units, stemmed, tokens
 from .context import AnswerContext
 
 NAME = "structure"
@@ -87,8 +87,8 @@ class Options:
         if not 0 < self.star_threshold < 1:
             raise ValueError(f"star_threshold = {self.star_threshold!r} must be between 0 and 1")
         for part, cues in self.star_cues.items():
-            if part not in content.PARTS:
-                raise ValueError(f"star_cues.{part}: the STAR parts are {', '.join(content.PARTS)}")
+            if part not in PARTS:
+                raise ValueError(f"star_cues.{part}: the STAR parts are {', '.join(PARTS)}")
             for cue in cues:
                 try:
                     re.compile(cue)
@@ -115,6 +115,7 @@ class StarUnit:
     first_word: int  # inclusive indices into Transcript.words
     last_word: int
     parts: tuple[str, ...]
+    probabilities: tuple[float, ...] = ()  # the model's, per part (situation, task, action, result)
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,9 @@ class Scoring:
     star_length_points, star_opening_points, star_close_points: a behavioural answer's
         length in range, direct opening and clear close.
     length_points, opening_points, close_points: the same for other questions.
-    near_length_share: a length within this share of the range earns half the length
-        points.
+    near_length_share: outside the range, the length points fall in a straight line to
+        none at this share beyond it (0.25: none below 75 % of the shortest or above
+        125 % of the longest).
     covers_share: the share of the score given by the "covers" points of a bank question.
     """
 
@@ -224,12 +226,13 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     lo, hi = o.length_ranges_s.get(qtype, o.length_ranges_s.get("general", (30.0, 120.0)))
     verdict = "short" if length_s < lo else "long" if length_s > hi else "ok"
 
-    cleaned = [_clean(s.text, ctx.lexicon) for s in sentences]
     units = _star_units(transcript, o, ctx)
     star = []
-    for part in content.PARTS:
-        hits = [Evidence(u.start_s, u.end_s, _unit_text(transcript, u)) for u in units if part in u.parts]
-        note = f"{len(hits)} sentence(s) show the {part}" if hits else f"no sentence clearly states the {part}"
+    for k, part in enumerate(PARTS):
+        # the clearest sentences first
+        shown = sorted((u for u in units if part in u.parts), key=lambda u: -(u.probabilities[k] if u.probabilities else 0.0))  # noqa: B023
+        hits = [Evidence(u.start_s, u.end_s, _unit_text(transcript, u)) for u in shown]
+        note = f"shown in {len(hits)} sentence{'s' if len(hits) != 1 else ''}" if hits else "not stated clearly"
         star.append(StarPart(part, bool(hits), tuple(hits[:3]), note))
     star_applies = qtype == "behavioural" or ctx.question is None
     coverage = sum(p.present for p in star) / len(star) if star else 0.0
@@ -241,7 +244,7 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         s0 = sentences[0]
         opening = Evidence(s0.start_s, s0.end_s, s0.text)
         raw0 = " ".join(w.norm for w in words[s0.first_word : s0.last_word + 1])
-        said0 = [w for w in content.tokens(s0.text, ctx.lexicon) if w not in EMPTY_OPENING_WORDS]
+        said0 = [w for w in tokens(s0.text, ctx.lexicon) if w not in EMPTY_OPENING_WORDS]
         if any(re.search(p, raw0) for p in STALLING_OPENINGS):
             opening_note = "stalls before the answer (a comment on the question or thinking aloud)"
         elif not said0:
@@ -300,13 +303,20 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
 RESULT = StructureResult
 
 
-def score(s: StructureResult, r: Scoring) -> int:
+def length_share(s: StructureResult, r: Scoring) -> float:
+    """The share of the length points earned: 1 inside the range, falling linearly to 0 at
+    ``near_length_share`` outside it."""
     lo, hi = s.recommended_min_s, s.recommended_max_s
-    in_range = lo <= s.length_s <= hi
-    near = (1 - r.near_length_share) * lo <= s.length_s <= (1 + r.near_length_share) * hi
+    if s.length_s < lo:
+        return max(0.0, 1 - (lo - s.length_s) / max(r.near_length_share * lo, 1e-9))
+    if s.length_s > hi:
+        return max(0.0, 1 - (s.length_s - hi) / max(r.near_length_share * hi, 1e-9))
+    return 1.0
 
+
+def score(s: StructureResult, r: Scoring) -> int:
     def length_points(full: float) -> float:
-        return full if in_range else full / 2 if near else 0.0
+        return full * length_share(s, r)
 
     if s.star_applies:
         base = (
@@ -322,6 +332,13 @@ def score(s: StructureResult, r: Scoring) -> int:
         base = (1 - r.covers_share) * base + 100 * r.covers_share * covered
     return round(min(100.0, max(0.0, base)))
 
+
+#: What to do about each kind of unclear close (the keys are the ``ending_note``s).
+CLOSE_ADVICE = {
+    "trails off": "Finish on the result or what you learned, then stop.",
+    "ends on a filler": "Finish on a full sentence, then stop.",
+    "ends without a result or a lesson": "Finish with what came of it: the outcome, a number, or what you learned.",
+}
 
 _STAR_ADVICE = {
     "situation": "Open with one or two sentences of context: where you were and what was at stake.",
@@ -345,15 +362,21 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
         )
         out.append((TIP_POINTS_LENGTH, Tip(NAME, msg)))
     if not s.direct_opening and s.opening:
-        msg = f"Your opening {s.opening_note.split(';')[0]}. Start with a one-sentence answer to the question."
+        msg = f"Your opening {s.opening_note}. Start with a one-sentence answer to the question."
         out.append((TIP_POINTS_OPENING, Tip(NAME, msg, (s.opening,))))
     uncovered = [c.point for c in s.covers if not c.covered]
     if uncovered:
-        msg = f"A strong answer here covers: {'; '.join(c.point for c in s.covers)}. You did not touch on {' or '.join(uncovered)}."
+        msg = f"A strong answer here covers {'; '.join(c.point for c in s.covers)}. You did not touch on {' or '.join(uncovered)}."
         out.append((TIP_POINTS_PER_UNCOVERED * len(uncovered), Tip(NAME, msg)))
     if not s.clear_ending and s.ending:
-        out.append((TIP_POINTS_CLOSE, Tip(NAME, f"Your answer {s.ending_note}.", (s.ending,))))
+        advice = CLOSE_ADVICE.get(s.ending_note, "End on the result, the lesson or a one-line summary.")
+        out.append((TIP_POINTS_CLOSE, Tip(NAME, f"Your answer {s.ending_note}. {advice}", (s.ending,))))
     return out
+
+
+def headline(s: StructureResult) -> str:
+    star = f", STAR {sum(p.present for p in s.star)} of {len(s.star)}" if s.star_applies else ""
+    return f"{s.length_s:.0f} s ({s.length_verdict}){star}"
 
 
 def summary(s: StructureResult) -> str:
@@ -366,11 +389,11 @@ def findings(s: StructureResult) -> tuple[Finding, ...]:
     out = []
     if s.star_applies:
         for part in s.star:
-            out.append(Finding(part.part, "yes" if part.present else "missing", part.present, part.evidence[:1]))
+            out.append(Finding(part.part, part.note, part.present, part.evidence[:1]))
     out.append(Finding("opening", s.opening_note, s.direct_opening, (s.opening,) if s.opening else ()))
     out.append(Finding("close", s.ending_note, s.clear_ending, (s.ending,) if s.ending else ()))
     for c in s.covers:
-        out.append(Finding("covers", c.point, c.covered, c.evidence[:1]))
+        out.append(Finding("covers", f"{'touched' if c.covered else 'not touched'}: {c.point}", c.covered, c.evidence[:1]))
     if s.hedges:
         hedges = ", ".join(f'"{h.text}" x{h.count}' for h in s.hedges)
         times = ", ".join(format_mmss(t) for h in s.hedges for t in h.times_s[:2])
@@ -380,7 +403,7 @@ def findings(s: StructureResult) -> tuple[Finding, ...]:
 
 def _star_units(transcript: Transcript, o: Options, ctx: AnswerContext) -> tuple[StarUnit, ...]:
     sentences = transcript.sentences
-    found = content.star_units([s.text for s in sentences], ctx.lexicon, threshold=o.star_threshold)
+    found = star_units([s.text for s in sentences], ctx.lexicon, threshold=o.star_threshold)
     out = []
     for u in found:
         s = sentences[u.sentence]
@@ -389,7 +412,7 @@ def _star_units(transcript: Transcript, o: Options, ctx: AnswerContext) -> tuple
         lowered = _clean(u.text, ctx.lexicon)
         parts |= {part for part, cues in o.star_cues.items() if any(re.search(p, lowered) for p in cues)}
         ws = transcript.words
-        out.append(StarUnit(ws[first].start_s, ws[last].end_s, first, last, tuple(p for p in content.PARTS if p in parts)))
+        out.append(StarUnit(ws[first].start_s, ws[last].end_s, first, last, tuple(p for p in PARTS if p in parts), u.scores))
     return tuple(out)
 
 
@@ -402,14 +425,14 @@ def _covers(covers: tuple[str, ...], transcript: Transcript, units: tuple[StarUn
     unit that says one of the point's cues (compared by stems), or, for a point that
     names an outcome or what the speaker did, a unit showing that STAR part."""
     texts = [(u, _unit_text(transcript, u)) for u in units]
-    stems = [(u, text, content.stemmed(text, ctx.lexicon)) for u, text in texts]
+    stems = [(u, text, stemmed(text, ctx.lexicon)) for u, text in texts]
     out = []
     for point, cues in parse_covers(covers):
-        kind = content.point_kind(point)
+        kind = point_kind(point)
         hits = tuple(
             Evidence(u.start_s, u.end_s, text)
             for u, text, stemmed in stems
-            if any(content.cue_matches(cue, stemmed) for cue in cues) or (kind is not None and kind in u.parts)
+            if any(cue_matches(cue, stemmed) for cue in cues) or (kind is not None and kind in u.parts)
         )
         out.append(CoverPoint(point, bool(hits), hits[:2]))
     return tuple(out)

@@ -107,12 +107,20 @@ def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path,
     help="Also write a self-contained HTML report (figures, transcript, audio) to this file.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in the browser.")
-@click.option("--question", "-q", metavar="TEXT", help="The question answered (when TARGET is an audio file).")
+@click.option("--question", "-q", metavar="ID|TEXT", help="The question answered (when TARGET is an audio file): a bank id, or any question's text.")
+@QUESTIONS_OPTION
 @MODEL_OPTION
 @CONFIG_OPTION
 @DATA_DIR_OPTION
 def report(
-    target: str, html_path: Path | None, open_browser: bool, question: str | None, model: str | None, config: Path | None, data_dir: Path | None
+    target: str,
+    html_path: Path | None,
+    open_browser: bool,
+    question: str | None,
+    question_files: tuple[Path, ...],
+    model: str | None,
+    config: Path | None,
+    data_dir: Path | None,
 ) -> None:
     """Filler-word report for TARGET: an audio file, a saved take (its id, e.g. 12 or
     take:12) or a JSON result of `score --json`."""
@@ -126,10 +134,16 @@ def report(
         raise click.UsageError("--open needs --html FILE")
     if html_path and not html_path.resolve().parent.is_dir():
         raise click.ClickException(f"{html_path}: cannot write it (the folder {html_path.parent} does not exist)")
+    asked: Any = None
+    if question:
+        from ..questions import resolve_question
+
+        q = resolve_question(bank(question_files), question)
+        asked = q if q.id else q.text
     found = find_report(
         target,
         data_dir=data_dir,
-        score=lambda path: score_file(path, settings=settings(config, model, None), question=question, on_progress=Progress(str(path))),
+        score=lambda path: score_file(path, settings=settings(config, model, None), question=asked, on_progress=Progress(str(path))),
     )
     r = found.report
     try:
