@@ -238,7 +238,7 @@ def tips(f: FillersResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     top = ", ".join(f'"{k}" x{v}' for k, v in kinds[:3])
     rest = sum(v for _, v in kinds[3:])
     if rest:
-        top += f" and {rest} of {len(kinds) - 3} other kind{'s' if len(kinds) > 4 else ''}"
+        top += f" and {rest} more ({len(kinds) - 3} other kind{'s' if len(kinds) > 4 else ''})"
     ev = tuple(Evidence(e.start_s, e.end_s, e.text) for e in f.events[:3])
     msg = (
         f"You used {f.count} filler word{'s' if f.count != 1 else ''} ({f.per_min:.1f} a minute): {top}. "

@@ -172,12 +172,14 @@ def tips(r: RepetitionResult, score: int, s: Scoring) -> list[tuple[float, Tip]]
         return []
     top = r.repeats[0]
     others = "; also " + ", ".join(f'"{x.text}" x{x.count}' for x in r.repeats[1:3]) if len(r.repeats) > 1 else ""
+    if len(r.repeats) > 3:
+        others += f" and {len(r.repeats) - 3} more"
     msg = (
         f'You said "{top.text}" {top.count} times{others}. '
         "Leaning on the same words makes an answer sound rehearsed or stuck; say it once, then use a more precise word or let the example carry it."
     )
     ev = tuple(Evidence(t, e, top.text) for t, e in zip(top.times_s[:3], top.ends_s, strict=False))
-    return [(100 - score, Tip(NAME, msg, ev))]
+    return [(100 - score, Tip(NAME, msg, ev, more=max(0, top.count - len(ev))))]
 
 
 def summary(r: RepetitionResult) -> str:

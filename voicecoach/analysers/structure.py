@@ -201,6 +201,11 @@ METRICS = (
 )
 
 
+def listed(items: list[str], last: str = "and") -> str:
+    """Items as prose: "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
 def classify_question(question: str | None, category: str | None = None) -> str:
     """The question type: behavioural (by category or wording), else the category, else general."""
     if category == "behavioural" or (question and is_behavioural(question)):
@@ -355,7 +360,7 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     missing = [x.part for x in s.star if not x.present] if s.star_applies else []
     if missing:
         advice = _STAR_ADVICE.get(missing[0], "")
-        out.append((r.star_part_points * len(missing), Tip(NAME, f"Your answer did not clearly state the {' and '.join(missing)}. " + advice)))
+        out.append((r.star_part_points * len(missing), Tip(NAME, f"Your answer did not clearly state the {listed(missing)}. " + advice)))
     if s.length_verdict != "ok":
         msg = f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. " + (
             "Add a concrete example and its result." if s.length_verdict == "short" else "Cut the background to one or two sentences and get to what you did."
@@ -366,10 +371,10 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
         out.append((TIP_POINTS_OPENING, Tip(NAME, msg, (s.opening,))))
     uncovered = [c.point for c in s.covers if not c.covered]
     if uncovered:
-        msg = f"A strong answer here covers {'; '.join(c.point for c in s.covers)}. You did not touch on {' or '.join(uncovered)}."
+        msg = f"A strong answer here covers {'; '.join(c.point for c in s.covers)}. You did not touch on {listed(uncovered, 'or')}."
         out.append((TIP_POINTS_PER_UNCOVERED * len(uncovered), Tip(NAME, msg)))
     if not s.clear_ending and s.ending:
-        advice = CLOSE_ADVICE.get(s.ending_note, "End on the result, the lesson or a one-line summary.")
+        advice = CLOSE_ADVICE.get(s.ending_note, "Finish on the result, the lesson or a one-line summary.")
         out.append((TIP_POINTS_CLOSE, Tip(NAME, f"Your answer {s.ending_note}. {advice}", (s.ending,))))
     return out
 

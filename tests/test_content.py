@@ -1,0 +1,144 @@
+"""The content analysis against the hand-labelled answers of benchmarks/content/ (rules in
+LABELLING.md): the set is well formed, a fixed part of it stays above a floor a little
+below what was measured, and the cases issue 14 reported read right."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import audio_for, transcript_of
+from voicecoach.analysers import structure
+from voicecoach.analysers.context import AnswerContext
+from voicecoach.questions import load_bank
+
+CONTENT = Path(__file__).resolve().parents[1] / "benchmarks" / "content"
+sys.path.insert(0, str(CONTENT))
+from dataset import PARTS, load, load_all  # noqa: E402
+from evaluate import evaluate, fit_weights, fold, star_judged  # noqa: E402
+
+BANK = {q.id: q for q in load_bank(include_user_dir=False)}
+
+
+@pytest.fixture(scope="module")
+def answers():
+    return load_all()
+
+
+def test_the_labelled_set_covers_what_the_issue_asks(answers):
+    clean, noisy = answers
+    assert len(clean) >= 80 and len(noisy) >= 40
+    assert {BANK[a.question].category for a in clean} == {q.category for q in BANK.values()}  # every category of the bank
+    assert sum(a.star for a in clean) >= 30
+    # strong and weak, closes on a handover or a lesson, no result, a different question
+    assert sum(not a.clear_close for a in clean) >= 15 and sum(not a.direct_opening for a in clean) >= 8
+    assert any("handed off" in a.text and a.clear_close for a in clean)
+    assert any(a.star and not any("R" in labels for labels, _ in a.sentences) for a in clean)
+    assert any(BANK[a.question].category == "behavioural" and not a.star for a in clean)
+
+
+def test_every_label_is_well_formed(answers):
+    clean, noisy = answers
+    for a in clean + noisy:
+        q = BANK[a.question]
+        assert all(1 <= n <= len(q.covers) for n in a.covers), a.id
+        assert all(set(labels) <= set(PARTS) for labels, _ in a.sentences), a.id
+        if not a.star:
+            assert not any(labels for labels, _ in a.sentences), f"{a.id}: STAR labels on an answer that tells no story"
+    originals = {a.id: a for a in clean}
+    for copy in noisy:
+        original = originals[copy.id.removesuffix("-asr")]
+        assert [lab for lab, _ in copy.sentences] == [lab for lab, _ in original.sentences]
+        assert (copy.covers, copy.direct_opening, copy.clear_close, copy.star) == (
+            original.covers,
+            original.direct_opening,
+            original.clear_close,
+            original.star,
+        )
+    assert sum(any(copy.joined) for copy in noisy) >= len(noisy) // 2, "lost sentence ends are part of the errors"
+
+
+def test_the_copies_with_errors_are_what_the_generator_writes(tmp_path, monkeypatch):
+    import make_asr_copies
+
+    monkeypatch.setattr(make_asr_copies, "HERE", tmp_path)
+    (tmp_path / "answers.txt").write_text((CONTENT / "answers.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    make_asr_copies.main()
+    assert (tmp_path / "answers_asr.txt").read_text(encoding="utf-8") == (CONTENT / "answers_asr.txt").read_text(encoding="utf-8")
+
+
+def test_the_shipped_weights_are_what_fitting_the_labelled_set_gives(answers):
+    clean, noisy = answers
+    weights, _ = fit_weights([a for a in clean + noisy if star_judged(a)])
+    shipped = json.loads((Path(structure.__file__).parents[1] / "data" / "star_weights.json").read_text(encoding="utf-8"))["weights"]
+    for part, w in weights.items():
+        for name in set(w) | set(shipped[part]):
+            assert w.get(name, 0.0) == pytest.approx(shipped[part].get(name, 0.0), abs=2e-3), (part, name)
+
+
+def test_a_fixed_part_of_the_set_stays_above_its_floor(answers):
+    """Fold 0 (27 clean answers, 15 with errors), scored with the shipped weights. Measured
+    in-sample: STAR part F1 0.92-1.00, covered points 0.86 / 0.85, opening and close
+    0.96-1.00 (the cross-validated figures are in the README)."""
+    clean, noisy = answers
+    for subset in ([a for a in clean if fold(a) == 0], [a for a in noisy if fold(a) == 0]):
+        s = evaluate(subset)
+        assert s.answers >= 15
+        for part, counts in s.parts.items():
+            assert counts.f1 >= 0.88, (part, counts)
+        assert s.covers.f1 >= 0.80
+        assert s.opening_accuracy >= 0.92 and s.close_accuracy >= 0.92
+
+
+def _structure(text: str, question_id: str) -> tuple[structure.StructureResult, list[str]]:
+    q = BANK[question_id]
+    t = transcript_of(text)
+    result = structure.analyse(t, audio_for(t), context=AnswerContext(question=q.text, category=q.category, covers=q.covers))
+    return result, [w.text for w in t.words]
+
+
+def _parts_of(found: tuple[structure.StructureResult, list[str]], phrase: str) -> tuple[str, ...]:
+    s, words = found
+    for u in s.units:
+        if phrase.lower() in " ".join(words[u.first_word : u.last_word + 1]).lower():
+            return u.parts
+    raise AssertionError(f"no unit holds {phrase!r}")
+
+
+def test_what_issue_14_saw_now_reads_right():
+    found = _structure(
+        "Last spring our release process took a whole day and only I knew how to run it. "
+        "My job was to make the team independent of me before my parental leave. "
+        "So I wrote a checklist, and I paired with a different teammate on every release. "
+        "Last quarter I handed off the full release process, and the team shipped it on time without me.",
+        "beh-deadline",
+    )
+    s = found[0]
+    assert s.clear_ending, s.ending_note
+    assert "task" in _parts_of(found, "My job was to") and "action" not in _parts_of(found, "My job was to")
+    assert "situation" in _parts_of(found, "Last spring") and "task" not in _parts_of(found, "Last spring")
+    assert "result" in _parts_of(found, "handed off")
+    assert {c.point: c.covered for c in s.covers}["the outcome"]
+    # "as a result" heard as "and a remote": the outcome is still found
+    found = _structure("I rebuilt the export job over two weeks. And a remote the export now takes five minutes instead of an hour.", "beh-deadline")
+    assert "result" in _parts_of(found, "five minutes") and found[0].clear_ending
+
+
+def test_a_trailing_close_and_a_stalling_opening_are_caught():
+    s, _ = _structure("Um, that's a tough one, let me think. I guess we had a project once and it went okay, so yeah.", "beh-deadline")
+    assert not s.direct_opening and not s.clear_ending
+    assert s.ending_note == "trails off" and s.opening_note.startswith("stalls")
+    s, _ = _structure(
+        "Um, yeah, so, I was working in a phone shop when a customer came in angry. I calmed him down and fixed his bill.", "beh-difficult-customer"
+    )
+    assert s.direct_opening, "fillers before the content are counted as fillers, not judged twice"
+
+
+def test_labels_file_errors_name_the_line(tmp_path):
+    bad = tmp_path / "a.txt"
+    bad.write_text("=== x\nq: beh-deadline\nopen: direct\nclose: clear\ncovers: 1\nstar: yes\nQ: a sentence.\n")
+    with pytest.raises(ValueError, match=r"a.txt:7: expected 'LABELS: sentence'"):
+        load(bad)
