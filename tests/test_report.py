@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -107,7 +109,7 @@ def test_html_report_in_chromium(browser, html_report):
     # the overall score and one card per scored analyser, each out of 100
     cards = page.locator("#scores .card").all_inner_texts()
     assert len(cards) == len(obj["scores"]) and all("/100" in c for c in cards)
-    assert any("Repetition score" in c for c in cards)
+    assert any(c.startswith("Repetition") for c in cards)
     # the figure: loudness, pauses, fillers and the pace curve
     assert page.locator("#timeline path.envelope").count() == 1
     assert page.locator("#timeline rect.pause").count() == obj["pauses"]["count"]
@@ -148,6 +150,74 @@ def test_html_report_in_chromium(browser, html_report):
     page.screenshot(path=str(shot), full_page=True)
     print(f"\nscreenshot of the HTML report: {shot}")
     assert shot.stat().st_size > 10_000
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def behavioural_html(tmp_path_factory, reports) -> tuple[Path, dict, Path]:
+    """The STAR sample reported as an answer to a bank behavioural question, after three
+    earlier takes of it."""
+    d = tmp_path_factory.mktemp("html-star")
+    wav = d / "star_answer.wav"
+    shutil.copy(SAMPLES / "star_answer.wav", wav)
+    os.utime(wav, (1_790_000_000, 1_790_000_000))  # recorded 2026-09-21
+    h = History.open(d)
+    for wpm in (182.0, 171.0, 150.0):
+        t = h.start_take(audio_path=wav, question_id="beh-deadline", question_text=None, category="behavioural")
+        h.save_report(t, dict(reports["star_answer"], question_id="beh-deadline", pacing=dict(reports["star_answer"]["pacing"], wpm=wpm)))
+    h.close()
+    out = d / "report.html"
+    result = run("report", str(wav), "--html", str(out), "--data-dir", str(d), "-q", "beh-deadline")
+    assert result.exit_code == 0, result.output
+    obj = json.loads(run("score", "--json", str(wav), "-q", "beh-deadline").output)
+    return out, obj, wav
+
+
+def test_html_report_says_what_the_terminal_says(browser, behavioural_html):
+    """Issue 14: cards that say what they are, every verdict, when it was recorded, no
+    clipped labels, progress charts with their values and target band."""
+    path, obj, wav = behavioural_html
+    page, _requests, _dialogs = open_page(browser, path, viewport={"width": 1200, "height": 900})
+    cards = {c.split("\n")[0]: c for c in page.locator("#scores .card").all_inner_texts()}
+    f = obj["fillers"]
+    fillers_card = cards["Fillers"]
+    assert f"{obj['scores']['fillers']}/100" in fillers_card.replace("\n", "")
+    assert f"{f['count']} filler" in fillers_card and f"{f['per_min']:.1f} a minute" in fillers_card
+    assert f"{obj['pacing']['wpm']:.0f} words a minute" in cards["Pacing"]
+    assert "STAR" in cards["Structure"]
+    # every verdict the terminal prints, with its words
+    details = page.inner_text("#details")
+    for part in ("situation", "task", "action", "result"):
+        assert part in details
+    assert "opening" in details and "close" in details
+    assert details.count("touched") == 3  # the question's three points, each touched or not
+    assert "pitch" in details  # monotone or varied, as in the terminal's findings
+    if obj["structure"]["hedges"]:
+        assert "hedges" in details
+    # when the answer was recorded, and when the page was made
+    when = page.inner_text("#when")
+    recorded = datetime.datetime.fromtimestamp(wav.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    assert f"recorded {recorded}" in when and "report made " in when
+    # no label outside its figure
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('svg')].flatMap(svg => {
+             const box = svg.getBoundingClientRect();
+             return [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect(), box])
+               .filter(([, r, b]) => r.left < b.left - 0.5 || r.right > b.right + 0.5 || r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5)
+               .map(([s]) => s);
+           })"""
+    )
+    assert clipped == []
+    # progress: each take's value written by its point, the pace chart with its band
+    pace = page.locator("#progress .trend-chart", has_text="wpm")
+    assert "target 120-160" in pace.inner_text()
+    assert pace.locator("rect.band").count() == 1
+    values = pace.locator("text.value").all_text_contents()
+    assert values[:3] == ["182", "171", "150"]
+    shot = SCREENSHOTS / "html-report-behavioural.png"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot of the HTML report of a behavioural answer: {shot}")
     page.close()
 
 
