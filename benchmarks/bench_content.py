@@ -49,7 +49,9 @@ def _no_pairs() -> None:
 
 
 def _no_kinds() -> None:
-    content.point_kind = lambda point: None  # type: ignore[assignment]
+    from voicecoach.analysers import structure
+
+    structure.point_kind = lambda point: None  # type: ignore[assignment]
 
 
 #: Parts of the analysis that --without leaves out, to measure what each buys.

@@ -434,11 +434,10 @@ def _covers(covers: tuple[str, ...], transcript: Transcript, units: tuple[StarUn
     out = []
     for point, cues in parse_covers(covers):
         kind = point_kind(point)
-        hits = tuple(
-            Evidence(u.start_s, u.end_s, text)
-            for u, text, stemmed in stems
-            if any(cue_matches(cue, stemmed) for cue in cues) or (kind is not None and kind in u.parts)
-        )
+        # the sentences that say one of the point's cues first: they show it most plainly
+        said = [Evidence(u.start_s, u.end_s, text) for u, text, stemmed in stems if any(cue_matches(cue, stemmed) for cue in cues)]
+        shown = [Evidence(u.start_s, u.end_s, text) for u, text, _ in stems if kind is not None and kind in u.parts]
+        hits = tuple(said + [e for e in shown if e not in said])
         out.append(CoverPoint(point, bool(hits), hits[:2]))
     return tuple(out)
 
