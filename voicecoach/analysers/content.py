@@ -128,10 +128,6 @@ _RESULT_STEMS = (
 ).split()
 
 
-def _any(text: str, words: Sequence[str]) -> bool:
-    return any(f" {w} " in text or text.startswith(f" {w}") for w in words)
-
-
 _FEATURES: dict[str, re.Pattern[str]] = {
     name: re.compile(p)
     for name, p in {
@@ -285,7 +281,6 @@ def cue_matches(cue: str, stemmed_text: str) -> bool:
     words = [normalise_word(w) for w in cue.split()]
     if not words:
         return False
-    stems = [stem(w) for w in words]
-    body = " ".join(stems[:-1] + [stems[-1]])
-    # a cue is also a word start ("apologi", "escalat"): its last word may continue
-    return re.search(rf" {re.escape(body)}", stemmed_text) is not None or re.search(rf" {re.escape(' '.join(words))}", stemmed_text) is not None
+    # compared as stems, or as written: a cue may be a word start ("apologi", "escalat")
+    # whose last word continues in the answer
+    return any(re.search(rf" {re.escape(' '.join(form))}", stemmed_text) for form in ([stem(w) for w in words], words))
