@@ -142,3 +142,16 @@ def test_labels_file_errors_name_the_line(tmp_path):
     bad.write_text("=== x\nq: beh-deadline\nopen: direct\nclose: clear\ncovers: 1\nstar: yes\nQ: a sentence.\n")
     with pytest.raises(ValueError, match=r"a.txt:7: expected 'LABELS: sentence'"):
         load(bad)
+
+
+def test_units_cover_every_word_when_whisper_cut_a_word_into_pieces():
+    """Word pieces ("one", "-to", "-one") join into one token of the sentence's text; the
+    units must still span the sentence's words, the last one included."""
+    from voicecoach.datatypes import Transcript, Word
+
+    texts = ["Last", "year", "I", "ran", "a", "one", "-to", "-one", "check", "-in", "with", "each", "client."]
+    words = tuple(Word(t, 0.4 * i, 0.4 * i + 0.3, 0.9) for i, t in enumerate(texts))
+    t = Transcript(words, duration_s=6.0, language="en")
+    s = structure.analyse(t, audio_for(t), context=AnswerContext())
+    assert [(u.first_word, u.last_word) for u in s.units] == [(0, len(texts) - 1)]
+    assert s.star[0].evidence == () or s.star[0].evidence[0].quote.endswith("with each client.")

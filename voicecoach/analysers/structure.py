@@ -408,7 +408,10 @@ def findings(s: StructureResult) -> tuple[Finding, ...]:
 
 def _star_units(transcript: Transcript, o: Options, ctx: AnswerContext) -> tuple[StarUnit, ...]:
     sentences = transcript.sentences
-    found = star_units([s.text for s in sentences], ctx.lexicon, threshold=o.star_threshold)
+    # one token per Word (not the joined text: "one -to -one" is three words but one token
+    # there), so that a unit's token range is its range of words
+    texts = [" ".join(w.text.strip() for w in transcript.words[s.first_word : s.last_word + 1]) for s in sentences]
+    found = star_units(texts, ctx.lexicon, threshold=o.star_threshold)
     out = []
     for u in found:
         s = sentences[u.sentence]
