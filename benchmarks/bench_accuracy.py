@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 SLACK_S = 0.3
 
 
-#: Spellings of one sound: British "er"/"erm" are American "uh"/"um"; "hmm" is a longer "mm".
-SOUND = {"er": "uh", "erm": "um", "hmm": "mm"}
+#: Spellings of one sound (issue 15's classes: um/erm, uh/er/ah, hmm/mm): British
+#: "er"/"erm" are American "uh"/"um"; "ah" is an open "uh"; "hmm" is a longer "mm".
+SOUND = {"er": "uh", "ah": "uh", "erm": "um", "hmm": "mm"}
 
 
 def match(found: list[dict], expected: list[dict], slack: float = SLACK_S) -> list[tuple[int, int]]:
@@ -206,7 +207,7 @@ def main() -> None:
         if "vocal_type_agreement" in agg:
             print(
                 f"{dec} type of the found fillers: as scripted {agg['vocal_type_agreement']:.2f}, "
-                f"the same sound {agg['vocal_sound_agreement']:.2f} (er = uh, erm = um, hmm = mm)"
+                f"the same sound {agg['vocal_sound_agreement']:.2f} (um/erm, uh/er/ah, hmm/mm)"
             )
         if dec not in timing:
             continue

@@ -334,3 +334,10 @@ def test_the_language_is_judged_on_enough_words_only():
     assert looks_english(with_p(many, 0.9)) == (True, 0.9)
     assert looks_english(with_p(many, MIN_MEDIAN_WORD_PROBABILITY - 0.1))[0] is False
     assert looks_english(with_p("um that is a good question", 0.2))[0] is True  # five words: not judged
+
+
+def test_times_shown_to_people_round_up_into_the_next_minute():
+    """A progress line once read "9:60.0 of 10:00.0": 599.96 s rounds to the next minute."""
+    from voicecoach.datatypes import format_mmss
+
+    assert [format_mmss(t) for t in (0.0, 12.35, 59.94, 59.96, 75.2, 599.96)] == ["0:00.0", "0:12.4", "0:59.9", "1:00.0", "1:15.2", "10:00.0"]

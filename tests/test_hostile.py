@@ -608,7 +608,7 @@ def test_errors_name_the_setting_as_the_user_gave_it(tmp_path):
         ("[pacing]\ntarget_wpm = 3\n", "[pacing] has no setting 'target_wpm'"),
         ("[pacing]\ntarget_min_wpm = 'fast'\n", "[pacing] target_min_wpm = 'fast' must be a number"),
         ("[speed]\nx = 1\n", "unknown section [speed]"),
-        ("[transcription]\ndecoding = 'magic'\n", "[transcription] decoding = 'magic' must be one of merge, plain, hotwords"),
+        ("[transcription]\ndecoding = 'magic'\n", "[transcription] decoding = 'magic' must be one of single, merge, plain, hotwords"),
         ("[transcription]\ncpu_threads = 1.5\n", "[transcription] cpu_threads = 1.5 must be a whole number"),
         ("[transcription]\nbeam_size = 0\n", "[transcription] beam_size = 0 must be at least 1"),
         ("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 100\n", "[pacing] target_min_wpm = 200.0 must be below target_max_wpm = 100.0"),

@@ -12,8 +12,10 @@ _NON_WORD = re.compile(r"[^\w']+")
 
 
 def format_mmss(t: float) -> str:
-    """Seconds as ``m:ss.s`` (``75.2`` -> ``"1:15.2"``), for showing times to people."""
-    return f"{int(t // 60)}:{t % 60:04.1f}"
+    """Seconds as ``m:ss.s`` (``75.2`` -> ``"1:15.2"``; ``599.96`` -> ``"10:00.0"``, not
+    ``"9:60.0"``), for showing times to people."""
+    tenths = round(t * 10)
+    return f"{tenths // 600}:{tenths % 600 / 10:04.1f}"
 
 
 def normalise_word(text: str) -> str:

@@ -85,9 +85,9 @@ class RelistenOptions:
     batch: fragments encoded at once.
     """
 
-    min_probability: float = 0.08
+    min_probability: float = 0.06
     held_min_probability: float = 0.2
-    window_s: float = 5.0
+    window_s: float = 3.0
     min_s: float = 0.18
     max_s: float = 1.2
     held_max_flux: float = 1.1

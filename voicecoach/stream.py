@@ -5,8 +5,8 @@ The recorder hands every block to :meth:`StreamingTranscriber.feed`. A worker th
 the audio received so far into pieces at pauses (a silence of at least ``cut_pause_s``
 once a piece is ``min_piece_s`` long; at the quietest 0.2 s if a piece reaches
 ``max_piece_s`` without one, which is one Whisper window) and transcribes each piece as
-it is cut, exactly as :func:`voicecoach.transcribe.transcribe` transcribes a file (both
-passes, the merge, re-listening), with the plain pass prompted by the words before it. A
+it is cut, exactly as :func:`voicecoach.transcribe.transcribe` transcribes a file (the
+decoding in force, then re-listening), with the plain pass prompted by the words before it. A
 cut falls inside a silence, so no word or filler straddles a seam. When recording stops,
 only the piece after the last cut is left to transcribe (nothing, if it holds no speech).
 

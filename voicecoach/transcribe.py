@@ -1,20 +1,22 @@
 """Speech to a word-timed transcript with faster-whisper, keeping the disfluencies.
 
 Whisper is trained on transcripts that leave out "um" and "uh", so plain decoding drops
-most of them. voicecoach's default decoding, ``merge``, runs two passes over the audio:
+most of them. voicecoach's default decoding, ``single``, decodes the audio **once**
+(plain beam search: the words, their punctuation and their timing) and then
+**re-listens** (:mod:`voicecoach.relisten`) to every short sound the transcript does not
+already mark as a filler, on its own: heard alone, a filler Whisper folded into a
+neighbouring word comes back. The cost over one plain transcription is the re-listening
+(about a tenth; README "One pass").
 
-1. **plain** beam search: the words, their punctuation and their timing;
-2. a **filler-biased** pass, with the filler words given as faster-whisper ``hotwords``
-   (a decoder prompt repeated in every 30 s window) and no conditioning on earlier text,
-   which keeps the fillers but may lose punctuation and, on hard audio, whole phrases.
+The other decodings are kept for comparison and for users who measure differently:
 
-Only the vocal-filler tokens of pass 2 are kept, aligned into pass 1's word sequence with
-difflib, so the words (and the word error rate) are those of plain decoding and the
-fillers are those of the biased pass. Then every short sound the transcript does not
-already mark as a filler is **re-listened** to on its own (:mod:`voicecoach.relisten`):
-the fillers Whisper folded into a neighbouring word come back there. ``plain`` and
-``hotwords`` (pass 2 alone) can be chosen instead, and ``relisten`` turned off; README
-"Keeping the fillers" has the measurements behind the default.
+* ``merge`` (the default before issue 15) adds a second, **filler-biased** pass, with the
+  filler words given as faster-whisper ``hotwords`` (a decoder prompt repeated in every
+  30 s window) and no conditioning on earlier text; only its vocal-filler tokens are
+  kept, aligned into the plain pass's words with difflib. Twice the cost, and on both
+  voice families of the corpus 0.01-0.03 more filler F1 than ``single``.
+* ``hotwords``: the biased pass alone (fewer words right);
+* ``plain``: one plain pass, not re-listened (the baseline).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DECODINGS = ("merge", "plain", "hotwords")
+DECODINGS = ("single", "merge", "plain", "hotwords")
 #: A word from the filler-biased pass is kept only if at least this share of its span is
 #: audible: that pass invents "uh" in silence at the end of a file.
 MIN_VOICED_SHARE = 0.3
@@ -50,17 +52,17 @@ class TranscribeOptions:
 
     Attributes:
         model: model name or path (see :mod:`voicecoach.models`).
-        decoding: ``merge`` (default), ``plain`` or ``hotwords``.
+        decoding: ``single`` (default), ``merge``, ``plain`` or ``hotwords``.
         beam_size: beam width of each pass.
         language: spoken language; voicecoach's lexicons are English.
         cpu_threads: threads for CTranslate2 (0: its default).
         hotwords: the prompt of the filler-biased pass.
-        relisten: re-listen to short sounds for the fillers both passes missed (not with
+        relisten: re-listen to short sounds for the fillers the decoding missed (not with
             ``plain``, the baseline).
     """
 
     model: str = "default"
-    decoding: str = "merge"
+    decoding: str = "single"
     beam_size: int = 5
     language: str = "en"
     cpu_threads: int = 0
@@ -197,6 +199,94 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_prog
     return words
 
 
+#: A stretch of sound at least this long that no word of the plain pass comes within
+#: GAP_MARGIN_S of is decoded again on its own (plain decoding sometimes drops a whole
+#: sentence after a long hesitation: "That is a good question" in hesitant_slow).
+GAP_MIN_S = 1.0
+GAP_MARGIN_S = 0.2
+#: Sounds this close together are one stretch.
+GAP_JOIN_S = 0.3
+#: The words decoded in a stretch are kept when their mean probability is at least this
+#: (a stretch of noise decodes to a few unsure words).
+GAP_MIN_PROBABILITY = 0.5
+#: At most this many tokens a second of stretch are decoded (6 words a second, about 1.3
+#: tokens each, and room for punctuation).
+GAP_TOKENS_PER_S = 10
+#: Silence between two stretches decoded in one call.
+GAP_SEPARATOR_S = 1.0
+
+
+def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOptions, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001 - model: faster_whisper.WhisperModel
+    """``words`` with the words of each long stretch of sound they leave empty, decoded
+    alone by the filler-biased decoding (``hotwords``, as ``merge``'s second pass): the
+    one-pass decoding's guard against a dropped sentence, at the cost of decoding those
+    stretches only. Plain decoding of a short stretch alone is unstable (tiny.en wrote
+    "Thank you very much for watching" over "Hmm... That is a good question" for one
+    start offset in four); the biased decoding wrote the words at every offset tried."""
+    from .acoustics import sound_islands
+
+    def free(a: float, b: float) -> bool:
+        return not any(w.start_s < b + GAP_MARGIN_S and w.end_s > a - GAP_MARGIN_S for w in words)
+
+    spans: list[list[float]] = []
+    for s in sound_islands(audio, min_s=0.0, max_s=audio.duration_s + 1.0, options=silence):
+        if not free(s.start_s, s.end_s):
+            continue
+        if spans and s.start_s - spans[-1][1] <= GAP_JOIN_S and free(spans[-1][0], s.end_s):
+            spans[-1][1] = s.end_s
+        else:
+            spans.append([s.start_s, s.end_s])
+    spans = [sp for sp in spans if sp[1] - sp[0] >= GAP_MIN_S]
+    if not spans:
+        return list(words)
+    # the stretches are decoded in one call, end to end with GAP_SEPARATOR_S of silence
+    # between them (one 30 s window holds several): a call per stretch costs a whole
+    # window's encoding each
+    import numpy as np
+
+    sr = audio.sample_rate_hz
+    pieces: list[np.ndarray] = []
+    offsets: list[tuple[float, float, float]] = []  # (start in the clip, end in the clip, start in the audio)
+    at = 0.0
+    for a, b in spans:
+        start, end = max(0.0, a - 0.1), min(audio.duration_s, b + 0.1)
+        piece = audio.samples[int(start * sr) : int(end * sr)]
+        offsets.append((at, at + len(piece) / sr, start))
+        pieces += [piece, np.zeros(int(GAP_SEPARATOR_S * sr), np.float32)]
+        at += len(piece) / sr + GAP_SEPARATOR_S
+    clip = np.concatenate(pieces)
+    segments, _info = model.transcribe(
+        clip,
+        language=options.language,
+        beam_size=options.beam_size,
+        word_timestamps=True,
+        vad_filter=False,
+        condition_on_previous_text=False,
+        hotwords=options.hotwords,
+        # a stretch of breath or noise must not cost a full decoding: no temperature
+        # fallback, and no more tokens than a fast speaker says in it
+        temperature=0.0,
+        max_new_tokens=int(GAP_TOKENS_PER_S * min(at, 30.0)) + 8,
+    )
+    by_span: list[list[Word]] = [[] for _ in spans]
+    for seg in segments:
+        for w in seg.words or ():
+            text, mid = w.word.strip(), (float(w.start) + float(w.end)) / 2
+            k = next((i for i, (lo, hi, _) in enumerate(offsets) if lo - 0.05 <= mid <= hi + 0.05), None)
+            if not text or k is None:
+                continue  # a word in the silence between stretches
+            lo, hi, shift = offsets[k]
+            by_span[k].append(Word(text, round(shift + max(float(w.start), lo) - lo, 3), round(shift + min(float(w.end), hi) - lo, 3), round(float(w.probability), 4), "filler"))
+    added: list[Word] = []
+    for got in by_span:
+        got = [w for w in got if voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
+        if got and sum(w.probability for w in got) / len(got) >= GAP_MIN_PROBABILITY:
+            added += got
+    if added:
+        logger.debug("decoded %d words in stretches the plain pass left empty", len(added))
+    return sorted([*words, *added], key=lambda w: (w.start_s, w.end_s))
+
+
 def transcribe(
     audio: Audio,
     *,
@@ -217,8 +307,10 @@ def transcribe(
         raise ConfigError(f"decoding={options.decoding!r} must be one of {', '.join(DECODINGS)}")
     model = load_model(options.model, cpu_threads=options.cpu_threads)
     samples = audio.samples
-    if options.decoding == "plain":
+    if options.decoding in ("plain", "single"):
         words = _decode(model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt)
+        if options.decoding == "single":
+            words = fill_gaps(model, audio, words, options=options, silence=silence)
     elif options.decoding == "hotwords":
         words = [
             w

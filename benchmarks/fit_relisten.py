@@ -1,0 +1,176 @@
+"""Choose the re-listening thresholds on one voice family and test them on the other
+(leave-one-family-out), for the one-pass decoding.
+
+Each corpus file is decoded once (plain beam search, cached under
+benchmarks/results/cache/), and every fragment heard alone is cached too, so a grid of
+re-listening options costs seconds. For each grid point the vocal fillers of the final
+transcript are matched to the script as events (0.3 s slack, as bench_accuracy.py).
+
+Prints, for each direction (fit on A, test on B): the options that score best on A, their
+event F1 on A and on B; then the shipped defaults on both families and the grid point
+best on the worse of the two.
+
+Usage: python benchmarks/fit_relisten.py [--families espeak,piper] [--files N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+CORPORA = {"espeak": ROOT / "benchmarks" / "corpus" / "audio", "piper": ROOT / "benchmarks" / "corpus" / "audio-piper"}
+CACHE = ROOT / "benchmarks" / "results" / "cache"
+
+#: The grid: each option of RelistenOptions tried at these values (the others at default).
+GRID = {
+    "min_probability": (0.03, 0.04, 0.05, 0.06, 0.08, 0.12),
+    "held_min_probability": (0.1, 0.2, 0.3),
+    "burst_max_s": (0.0, 0.075),
+    "held_max_flux": (1.1, 1.3),
+}
+
+
+def remembered(fn):  # noqa: ANN001, ANN201
+    """``fn(audio, *args, **kwargs)`` remembered per audio file and arguments: the
+    signal analysis of a file does not change across the grid."""
+    memo: dict = {}
+
+    def wrapper(audio, *args, **kwargs):  # noqa: ANN001, ANN202
+        key = (audio.source, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = fn(audio, *args, **kwargs)
+        return memo[key]
+
+    return wrapper
+
+
+def plain_words(model, family: str, wav: Path, audio) -> list:  # noqa: ANN001
+    from voicecoach.datatypes import Word
+    from voicecoach.transcribe import TranscribeOptions, _decode
+
+    path = CACHE / family / (wav.stem + ".plain.json")
+    if path.exists():
+        return [Word(**w) for w in json.loads(path.read_text())]
+    words = _decode(model, audio.samples, options=TranscribeOptions(decoding="single"), biased=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([dataclasses.asdict(w) for w in words]))
+    return words
+
+
+class ProbabilityCache:
+    """filler_probabilities, remembered per (file, fragment, window) and kept on disk."""
+
+    def __init__(self, path: Path) -> None:
+        from voicecoach import relisten
+
+        self.path = path
+        self.real = relisten.filler_probabilities
+        self.memo: dict[str, list] = json.loads(path.read_text()) if path.exists() else {}
+        self.file = ""
+        self.new = 0
+
+    def __call__(self, model, audio, segments, options):  # noqa: ANN001, ANN204
+        keys = [f"{self.file}|{s.start_s:.3f}|{s.end_s:.3f}|{options.window_s}" for s in segments]
+        todo = [(k, s) for k, s in zip(keys, segments, strict=True) if k not in self.memo]
+        if todo:
+            got = self.real(model, audio, [s for _, s in todo], options)
+            for (k, _), pk in zip(todo, got, strict=True):
+                self.memo[k] = list(pk)
+            self.new += len(todo)
+        return [tuple(self.memo[k]) for k in keys]
+
+    def save(self) -> None:
+        if self.new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.memo))
+
+
+def evaluate(files: list[dict], model, options) -> dict:  # noqa: ANN001
+    from bench_accuracy import SOUND, match, prf
+
+    from voicecoach import relisten
+    from voicecoach.lexicon import is_vocal_filler, vocal_filler_type
+
+    tp = nf = nt = 0
+    same = 0
+    fragments = 0
+    for f in files:
+        fragments += len(relisten.candidates(f["audio"], f["words"], options))
+        relisten.filler_probabilities.file = f["name"]  # type: ignore[attr-defined]
+        words = relisten.relisten_fillers(model, f["audio"], f["words"], options=options)
+        found = [{"start_s": w.start_s, "end_s": w.end_s, "kind": vocal_filler_type(w.norm)} for w in words if is_vocal_filler(w.norm)]
+        pairs = match(found, f["truth"]["vocal_fillers"])
+        tp += len(pairs)
+        nf += len(found)
+        nt += len(f["truth"]["vocal_fillers"])
+        same += sum(SOUND.get(t := f["truth"]["vocal_fillers"][j]["text"], t) == SOUND.get(k := found[i]["kind"] or "", k) for i, j in pairs)
+    out = prf(tp, nf, nt)
+    out["same_sound"] = same / tp if tp else 0.0
+    out["fragments"] = fragments
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--families", default="espeak,piper")
+    ap.add_argument("--files", type=int)
+    ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "fit-relisten.json")
+    args = ap.parse_args()
+
+    from voicecoach import relisten
+    from voicecoach.audio import load_audio
+    from voicecoach.relisten import RelistenOptions
+    from voicecoach.transcribe import load_model
+
+    model = load_model("default")
+    cache = ProbabilityCache(CACHE / "fragments.json")
+    relisten.filler_probabilities = cache  # type: ignore[assignment]
+    for name in ("sound_islands", "steady_voiced_runs", "peak_frequency_hz"):
+        setattr(relisten, name, remembered(getattr(relisten, name)))
+    families = args.families.split(",")
+    data: dict[str, list[dict]] = {}
+    for fam in families:
+        data[fam] = []
+        for tf in sorted(CORPORA[fam].glob("*.truth.json"))[: args.files]:
+            wav = tf.with_name(tf.name.replace(".truth.json", ".wav"))
+            audio = load_audio(wav)
+            data[fam].append({"name": f"{fam}/{wav.stem}", "audio": audio, "words": plain_words(model, fam, wav, audio), "truth": json.loads(tf.read_text())})
+        print(f"{fam}: {len(data[fam])} files", file=sys.stderr)
+
+    names = list(GRID)
+    points = [dict(zip(names, values, strict=True)) for values in itertools.product(*(GRID[n] for n in names))]
+    t = time.perf_counter()
+    scores: list[dict] = []
+    default = RelistenOptions()
+    for i, point in enumerate(points):
+        opts = dataclasses.replace(default, **point)
+        row = {"options": point, **{fam: evaluate(data[fam], model, opts) for fam in families}}
+        scores.append(row)
+        cache.save()
+        print(f"[{i + 1}/{len(points)}] {point} " + " ".join(f"{fam} {row[fam]['f1']:.3f} ({row[fam]['fragments']} fragments)" for fam in families), file=sys.stderr)
+    print(f"grid of {len(points)} points in {time.perf_counter() - t:.0f} s")
+
+    base = {fam: evaluate(data[fam], model, default) for fam in families}
+    print("\nshipped defaults: " + ", ".join(f"{fam} P {base[fam]['precision']:.3f} R {base[fam]['recall']:.3f} F1 {base[fam]['f1']:.3f} same sound {base[fam]['same_sound']:.2f}" for fam in families))
+    if len(families) == 2:
+        for fit, test in (families, families[::-1]):
+            best = max(scores, key=lambda r: r[fit]["f1"])
+            print(f"fit on {fit}: {best['options']} -> {fit} F1 {best[fit]['f1']:.3f}, held-out {test} F1 {best[test]['f1']:.3f} (P {best[test]['precision']:.3f} R {best[test]['recall']:.3f})")
+        both = max(scores, key=lambda r: min(r[f]["f1"] for f in families))
+        print(f"best on the worse family: {both['options']} -> " + ", ".join(f"{f} F1 {both[f]['f1']:.3f}" for f in families))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"defaults": base, "grid": scores}, indent=1))
+    print(f"written: {args.json}")
+
+
+if __name__ == "__main__":
+    main()
