@@ -126,6 +126,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
     ap.add_argument("--dump", type=Path, help="also write each file's report here (DECODING/NAME.json)")
     ap.add_argument("--model", default="default", help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)")
+    ap.add_argument("--beam-size", type=int, default=5, help="beam width of each decoding (voicecoach's default: 5)")
     args = ap.parse_args()
 
     from voicecoach.audio import load_audio
@@ -153,7 +154,9 @@ def main() -> None:
             if dec == "merge-no-relisten":
                 continue
             base = Settings()  # plain decoding is never re-listened: it is the baseline
-            settings = Settings(transcription=dataclasses.replace(base.transcription, decoding=dec, model=args.model), analysers=base.analysers)
+            settings = Settings(
+                transcription=dataclasses.replace(base.transcription, decoding=dec, model=args.model, beam_size=args.beam_size), analysers=base.analysers
+            )
             t = time.perf_counter()
             rep = score_audio(audio, settings=settings)
             for k in timing[dec]:

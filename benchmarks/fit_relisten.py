@@ -156,15 +156,26 @@ def main() -> None:
         row = {"options": point, **{fam: evaluate(data[fam], model, opts) for fam in families}}
         scores.append(row)
         cache.save()
-        print(f"[{i + 1}/{len(points)}] {point} " + " ".join(f"{fam} {row[fam]['f1']:.3f} ({row[fam]['fragments']} fragments)" for fam in families), file=sys.stderr)
+        print(
+            f"[{i + 1}/{len(points)}] {point} " + " ".join(f"{fam} {row[fam]['f1']:.3f} ({row[fam]['fragments']} fragments)" for fam in families),
+            file=sys.stderr,
+        )
     print(f"grid of {len(points)} points in {time.perf_counter() - t:.0f} s")
 
     base = {fam: evaluate(data[fam], model, default) for fam in families}
-    print("\nshipped defaults: " + ", ".join(f"{fam} P {base[fam]['precision']:.3f} R {base[fam]['recall']:.3f} F1 {base[fam]['f1']:.3f} same sound {base[fam]['same_sound']:.2f}" for fam in families))
+    print(
+        "\nshipped defaults: "
+        + ", ".join(
+            f"{fam} P {base[fam]['precision']:.3f} R {base[fam]['recall']:.3f} F1 {base[fam]['f1']:.3f} same sound {base[fam]['same_sound']:.2f}"
+            for fam in families
+        )
+    )
     if len(families) == 2:
         for fit, test in (families, families[::-1]):
             best = max(scores, key=lambda r: r[fit]["f1"])
-            print(f"fit on {fit}: {best['options']} -> {fit} F1 {best[fit]['f1']:.3f}, held-out {test} F1 {best[test]['f1']:.3f} (P {best[test]['precision']:.3f} R {best[test]['recall']:.3f})")
+            print(
+                f"fit on {fit}: {best['options']} -> {fit} F1 {best[fit]['f1']:.3f}, held-out {test} F1 {best[test]['f1']:.3f} (P {best[test]['precision']:.3f} R {best[test]['recall']:.3f})"
+            )
         both = max(scores, key=lambda r: min(r[f]["f1"] for f in families))
         print(f"best on the worse family: {both['options']} -> " + ", ".join(f"{f} F1 {both[f]['f1']:.3f}" for f in families))
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,7 @@ class RelistenOptions:
     batch: fragments encoded at once.
     """
 
-    min_probability: float = 0.06
+    min_probability: float = 0.04
     held_min_probability: float = 0.2
     window_s: float = 3.0
     min_s: float = 0.18

@@ -276,7 +276,11 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
             if not text or k is None:
                 continue  # a word in the silence between stretches
             lo, hi, shift = offsets[k]
-            by_span[k].append(Word(text, round(shift + max(float(w.start), lo) - lo, 3), round(shift + min(float(w.end), hi) - lo, 3), round(float(w.probability), 4), "filler"))
+            by_span[k].append(
+                Word(
+                    text, round(shift + max(float(w.start), lo) - lo, 3), round(shift + min(float(w.end), hi) - lo, 3), round(float(w.probability), 4), "filler"
+                )
+            )
     added: list[Word] = []
     for got in by_span:
         got = [w for w in got if voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
