@@ -43,6 +43,16 @@ def test_vocal_fillers_are_kept(name, reports, truth):
     assert fp <= 1, f"spurious vocal fillers in {name}: {found}"
 
 
+def test_a_sentence_after_a_long_hesitation_is_kept(reports):
+    """hesitant_slow opens with "Hmm..." and then "That is a good question"; tiny.en's plain
+    pass drops that sentence (its first word is timed 2 s later), and the one-pass decoding
+    decodes the stretch of sound it left empty on its own (``transcribe.fill_gaps``)."""
+    from voicecoach.datatypes import normalise_word
+
+    text = " ".join(normalise_word(w["text"]) for w in reports["hesitant_slow"]["transcript"]["words"])
+    assert "good question" in text, text
+
+
 def test_vocal_fillers_overall(reports, truth):
     """The one-pass default finds 8 of the samples' 9 fillers (AVX2 and AVX512): the miss
     is the "uh" of motivation_fast, said at 231 wpm straight into "so", which no sound
