@@ -240,7 +240,11 @@ def test_fillers_found_by_relistening_are_marked(reports, tmp_path):
     from voicecoach.result import report_from_dict
 
     d = copy.deepcopy(reports["hesitant_slow"])
-    event = next(e for e in d["fillers"]["events"] if e["kind"] == "vocal")
+    for e in d["fillers"]["events"]:  # as if the decoding had written every filler...
+        e["source"] = "transcript"
+    for w in d["transcript"]["words"]:
+        w["source"] = "plain"
+    event = next(e for e in d["fillers"]["events"] if e["kind"] == "vocal")  # ...but this one
     event["source"] = "acoustic"
     word = next(w for w in d["transcript"]["words"] if round(w["start_s"], 3) == round(event["start_s"], 3))
     word["source"] = "acoustic"

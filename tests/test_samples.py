@@ -53,6 +53,17 @@ def test_a_sentence_after_a_long_hesitation_is_kept(reports):
     assert "good question" in text, text
 
 
+def test_a_filler_found_inside_a_word_is_put_before_it_when_the_word_is_after(reports):
+    """The script ends "[2.8 s pause] {um} It has helped a lot"; Whisper times "It" from the
+    end of the pause, over the "um" that re-listening finds inside it. The word is moved
+    to the side of the filler where its sound is, so the transcript reads "um It", not
+    "It um"."""
+    from voicecoach.datatypes import normalise_word
+
+    text = " ".join(normalise_word(w["text"]) for w in reports["hesitant_slow"]["transcript"]["words"])
+    assert "um it has helped" in text, text
+
+
 def test_vocal_fillers_overall(reports, truth):
     """The one-pass default finds 8 of the samples' 9 fillers (AVX2 and AVX512): the miss
     is the "uh" of motivation_fast, said at 231 wpm straight into "so", which no sound

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .acoustics import SilenceOptions, peak_frequency_hz, sound_islands, steady_voiced_runs
+from .acoustics import SilenceOptions, peak_frequency_hz, sound_islands, steady_voiced_runs, voiced_share
 from .alignment import clip_overlaps, dedupe_fillers
 from .datatypes import Segment, Word
 from .lexicon import is_vocal_filler, vocal_filler_type
@@ -249,7 +249,22 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
         ):
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
+    words = [_outside(audio, w, added, silence) for w in words]
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
+
+
+def _outside(audio: Audio, word: Word, fillers: list[Word], silence: SilenceOptions | None) -> Word:
+    """``word`` moved off a filler found inside its time span, onto the side of the filler
+    where its sound is: Whisper stretches a word over the filler before it ("um It", the
+    "It" timed from the end of the pause before the "um"), and cutting the word at the
+    filler's start would put it first."""
+    for f in fillers:
+        if word.start_s < f.start_s and f.end_s < word.end_s:
+            before = voiced_share(audio, word.start_s, f.start_s, options=silence)
+            after = voiced_share(audio, f.end_s, word.end_s, options=silence)
+            if after > before:
+                return dataclasses.replace(word, start_s=f.end_s)
+    return word
 
 
 def _place(model, audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001

@@ -22,8 +22,10 @@ The other decodings are kept for comparison and for users who measure differentl
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -209,12 +211,17 @@ GAP_MARGIN_S = 0.2
 GAP_JOIN_S = 0.3
 #: The words decoded in a stretch are kept when their mean probability is at least this
 #: (a stretch of noise decodes to a few unsure words).
-GAP_MIN_PROBABILITY = 0.5
+GAP_MIN_PROBABILITY = 0.4
 #: At most this many tokens a second of stretch are decoded (6 words a second, about 1.3
 #: tokens each, and room for punctuation).
 GAP_TOKENS_PER_S = 10
 #: Silence between two stretches decoded in one call.
 GAP_SEPARATOR_S = 1.0
+#: A stretch whose decoding repeats a word more often than this in a row, or a three-word
+#: phrase three times, has looped and is left out (Whisper base on the Apollo 11 radio:
+#: "I got a little bit of helmet in c1" over and over).
+GAP_MAX_REPEATS = 3
+GAP_REPETITION_PENALTY = 1.3
 
 
 def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOptions, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001 - model: faster_whisper.WhisperModel
@@ -255,7 +262,9 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
         offsets.append((at, at + len(piece) / sr, start))
         pieces += [piece, np.zeros(int(GAP_SEPARATOR_S * sr), np.float32)]
         at += len(piece) / sr + GAP_SEPARATOR_S
-    clip = np.concatenate(pieces)
+    # no silence after the last stretch: Whisper base loops ("uh uh uh ...") on a stretch
+    # followed by silence
+    clip = np.concatenate(pieces[:-1])
     segments, _info = model.transcribe(
         clip,
         language=options.language,
@@ -267,6 +276,9 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
         # a stretch of breath or noise must not cost a full decoding: no temperature
         # fallback, and no more tokens than a fast speaker says in it
         temperature=0.0,
+        # Whisper base under AVX512 loops on hesitant_slow's stretch ("um uh uh uh ...")
+        # without it; with it, it writes the sentence (tiny.en writes the same either way)
+        repetition_penalty=GAP_REPETITION_PENALTY,
         max_new_tokens=int(GAP_TOKENS_PER_S * min(at, 30.0)) + 8,
     )
     by_span: list[list[Word]] = [[] for _ in spans]
@@ -285,7 +297,10 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
     added: list[Word] = []
     for got in by_span:
         got = [w for w in got if voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
-        if got and sum(w.probability for w in got) / len(got) >= GAP_MIN_PROBABILITY:
+        norms = [w.norm for w in got]
+        grams = Counter(zip(norms, norms[1:], norms[2:], strict=False))
+        looped = any(len(list(run)) > GAP_MAX_REPEATS for _, run in itertools.groupby(norms)) or any(n >= 3 for n in grams.values())
+        if got and not looped and sum(w.probability for w in got) / len(got) >= GAP_MIN_PROBABILITY:
             added += got
     if added:
         logger.debug("decoded %d words in stretches the plain pass left empty", len(added))
