@@ -204,8 +204,8 @@ def test_real_speech_is_plausible(name):
     assert d["fillers"]["per_min"] <= 25
     assert d["pauses"]["count"] >= 3
     # re-listening adds few fillers to real speech. Measured with the one-pass default:
-    # in the 30 s meeting 3 under AVX2 (9.2, 12.5, 20.5 s) and 4 under AVX512 (18.4 s as
-    # well, which AVX2's plain pass writes itself), all where the two-pass decoding's
+    # in the 30 s meeting 3 under AVX2 (9.2, 12.5, 20.5 s) and 4 under AVX512 (18.6 s as
+    # well, where AVX2's plain pass writes "um" itself), all where the two-pass decoding's
     # biased pass writes "um", "uh" or "mm" too (so they are heard, not invented); 3 in
     # 60 s of talk (at 15.3, 19.0 and 38.0 s, where that pass writes "uh" or "um" too);
     # 2 in 89 s of band-limited radio. With two passes (AVX2, AVX512, GENERIC)
