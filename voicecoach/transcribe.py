@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .acoustics import SilenceOptions, voiced_share
+from .acoustics import SilenceOptions, sound_islands, voiced_share
 from .alignment import merge_fillers
 from .datatypes import Transcript, Word, normalise_word
 from .errors import ModelNotFoundError
@@ -231,7 +231,6 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
     stretches only. Plain decoding of a short stretch alone is unstable (tiny.en wrote
     "Thank you very much for watching" over "Hmm... That is a good question" for one
     start offset in four); the biased decoding wrote the words at every offset tried."""
-    from .acoustics import sound_islands
 
     def free(a: float, b: float) -> bool:
         return not any(w.start_s < b + GAP_MARGIN_S and w.end_s > a - GAP_MARGIN_S for w in words)
