@@ -210,7 +210,7 @@ def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, trut
     joined = tmp_path / "long.wav"
     subprocess.run(["sox", *(str(SAMPLES / f"{n}.wav") for n in order), str(joined)], check=True)
     y, sr = sf.read(joined, dtype="float32")
-    assert len(decoding_windows(y)) == 2 and len(y) / sr > WINDOW_S + 60
+    assert len(decoding_windows(y)) >= 2 and len(y) / sr > WINDOW_S + 60
     d = report_to_dict(score_file(joined))
     words = d["transcript"]["words"]
     assert all(b["start_s"] >= a["start_s"] for a, b in itertools.pairwise(words))

@@ -45,12 +45,25 @@ def looks_english(transcript: Transcript) -> tuple[bool, float | None]:
     return len(probs) < MIN_WORDS_FOR_LANGUAGE or median_p >= MIN_MEDIAN_WORD_PROBABILITY, median_p
 
 
-def speech_seconds(audio: Audio) -> float:
-    """Seconds of speech by the Silero VAD that faster-whisper ships."""
+#: The voice activity detector hears this much audio at a time (one call on a 10-minute
+#: file took 200 MB).
+VAD_CHUNK_S = 30.0
+
+
+def speech_seconds(audio: Audio, *, enough_s: float | None = None) -> float:
+    """Seconds of speech by the Silero VAD that faster-whisper ships, heard VAD_CHUNK_S at
+    a time; with ``enough_s``, counting stops once that much speech is heard."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    spans = get_speech_timestamps(audio.samples, VadOptions(min_speech_duration_ms=250))
-    return sum(s["end"] - s["start"] for s in spans) / audio.sample_rate_hz
+    sr = audio.sample_rate_hz
+    step = int(VAD_CHUNK_S * sr)
+    total = 0
+    for start in range(0, len(audio.samples), step):
+        spans = get_speech_timestamps(audio.samples[start : start + step], VadOptions(min_speech_duration_ms=250))
+        total += sum(s["end"] - s["start"] for s in spans)
+        if enough_s is not None and total / sr >= enough_s:
+            break
+    return total / sr
 
 
 def _believable(transcript: Transcript, audio: Audio, speech_s: float | None = None) -> bool:
@@ -60,7 +73,7 @@ def _believable(transcript: Transcript, audio: Audio, speech_s: float | None = N
     ``speech_s``: already measured)."""
     if not transcript.words:
         return False
-    return (speech_seconds(audio) if speech_s is None else speech_s) >= MIN_SPEECH_S
+    return (speech_seconds(audio, enough_s=MIN_SPEECH_S) if speech_s is None else speech_s) >= MIN_SPEECH_S
 
 
 def score_audio(

@@ -100,7 +100,7 @@ def is_empty_take(recording: Recording, streamed: tuple[Audio, Transcript] | Non
             audio = load_audio(recording.path)
         except VoicecoachError:
             return True
-    return speech_seconds(audio) < MIN_SPEECH_S
+    return speech_seconds(audio, enough_s=MIN_SPEECH_S) < MIN_SPEECH_S
 
 
 def _keep(history: History, take_id: int, report: Report) -> ScoredTake:

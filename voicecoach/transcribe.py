@@ -129,9 +129,10 @@ ProgressCallback = Callable[[str, float, float], None]
 #: Audio longer than this is decoded in windows of about this length, cut at the quietest
 #: moment of the WINDOW_SEARCH_S before each boundary. faster-whisper computes the
 #: features of its whole input at once, so memory would otherwise grow with the answer
-#: (a 15-minute answer peaked at 1.02 GB decoded whole, 608 MB in windows; README,
-#: "Long answers").
-WINDOW_S = 300.0
+#: (a 15-minute answer peaked at 1.02 GB decoded whole, 608 MB in 300 s windows; a
+#: 10-minute one 569 MB in 300 s windows and 437 MB in 120 s windows, in the same time;
+#: README, "Long answers").
+WINDOW_S = 120.0
 WINDOW_SEARCH_S = 20.0
 #: The plain pass is prompted with this many words of the window before, standing in for
 #: faster-whisper's conditioning on previous text across the cut.
@@ -215,8 +216,12 @@ GAP_MIN_PROBABILITY = 0.4
 #: At most this many tokens a second of stretch are decoded (6 words a second, about 1.3
 #: tokens each, and room for punctuation).
 GAP_TOKENS_PER_S = 10
-#: Silence between two stretches decoded in one call.
+#: Silence between two stretches decoded together.
 GAP_SEPARATOR_S = 1.0
+#: Stretches are decoded together up to this length (one encoder window), heard with
+#: GAP_TAIL_S of silence after them (1 s lost the one word on the Apollo radio's stretches).
+GAP_CLIP_S = 27.0
+GAP_TAIL_S = 3.0
 #: A stretch whose decoding repeats a word more often than this in a row, or a three-word
 #: phrase three times, has looped and is left out (Whisper base on the Apollo 11 radio:
 #: "I got a little bit of helmet in c1" over and over).
@@ -246,53 +251,46 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
     spans = [sp for sp in spans if sp[1] - sp[0] >= GAP_MIN_S]
     if not spans:
         return list(words)
-    # the stretches are decoded in one call, end to end with GAP_SEPARATOR_S of silence
-    # between them (one 30 s window holds several): a call per stretch costs a whole
-    # window's encoding each
+    # the stretches are decoded together, end to end with GAP_SEPARATOR_S of silence
+    # between them, up to one encoder window (30 s) at a time: a window per stretch
+    # costs a whole window's encoding each
     import numpy as np
 
     sr = audio.sample_rate_hz
-    pieces: list[np.ndarray] = []
-    offsets: list[tuple[float, float, float]] = []  # (start in the clip, end in the clip, start in the audio)
-    at = 0.0
+    groups: list[list[tuple[float, float]]] = [[]]
+    length = 0.0
     for a, b in spans:
         start, end = max(0.0, a - 0.1), min(audio.duration_s, b + 0.1)
-        piece = audio.samples[int(start * sr) : int(end * sr)]
-        offsets.append((at, at + len(piece) / sr, start))
-        pieces += [piece, np.zeros(int(GAP_SEPARATOR_S * sr), np.float32)]
-        at += len(piece) / sr + GAP_SEPARATOR_S
-    # no silence after the last stretch: Whisper base loops ("uh uh uh ...") on a stretch
-    # followed by silence
-    clip = np.concatenate(pieces[:-1])
-    segments, _info = model.transcribe(
-        clip,
-        language=options.language,
-        beam_size=options.beam_size,
-        word_timestamps=True,
-        vad_filter=False,
-        condition_on_previous_text=False,
-        hotwords=options.hotwords,
-        # a stretch of breath or noise must not cost a full decoding: no temperature
-        # fallback, and no more tokens than a fast speaker says in it
-        temperature=0.0,
-        # Whisper base under AVX512 loops on hesitant_slow's stretch ("um uh uh uh ...")
-        # without it; with it, it writes the sentence (tiny.en writes the same either way)
-        repetition_penalty=GAP_REPETITION_PENALTY,
-        max_new_tokens=int(GAP_TOKENS_PER_S * min(at, 30.0)) + 8,
-    )
-    by_span: list[list[Word]] = [[] for _ in spans]
-    for seg in segments:
-        for w in seg.words or ():
-            text, mid = w.word.strip(), (float(w.start) + float(w.end)) / 2
+        while end - start > 0:
+            piece_end = min(end, start + GAP_CLIP_S)
+            if groups[-1] and length + (piece_end - start) > GAP_CLIP_S:
+                groups.append([])
+                length = 0.0
+            groups[-1].append((start, piece_end))
+            length += piece_end - start + GAP_SEPARATOR_S
+            start = piece_end
+    by_span: list[list[Word]] = []
+    for group in groups:
+        pieces: list[np.ndarray] = []
+        offsets: list[tuple[float, float, float]] = []  # (start in the clip, end in the clip, start in the audio)
+        at = 0.0
+        for start, end in group:
+            piece = audio.samples[int(start * sr) : int(end * sr)]
+            offsets.append((at, at + len(piece) / sr, start))
+            pieces += [piece, np.zeros(int(GAP_SEPARATOR_S * sr), np.float32)]
+            at += len(piece) / sr + GAP_SEPARATOR_S
+        # no silence after the last stretch: Whisper base loops ("uh uh uh ...") on a
+        # stretch followed by silence
+        clip = np.concatenate(pieces[:-1])
+        heard: list[list[Word]] = [[] for _ in group]
+        for text, w_start, w_end, probability in _decode_clip(model, clip, options=options, max_new_tokens=int(GAP_TOKENS_PER_S * at) + 8):
+            mid = (w_start + w_end) / 2
             k = next((i for i, (lo, hi, _) in enumerate(offsets) if lo - 0.05 <= mid <= hi + 0.05), None)
-            if not text or k is None:
+            if k is None:
                 continue  # a word in the silence between stretches
             lo, hi, shift = offsets[k]
-            by_span[k].append(
-                Word(
-                    text, round(shift + max(float(w.start), lo) - lo, 3), round(shift + min(float(w.end), hi) - lo, 3), round(float(w.probability), 4), "filler"
-                )
-            )
+            heard[k].append(Word(text, round(shift + max(w_start, lo) - lo, 3), round(shift + min(w_end, hi) - lo, 3), round(probability, 4), "filler"))
+        by_span += heard
     added: list[Word] = []
     for got in by_span:
         got = [w for w in got if voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
@@ -304,6 +302,43 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
     if added:
         logger.debug("decoded %d words in stretches the plain pass left empty", len(added))
     return sorted([*words, *added], key=lambda w: (w.start_s, w.end_s))
+
+
+def _decode_clip(model, clip, *, options: TranscribeOptions, max_new_tokens: int) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 - model: faster_whisper.WhisperModel, clip: numpy array
+    """(word, start s, end s, probability) of ``clip`` (at most 30 s) decoded once by the
+    filler-biased decoding: one encoder window as long as the clip and GAP_TAIL_S, one beam search without timestamps and
+    temperature 0, and the alignment faster-whisper times words with. faster-whisper's
+    ``transcribe`` decodes again from the last word's end until the clip is used up: four
+    windows, 1.6 s, for one 1.4 s stretch of the real talk that gave no word."""
+    from faster_whisper.audio import pad_or_trim
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import get_suppressed_tokens, merge_punctuations
+
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=options.language)
+    features = model.feature_extractor(clip)
+    frames = min(features.shape[-1] - 1, model.feature_extractor.nb_max_frames)
+    # the encoder hears the clip and GAP_TAIL_S of silence, not a whole 30 s window: a
+    # quarter of the time on hesitant_slow's stretch, the same words
+    window = min(model.feature_extractor.nb_max_frames, int((frames / 100 + GAP_TAIL_S) // 1 + 1) * 100)
+    encoded = model.encode(pad_or_trim(features[:, :frames], length=window))
+    prompt = model.get_prompt(tokenizer, [], without_timestamps=True, hotwords=options.hotwords)
+    result = model.model.generate(
+        encoded,
+        [prompt],
+        beam_size=options.beam_size,
+        max_length=len(prompt) + max_new_tokens,
+        # Whisper base under AVX512 loops on hesitant_slow's stretch ("um uh uh uh ...")
+        # without it; with it, it writes the sentence (tiny.en writes the same either way)
+        repetition_penalty=GAP_REPETITION_PENALTY,
+        suppress_blank=True,
+        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+    )[0]
+    tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+    if not tokens:
+        return []
+    (alignment,) = model.find_alignment(tokenizer, [tokens], encoded, frames)
+    merge_punctuations(alignment, "\"'“¿([{-", "\"'.。,，!！?？:：”)]}、")
+    return [(w["word"].strip(), float(w["start"]), float(w["end"]), float(w["probability"])) for w in alignment if w["word"].strip()]
 
 
 def transcribe(
