@@ -51,6 +51,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--decodings", default="single", help="comma-separated; the first is the one held to the target")
     ap.add_argument("--minutes", type=float, default=10.0, help="length of the long file (0: none)")
+    ap.add_argument("--only", default="", help="only the files whose name contains this")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the median wall time is kept")
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "cost.json")
     args = ap.parse_args()
@@ -70,6 +71,7 @@ def main() -> None:
             long = Path(tmp) / f"{args.minutes:g}min.wav"
             subprocess.run(["sox", str(many), str(long), "trim", "0", str(args.minutes * 60)], check=True)
             files.append(long)
+        files = [f for f in files if args.only in f.name]
         head = f"{'file':<26}{'bare s':>8}{'MB':>6}" + "".join(f"{d + ' s':>12}{'MB':>6}{'x':>6}" for d in decodings)
         print(head)
         for f in files:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -250,11 +251,22 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
     fillers that re-listening does not confirm at all removed, and the vocal fillers
     found by re-listening inserted (``source="acoustic"``)."""
     o = options or RelistenOptions()
-    words = _place(model, audio, words, o, silence)
+    heard: dict[Segment, tuple[float, str]] = {}
+
+    def hear(segments: list[Segment]) -> list[tuple[float, str]]:
+        todo = [s for s in dict.fromkeys(segments) if s not in heard]
+        if todo:
+            heard.update(zip(todo, filler_probabilities(model, audio, todo, o), strict=True))
+        return [heard[s] for s in segments]
+
+    # the sounds around the transcript's fillers and the candidates are heard in one
+    # batch (placing the fillers rarely changes the candidates; any new one is heard after)
+    hear([*_near_fillers(audio, words, o, silence), *(seg for seg, _ in candidates(audio, words, o, silence))])
+    words = _place(hear, audio, words, o, silence)
     cands = candidates(audio, words, o, silence)
     if not cands:
         return list(words)
-    probs = filler_probabilities(model, audio, [seg for seg, _ in cands], o)
+    probs = hear([seg for seg, _ in cands])
     added: list[Word] = []
     for (seg, held), (p, spelling) in sorted(zip(cands, probs, strict=True), key=lambda sp: -sp[1][0]):
         if p < (o.held_min_probability if held else o.min_probability) or any(
@@ -280,8 +292,27 @@ def _outside(audio: Audio, word: Word, fillers: list[Word], silence: SilenceOpti
     return word
 
 
-def _place(model, audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001
-    """Check each transcript filler against the sounds around it, heard alone.
+def _near(audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None) -> dict[int, list[Segment]]:
+    """For each transcript filler (by id): the sound islands within reach of it."""
+    fillers = [w for w in words if is_vocal_filler(w.norm)]
+    if not fillers:
+        return {}
+    # islands only: a held vowel inside a word ("because") heard alone can sound like "ah"
+    sounds = sound_islands(audio, min_s=0.1, max_s=o.max_s, options=silence)
+    reach = max(o.snap_s, 0.2)
+    return {id(w): [s for s in sounds if s.start_s < w.end_s + reach and s.end_s > w.start_s - reach] for w in fillers}
+
+
+def _near_fillers(audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None) -> list[Segment]:
+    """The sound islands :func:`_place` hears, in time order."""
+    return sorted({s for segs in _near(audio, words, o, silence).values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
+
+
+def _place(
+    hear: Callable[[list[Segment]], list[tuple[float, str]]], audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None = None
+) -> list[Word]:
+    """Check each transcript filler against the sounds around it, heard alone
+    (``hear``: :func:`filler_probabilities` of segments).
 
     * **Retime**: Whisper often places a filler a few hundred ms away from its sound (it
       folds the filler into a neighbour's timing). A filler whose nearby sound islands
@@ -291,15 +322,11 @@ def _place(model, audio: Audio, words: list[Word], o: RelistenOptions, silence: 
       island within 0.2 s of it is a filler with less than ``veto_below`` (that pass
       sometimes writes "uh" over a word's tail).
     """
-    fillers = [w for w in words if is_vocal_filler(w.norm)]
-    if not fillers:
+    near = _near(audio, words, o, silence)
+    if not near:
         return list(words)
-    # islands only: a held vowel inside a word ("because") heard alone can sound like "ah"
-    sounds = sound_islands(audio, min_s=0.1, max_s=o.max_s, options=silence)
-    reach = max(o.snap_s, 0.2)
-    near = {id(w): [s for s in sounds if s.start_s < w.end_s + reach and s.end_s > w.start_s - reach] for w in fillers}
     todo = sorted({s for segs in near.values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
-    prob = dict(zip(todo, (p for p, _ in filler_probabilities(model, audio, todo, o)), strict=True)) if todo else {}
+    prob = dict(zip(todo, (p for p, _ in hear(todo)), strict=True)) if todo else {}
     out: list[Word] = []
     retimed: set[int] = set()
     for w in words:
