@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from voicecoach.audio import SAMPLE_RATE_HZ, Audio, validate_samples
@@ -37,3 +39,17 @@ def tone_audio(spans: list[tuple[float, float]], duration_s: float, *, f0_hz: fl
 def audio_for(transcript: Transcript) -> Audio:
     """A tone exactly where the transcript's words are."""
     return tone_audio([(w.start_s, w.end_s) for w in transcript.words], transcript.duration_s)
+
+
+def align(recorded: Path, source: Path) -> tuple[float, float]:
+    """(offset of ``source`` inside ``recorded`` in seconds, correlation once aligned)."""
+    from scipy.signal import correlate
+
+    from voicecoach.audio import load_audio
+
+    rec = load_audio(recorded).samples
+    src = load_audio(source).samples
+    lag = int(np.argmax(correlate(rec, src[: 16000 * 10], mode="valid", method="fft")))
+    a, b = rec[lag : lag + len(src)], src[: len(rec) - lag]
+    n = min(len(a), len(b))
+    return lag / 16000, float(np.corrcoef(a[:n], b[:n])[0, 1])

@@ -17,6 +17,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import ROOT, SAMPLES
+from tests.helpers import align
 from tests.vmic import VirtualMic, practice_process
 from voicecoach.datatypes import normalise_word
 from voicecoach.lexicon import is_vocal_filler
@@ -45,21 +46,6 @@ def _wait_for_file(path_glob, directory: Path, timeout_s: float = 20.0) -> Path:
             return found[0]
         time.sleep(0.05)
     raise AssertionError(f"no {path_glob} in {directory}")
-
-
-def _align(recorded: Path, source: Path) -> tuple[float, float]:
-    """(offset of ``source`` inside ``recorded`` in seconds, correlation once aligned)."""
-    import numpy as np
-    from scipy.signal import correlate
-
-    from voicecoach.audio import load_audio
-
-    rec = load_audio(recorded).samples
-    src = load_audio(source).samples
-    lag = int(np.argmax(correlate(rec, src[: 16000 * 10], mode="valid", method="fft")))
-    a, b = rec[lag : lag + len(src)], src[: len(rec) - lag]
-    n = min(len(a), len(b))
-    return lag / 16000, float(np.corrcoef(a[:n], b[:n])[0, 1])
 
 
 def _db(data: Path) -> list[tuple]:
@@ -94,7 +80,7 @@ def test_practice_records_what_was_spoken(mic, tmp_path, truth):
     ref = " ".join(normalise_word(w) for w in t["text"].split())
     assert jiwer.wer(ref, " ".join(w for w in words if not is_vocal_filler(w))) < 0.15
     # the device delivered the answer faithfully: aligned, the take correlates with the source
-    offset_s, corr = _align(Path(audio_path), SAMPLES / "motivation_fast.wav")
+    offset_s, corr = align(Path(audio_path), SAMPLES / "motivation_fast.wav")
     assert corr > 0.9 and 0 < offset_s < 3
     # the scripted vocal fillers, placed by the alignment; a re-recorded clip shifts the
     # decoder's 30 s window, so one of the two may be missed, but none may be invented

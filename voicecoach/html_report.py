@@ -47,7 +47,7 @@ mark.filler{background:#fde68a;border-radius:4px;padding:0 .15rem;cursor:pointer
 mark.filler.discourse{background:#bae6fd}span.repeat{text-decoration:underline;text-decoration-color:#805ad5;text-decoration-thickness:2px}mark.filler.acoustic{background:#fef3c7;border:1px dashed #d69e2e}.pause{color:#c53030;font-size:.85rem;cursor:pointer;font-weight:600}
 table{border-collapse:collapse}td,th{padding:.25rem .8rem;border-bottom:1px solid #edf2f7;text-align:left}
 .tips li{margin:.5rem 0}.ev{color:#2b6cb0;cursor:pointer;text-decoration:underline;font-size:.9rem}
-.legend span{margin-right:1rem;font-size:.85rem}.muted{color:#718096}
+.legend span{margin-right:1rem;font-size:.85rem}.muted{color:#4a5568}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:1rem}
 audio{width:100%;margin:.5rem 0}.ok{color:#1f7a3a}.bad{color:#c53030}.findings td:first-child{font-weight:600;white-space:nowrap}
 """
@@ -293,8 +293,11 @@ def _when(iso: str) -> str:
     return iso[:16].replace("T", " ")
 
 
-def render_html(report: Report, *, audio: Audio | None, history: list[Take] | None = None) -> str:
-    """The whole page for a scored :class:`~voicecoach.result.Report`."""
+def render_html(report: Report, *, audio: Audio | None, history: list[Take] | None = None, audio_src: str | None = None, script_src: str | None = None) -> str:
+    """The whole page for a scored :class:`~voicecoach.result.Report`: self-contained
+    (the audio embedded, the script inline and allowed by its hash); for the practice
+    room, ``audio_src`` and ``script_src`` load the audio and the script from the server
+    instead (which sends its own Content-Security-Policy)."""
     if report.scores is None:
         raise ValueError("render_html needs a scored report")
     s = report.scores
@@ -321,7 +324,9 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
             for e in longest
         )
         empty = f'<tr><td colspan="4">no pauses of {1000 * pa.min_pause_s:.0f} ms or more</td></tr>'
-        pauses_section = f'<h2>Longest pauses</h2><table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th></th></tr>{pauses_rows or empty}</table>'
+        pauses_section = (
+            f'<h2>Longest pauses</h2><table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th>said before it</th></tr>{pauses_rows or empty}</table>'
+        )
     tips = "".join(
         f"<li><b>{_e(t.area)}</b>: {_e(t.message)} "
         + " ".join(_evidence(ev) for ev in t.evidence)
@@ -330,7 +335,9 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
         for t in report.tips
     )
     audio_tag = (
-        f'<audio id="answer" controls preload="auto" src="{audio_data_uri(audio)}"></audio>'
+        f'<audio id="answer" controls preload="auto" src="{_e(audio_src)}"></audio>'
+        if audio_src is not None
+        else f'<audio id="answer" controls preload="auto" src="{audio_data_uri(audio)}"></audio>'
         if audio is not None
         else '<p class="muted">The audio file was not found, so it is not embedded.</p>'
     )
@@ -339,7 +346,7 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
     made = _e(_when(datetime.datetime.now().astimezone().isoformat(timespec="seconds")))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
+{"" if script_src else f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'}
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>voicecoach report: {_e(report.file)}</title><style>{CSS}</style></head>
@@ -349,7 +356,7 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
 <div class="cards" id="scores">{cards}</div>
 {audio_tag}
 <h2>Timeline</h2>
-<div class="legend"><span>▮ grey: pause, red: long pause</span><span style="color:#d69e2e">● vocal filler</span><span style="color:#3182ce">● discourse filler</span><span style="color:#805ad5">● repeated word</span><span style="color:#2b6cb0">— pace</span> <span class="muted">Click a filler or a pause to hear it.</span></div>
+<div class="legend"><span>▮ grey: pause, red: long pause</span><span style="color:#975a16">● vocal filler</span><span style="color:#2b6cb0">● discourse filler</span><span style="color:#805ad5">● repeated word</span><span style="color:#2b6cb0">— pace</span> <span class="muted">Click a filler or a pause to hear it.</span></div>
 {timeline_svg(report, audio)}
 <h2>Tips</h2>
 <ol class="tips" id="tips">{tips or "<li>Nothing stands out: keep practising with new questions.</li>"}</ol>
@@ -361,6 +368,6 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
 {pauses_section}
 <h2>Progress</h2>
 {progress_html(history or [], report)}
-<script>{JS}</script>
+{f'<script src="{_e(script_src)}"></script>' if script_src else f"<script>{JS}</script>"}
 </body></html>
 """

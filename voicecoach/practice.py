@@ -133,6 +133,34 @@ def score_streamed_take(
     return _keep(history, take_id, report)
 
 
+def finish_take(
+    history: History,
+    take_id: int,
+    recording: Recording,
+    question: Question | str | None,
+    settings: Settings,
+    *,
+    streamer: Any = None,
+    on_progress: Any = None,
+    on_saved_scoring: Callable[[str], None] | None = None,
+) -> ScoredTake | None:
+    """After recording: discard an empty take (None), else score it, from what
+    ``streamer`` (a :class:`~voicecoach.stream.StreamingTranscriber`, or None) transcribed
+    while it was recorded, or from the saved file when it could not keep up
+    (``on_saved_scoring(why)`` is told first). The terminal and the browser practice room
+    both end a take here."""
+    streamed = streamer.finish() if streamer is not None else None
+    speech_s = streamer.speech_s if streamed is not None else None
+    if is_empty_take(recording, streamed, speech_s=speech_s):
+        history.delete_take(take_id)
+        return None
+    if streamed is not None:
+        return score_streamed_take(history, take_id, question, settings, *streamed, speech_s=speech_s)
+    if on_saved_scoring is not None:
+        on_saved_scoring(streamer.gave_up if streamer is not None and streamer.gave_up else "")
+    return score_saved_take(history, take_id, question, settings, on_progress=on_progress)
+
+
 def earlier_takes(history: History, take: Take) -> tuple[Take | None, Take | None]:
     """(the previous scored take of the same question, the best by overall score) before
     ``take``; None where there is none."""

@@ -106,6 +106,49 @@ def device_name(name: str | None) -> str:
     return found["name"] if found else (name or "the default input")
 
 
+class TakeWriter:
+    """A take's WAV file as it grows: 16-bit mono, opened unbuffered, its header rewritten
+    after every append (so the file is a complete, valid WAV at every moment) and fsync'ed
+    every second. The microphone recorder and the browser practice room both write takes
+    with it."""
+
+    def __init__(self, path: Path, *, sample_rate_hz: int = 16_000) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.sample_rate_hz = sample_rate_hz
+        self.frames = 0
+        self._raw = open(path, "wb", buffering=0)  # noqa: SIM115 - closed by close(); unbuffered so every block reaches the OS
+        self._writer = wave.open(self._raw, "wb")
+        self._writer.setnchannels(1)
+        self._writer.setsampwidth(2)
+        self._writer.setframerate(sample_rate_hz)
+        self._writer.writeframes(b"")  # the header exists from the first moment
+        self._last_sync = time.monotonic()
+        self.closed = False
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz
+
+    def append(self, block: np.ndarray) -> None:
+        """Append int16 samples."""
+        self._writer.writeframes(np.asarray(block, dtype="<i2").tobytes())
+        self.frames += len(block)
+        if time.monotonic() - self._last_sync > 1.0:
+            os.fsync(self._raw.fileno())
+            self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._writer.close()
+            os.fsync(self._raw.fileno())
+        finally:
+            self._raw.close()
+
+
 def level_db(block: np.ndarray) -> float:
     x = block.astype(np.float64) / 32768.0
     return float(10 * np.log10(max(float(np.mean(x * x)), 1e-10)))
@@ -138,16 +181,8 @@ def record(
             logger.debug("input status: %s", status)
         blocks.put(indata[:, 0].copy())
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = open(path, "wb", buffering=0)  # noqa: SIM115 - closed in finally; unbuffered so every block reaches the OS
-    writer = wave.open(raw, "wb")
-    writer.setnchannels(1)
-    writer.setsampwidth(2)
-    writer.setframerate(o.sample_rate_hz)
-    writer.writeframes(b"")  # the header exists from the first moment
-    frames = 0
+    take = TakeWriter(path, sample_rate_hz=o.sample_rate_hz)
     stopped_by = "max_seconds"
-    last_sync = time.monotonic()
     heard_speech = False
     silent_s = 0.0
     try:
@@ -167,21 +202,17 @@ def record(
                 except queue.Empty:
                     block = None
                 if block is not None:
-                    writer.writeframes(block.tobytes())
-                    frames += len(block)
+                    take.append(block)
                     if on_samples:
                         on_samples(block)
                     level = level_db(block)
-                    elapsed = frames / o.sample_rate_hz
+                    elapsed = take.duration_s
                     if on_block:
                         on_block(elapsed, level)
                     if level > o.silence_db:
                         heard_speech, silent_s = True, 0.0
                     else:
                         silent_s += len(block) / o.sample_rate_hz
-                    if time.monotonic() - last_sync > 1.0:
-                        os.fsync(raw.fileno())
-                        last_sync = time.monotonic()
                     if elapsed >= o.max_seconds:
                         stopped_by = "max_seconds"
                         break
@@ -198,14 +229,9 @@ def record(
             stream.close()
         while not blocks.empty():  # what the callback delivered before the stream stopped
             block = blocks.get_nowait()
-            writer.writeframes(block.tobytes())
-            frames += len(block)
+            take.append(block)
             if on_samples:
                 on_samples(block)
     finally:
-        writer.close()
-        try:
-            os.fsync(raw.fileno())
-        finally:
-            raw.close()
-    return Recording(path, frames / o.sample_rate_hz, stopped_by)
+        take.close()
+    return Recording(path, take.duration_s, stopped_by)

@@ -167,7 +167,7 @@ class Take:
 
     def run(self, q, prep: int, max_seconds: float, stop_on_silence: float | None, device: str | None):  # noqa: ANN001, ANN201
         """The report's JSON object, "empty" (nothing recorded, discarded) or "interrupted"."""
-        from ..practice import is_empty_take, record_take, score_saved_take, score_streamed_take
+        from ..practice import finish_take, record_take
         from ..record import RecordOptions
         from ..stream import StreamingTranscriber
 
@@ -193,23 +193,27 @@ class Take:
             )
         stopped = time.monotonic()
         meter.done()
-        streamed = streamer.finish() if streamer else None
         if rec.stopped_by == "interrupt":
+            if streamer is not None:
+                streamer.finish()
             click.echo(
                 f"Interrupted. The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach score --take {take_id}", err=True
             )
             return "interrupted"
-        speech_s = streamer.speech_s if streamed is not None and streamer is not None else None
-        if is_empty_take(rec, streamed, speech_s=speech_s):
-            self.history.delete_take(take_id)
+
+        saved_path: list[bool] = []
+
+        def analysing(why: str) -> None:
+            saved_path.append(True)
+            click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{f' ({why})' if why else ''}...", err=True)
+
+        scored = finish_take(
+            self.history, take_id, rec, q, self.settings, streamer=streamer, on_progress=_progress_bar(rec.duration_s), on_saved_scoring=analysing
+        )
+        if scored is None:
             click.echo(f"Nothing recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.", err=True)
             return "empty"
-        if streamed is not None:
-            scored = score_streamed_take(self.history, take_id, q, self.settings, *streamed, speech_s=speech_s)
-        else:
-            why = f" ({streamer.gave_up})" if streamer and streamer.gave_up else ""
-            click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{why}...", err=True)
-            scored = score_saved_take(self.history, take_id, q, self.settings, on_progress=_progress_bar(rec.duration_s))
+        if saved_path:
             click.echo("", err=True)  # end the progress line
         if scored.report is None:
             raise click.ClickException(f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")

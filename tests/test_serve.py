@@ -1,0 +1,302 @@
+"""The practice room in the browser (``voicecoach serve``), tested as a user meets it: the
+real server as a subprocess, Debian's Chromium driven by Playwright, its fake microphone
+playing an espeak-ng answer whose fillers are known from the script, and the real SQLite
+history and take files."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.conftest import CHROMIUM, ROOT, SAMPLES
+
+VC = [sys.executable, "-m", "voicecoach"]
+SHOTS = ROOT / "benchmarks" / "results"
+#: The sample the browser "speaks", and the silence put around it.
+SAMPLE = "hesitant_slow"
+LEAD_S, TAIL_S = 1.0, 2.0
+
+
+class Server:
+    def __init__(self, data: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [*VC, "serve", "--no-open", "--data-dir", str(data), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        self.data = data
+        self.lines: list[str] = []
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if m := re.search(r"(http://\S+)", line):
+                self.url = m.group(1)
+                break
+        else:
+            raise AssertionError("the server printed no URL")
+        if not hasattr(self, "url"):
+            raise AssertionError("".join(self.lines) or f"serve exited with {self.proc.poll()}")
+        m = re.match(r"http://([^/]+)/\?token=(\S+)", self.url)
+        assert m, self.url
+        self.host, self.token = m.group(1), m.group(2)
+        self.origin = f"http://{self.host}"
+
+    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+        host, port = self.host.rsplit(":", 1)
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        h = {"Host": self.host, "Cookie": f"voicecoach_token={self.token}", **(headers or {})}
+        if method == "POST":
+            h.setdefault("Origin", self.origin)
+        h = {k: v for k, v in h.items() if v is not None}
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        r.body = r.read()  # type: ignore[attr-defined]
+        conn.close()
+        return r
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def align_pieces(recorded: Path, source: Path, piece_s: float = 5.0) -> list[tuple[float, float, float]]:
+    """For each ``piece_s`` of ``source``: (its start, where it is in ``recorded`` less
+    that start, the correlation there)."""
+    from scipy.signal import correlate
+
+    from voicecoach.audio import load_audio
+
+    rec, src = load_audio(recorded).samples, load_audio(source).samples
+    n = int(piece_s * 16000)
+    out = []
+    for start in range(0, len(src) - n, n):
+        piece = src[start : start + n]
+        if np.sqrt(np.mean(piece**2)) < 0.01:
+            continue  # silence aligns anywhere
+        lag = int(np.argmax(correlate(rec, piece, mode="valid", method="fft")))
+        out.append((start / 16000, (lag - start) / 16000, float(np.corrcoef(rec[lag : lag + n], piece)[0, 1])))
+    return out
+
+
+def takes(data: Path) -> list[tuple]:
+    return sqlite3.connect(data / "history.sqlite").execute("SELECT id, status, question_id, duration_s, audio_path FROM takes ORDER BY id").fetchall()
+
+
+@pytest.fixture(scope="module")
+def answer_wav(tmp_path_factory) -> Path:
+    """The sample with LEAD_S of silence before it and TAIL_S after it, as Chromium's fake
+    microphone plays it (in a loop, from when the page opens the microphone)."""
+    y, sr = sf.read(SAMPLES / f"{SAMPLE}.wav", dtype="float32")
+    out = tmp_path_factory.mktemp("mic") / "answer.wav"
+    sf.write(out, np.concatenate([np.zeros(int(LEAD_S * sr), np.float32), y, np.zeros(int(TAIL_S * sr), np.float32)]), sr, subtype="PCM_16")
+    return out
+
+
+@pytest.fixture(scope="module")
+def chromium_mic(answer_wav):
+    """Chromium whose microphone says ``answer_wav``."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed; run .ci/run (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={answer_wav}",
+                "--autoplay-policy=no-user-gesture-required",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("room") / "data", "--abandon-after-s", "3")
+    yield s
+    s.stop()
+
+
+def _shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"serve-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def _record(page, server: Server, seconds: float) -> None:
+    page.goto(server.url.replace("/?token=", "/?question=mot-why-here&token="))
+    page.wait_for_selector("#record:not([disabled])")
+    page.select_option("#countdown", "0")
+    page.click("#record")
+    page.wait_for_selector("body[data-recording]")
+    page.wait_for_timeout(int(seconds * 1000))
+
+
+@pytest.mark.model
+def test_a_take_recorded_in_the_browser_is_scored_and_kept(chromium_mic, server, truth, answer_wav):
+    page = chromium_mic.new_page()
+    _record(page, server, LEAD_S + truth[SAMPLE]["duration_s"] + TAIL_S - 0.5)
+    assert re.fullmatch(r"0:\d\d", page.inner_text("#clock"))
+    _shot(page, "practise")
+    page.keyboard.press("Space")  # stop, from the keyboard
+    page.wait_for_url(re.compile(r"/takes/\d+$"), timeout=120_000)
+    take_id = int(page.url.rsplit("/", 1)[1])
+    ((tid, status, qid, duration, audio_path),) = [t for t in takes(server.data) if t[0] == take_id]
+    assert (status, qid) == ("scored", "mot-why-here")
+    # the take on disk is what the browser heard: the answer, aligned, whole
+    assert sf.info(audio_path).duration == pytest.approx(duration, abs=0.01)
+    # (2 s piece by piece: Chromium's fake microphone can slip by a few ms, and a piece
+    # across the slip does not line up)
+    pieces = align_pieces(Path(audio_path), SAMPLES / f"{SAMPLE}.wav", piece_s=2.0)
+    good = [p for p in pieces if p[2] > 0.9]
+    assert len(good) >= 0.8 * len(pieces), pieces
+    offsets = [off for _, off, _ in good]
+    assert max(offsets) - min(offsets) < 0.2, pieces
+    offset_s = offsets[0]
+    # the report shows the scripted vocal fillers (the practice tests' tolerance: one may
+    # be missed, none invented) and the script's pace
+    report = json.loads(server.request("GET", f"/api/takes/{take_id}").body)["report"]
+    t = truth[SAMPLE]
+    vocal = [e for e in report["fillers"]["events"] if e["kind"] == "vocal"]
+    scripted = [(f["start_s"] + offset_s, f["end_s"] + offset_s) for f in t["vocal_fillers"]]
+    assert all(any(a - 0.5 <= e["start_s"] <= b + 0.5 for a, b in scripted) for e in vocal), (vocal, scripted)
+    assert len(vocal) >= len(scripted) - 1
+    assert report["pacing"]["wpm"] == pytest.approx(t["wpm"], rel=0.05)
+    summary = page.inner_text("#filler-summary")
+    assert f"({report['fillers']['vocal_count']} vocal" in summary
+    # click-to-hear plays the take from the server
+    page.click("#transcript [data-t]")
+    page.wait_for_function("document.getElementById('answer').currentTime > 0")
+    assert page.get_attribute("#answer", "src") == f"/api/takes/{take_id}/audio.wav"
+    assert page.is_visible("#again") and page.is_visible("#next-question")
+    _shot(page, "report")
+    # the progress page has the take
+    page.goto(server.url.replace("/?token=", "/progress?token="))
+    assert f"report of take {take_id}" in page.inner_text("#takes")
+    assert "one take so far" in page.inner_text("#by-question")
+    _shot(page, "progress")
+    page.close()
+
+
+def test_closing_the_tab_while_recording_keeps_the_take(chromium_mic, server):
+    page = chromium_mic.new_page()
+    _record(page, server, 4.0)
+    take_id = int(page.get_attribute("body", "data-recording"))
+    page.close()
+    # the server closes the abandoned take (3 s in this test) and keeps what it received
+    deadline = time.time() + 20
+    while time.time() < deadline and [t for t in takes(server.data) if t[0] == take_id][0][1] == "recording":
+        time.sleep(0.2)
+    ((_, status, _qid, duration, audio_path),) = [t for t in takes(server.data) if t[0] == take_id]
+    assert status == "recorded"
+    assert 3.0 <= duration <= 6.0 and sf.info(audio_path).duration == pytest.approx(duration, abs=0.01)
+    # and it can be scored later, as a take recorded in the terminal
+    done = subprocess.run([*VC, "score", "--take", str(take_id), "--data-dir", str(server.data), "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["speech_found"]
+
+
+def test_refusals(server):
+    """Each guard refuses, with a status that says why."""
+    ok = server.request("GET", "/")
+    assert ok.status == 200
+    csp = ok.getheader("Content-Security-Policy")
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert not re.search(r"<script(?![^>]*\bsrc=)", ok.body.decode()), "an inline script"
+    # no key, a wrong key: refused; the printed key sets an HttpOnly, SameSite cookie
+    assert server.request("GET", "/", headers={"Cookie": None}).status == 401  # type: ignore[dict-item]
+    assert server.request("GET", "/", headers={"Cookie": "voicecoach_token=guess"}).status == 401
+    assert server.request("GET", "/?token=guess", headers={"Cookie": None}).status == 401  # type: ignore[dict-item]
+    first = server.request("GET", f"/progress?token={server.token}", headers={"Cookie": None})  # type: ignore[dict-item]
+    assert first.status == 303 and first.getheader("Location") == "/progress"
+    assert {"HttpOnly", "SameSite=Strict"} <= {p.strip() for p in first.getheader("Set-Cookie").split(";")}
+    # DNS rebinding: a page on another name that resolves here
+    assert server.request("GET", "/", headers={"Host": "attacker.example:80"}).status == 421
+    # cross-site requests
+    start = json.dumps({"question_id": "mot-why-here"}).encode()
+    assert server.request("POST", "/api/takes", body=start, headers={"Origin": "http://attacker.example"}).status == 403
+    assert server.request("POST", "/api/takes", body=start, headers={"Origin": None}).status == 403  # type: ignore[dict-item]
+    assert server.request("GET", "/api/questions", headers={"Origin": "http://attacker.example"}).status == 403
+    assert server.request("GET", "/api/questions", headers={"Sec-Fetch-Site": "cross-site"}).status == 403
+    # no path from a request reaches the file system
+    assert server.request("GET", "/static/..%2F..%2Fpyproject.toml").status == 404
+    assert server.request("GET", "/static/capture-worklet.js").status == 200
+    assert server.request("GET", "/api/takes/99999/audio.wav").status == 404
+    # uploads: capped in size and in rate, only to a take being recorded
+    assert server.request("POST", "/api/takes/99999/audio", body=b"\0\0").status == 409
+    take_id = json.loads(server.request("POST", "/api/takes", body=start).body)["take_id"]
+    assert server.request("POST", f"/api/takes/{take_id}/audio", body=b"\0" * 64_002).status == 413
+    assert server.request("POST", f"/api/takes/{take_id}/audio", body=b"\0" * 3).status == 400
+    codes = [server.request("POST", f"/api/takes/{take_id}/audio", body=b"\0" * 800).status for _ in range(30)]
+    assert codes.count(200) <= 20 and 429 in codes, codes
+    assert server.request("POST", "/api/takes", body=b"{" + b" " * 20_000 + b"}").status == 413
+    assert server.request("POST", "/api/takes", body=json.dumps({"question_id": "../../etc"}).encode()).status == 404
+    # the silent take is not kept
+    stopped = json.loads(server.request("POST", f"/api/takes/{take_id}/stop", body=b"{}").body)
+    assert stopped["status"] == "empty" and take_id not in [t[0] for t in takes(server.data)]
+
+
+def test_a_public_interface_needs_host_and_warns(tmp_path):
+    s = Server(tmp_path / "data", "--host", "0.0.0.0")
+    try:
+        assert any("Warning: listening on 0.0.0.0" in line for line in s.lines), s.lines
+    finally:
+        s.stop()
+
+
+def test_pages_work_from_the_keyboard_and_pass_an_accessibility_audit(chromium_mic, server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = chromium_mic.new_page()
+    page.goto(server.url)
+    page.wait_for_selector("#questions button")
+    # keyboard only: Tab to the first question, Enter to choose it: the focus moves to the
+    # record button
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#questions') !== null"):
+            break
+    page.keyboard.press("Enter")
+    assert page.inner_text("#question-text") != "Choose a question above."
+    assert page.evaluate("document.activeElement.id") == "record"
+    axe = Axe()
+    pages = {"practise": "/", "progress": "/progress"}
+    scored = [t for t in takes(server.data) if t[1] == "scored"]
+    if scored:
+        pages["report"] = f"/takes/{scored[0][0]}"
+    for name, path in pages.items():
+        page.goto(server.url.replace("/?token=", f"{path}?token=") if path != "/" else server.url)
+        page.wait_for_load_state("load")
+        result = axe.run(page)
+        assert result.violations_count == 0, (name, result.generate_report())
+    page.close()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_proxy():
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    yield
