@@ -147,8 +147,18 @@ def _shot(page, name: str) -> Path:
     return path
 
 
-def _record(page, server: Server, seconds: float) -> None:
-    page.goto(server.url.replace("/?token=", "/?question=mot-why-here&token="))
+def _wait_until(page, expression: str, timeout_s: float = 20.0) -> None:
+    """Poll ``expression`` in the page (wait_for_function evaluates a string, which the
+    page's Content-Security-Policy forbids)."""
+    deadline = time.time() + timeout_s
+    while not page.evaluate(expression):
+        assert time.time() < deadline, expression
+        page.wait_for_timeout(100)
+
+
+def _record(page, server: Server, seconds: float, *, goto: bool = True) -> None:
+    if goto:
+        page.goto(server.url.replace("/?token=", "/?question=mot-why-here&token="))
     page.wait_for_selector("#record:not([disabled])")
     page.select_option("#countdown", "0")
     page.click("#record")
@@ -156,16 +166,16 @@ def _record(page, server: Server, seconds: float) -> None:
     page.wait_for_timeout(int(seconds * 1000))
 
 
-@pytest.mark.model
-def test_a_take_recorded_in_the_browser_is_scored_and_kept(chromium_mic, server, truth, answer_wav):
-    page = chromium_mic.new_page()
-    _record(page, server, LEAD_S + truth[SAMPLE]["duration_s"] + TAIL_S - 0.5)
+def _take_in_the_browser(page, server: Server, truth: dict, *, goto: bool = True) -> tuple[int, dict]:
+    """Record the answer, stop with Space, wait for the report page: (take id, report)."""
+    _record(page, server, LEAD_S + truth[SAMPLE]["duration_s"] + TAIL_S - 0.5, goto=goto)
     assert re.fullmatch(r"0:\d\d", page.inner_text("#clock"))
-    _shot(page, "practise")
+    if goto:
+        _shot(page, "practise")
     page.keyboard.press("Space")  # stop, from the keyboard
     page.wait_for_url(re.compile(r"/takes/\d+$"), timeout=120_000)
     take_id = int(page.url.rsplit("/", 1)[1])
-    ((tid, status, qid, duration, audio_path),) = [t for t in takes(server.data) if t[0] == take_id]
+    ((_, status, qid, duration, audio_path),) = [t for t in takes(server.data) if t[0] == take_id]
     assert (status, qid) == ("scored", "mot-why-here")
     # the take on disk is what the browser heard: the answer, aligned, whole
     assert sf.info(audio_path).duration == pytest.approx(duration, abs=0.01)
@@ -186,18 +196,34 @@ def test_a_take_recorded_in_the_browser_is_scored_and_kept(chromium_mic, server,
     assert all(any(a - 0.5 <= e["start_s"] <= b + 0.5 for a, b in scripted) for e in vocal), (vocal, scripted)
     assert len(vocal) >= len(scripted) - 1
     assert report["pacing"]["wpm"] == pytest.approx(t["wpm"], rel=0.05)
-    summary = page.inner_text("#filler-summary")
-    assert f"({report['fillers']['vocal_count']} vocal" in summary
+    assert f"({report['fillers']['vocal_count']} vocal" in page.inner_text("#filler-summary")
+    return take_id, report
+
+
+@pytest.mark.model
+def test_takes_recorded_in_the_browser_are_scored_compared_and_kept(chromium_mic, server, truth):
+    page = chromium_mic.new_page()
+    first, _ = _take_in_the_browser(page, server, truth)
+    assert "first scored take of this question" in page.inner_text("#compare")
     # click-to-hear plays the take from the server
+    assert page.get_attribute("#answer", "src") == f"/api/takes/{first}/audio.wav"
     page.click("#transcript [data-t]")
-    page.wait_for_function("document.getElementById('answer').currentTime > 0")
-    assert page.get_attribute("#answer", "src") == f"/api/takes/{take_id}/audio.wav"
-    assert page.is_visible("#again") and page.is_visible("#next-question")
+    _wait_until(page, "document.getElementById('answer').currentTime > 0")
+    # "Try again": the same question, and the report compares the two takes
+    page.click("#again")
+    _wait_until(page, "document.getElementById('question-text').textContent === 'Why do you want to work here?'")
+    second, _ = _take_in_the_browser(page, server, truth, goto=False)
+    compare = page.inner_text("#compare")
+    assert f"previous take (#{first}" in compare
+    assert re.search(r"→ .*\((better|worse|same)\)", compare), compare
+    assert page.is_visible("#next-question")
     _shot(page, "report")
-    # the progress page has the take
+    # the progress page has both takes, and says how the question went in words
     page.goto(server.url.replace("/?token=", "/progress?token="))
-    assert f"report of take {take_id}" in page.inner_text("#takes")
-    assert "one take so far" in page.inner_text("#by-question")
+    assert f"report of take {first}" in page.inner_text("#takes") and f"report of take {second}" in page.inner_text("#takes")
+    trend = page.inner_text("#by-question")
+    assert re.search(r"(improving|slipping): \d+ → \d+|steady around \d+", trend), trend
+    assert page.locator("#progress svg").count() >= 2  # charts, once there are two takes
     _shot(page, "progress")
     page.close()
 

@@ -321,7 +321,7 @@ def progress_page(room: Room) -> str:
     c_rows = "".join(f"<tr><td>{_e(c)}</td><td>{len(v)}</td><td>{_e(_trend(v))}</td></tr>" for c, v in by_c.items())
     body = f"""
 <h1>Progress</h1>
-<p id="overall-trend">{len(takes)} takes, {len(scored)} scored. Overall: {_e(_trend([int(t.overall or 0) for t in scored]))}.</p>
+<p id="overall-trend">{len(takes)} take{"s" if len(takes) != 1 else ""}, {len(scored)} scored. Overall: {_e(_trend([int(t.overall or 0) for t in scored]))}.</p>
 <h2>By question</h2>
 <table id="by-question"><thead><tr><th scope="col">question</th><th scope="col">takes</th><th scope="col">trend of the overall score</th></tr></thead><tbody>{q_rows}</tbody></table>
 <h2>By category</h2>
