@@ -117,7 +117,7 @@ LAYERS = {
     5: {"pipeline", "result", "stream"},
     6: {"record", "history", "practice", "batch", "dask_plugin", "lookup"},
     7: {"terminal", "html_report"},
-    8: {"cli", "__main__", ""},
+    8: {"cli", "serve", "__main__", ""},
 }
 
 

@@ -140,10 +140,12 @@ def server(tmp_path_factory):
 
 
 def _shot(page, name: str) -> Path:
+    """A screenshot of the page under benchmarks/results/, its path printed (past pytest's
+    capture, to the terminal)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"serve-{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
+    os.write(2, f"\nscreenshot: {path}\n".encode())
     return path
 
 
@@ -242,6 +244,31 @@ def test_closing_the_tab_while_recording_keeps_the_take(chromium_mic, server):
     assert 3.0 <= duration <= 6.0 and sf.info(audio_path).duration == pytest.approx(duration, abs=0.01)
     # and it can be scored later, as a take recorded in the terminal
     done = subprocess.run([*VC, "score", "--take", str(take_id), "--data-dir", str(server.data), "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["speech_found"]
+
+
+def test_a_killed_server_keeps_what_it_received(tmp_path):
+    """SIGKILL mid-take: the WAV on disk holds every chunk the server answered for, and the
+    take is in the history, to be scored later."""
+    import signal
+
+    s = Server(tmp_path / "data")
+    y, _sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="int16")
+    take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body)["take_id"]
+    sent = 0
+    for start in range(0, 10 * 16000, 4000):  # 10 s, in quarter seconds
+        r = s.request("POST", f"/api/takes/{take_id}/audio", body=y[start : start + 4000].tobytes())
+        assert r.status == 200, r.body
+        sent += 4000
+        time.sleep(0.06)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait(timeout=10)
+    ((_, status, _qid, _duration, audio_path),) = takes(s.data)
+    assert status == "recording"
+    got, _ = sf.read(audio_path, dtype="int16")
+    assert np.array_equal(got, y[:sent])
+    done = subprocess.run([*VC, "score", "--take", str(take_id), "--data-dir", str(s.data), "--json"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["speech_found"]
 
