@@ -35,23 +35,29 @@ def browser():
     """Debian's Chromium, headless, driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed; run .ci/run (apt-get install chromium)")
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--autoplay-policy=no-user-gesture-required",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        b = launch_chromium(p)
         yield b
         b.close()
+
+
+def launch_chromium(playwright, *extra_args: str):  # noqa: ANN001, ANN201 - Playwright's objects
+    """Debian's Chromium, headless, with ``extra_args``."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed; run .ci/run (apt-get install chromium)")
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--autoplay-policy=no-user-gesture-required",
+            "--disable-component-update",
+            "--no-first-run",
+            *extra_args,
+        ],
+    )
 
 
 def open_page(browser, path: Path, **kwargs):

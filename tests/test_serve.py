@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import CHROMIUM, ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, launch_chromium
 
 VC = [sys.executable, "-m", "voicecoach"]
 SHOTS = ROOT / "benchmarks" / "results"
@@ -112,22 +112,8 @@ def chromium_mic(answer_wav):
     """Chromium whose microphone says ``answer_wav``."""
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed; run .ci/run (apt-get install chromium)")
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={answer_wav}",
-                "--autoplay-policy=no-user-gesture-required",
-                "--no-first-run",
-            ],
-        )
+        b = launch_chromium(p, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={answer_wav}")
         yield b
         b.close()
 

@@ -127,6 +127,16 @@ class Room:
     def history(self) -> History:
         return History.open(self.directory)
 
+    def take(self, take_id: int) -> Take | None:
+        """The take ``take_id`` from the history, or None when there is none."""
+        h = self.history()
+        try:
+            return h.get(take_id)
+        except VoicecoachError:
+            return None
+        finally:
+            h.close()
+
     def close_abandoned(self, *, older_than_s: float | None = None) -> list[int]:
         """Close the takes that have had no audio for ``older_than_s`` (default: the
         room's ``abandon_after_s``; 0: all): their audio stays on disk and in the history,
@@ -585,15 +595,9 @@ def create_app(room: Room) -> Any:
             return error(500, f"{exc}. The take's audio is kept as #{take_id}")
 
     async def take_audio(request: Request) -> Response:
-        take_id = request.path_params["take_id"]
-        h = room.history()
-        try:
-            try:
-                take = h.get(take_id)
-            except VoicecoachError:
-                return PlainTextResponse("no such take\n", 404)
-        finally:
-            h.close()
+        take = room.take(request.path_params["take_id"])
+        if take is None:
+            return PlainTextResponse("no such take\n", 404)
         path = Path(take.audio_path).resolve()
         takes_dir = (room.directory / "takes").resolve()
         if takes_dir not in path.parents or not path.is_file():
@@ -602,14 +606,9 @@ def create_app(room: Room) -> Any:
 
     async def take_json(request: Request) -> Response:
         take_id = request.path_params["take_id"]
-        h = room.history()
-        try:
-            try:
-                take = h.get(take_id)
-            except VoicecoachError:
-                return error(404, f"take {take_id}: no such take")
-        finally:
-            h.close()
+        take = room.take(take_id)
+        if take is None:
+            return error(404, f"take {take_id}: no such take")
         return JSONResponse(take.as_dict(with_report=True))
 
     routes = [
