@@ -25,6 +25,7 @@ import hmac
 import html
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -379,6 +380,8 @@ def report_page(room: Room, take_id: int) -> str | None:
         return None
     inner = render_html(report, audio=None, history=same, audio_src=f"/api/takes/{take_id}/audio.wav", script_src="/static/report.js")
     body = inner[inner.index("<body>") + len("<body>") : inner.rindex("</body>")]
+    # in the practice room a take is known by its number, not by where its file is
+    body = re.sub(r'<h1 id="title">.*?</h1>', f'<h1 id="title">Take #{take_id}</h1>', body, count=1, flags=re.S)
     style = inner[inner.index("<style>") + len("<style>") : inner.index("</style>")]
     again = f"/?question={_e(take.question_id)}" if take.question_id else f"/?own={_e(take.question_text or '')}"
     actions = f'<p class="actions"><a class="button" id="again" href="{again}">Try again</a> <a class="button" id="next-question" href="/?next=1">Next question</a></p>'
