@@ -13,9 +13,10 @@ transcript does not already explain as a filler:
 * the *held stretches* inside longer islands (steady voiced spectrum, see
   :func:`voicecoach.acoustics.steady_voiced_runs`), where a filler joins a word with no gap.
 
-Each fragment is placed 0.2 s into a short window of silence (5 s: the encoder cost is
-proportional to the window, and 5 s keeps the answer of a full 30 s window; measured in
-README "Re-listening"), encoded in batches, and decoded for one step (two when the first
+Each fragment is placed 0.2 s into a short window of silence (3 s: the encoder cost is
+proportional to the window, and 3 s keeps the answer of a full 30 s window for all but 2
+of 311 fragments; shorter windows lost fillers of the neural voice; measured in README
+"Re-listening" and "One pass"), encoded in batches, and decoded for one step (two when the first
 token only begins a filler, as " M" begins "Mmm" and "Mug"). A fragment whose filler
 probability is high enough becomes a vocal filler word, marked ``source="acoustic"``,
 with the fragment's signal timing (more exact than Whisper's word timing). The same
@@ -261,9 +262,11 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
 
     # the sounds around the transcript's fillers and the candidates are heard in one
     # batch (placing the fillers rarely changes the candidates; any new one is heard after)
-    hear([*_near_fillers(audio, words, o, silence), *(seg for seg, _ in candidates(audio, words, o, silence))])
-    words = _place(hear, audio, words, o, silence)
-    cands = candidates(audio, words, o, silence)
+    first = candidates(audio, words, o, silence)
+    hear([*_near_fillers(_near(audio, words, o, silence)), *(seg for seg, _ in first)])
+    placed = _place(hear, audio, words, o, silence)
+    cands = first if list(placed) == list(words) else candidates(audio, placed, o, silence)
+    words = placed
     if not cands:
         return list(words)
     probs = hear([seg for seg, _ in cands])
@@ -303,9 +306,9 @@ def _near(audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceO
     return {id(w): [s for s in sounds if s.start_s < w.end_s + reach and s.end_s > w.start_s - reach] for w in fillers}
 
 
-def _near_fillers(audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None) -> list[Segment]:
-    """The sound islands :func:`_place` hears, in time order."""
-    return sorted({s for segs in _near(audio, words, o, silence).values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
+def _near_fillers(near: dict[int, list[Segment]]) -> list[Segment]:
+    """The sound islands of :func:`_near`'s answer, each once, in time order."""
+    return sorted({s for segs in near.values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
 
 
 def _place(
@@ -325,7 +328,7 @@ def _place(
     near = _near(audio, words, o, silence)
     if not near:
         return list(words)
-    todo = sorted({s for segs in near.values() for s in segs}, key=lambda s: (s.start_s, s.end_s))
+    todo = _near_fillers(near)
     prob = dict(zip(todo, (p for p, _ in hear(todo)), strict=True)) if todo else {}
     out: list[Word] = []
     retimed: set[int] = set()
