@@ -10,6 +10,15 @@ from voicecoach.audio import SAMPLE_RATE_HZ, Audio, validate_samples
 from voicecoach.datatypes import Transcript, Word
 
 
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` for a child that a test interrupts with SIGINT: Ctrl-C's default
+    action, even where the test itself runs with SIGINT ignored (a background job in a
+    shell without job control, as some CI runners start it), which a child inherits."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def words_from(text: str, *, start_s: float = 0.0, word_s: float = 0.3, gap_s: float = 0.1) -> tuple[Word, ...]:
     """Words evenly spaced: each ``word_s`` long, ``gap_s`` apart."""
     out, t = [], start_s

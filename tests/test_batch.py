@@ -19,6 +19,7 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from tests.conftest import ROOT, SAMPLE_NAMES, SAMPLES
+from tests.helpers import sigint_as_in_a_terminal
 from voicecoach.cli import cli
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
@@ -126,7 +127,9 @@ def test_interrupted_batch_resumes(sig, tmp_path):
         shutil.copy(SAMPLES / f"{name}.wav", src / f"{i}_{name}.wav")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "voicecoach", "batch", str(src), "--out", str(out), "--workers", "1", "--decoding", "plain"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
     db = out / "results.sqlite"
     deadline = time.time() + 120
     done = 0
@@ -142,7 +145,7 @@ def test_interrupted_batch_resumes(sig, tmp_path):
     else:
         os.killpg(proc.pid, sig)
     code = proc.wait(timeout=60)
-    assert code == (130 if sig == signal.SIGINT else -9)
+    assert code == (130 if sig == signal.SIGINT else -9), log.read_text()[-2000:]
     assert 1 <= done < 3, f"{done} results before the kill"
     kept = sqlite3.connect(db).execute("SELECT count(*) FROM results").fetchone()[0]
     assert kept >= 1

@@ -83,6 +83,8 @@ def practice_process(mic: VirtualMic, data: Path, *args: str, cwd: Path | None =
     terminal (stdin at end of input, output piped)."""
     import sys
 
+    from tests.helpers import sigint_as_in_a_terminal
+
     return subprocess.Popen(
         [sys.executable, "-m", "voicecoach", "practice", "--data-dir", str(data), *args],
         env=mic.env,
@@ -91,5 +93,6 @@ def practice_process(mic: VirtualMic, data: Path, *args: str, cwd: Path | None =
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_as_in_a_terminal,
         **kw,
     )

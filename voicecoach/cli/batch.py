@@ -57,12 +57,26 @@ def batch(
     )
     interrupted = 0
 
-    def terminated(signum, frame):  # noqa: ANN001, ARG001
+    def stop(signum, frame):  # noqa: ANN001, ARG001
         nonlocal interrupted
         interrupted = signum
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, terminated)  # a SIGTERM saves and stops like Ctrl-C
+    def remember(signum, frame):  # noqa: ANN001, ARG001
+        nonlocal interrupted
+        interrupted = interrupted or signum
+
+    def check() -> None:
+        # a KeyboardInterrupt raised where a library swallows it (a finaliser, say) is raised
+        # again at the next result: the flag outlives the exception
+        if interrupted:
+            raise KeyboardInterrupt
+
+    # SIGTERM saves and stops like Ctrl-C; Ctrl-C is remembered as well as raised. A SIGINT
+    # ignored when the batch started (nohup, a background job) stays ignored.
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
     try:
         for job in plan.jobs:
             if job.error:
@@ -71,15 +85,18 @@ def batch(
             click.echo(
                 f"{plan.already} of {len(plan.jobs)} files already scored with these settings; scoring the other {len(plan.jobs) - plan.already}", err=True
             )
-        _run_with_progress(b, plan, workers, scheduler, send_audio)
+        _run_with_progress(b, plan, workers, scheduler, send_audio, check)
     except KeyboardInterrupt:
         interrupted = interrupted or signal.SIGINT
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum in previous:  # a second Ctrl-C cannot cut the results tables short
+            signal.signal(signum, remember)
         try:
             rows = b.write_outputs(plan.store, plan.jobs, out_dir)
         finally:
             plan.store.close()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     if interrupted:
         click.echo("Interrupted: finished results are saved; run the same command again to score the rest.", err=True)
         raise SystemExit(128 + interrupted)
@@ -90,7 +107,7 @@ def batch(
         sys.exit(1)
 
 
-def _run_with_progress(b, plan, workers, scheduler, send_audio) -> None:  # noqa: ANN001
+def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None:  # noqa: ANN001
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -110,6 +127,7 @@ def _run_with_progress(b, plan, workers, scheduler, send_audio) -> None:  # noqa
     task = progress.add_task("batch", total=len(plan.todo), minutes=0.0, failed=0)
 
     def on_outcome(outcome) -> None:  # noqa: ANN001
+        check()
         if outcome.status == "failed":
             state["failed"] += 1
             progress.console.print(f"failed: {outcome.reason}", markup=False)
