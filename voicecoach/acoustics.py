@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,6 +19,8 @@ from .datatypes import Segment
 
 HOP_S = 0.010
 WINDOW_S = 0.025
+#: Below this a nasal murmur keeps nearly all its energy (see :func:`nasal_onset_db`).
+NASAL_BAND_HZ = 500.0
 
 
 @dataclass(frozen=True)
@@ -147,43 +150,57 @@ def speech_span(audio: Audio, first_word_start_s: float, last_word_end_s: float,
     return start, end
 
 
+class _Track(NamedTuple):
+    flux: np.ndarray  # spectral flux, smoothed
+    centroid: np.ndarray  # spectral centroid, Hz
+    low_db: np.ndarray  # energy below 500 Hz over energy above, dB
+    power: np.ndarray  # energy of the analysed band
+
+
 @functools.lru_cache(maxsize=4)
-def _spectrum_track(audio: Audio) -> tuple[np.ndarray, np.ndarray]:
-    """(spectral flux, spectral centroid in Hz) per 10 ms frame, computed once per audio:
-    see :func:`steady_voiced_runs`."""
+def _spectrum_track(audio: Audio) -> _Track:
+    """Spectral measures per 10 ms frame (512-sample frames, the band from bin 4 to 127),
+    computed once per audio: see :func:`steady_voiced_runs` and :func:`nasal_onset_db`."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     y = audio.samples
     win, hop = 512, int(HOP_S * audio.sample_rate_hz)
     if len(y) < win + hop:
-        return np.full(1, 9.0), np.zeros(1)
+        return _Track(np.full(1, 9.0), np.zeros(1), np.zeros(1), np.zeros(1))
     n = 1 + (len(y) - win) // hop
     frames = sliding_window_view(y, win)[::hop][:n]
     window = np.hanning(win).astype(np.float32)
     freqs = np.arange(4, 128) * audio.sample_rate_hz / win
+    low = freqs < NASAL_BAND_HZ
     centroid = np.empty(n)
     flux = np.empty(n)
+    low_db = np.empty(n)
+    total = np.empty(n)
     flux[0] = 9.0
     prev = None
     block = 4096  # frames at a time: bounded memory on long files
     for b in range(0, n, block):
         power = np.abs(np.fft.rfft(frames[b : b + block] * window, axis=1))[:, 4:128] ** 2
         spec = np.log(power + 1e-8)
-        centroid[b : b + len(power)] = (power @ freqs) / np.maximum(power.sum(axis=1), 1e-12)
+        energy = power.sum(axis=1)
+        total[b : b + len(power)] = energy
+        centroid[b : b + len(power)] = (power @ freqs) / np.maximum(energy, 1e-12)
+        below = power[:, low].sum(axis=1)
+        low_db[b : b + len(power)] = 10 * np.log10((below + 1e-12) / (energy - below + 1e-12))
         if prev is not None:
             spec = np.concatenate((prev, spec))
         diffs = np.mean(np.abs(np.diff(spec, axis=0)), axis=1)
         flux[b + (0 if prev is not None else 1) : b + len(power)] = diffs
         prev = spec[-1:]
     padded = np.pad(flux, 4, mode="edge")
-    return np.median(sliding_window_view(padded, 9), axis=1), centroid
+    return _Track(np.median(sliding_window_view(padded, 9), axis=1), centroid, low_db, total)
 
 
 def spectral_flux(audio: Audio, start_s: float, end_s: float) -> float:
     """Median spectral flux (see :func:`steady_voiced_runs`) between ``start_s`` and
     ``end_s``: under ~1 where a sound is held ("uhhh", "mmm"), above where speech moves
     through sounds."""
-    flux, _ = _spectrum_track(audio)
+    flux = _spectrum_track(audio).flux
     i = max(0, int(start_s / HOP_S))
     j = min(len(flux), max(i + 1, int(end_s / HOP_S)))
     return float(np.median(flux[i:j])) if j > i else 9.0
@@ -201,7 +218,7 @@ def steady_voiced_runs(
     elsewhere). A run whose median spectral centroid is above ``max_centroid_hz`` is not
     a voice (a radio beep, hiss) and is left out.
     """
-    flux, centroid = _spectrum_track(audio)
+    flux, centroid, _, _ = _spectrum_track(audio)
     _, silent = _silent_frames_cached(audio, options or SilenceOptions())
     m = min(len(flux), len(silent))
     steady = (flux[:m] < max_flux) & ~silent[:m]
@@ -225,6 +242,31 @@ def peak_frequency_hz(audio: Audio, start_s: float, end_s: float) -> float:
     freqs = np.fft.rfftfreq(len(x), 1 / sr)
     power[freqs < 60] = 0.0
     return float(freqs[int(np.argmax(power))])
+
+
+def nasal_onset_db(audio: Audio, start_s: float, end_s: float, *, options: SilenceOptions | None = None) -> float:
+    """How much more of its energy the first third of the span keeps below 500 Hz than
+    the recording's speech does, in dB (the median over the onset's audible frames of
+    energy below 500 Hz over energy above, minus the same over all the frames that are
+    not silent).
+
+    A nasal murmur (a hum, the "m" of "um") is said with the mouth closed and keeps
+    nearly all its energy low; a vowel ("uh") puts it in its formants above. Measuring
+    against the recording's own speech takes out the microphone and the room: a meeting
+    recording whose every word keeps most of its energy low (its words' median is 18 dB)
+    does not make every filler a hum.
+    """
+    track = _spectrum_track(audio)
+    _, silent = _silent_frames_cached(audio, options or SilenceOptions())
+    m = min(len(track.low_db), len(silent))
+    speech = track.low_db[:m][~silent[:m]]
+    i = max(0, int(start_s / HOP_S))
+    j = min(m, max(i + 1, int((start_s + (end_s - start_s) / 3) / HOP_S)))
+    if not len(speech) or j <= i:
+        return 0.0
+    onset, power = track.low_db[i:j], track.power[i:j]
+    audible = power >= 0.03 * power.max()
+    return float(np.median(onset[audible]) - np.median(speech))
 
 
 def high_band_share(audio: Audio, *, above_hz: float = 3800.0) -> float:

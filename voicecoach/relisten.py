@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .acoustics import SilenceOptions, peak_frequency_hz, sound_islands, spectral_flux, steady_voiced_runs, voiced_share
+from .acoustics import SilenceOptions, nasal_onset_db, peak_frequency_hz, sound_islands, spectral_flux, steady_voiced_runs, voiced_share
 from .alignment import clip_overlaps, dedupe_fillers
 from .datatypes import Segment, Word
 from .lexicon import is_vocal_filler, vocal_filler_type
@@ -89,6 +89,12 @@ class RelistenOptions:
     snap_s: a transcript filler is moved onto the sound island within this distance that,
         heard alone, is most surely a filler (at least ``min_probability``): Whisper's
         word timing often puts a filler a few hundred ms off its sound.
+    hum_onset_db: a find whose first third keeps this much more of its energy below
+        500 Hz than the recording's speech does (see
+        :func:`voicecoach.acoustics.nasal_onset_db`) begins with the mouth closed: it is
+        a hum ("mm"), whatever the first token says. Heard alone, a hum is often read
+        as "uh" or "um" (45 of the 57 hums of espeak that re-listening found). A large
+        value turns the check off.
     batch: fragments encoded at once.
     """
 
@@ -106,6 +112,7 @@ class RelistenOptions:
     burst_gap_s: float = 0.15
     max_peak_hz: float = 2000.0
     max_flux: float = 1.3
+    hum_onset_db: float = 5.0
     batch: int = 16
 
     def check(self) -> None:
@@ -276,9 +283,17 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
             a.start_s - o.margin_s <= seg.end_s and a.end_s + o.margin_s >= seg.start_s for a in added
         ):
             continue
-        added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
+        added.append(Word(_sound(audio, seg, spelling, o, silence), seg.start_s, seg.end_s, round(p, 4), "acoustic"))
     words = [_outside(audio, w, added, silence) for w in words]
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
+
+
+def _sound(audio: Audio, seg: Segment, spelling: str, o: RelistenOptions, silence: SilenceOptions | None) -> str:
+    """The filler type of a find: the recogniser's, unless the sound begins as a nasal
+    murmur (``hum_onset_db``), which makes it a hum."""
+    if spelling in ("mm", "hmm"):
+        return spelling
+    return "mm" if nasal_onset_db(audio, seg.start_s, seg.end_s, options=silence) >= o.hum_onset_db else spelling
 
 
 def _outside(audio: Audio, word: Word, fillers: list[Word], silence: SilenceOptions | None) -> Word:
