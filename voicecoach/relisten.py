@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .acoustics import SilenceOptions, nasal_onset_db, peak_frequency_hz, sound_islands, spectral_flux, steady_voiced_runs, voiced_share
+from .acoustics import SilenceOptions, low_band_db, nasal_db, peak_frequency_hz, sound_islands, spectral_flux, steady_voiced_runs, voiced_share
 from .alignment import clip_overlaps, dedupe_fillers
 from .datatypes import Segment, Word
 from .lexicon import is_vocal_filler, vocal_filler_type
@@ -91,10 +91,16 @@ class RelistenOptions:
         word timing often puts a filler a few hundred ms off its sound.
     hum_onset_db: a find whose first third keeps this much more of its energy below
         500 Hz than the recording's speech does (see
-        :func:`voicecoach.acoustics.nasal_onset_db`) begins with the mouth closed: it is
-        a hum ("mm"), whatever the first token says. Heard alone, a hum is often read
-        as "uh" or "um" (45 of the 57 hums of espeak that re-listening found). A large
-        value turns the check off.
+        :func:`voicecoach.acoustics.nasal_db`), and keeps more of its whole energy under
+        350 Hz than above (:func:`voicecoach.acoustics.low_band_db`), begins with the
+        mouth closed: it is a hum ("mm"), whatever the first token says. Heard alone, a
+        hum is often read as "uh" or "um" (45 of the 57 hums of espeak that
+        re-listening found). A large value turns the check off.
+    hum_min_probability: a candidate that is a nasal murmur throughout (four fifths of
+        its audible frames ``hum_onset_db`` or more above the speech: no vowel, so no
+        word) and keeps more of its energy under 350 Hz than above is a hum with only
+        this filler probability. Heard alone, a hum in noise reads as a filler less
+        surely than a vowel does. Above ``min_probability`` turns the rule off.
     batch: fragments encoded at once.
     """
 
@@ -113,6 +119,7 @@ class RelistenOptions:
     max_peak_hz: float = 2000.0
     max_flux: float = 1.3
     hum_onset_db: float = 5.0
+    hum_min_probability: float = 0.005
     batch: int = 16
 
     def check(self) -> None:
@@ -279,21 +286,31 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
     probs = hear([seg for seg, _ in cands])
     added: list[Word] = []
     for (seg, held), (p, spelling) in sorted(zip(cands, probs, strict=True), key=lambda sp: -sp[1][0]):
-        if p < (o.held_min_probability if held else o.min_probability) or any(
-            a.start_s - o.margin_s <= seg.end_s and a.end_s + o.margin_s >= seg.start_s for a in added
-        ):
+        if any(a.start_s - o.margin_s <= seg.end_s and a.end_s + o.margin_s >= seg.start_s for a in added):
             continue
-        added.append(Word(_sound(audio, seg, spelling, o, silence), seg.start_s, seg.end_s, round(p, 4), "acoustic"))
+        if p >= (o.held_min_probability if held else o.min_probability):
+            spelling = _sound(audio, seg, spelling, o, silence)
+        elif (
+            p >= o.hum_min_probability
+            and nasal_db(audio, seg.start_s, seg.end_s, quantile=0.2, options=silence) >= o.hum_onset_db
+            and low_band_db(audio, seg.start_s, seg.end_s) >= 0.0
+        ):
+            spelling = "mm"  # a murmur throughout: no vowel, no word
+        else:
+            continue
+        added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
     words = [_outside(audio, w, added, silence) for w in words]
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
 
 
 def _sound(audio: Audio, seg: Segment, spelling: str, o: RelistenOptions, silence: SilenceOptions | None) -> str:
     """The filler type of a find: the recogniser's, unless the sound begins as a nasal
-    murmur (``hum_onset_db``), which makes it a hum."""
+    murmur (``hum_onset_db``) and keeps most of its energy low, which makes it a hum
+    (a voiced "th" begins low too, but a vowel follows)."""
     if spelling in ("mm", "hmm"):
         return spelling
-    return "mm" if nasal_onset_db(audio, seg.start_s, seg.end_s, options=silence) >= o.hum_onset_db else spelling
+    hum = nasal_db(audio, seg.start_s, seg.end_s, part=1 / 3, options=silence) >= o.hum_onset_db and low_band_db(audio, seg.start_s, seg.end_s) >= 0.0
+    return "mm" if hum else spelling
 
 
 def _outside(audio: Audio, word: Word, fillers: list[Word], silence: SilenceOptions | None) -> Word:
