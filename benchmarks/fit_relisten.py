@@ -38,6 +38,7 @@ GRID = {
     "burst_max_s": (0.0, 0.075),
     "held_max_flux": (1.1, 1.3),
     "max_flux": (1.3, 99.0),
+    "hum_min_probability": (0.005, 0.01, 1.0),
 }
 
 
@@ -136,7 +137,7 @@ def main() -> None:
     model = load_model("default")
     cache = ProbabilityCache(CACHE / "fragments.json")
     relisten.filler_probabilities = cache  # type: ignore[assignment]
-    for name in ("sound_islands", "steady_voiced_runs", "peak_frequency_hz", "spectral_flux"):
+    for name in ("sound_islands", "steady_voiced_runs", "peak_frequency_hz", "spectral_flux", "nasal_db", "low_band_db"):
         setattr(relisten, name, remembered(getattr(relisten, name)))
     families = args.families.split(",")
     data: dict[str, list[dict]] = {}
