@@ -14,7 +14,7 @@ Metrics (truth from how each file was made, see benchmarks/corpus/make_corpus.py
 * time: transcription, analysers, and their ratio.
 
 Usage: python benchmarks/bench_accuracy.py [--corpus benchmarks/corpus/audio] [--files N]
-       [--decodings plain,merge] [--model default|base|PATH] [--json benchmarks/results/accuracy.json]
+       [--decodings plain,single] [--model default|base|PATH] [--json benchmarks/results/accuracy.json]
        python benchmarks/bench_accuracy.py --summary FAMILY.json [FAMILY.json ...]
            (the voice families' saved results side by side, against issue 15's targets)
 """
@@ -160,7 +160,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
     ap.add_argument("--files", type=int, help="only the first N files")
-    ap.add_argument("--decodings", default="plain,merge", help="plain is the baseline: plain faster-whisper decoding, no re-listening")
+    ap.add_argument("--decodings", default="plain,single", help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding")
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
     ap.add_argument("--dump", type=Path, help="also write each file's report here (DECODING/NAME.json)")
     ap.add_argument("--model", default="default", help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)")
