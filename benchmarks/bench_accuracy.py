@@ -160,7 +160,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
     ap.add_argument("--files", type=int, help="only the first N files")
-    ap.add_argument("--decodings", default="plain,single", help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding")
+    ap.add_argument(
+        "--decodings", default="plain,single", help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding"
+    )
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
     ap.add_argument("--dump", type=Path, help="also write each file's report here (DECODING/NAME.json)")
     ap.add_argument("--model", default="default", help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)")
