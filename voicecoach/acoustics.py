@@ -19,7 +19,7 @@ from .datatypes import Segment
 
 HOP_S = 0.010
 WINDOW_S = 0.025
-#: Below this a nasal murmur keeps nearly all its energy (see :func:`nasal_onset_db`).
+#: Below this a nasal murmur keeps nearly all its energy (see :func:`nasal_db`).
 NASAL_BAND_HZ = 500.0
 
 
@@ -160,7 +160,7 @@ class _Track(NamedTuple):
 @functools.lru_cache(maxsize=4)
 def _spectrum_track(audio: Audio) -> _Track:
     """Spectral measures per 10 ms frame (512-sample frames, the band from bin 4 to 127),
-    computed once per audio: see :func:`steady_voiced_runs` and :func:`nasal_onset_db`."""
+    computed once per audio: see :func:`steady_voiced_runs` and :func:`nasal_db`."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     y = audio.samples
@@ -249,7 +249,7 @@ def nasal_db(audio: Audio, start_s: float, end_s: float, *, part: float = 1.0, q
     speech does, in dB: over the audible frames of the span's first ``part``, the
     ``quantile`` of each frame's energy below 500 Hz over its energy above, minus the
     median of the same over all the frames that are not silent. ``part=1/3`` measures
-    how a sound begins; ``quantile=0.1`` how much of it is low throughout.
+    how a sound begins; a low ``quantile`` (0.2) whether it is low throughout.
 
     A nasal murmur (a hum, the "m" of "um") is said with the mouth closed and keeps
     nearly all its energy low: espeak's hums begin 11-14 dB above the speech, vowel

@@ -124,7 +124,7 @@ class RelistenOptions:
 
     def check(self) -> None:
         """Raises ValueError when the options cannot work together."""
-        for name in ("min_probability", "held_min_probability", "held_max_word_probability", "veto_below"):
+        for name in ("min_probability", "held_min_probability", "held_max_word_probability", "veto_below", "hum_min_probability"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} = {getattr(self, name)!r} must be a probability, from 0 to 1")
         if self.batch < 1:
@@ -289,12 +289,9 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
         if any(a.start_s - o.margin_s <= seg.end_s and a.end_s + o.margin_s >= seg.start_s for a in added):
             continue
         if p >= (o.held_min_probability if held else o.min_probability):
-            spelling = _sound(audio, seg, spelling, o, silence)
-        elif (
-            p >= o.hum_min_probability
-            and nasal_db(audio, seg.start_s, seg.end_s, quantile=0.2, options=silence) >= o.hum_onset_db
-            and low_band_db(audio, seg.start_s, seg.end_s) >= 0.0
-        ):
+            if spelling not in ("mm", "hmm") and _hum(audio, seg, o, silence, throughout=False):
+                spelling = "mm"  # it begins with the mouth closed, whatever the first token said
+        elif p >= o.hum_min_probability and _hum(audio, seg, o, silence, throughout=True):
             spelling = "mm"  # a murmur throughout: no vowel, no word
         else:
             continue
@@ -303,14 +300,16 @@ def relisten_fillers(model, audio: Audio, words: list[Word], *, options: Reliste
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
 
 
-def _sound(audio: Audio, seg: Segment, spelling: str, o: RelistenOptions, silence: SilenceOptions | None) -> str:
-    """The filler type of a find: the recogniser's, unless the sound begins as a nasal
-    murmur (``hum_onset_db``) and keeps most of its energy low, which makes it a hum
-    (a voiced "th" begins low too, but a vowel follows)."""
-    if spelling in ("mm", "hmm"):
-        return spelling
-    hum = nasal_db(audio, seg.start_s, seg.end_s, part=1 / 3, options=silence) >= o.hum_onset_db and low_band_db(audio, seg.start_s, seg.end_s) >= 0.0
-    return "mm" if hum else spelling
+def _hum(audio: Audio, seg: Segment, o: RelistenOptions, silence: SilenceOptions | None, *, throughout: bool) -> bool:
+    """Whether ``seg`` is a nasal murmur (``hum_onset_db`` above the recording's speech)
+    in its first third, or ``throughout`` (four fifths of its frames), and keeps most of
+    its energy under 350 Hz (a voiced "th" begins low too, but a vowel follows)."""
+    nasal = (
+        nasal_db(audio, seg.start_s, seg.end_s, quantile=0.2, options=silence)
+        if throughout
+        else nasal_db(audio, seg.start_s, seg.end_s, part=1 / 3, options=silence)
+    )
+    return nasal >= o.hum_onset_db and low_band_db(audio, seg.start_s, seg.end_s) >= 0.0
 
 
 def _outside(audio: Audio, word: Word, fillers: list[Word], silence: SilenceOptions | None) -> Word:
