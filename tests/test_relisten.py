@@ -149,14 +149,17 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
     from voicecoach.relisten import RelistenOptions, relisten_fillers
     from voicecoach.transcribe import load_model
 
+    takes = []  # (voice, truth, audio with 20 dB of white noise), heard with and without the rule
+    for voice in VOICES:
+        truth = render(HUM_SCRIPT, tmp_path / f"{voice}.wav", voice=voice, rate_wpm=150)
+        audio = load_audio(tmp_path / f"{voice}.wav")
+        y = audio.samples
+        noise = np.random.default_rng(7).normal(0, np.sqrt(np.mean(y[np.abs(y) > 1e-3] ** 2) / 100), len(y))
+        takes.append((voice, truth, dataclasses.replace(audio, samples=(y + noise).astype(np.float32))))
+
     def hums_found(options: RelistenOptions) -> tuple[int, list]:
         found, other = 0, []
-        for voice in VOICES:
-            truth = render(HUM_SCRIPT, tmp_path / f"{voice}.wav", voice=voice, rate_wpm=150)
-            audio = load_audio(tmp_path / f"{voice}.wav")
-            y = audio.samples
-            noise = np.random.default_rng(7).normal(0, np.sqrt(np.mean(y[np.abs(y) > 1e-3] ** 2) / 100), len(y))
-            noisy = dataclasses.replace(audio, samples=(y + noise).astype(np.float32))
+        for voice, truth, noisy in takes:
             words = [Word(s["text"], s["start_s"], s["end_s"], 0.99) for s in truth["spans"] if s["kind"] == "speech"]
             out = [w for w in relisten_fillers(load_model(), noisy, words, options=options) if w.source == "acoustic"]
             for w in out:

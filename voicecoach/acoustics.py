@@ -234,14 +234,22 @@ def peak_frequency_hz(audio: Audio, start_s: float, end_s: float) -> float:
     """Frequency of the strongest peak of the span's power spectrum (above 60 Hz). A
     voice puts it at a low harmonic (under ~1 kHz); a radio beep or whistle puts it at
     the tone."""
+    spectrum = _span_spectrum(audio, start_s, end_s)
+    if spectrum is None:
+        return 0.0
+    freqs, power = spectrum
+    power[freqs < 60] = 0.0
+    return float(freqs[int(np.argmax(power))])
+
+
+def _span_spectrum(audio: Audio, start_s: float, end_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(frequencies, power) of one Hann-windowed spectrum of the whole span, or None when
+    the span is too short to have one."""
     sr = audio.sample_rate_hz
     x = audio.samples[max(0, int(start_s * sr)) : int(end_s * sr)]
     if len(x) < 64:
-        return 0.0
-    power = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
-    freqs = np.fft.rfftfreq(len(x), 1 / sr)
-    power[freqs < 60] = 0.0
-    return float(freqs[int(np.argmax(power))])
+        return None
+    return np.fft.rfftfreq(len(x), 1 / sr), np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
 
 
 def nasal_db(audio: Audio, start_s: float, end_s: float, *, part: float = 1.0, quantile: float = 0.5, options: SilenceOptions | None = None) -> float:
@@ -285,12 +293,10 @@ def low_band_db(audio: Audio, start_s: float, end_s: float, *, split_hz: float =
     the voice's fundamental and the nasal formant (+6.5 to +10 dB over the corpus's hums
     re-listening found only by this); a closed vowel ("oo") or a radio channel's
     murmur peaks near 400 Hz and stays below 0."""
-    sr = audio.sample_rate_hz
-    x = audio.samples[max(0, int(start_s * sr)) : int(end_s * sr)].astype(np.float64)
-    if len(x) < 64:
+    spectrum = _span_spectrum(audio, start_s, end_s)
+    if spectrum is None:
         return -99.0
-    power = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
-    freqs = np.fft.rfftfreq(len(x), 1 / sr)
+    freqs, power = spectrum
     low = power[(freqs >= 80) & (freqs < split_hz)].sum()
     high = power[(freqs >= split_hz) & (freqs < 5000)].sum()
     return float(10 * np.log10((low + 1e-20) / (high + 1e-20)))
