@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -186,3 +187,35 @@ def test_portaudio_missing(tmp_path):
     result = subprocess.run([*VC, "devices"], env=env, capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)"
+
+
+def test_the_last_piece_is_heard_with_the_speech_before_it():
+    """star_answer up to "...a daily check between the old and new ledgers" (then 1 s of
+    silence), transcribed piece by piece as it arrives: the last piece, about 3.5 s, is
+    what is left when the speaker stops. Heard alone, tiny.en wrote "...the old and
+    through the edges" under every instruction set; heard from the cut before it (the
+    speech before is decoded again and its words dropped), one word wrong at most, and no
+    word of the piece before twice."""
+    import numpy as np
+
+    from voicecoach.audio import SAMPLE_RATE_HZ as SR
+    from voicecoach.audio import load_audio
+    from voicecoach.config import Settings
+    from voicecoach.stream import StreamingTranscriber
+
+    a = load_audio(SAMPLES / "star_answer.wav")  # "ledgers" ends at 28.04 s, "you know" starts at 29.59 s
+    x = np.concatenate([np.zeros(SR, np.float32), a.samples[: int(28.8 * SR)], np.zeros(SR, np.float32)])
+    st = StreamingTranscriber(Settings())
+    for i in range(0, len(x), SR // 10):  # driven in this thread: cuts as a worker that keeps up makes them
+        st.feed(x[i : i + SR // 10])
+        while st.step():
+            pass
+    cut_s = st.transcribed_s
+    assert st.pieces >= 2 and cut_s < 1.0 + 24.6  # cut in a pause before "I also set up"
+    done = st.finish()
+    assert done is not None
+    words = done[1].words
+    last = " ".join(normalise_word(w.text) for w in words if w.start_s >= cut_s)
+    assert jiwer.wer("i also set up a daily check between the old and new ledgers", last) <= 1 / 12, last
+    assert all(w2.start_s >= w1.end_s - 0.05 for w1, w2 in itertools.pairwise(words)), "a word heard twice"
+    assert sum(normalise_word(w.text) == "waves" for w in words) == 1  # said once, before the last cut

@@ -309,3 +309,30 @@ def test_a_misplaced_filler_is_moved_onto_its_sound(said_alone):
         assert [w.text for w in near] == ["er,", "Monday"], voice
         assert abs(near[0].start_s - er["start_s"]) < 0.05 and abs(near[0].end_s - er["end_s"]) < 0.05, voice
         assert near[1].start_s >= near[0].end_s, voice
+
+
+def test_a_hum_is_measured_only_against_enough_speech():
+    """nasal_db measures a sound against the recording's own speech: with less than
+    MIN_REFERENCE_S of sound there is no speech to measure against (in a take whose only
+    sound is an "um", the "um" would be its own reference), and nothing reads as a hum."""
+    import numpy as np
+
+    from voicecoach.acoustics import MIN_REFERENCE_S, nasal_db
+    from voicecoach.audio import SAMPLE_RATE_HZ as SR
+    from voicecoach.audio import validate_samples
+
+    def take(speech_s: float) -> tuple:
+        t = np.arange(int(SR * (speech_s + 3.0))) / SR
+        vowel = sum(np.sin(2 * np.pi * 150 * k * t) / k**0.5 for k in range(1, 20))  # harmonics to 3 kHz
+        hum = np.sin(2 * np.pi * 150 * t)  # a closed mouth: the fundamental alone
+        y = np.zeros_like(t)
+        y[SR : SR + int(speech_s * SR)] = 0.05 * vowel[: int(speech_s * SR)]
+        h0 = SR + int(speech_s * SR) + SR // 2
+        y[h0 : h0 + SR // 2] = 0.2 * hum[: SR // 2]
+        return validate_samples((y + np.random.default_rng(0).normal(0, 1e-4, len(y))).astype(np.float32), source="synthetic"), h0 / SR
+
+    audio, at = take(3.0)
+    assert nasal_db(audio, at, at + 0.5) >= 10  # against 3 s of vowel: a murmur
+    for speech_s in (0.0, MIN_REFERENCE_S - 1.0):
+        audio, at = take(speech_s)
+        assert nasal_db(audio, at, at + 0.5) == 0.0, speech_s

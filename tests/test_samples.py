@@ -53,6 +53,29 @@ def test_a_sentence_after_a_long_hesitation_is_kept(reports):
     assert "good question" in text, text
 
 
+@pytest.mark.parametrize("take_s", [4.0, 4.5, 7.0, 8.0])
+def test_a_short_take_of_a_hesitant_opening_is_not_a_video_outro(take_s):
+    """A take that stops after hesitant_slow's opening (1 s of silence, "Hmm...", "That is
+    a good question"): on so little, every temperature of tiny.en's plain pass fails and
+    it wrote a loop of numbers (4 s), "Thank you for watching, and I'll see you in the
+    next video" (4.5 s) or "Thank you very much for watching" (7-8 s). Such a segment is
+    left out (``transcribe.failed``), and the stretch is decoded on its own: only the
+    script's words, and once the sentence is whole, the sentence."""
+    import numpy as np
+
+    from voicecoach.audio import SAMPLE_RATE_HZ, Audio, load_audio
+    from voicecoach.datatypes import normalise_word
+    from voicecoach.lexicon import is_vocal_filler
+    from voicecoach.pipeline import score_audio
+
+    a = load_audio(SAMPLES / "hesitant_slow.wav")
+    take = np.concatenate([np.zeros(SAMPLE_RATE_HZ, np.float32), a.samples])[: int(take_s * SAMPLE_RATE_HZ)]
+    words = [normalise_word(w.text) for w in score_audio(Audio(take, SAMPLE_RATE_HZ, "take")).transcript.words]
+    assert {w for w in words if not is_vocal_filler(w)} <= {"that", "is", "a", "good", "question"}, words
+    if take_s >= 7.0:  # the sentence ends at 5.6 s
+        assert "good question" in " ".join(words), words
+
+
 def test_a_filler_found_inside_a_word_is_put_before_it_when_the_word_is_after(reports):
     """The script ends "[2.8 s pause] {um} It has helped a lot"; Whisper times "It" from the
     end of the pause, over the "um" that re-listening finds inside it. The word is moved

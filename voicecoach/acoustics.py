@@ -264,7 +264,8 @@ def nasal_db(audio: Audio, start_s: float, end_s: float, *, part: float = 1.0, q
     fillers -14 to +1 dB. Measuring against the recording's own speech takes out the
     microphone and the room: a meeting recording whose every word keeps most of its
     energy low does not make every filler a hum. A frame is audible at 3 % of the
-    span's loudest frame's energy or more.
+    span's loudest frame's energy or more. 0.0 (not a murmur) when the recording has
+    less than MIN_REFERENCE_S of sound to measure against.
     """
     track = _spectrum_track(audio)
     speech = _speech_low_db(audio, options or SilenceOptions())
@@ -276,15 +277,21 @@ def nasal_db(audio: Audio, start_s: float, end_s: float, *, part: float = 1.0, q
     return float(np.quantile(low[power >= 0.03 * power.max()], quantile) - speech)
 
 
+#: :func:`nasal_db` needs this much sound to measure against: in a take whose only sound
+#: is one "um" the reference is the "um" itself (the first 4 s of hesitant_slow after 1 s
+#: of silence typed its "hmm" and the "um" alike as a hum, at +0 dB of itself).
+MIN_REFERENCE_S = 2.0
+
+
 @functools.lru_cache(maxsize=4)
 def _speech_low_db(audio: Audio, options: SilenceOptions) -> float | None:
     """The median of :func:`nasal_db`'s per-frame measure over the frames that are not
-    silent, or None when every frame is."""
+    silent, or None when fewer than MIN_REFERENCE_S of them are."""
     low_db = _spectrum_track(audio).low_db
     _, silent = _silent_frames_cached(audio, options)
     m = min(len(low_db), len(silent))
     speech = low_db[:m][~silent[:m]]
-    return float(np.median(speech)) if len(speech) else None
+    return float(np.median(speech)) if len(speech) * HOP_S >= MIN_REFERENCE_S else None
 
 
 def low_band_db(audio: Audio, start_s: float, end_s: float, *, split_hz: float = 350.0) -> float:

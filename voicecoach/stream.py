@@ -40,6 +40,9 @@ class StreamOptions:
     cut_pause_s: a silence at least this long is a pause a piece may be cut in.
     guard_s: the newest audio is never cut (a word may be starting in it).
     max_backlog_s: more audio than this waiting to be transcribed: stop streaming.
+    last_piece_min_s: the last piece (what is left when recording stops) is heard from the
+        latest earlier cut that makes it at least this long; only its own words are kept
+        (0: heard alone).
     """
 
     #: Whisper hears a short piece worse than the same words inside a 30 s window: cut at
@@ -52,6 +55,10 @@ class StreamOptions:
     cut_pause_s: float = 0.3
     guard_s: float = 0.3
     max_backlog_s: float = 45.0
+    #: Heard alone, the last 4 s of star_answer through the virtual microphone, "a daily
+    #: check between the old and new ledgers", came out "a daily check that we need to hold
+    #: and do the edges"; measured by benchmarks/bench_stream.py (see the README).
+    last_piece_min_s: float = 10.0
 
 
 #: The words of the pieces before that prompt the plain pass of the next. None: a prompt
@@ -109,6 +116,7 @@ class StreamingTranscriber:
         self._buf = np.zeros(SAMPLE_RATE_HZ * 60, dtype=np.float32)
         self._n = 0
         self._cut = 0  # samples before this are transcribed
+        self._cuts: list[int] = [0]  # where each piece began
         self._words: list[Word] = []
         self._cond = threading.Condition()
         self._done = False
@@ -173,12 +181,13 @@ class StreamingTranscriber:
         with self._cond:
             self._done = True
             self._cond.notify()
-        self._thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
         if self.gave_up:
             return None
         samples = self._buf[: self._n].copy()
         if self._cut < self._n:
-            self._transcribe(samples, self._cut, self._n)
+            self._transcribe(samples, self._cut, self._n, context_from=self._context_start(self._n))
         audio = Audio(samples, SAMPLE_RATE_HZ, "take")
         t = self.settings.transcription
         transcript = Transcript(tuple(self._words), round(len(samples) / SAMPLE_RATE_HZ, 3), t.language, t.model, t.decoding)
@@ -197,24 +206,35 @@ class StreamingTranscriber:
                         self._cond.wait(0.2)
                     if self._done:
                         return
-                    n = self._n
-                    samples = self._buf[:n]  # the buffer only grows at the end; this view is stable up to n
-                backlog_s = (n - self._cut) / SAMPLE_RATE_HZ
-                if backlog_s > self.options.max_backlog_s:
-                    self.gave_up = f"transcription fell {backlog_s:.0f} s behind the recording"
-                    logger.info("streaming stopped: %s", self.gave_up)
+                if self.gave_up:
                     return
-                end = n - int(self.options.guard_s * SAMPLE_RATE_HZ)
-                cut = find_cut(samples, self._cut, end, options=self.options, floor_db=self._floor_db(samples))
-                if cut is None:
+                if not self.step():
                     with self._cond:
                         if not self._done:
                             self._cond.wait(0.2)
-                    continue
-                self._transcribe(samples, self._cut, cut)
         except Exception as exc:  # noqa: BLE001 - any failure falls back to scoring the saved take
             self.gave_up = f"{type(exc).__name__}: {exc}"
             logger.info("streaming stopped: %s", self.gave_up)
+
+    def step(self) -> bool:
+        """Transcribe the next piece if the audio received so far holds one; False if it
+        does not (yet). The worker thread's loop calls it; without :meth:`start`, calling
+        it after each :meth:`feed` drives the transcriber in the caller's thread, with cuts
+        that do not depend on timing (``benchmarks/bench_stream.py``)."""
+        with self._cond:
+            n = self._n
+            samples = self._buf[:n]  # the buffer only grows at the end; this view is stable up to n
+        backlog_s = (n - self._cut) / SAMPLE_RATE_HZ
+        if backlog_s > self.options.max_backlog_s:
+            self.gave_up = f"transcription fell {backlog_s:.0f} s behind the recording"
+            logger.info("streaming stopped: %s", self.gave_up)
+            return False
+        end = n - int(self.options.guard_s * SAMPLE_RATE_HZ)
+        cut = find_cut(samples, self._cut, end, options=self.options, floor_db=self._floor_db(samples))
+        if cut is None:
+            return False
+        self._transcribe(samples, self._cut, cut)
+        return True
 
     def _sounding(self, samples: np.ndarray, start: int, end: int) -> tuple[int, int]:
         """``[start, end)`` without the silence at its edges beyond EDGE_S: Whisper invents
@@ -241,7 +261,20 @@ class StreamingTranscriber:
             return DIGITAL_SILENCE_DB
         return silence_threshold_db(sounding, self.settings.silence)
 
-    def _transcribe(self, samples: np.ndarray, start: int, end: int) -> None:
+    def _context_start(self, end: int) -> int:
+        """Where the last piece, ``[self._cut, end)``, is heard from: the latest earlier cut
+        that makes it at least ``last_piece_min_s`` long (the words before ``self._cut``
+        are already transcribed; those heard again are dropped). Whisper hears a short
+        piece alone worse than with the speech before it."""
+        need = int(self.options.last_piece_min_s * SAMPLE_RATE_HZ)
+        if end - self._cut >= need:
+            return self._cut
+        earlier = [c for c in self._cuts if c < self._cut]
+        return next((c for c in reversed(earlier) if end - c >= need), earlier[0] if earlier else self._cut)
+
+    def _transcribe(self, samples: np.ndarray, start: int, end: int, *, context_from: int | None = None) -> None:
+        """Transcribe ``samples[start:end]`` (heard from ``context_from``, an earlier cut,
+        when given: only the words after ``start`` are kept)."""
         from .acoustics import voiced_share
         from .pipeline import speech_seconds
         from .transcribe import MIN_VOICED_SHARE, transcribe
@@ -254,19 +287,24 @@ class StreamingTranscriber:
         self.speech_s += heard
         if heard >= MIN_PIECE_SPEECH_S:
             s = self.settings
+            if context_from is not None and context_from < start:
+                lo = self._sounding(samples, context_from, end)[0]
+                piece = Audio(np.ascontiguousarray(samples[lo:hi]), SAMPLE_RATE_HZ, "take")
             prompt = " ".join(w.text for w in self._words[-PROMPT_WORDS:]) if PROMPT_WORDS else None
             got = transcribe(piece, options=s.transcription, relisten=s.relisten, silence=s.silence, prompt=prompt)
             offset = lo / SAMPLE_RATE_HZ
+            after_s = start / SAMPLE_RATE_HZ
             # Whisper fills the silence after the last word of a short piece with words
             # ("Thank you for watching.") or bare "."s: a word must be heard
             words = [
                 Word(w.text, round(w.start_s + offset, 3), round(w.end_s + offset, 3), w.probability, w.source)
                 for w in got.words
-                if w.norm and voiced_share(piece, w.start_s, w.end_s, options=s.silence) >= MIN_VOICED_SHARE
+                if w.norm and (w.start_s + w.end_s) / 2 + offset >= after_s and voiced_share(piece, w.start_s, w.end_s, options=s.silence) >= MIN_VOICED_SHARE
             ]
         with self._cond:
             self._words.extend(words)
             self._cut = end
+            self._cuts.append(end)
         self.pieces += 1
         took = time.perf_counter() - t0
         self.busy_s += took

@@ -159,7 +159,34 @@ def decoding_windows(samples, *, sample_rate_hz: int = 16_000) -> list[tuple[int
     return list(zip(cuts, [*cuts[1:], n], strict=True))
 
 
-def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_progress: ProgressCallback | None = None, prompt: str | None = None) -> list[Word]:  # noqa: ANN001 - model: faster_whisper.WhisperModel
+#: faster-whisper decodes a segment again at a higher temperature while its average log
+#: probability is below -1 or its text compresses more than 2.4 times; a segment that still
+#: fails at the last temperature is returned anyway. On a short take of a hesitant opening
+#: (the first 4-8 s of hesitant_slow) that is where tiny.en writes an outro over the speech
+#: ("Thank you very much for watching", "Subs by www...") or loops on numbers.
+LAST_TEMPERATURE = 1.0
+LOG_PROB_THRESHOLD = -1.0
+COMPRESSION_RATIO_THRESHOLD = 2.4
+DROP_FAILED = True
+
+
+def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
+    """Whether faster-whisper returned ``segment`` after every temperature failed."""
+    return segment.temperature >= LAST_TEMPERATURE and (segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD)
+
+
+def _decode(
+    model,  # noqa: ANN001 - faster_whisper.WhisperModel
+    samples,  # noqa: ANN001 - numpy array
+    *,
+    options: TranscribeOptions,
+    biased: bool,
+    on_progress: ProgressCallback | None = None,
+    prompt: str | None = None,
+    drop_failed: bool = False,
+) -> list[Word]:
+    """The words of one decoding of ``samples`` (``drop_failed``: without the segments
+    every temperature failed on, see :func:`failed`)."""
     kwargs: dict = dict(
         language=options.language,
         beam_size=options.beam_size,
@@ -187,6 +214,9 @@ def _decode(model, samples, *, options: TranscribeOptions, biased: bool, on_prog
         for seg in segments:
             if on_progress is not None:
                 on_progress(stage, min(offset_s + float(seg.end), total_s), total_s)
+            if drop_failed and failed(seg):
+                logger.debug("left out a segment every temperature failed on: %r", seg.text)
+                continue
             for w in seg.words or ():
                 text = w.word.strip()
                 if not text:
@@ -362,7 +392,11 @@ def transcribe(
     model = load_model(options.model, cpu_threads=options.cpu_threads)
     samples = audio.samples
     if options.decoding in ("plain", "single"):
-        words = _decode(model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt)
+        # single: a segment every temperature failed on is left out, and fill_gaps decodes
+        # the stretch it leaves empty with the filler-biased decoding (guarded against loops)
+        words = _decode(
+            model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt, drop_failed=options.decoding == "single" and DROP_FAILED
+        )
         if options.decoding == "single":
             words = fill_gaps(model, audio, words, options=options, silence=silence)
     elif options.decoding == "hotwords":
