@@ -2,9 +2,10 @@
 
 Whisper is trained on transcripts that leave out "um" and "uh", so plain decoding drops
 most of them. voicecoach's default decoding, ``single``, decodes the audio **once**
-(plain beam search: the words, their punctuation and their timing), decodes the stretches
-of sound that pass left empty with the filler-biased decoding (:func:`fill_gaps`: plain
-decoding sometimes drops a sentence after a long hesitation), and then **re-listens**
+(plain beam search: the words, their punctuation and their timing, without the segments
+every temperature failed on: :func:`failed`), decodes the stretches of sound that pass
+left empty with the filler-biased decoding (:func:`fill_gaps`: plain decoding sometimes
+drops a sentence after a long hesitation), and then **re-listens**
 (:mod:`voicecoach.relisten`) to every short sound the transcript does not already mark as
 a filler, on its own: heard alone, a filler Whisper folded into a neighbouring word comes
 back. ``score`` then costs 1.16x one bare transcription on average (README "One pass").
@@ -167,7 +168,6 @@ def decoding_windows(samples, *, sample_rate_hz: int = 16_000) -> list[tuple[int
 LAST_TEMPERATURE = 1.0
 LOG_PROB_THRESHOLD = -1.0
 COMPRESSION_RATIO_THRESHOLD = 2.4
-DROP_FAILED = True
 
 
 def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
@@ -394,9 +394,7 @@ def transcribe(
     if options.decoding in ("plain", "single"):
         # single: a segment every temperature failed on is left out, and fill_gaps decodes
         # the stretch it leaves empty with the filler-biased decoding (guarded against loops)
-        words = _decode(
-            model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt, drop_failed=options.decoding == "single" and DROP_FAILED
-        )
+        words = _decode(model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt, drop_failed=options.decoding == "single")
         if options.decoding == "single":
             words = fill_gaps(model, audio, words, options=options, silence=silence)
     elif options.decoding == "hotwords":
