@@ -175,6 +175,13 @@ def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
     return segment.temperature >= LAST_TEMPERATURE and (segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD)
 
 
+def _sounds_english(words: list[Word], options: TranscribeOptions) -> bool:
+    """Whether ``words`` pass the language check (:func:`voicecoach.pipeline.looks_english`)."""
+    from .pipeline import looks_english
+
+    return looks_english(Transcript(tuple(words), 0.0, options.language))[0]
+
+
 def _decode(
     model,  # noqa: ANN001 - faster_whisper.WhisperModel
     samples,  # noqa: ANN001 - numpy array
@@ -183,10 +190,10 @@ def _decode(
     biased: bool,
     on_progress: ProgressCallback | None = None,
     prompt: str | None = None,
-    drop_failed: bool = False,
+    left_out: list[Word] | None = None,
 ) -> list[Word]:
-    """The words of one decoding of ``samples`` (``drop_failed``: without the segments
-    every temperature failed on, see :func:`failed`)."""
+    """The words of one decoding of ``samples``. ``left_out``: the words of the segments
+    every temperature failed on (see :func:`failed`) go there instead."""
     kwargs: dict = dict(
         language=options.language,
         beam_size=options.beam_size,
@@ -214,14 +221,15 @@ def _decode(
         for seg in segments:
             if on_progress is not None:
                 on_progress(stage, min(offset_s + float(seg.end), total_s), total_s)
-            if drop_failed and failed(seg):
+            into = words
+            if left_out is not None and failed(seg):
                 logger.debug("left out a segment every temperature failed on: %r", seg.text)
-                continue
+                into = left_out
             for w in seg.words or ():
                 text = w.word.strip()
                 if not text:
                     continue
-                words.append(
+                into.append(
                     Word(
                         text=text,
                         start_s=round(offset_s + float(w.start), 3),
@@ -394,9 +402,25 @@ def transcribe(
     if options.decoding in ("plain", "single"):
         # single: a segment every temperature failed on is left out, and fill_gaps decodes
         # the stretch it leaves empty with the filler-biased decoding (guarded against loops)
-        words = _decode(model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt, drop_failed=options.decoding == "single")
+        failed_words: list[Word] = []
+        words = _decode(
+            model,
+            samples,
+            options=options,
+            biased=False,
+            on_progress=on_progress,
+            prompt=prompt,
+            left_out=failed_words if options.decoding == "single" else None,
+        )
         if options.decoding == "single":
             words = fill_gaps(model, audio, words, options=options, silence=silence)
+        if failed_words and not _sounds_english(failed_words, options):
+            lo, hi = min(w.start_s for w in failed_words), max(w.end_s for w in failed_words)
+            if not any(w.source == "filler" and w.start_s < hi and w.end_s > lo for w in words):
+                # nothing was heard there on a second listen either, and the words read as
+                # another language: speech in another language fails every temperature too;
+                # its words stay, so that the language check can say so
+                words = sorted([*words, *failed_words], key=lambda w: (w.start_s, w.end_s))
     elif options.decoding == "hotwords":
         words = [
             w
