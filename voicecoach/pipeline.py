@@ -14,35 +14,16 @@ from typing import Any
 from .analysers import Analyser, registered
 from .audio import Audio, load_audio
 from .config import Settings
-from .datatypes import Transcript
+from .datatypes import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, Transcript, looks_english
 from .feedback import compute_scores, make_tips
-from .lexicon import is_vocal_filler
 from .questions import Question
-from .result import MIN_MEDIAN_WORD_PROBABILITY, Report, report_to_dict
+from .result import Report, report_to_dict
 from .transcribe import ProgressCallback, transcribe
 
 logger = logging.getLogger(__name__)
 
 #: Less speech than this (by the VAD) is reported as no speech.
 MIN_SPEECH_S = 0.5
-#: The language is judged only on at least this many words (fillers aside): the median of
-#: a handful is too noisy. A 5-second practice take ("Hmm, that is a good question.")
-#: through the virtual microphone fell below the threshold in a CI run; the
-#: German and French answers measured have 14-44 words.
-MIN_WORDS_FOR_LANGUAGE = 10
-
-
-def looks_english(transcript: Transcript) -> tuple[bool, float | None]:
-    """(whether the transcript may be scored as English, its median word probability,
-    vocal fillers aside). Fewer than MIN_WORDS_FOR_LANGUAGE words get the benefit of the
-    doubt."""
-    import statistics
-
-    probs = [w.probability for w in transcript.words if not is_vocal_filler(w.norm)]
-    if not probs:
-        return True, None
-    median_p = statistics.median(probs)
-    return len(probs) < MIN_WORDS_FOR_LANGUAGE or median_p >= MIN_MEDIAN_WORD_PROBABILITY, median_p
 
 
 #: The voice activity detector hears this much audio at a time (one call on a 10-minute
@@ -178,4 +159,4 @@ def score_file(
     return dataclasses.replace(report, timings_s={"load_s": load_s, **report.timings_s})
 
 
-__all__ = ["Report", "looks_english", "report_to_dict", "score_audio", "score_file"]
+__all__ = ["MIN_MEDIAN_WORD_PROBABILITY", "MIN_WORDS_FOR_LANGUAGE", "Report", "looks_english", "report_to_dict", "score_audio", "score_file"]

@@ -23,21 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from .analysers import Analyser, registered
-from .datatypes import SCHEMA_VERSION, Tip, Transcript, Word
+from .datatypes import MIN_MEDIAN_WORD_PROBABILITY, SCHEMA_VERSION, Tip, Transcript, Word
 from .errors import VoicecoachError
 from .feedback import Scores
 from .files import read_user_text
 
 #: A result longer than a day is not one voicecoach wrote (answers are capped far below).
 MAX_RESULT_DURATION_S = 24 * 3600.0
-#: A transcript is believed to be English only when its median word probability (vocal
-#: fillers aside) is at least this. An English-only model writes English-looking nonsense
-#: for other languages, so its own confidence is the evidence. Measured with tiny.en on
-#: four espeak-ng German and French answers under the AVX2, AVX512 and GENERIC
-#: instruction sets: 0.08-0.43; on English 0.53-0.99, the lowest the noisy, band-limited
-#: Apollo radio (0.53-0.58), then a meeting (0.80), the espeak English answers 0.95-0.97.
-#: The threshold sits between the two; the margin is small (0.04 below, 0.06 above).
-MIN_MEDIAN_WORD_PROBABILITY = 0.47
 #: Fields holding a moment of the answer: they must lie inside it.
 TIME_FIELDS = frozenset({"start_s", "end_s", "times_s", "ends_s"})
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .acoustics import SilenceOptions, sound_islands, voiced_share
 from .alignment import merge_fillers
-from .datatypes import Transcript, Word, normalise_word
+from .datatypes import Transcript, Word, looks_english, normalise_word
 from .errors import ModelNotFoundError
 
 if TYPE_CHECKING:
@@ -176,9 +176,7 @@ def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
 
 
 def _sounds_english(words: list[Word], options: TranscribeOptions) -> bool:
-    """Whether ``words`` pass the language check (:func:`voicecoach.pipeline.looks_english`)."""
-    from .pipeline import looks_english
-
+    """Whether ``words`` pass the language check (:func:`voicecoach.datatypes.looks_english`)."""
     return looks_english(Transcript(tuple(words), 0.0, options.language))[0]
 
 
