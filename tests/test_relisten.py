@@ -98,7 +98,7 @@ def test_a_hum_is_typed_by_its_sound(said_alone):
             found = [vocal_filler_type(w.norm) for w in out if w.source == "acoustic" and f["start_s"] - 0.05 <= w.start_s and w.end_s <= f["end_s"] + 0.05]
             if f["text"] == "mm":
                 hums += 1
-                typed += found == ["mm"]
+                typed += found in (["mm"], ["hmm"])  # the same sound, should the recogniser spell it "hmm"
             elif f["text"] != "hmm":  # espeak says "hmm" as "hum", with a vowel
                 assert "mm" not in found and "hmm" not in found, (voice, f["text"], found)
     assert hums == 3
@@ -138,7 +138,8 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
     0.017-0.09 probability, mostly under the threshold: without the murmur rule 2 of the
     12 hums of three voices are found, with it 10, typed "mm". No other word is found
     but the lone "the" at the end (a find with or without the rule, heard as "uh" at
-    0.06-0.16)."""
+    0.06-0.16). A hum the biased pass itself spells "hmm" is a find of the same sound
+    (hmm/mm, as the accuracy benchmark scores it): one CI machine heard one so."""
     import dataclasses
 
     import numpy as np
@@ -164,7 +165,7 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
             out = [w for w in relisten_fillers(load_model(), noisy, words, options=options) if w.source == "acoustic"]
             for w in out:
                 on = [s["text"] for s in truth["spans"] if s["start_s"] - 0.05 <= w.start_s and w.end_s <= s["end_s"] + 0.05]
-                if on == ["mm"] and vocal_filler_type(w.norm) == "mm":
+                if on == ["mm"] and vocal_filler_type(w.norm) in ("mm", "hmm"):
                     found += 1
                 elif on not in (["uh"], ["um"], ["the"]):
                     other.append((voice, w.text, w.start_s, on))
@@ -173,8 +174,8 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
     with_rule, other = hums_found(RelistenOptions())
     without, _ = hums_found(RelistenOptions(hum_min_probability=1.0))
     assert other == []
-    assert with_rule >= 8  # of 12 (measured 10)
-    assert without <= 4  # measured 2: the rule is what finds them
+    assert with_rule >= 8, (with_rule, without)  # of 12 (measured 10)
+    assert without <= 4, (with_rule, without)  # measured 2: the rule is what finds them
 
 
 def test_no_candidates_near_a_filler_the_transcript_has(said_alone):
