@@ -27,8 +27,15 @@ pytestmark = pytest.mark.model  # transcribes with the real model: run again und
 
 def _assert_same_result(row: dict, other: dict) -> None:
     """A CSV row against another row or a `score --json` object: the same result, within
-    the variation separate processes show (one word or filler)."""
+    the variation separate processes show (one word or filler). The transcripts are
+    compared by their words: punctuation and case vary between processes with different
+    thread counts (under GENERIC, "I, er I" against "I. er I")."""
     import jiwer
+
+    from voicecoach.datatypes import normalise_word
+
+    def words(text: str) -> str:
+        return " ".join(w for w in map(normalise_word, text.split()) if w)
 
     def get(obj: dict, dotted: str):
         if dotted in obj:
@@ -39,7 +46,7 @@ def _assert_same_result(row: dict, other: dict) -> None:
     assert float(row["pacing.wpm"]) == pytest.approx(float(get(other, "pacing.wpm")), rel=0.03)
     assert abs(int(row["fillers.count"]) - int(get(other, "fillers.count"))) <= 1
     assert abs(int(row["pauses.count"]) - int(get(other, "pauses.count"))) <= 1
-    assert jiwer.wer(str(get(other, "transcript.text")), row["transcript.text"]) <= 0.05
+    assert jiwer.wer(words(str(get(other, "transcript.text"))), words(row["transcript.text"])) <= 0.05
 
 
 def _rows(out: Path) -> list[dict]:
