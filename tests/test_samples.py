@@ -59,8 +59,12 @@ def test_a_short_take_of_a_hesitant_opening_is_not_a_video_outro(take_s):
     a good question"): on so little, every temperature of tiny.en's plain pass fails and
     it wrote a loop of numbers (4 s), "Thank you for watching, and I'll see you in the
     next video" (4.5 s) or "Thank you very much for watching" (7-8 s). Such a segment is
-    left out (``transcribe.failed``), and the stretch is decoded on its own: only the
-    script's words (of what the take holds), and once the sentence is whole, the sentence."""
+    left out (``transcribe.failed``), as is a video's sign-off when a temperature passes
+    (one machine wrote the 8 s take's outro so), and the stretch is decoded on its own:
+    only the script's words (of what the take holds), and once the sentence is whole, the
+    sentence. On 4-4.5 s (a hum and half a sentence) tiny.en's words vary from run to run
+    even in one process ("1, 2, 3, 3, 3 ...", "I will go back to the ..."): there the
+    promise is that any other words are not scored (too unclear)."""
     import json
 
     import numpy as np
@@ -72,9 +76,12 @@ def test_a_short_take_of_a_hesitant_opening_is_not_a_video_outro(take_s):
 
     a = load_audio(SAMPLES / "hesitant_slow.wav")
     take = np.concatenate([np.zeros(SAMPLE_RATE_HZ, np.float32), a.samples])[: int(take_s * SAMPLE_RATE_HZ)]
-    words = [normalise_word(w.text) for w in score_audio(Audio(take, SAMPLE_RATE_HZ, "take")).transcript.words]
+    report = score_audio(Audio(take, SAMPLE_RATE_HZ, "take"))
+    words = [normalise_word(w.text) for w in report.transcript.words]
     truth = json.loads((SAMPLES / "hesitant_slow.truth.json").read_text())
     said = {normalise_word(w) for span in truth["spans"] if span["start_s"] + 1.0 < take_s for w in span["text"].split()}
+    if take_s < 6.0 and not report.scored:
+        return  # unclear, and not scored
     assert {w for w in words if not is_vocal_filler(w)} <= said, words
     if take_s >= 7.0:  # the sentence ends at 5.6 s
         assert "good question" in " ".join(words), words

@@ -427,7 +427,12 @@ def score_job(path: str, question: str | None, key: str, settings: Settings, dat
     if not d["speech_found"]:
         return Outcome(key, path, "no_speech", "no speech found", d)
     if not d["english"]:
-        return Outcome(key, path, "not_english", f"not English, or too unclear to transcribe (median word confidence {d['median_word_probability']:.2f})", d)
+        if d.get("english_probability") is not None:
+            return Outcome(key, path, "not_english", f"not English (language detection: {d['english_probability']:.0%} English)", d)
+        median = d["median_word_probability"]
+        return Outcome(
+            key, path, "not_english", "not English, or too unclear to transcribe" + (f" (median word confidence {median:.2f})" if median is not None else ""), d
+        )
     return Outcome(key, path, "ok", "", d)
 
 

@@ -16,9 +16,10 @@ from .audio import Audio, load_audio
 from .config import Settings
 from .datatypes import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, Transcript, looks_english
 from .feedback import compute_scores, make_tips
+from .lexicon import is_vocal_filler
 from .questions import Question
 from .result import Report, report_to_dict
-from .transcribe import ProgressCallback, transcribe
+from .transcribe import MIN_ENGLISH_PROBABILITY, ProgressCallback, english_probability, transcribe
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,25 @@ def _believable(transcript: Transcript, audio: Audio, speech_s: float | None = N
     if not transcript.words:
         return False
     return (speech_seconds(audio, enough_s=MIN_SPEECH_S) if speech_s is None else speech_s) >= MIN_SPEECH_S
+
+
+#: A transcript is doubted, and the language told by the multilingual model where it is
+#: installed, when its median word probability is under this (English samples, corpus
+#: and real recordings: 0.80-0.99, the Apollo radio 0.55) ...
+DOUBT_MEDIAN_PROBABILITY = 0.75
+#: ... or when it has fewer words a second than this over a take of DOUBT_MIN_S or more
+#: (English: 1.6-3.7 a second of speech; German under Intel MKL: "Thank you very much."
+#: over 15 s).
+DOUBT_WORDS_PER_S = 0.75
+DOUBT_MIN_S = 5.0
+
+
+def _in_doubt(transcript: Transcript, audio: Audio, median_p: float | None) -> bool:
+    """Whether the transcript gives reason to doubt that the take is English."""
+    if median_p is not None and median_p < DOUBT_MEDIAN_PROBABILITY:
+        return True
+    words = [w for w in transcript.words if not is_vocal_filler(w.norm)]
+    return audio.duration_s >= DOUBT_MIN_S and len(words) / audio.duration_s < DOUBT_WORDS_PER_S
 
 
 def score_audio(
@@ -122,18 +142,40 @@ def _analyse_transcript(
     timings = dict(timings_s or {})
     if not _believable(transcript, audio, speech_s):
         empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
+        if not transcript.words and (speech_seconds(audio, enough_s=MIN_SPEECH_S) if speech_s is None else speech_s) >= MIN_SPEECH_S:
+            # speech the recogniser wrote no word of: another language, where that can be told
+            p_en = english_probability(audio, silence=settings.silence)
+            if p_en is not None and p_en < MIN_ENGLISH_PROBABILITY:
+                return Report(
+                    audio.source, audio.duration_s, question_text, question_id, empty, True, timings_s=timings, english=False, english_probability=p_en
+                )
         return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
     english, median_p = looks_english(transcript)
+    p_en = None
+    if english and _in_doubt(transcript, audio, median_p):
+        p_en = english_probability(audio, silence=settings.silence)
+        english = p_en is None or p_en >= MIN_ENGLISH_PROBABILITY
     if not english:
         return Report(
-            audio.source, audio.duration_s, question_text, question_id, transcript, True, timings_s=timings, english=False, median_word_probability=median_p
+            audio.source,
+            audio.duration_s,
+            question_text,
+            question_id,
+            transcript,
+            True,
+            timings_s=timings,
+            english=False,
+            median_word_probability=median_p,
+            english_probability=p_en,
         )
     context = settings.context(question=question_text, category=q.category if q else None, covers=q.covers if q else ())
     results = {a.name: a.analyse(transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context) for a in chosen}
     timings["analyse_s"] = time.perf_counter() - t1
     scores = compute_scores(results, settings.scoring, analysers=chosen)
     tips = make_tips(results, scores, rubric=settings.scoring, analysers=chosen)
-    return Report(audio.source, audio.duration_s, question_text, question_id, transcript, True, results, scores, tips, timings, True, median_p)
+    return Report(
+        audio.source, audio.duration_s, question_text, question_id, transcript, True, results, scores, tips, timings, True, median_p, english_probability=p_en
+    )
 
 
 def score_file(

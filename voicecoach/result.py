@@ -50,7 +50,10 @@ class Report:
         timings_s: how long each stage took.
         english: False when the speech does not sound like English (or is too unclear
             to transcribe): the transcript is kept, nothing is analysed or scored.
-        median_word_probability: the evidence for ``english``.
+        median_word_probability: the evidence for ``english`` from the transcript.
+        english_probability: the probability of English by the multilingual model's
+            language detection, when the transcript gave reason to doubt it and that
+            model is installed (``voicecoach[base]``); None otherwise.
         recorded_at: when the audio was recorded (its file's modification time, local
             time, ISO 8601 to the second), if known.
     """
@@ -68,6 +71,7 @@ class Report:
     english: bool = True
     median_word_probability: float | None = None
     recorded_at: str | None = None
+    english_probability: float | None = None
 
     @property
     def scored(self) -> bool:
@@ -78,6 +82,11 @@ class Report:
     def warning(self) -> str | None:
         if not self.speech_found:
             return "No speech was found in this recording: nothing to score. Check the microphone or the file."
+        if not self.english and self.english_probability is not None:
+            return (
+                f"This does not sound like English speech (language detection: {self.english_probability:.0%} English). "
+                "voicecoach scores English answers, so no scores are given."
+            )
         if not self.english:
             p = f"median word confidence {self.median_word_probability:.2f}, " if self.median_word_probability is not None else ""
             return (
@@ -119,6 +128,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "speech_found": report.speech_found,
         "english": report.english,
         "median_word_probability": None if report.median_word_probability is None else round(report.median_word_probability, 4),
+        "english_probability": None if report.english_probability is None else round(report.english_probability, 4),
         "warning": report.warning,
         "recorded_at": report.recorded_at,
         "model": t.model,
@@ -253,6 +263,7 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         raise ResultError(f"duration_s = {_show(duration)} must be above 0 and at most a day")
     r.duration_s = duration
     median_p = r.read(float | None, obj.get("median_word_probability"), "median_word_probability")
+    p_en = r.read(float | None, obj.get("english_probability"), "english_probability")
     recorded_at = r.read(str | None, obj.get("recorded_at"), "recorded_at")
     t = obj.get("transcript")
     if not isinstance(t, dict):
@@ -266,7 +277,18 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         r.read(str, obj.get("decoding", ""), "decoding"),
     )
     if not speech or not english:
-        return Report(file, duration, question, question_id, transcript, speech, english=english, median_word_probability=median_p, recorded_at=recorded_at)
+        return Report(
+            file,
+            duration,
+            question,
+            question_id,
+            transcript,
+            speech,
+            english=english,
+            median_word_probability=median_p,
+            recorded_at=recorded_at,
+            english_probability=p_en,
+        )
     results: dict[str, Any] = {}
     for a in analysers if analysers is not None else registered():
         if a.name in obj:
@@ -290,7 +312,7 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         for k, v in (raw if isinstance(raw, dict) else {}).items()
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     }
-    return Report(file, duration, question, question_id, transcript, True, results, Scores(overall, parts), tips, timings, True, median_p, recorded_at)
+    return Report(file, duration, question, question_id, transcript, True, results, Scores(overall, parts), tips, timings, True, median_p, recorded_at, p_en)
 
 
 def check_result(obj: Any, *, source: str = "the result") -> dict[str, Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -170,14 +171,79 @@ LOG_PROB_THRESHOLD = -1.0
 COMPRESSION_RATIO_THRESHOLD = 2.4
 
 
+#: The sign-offs of the videos Whisper learnt from, which it writes over a short or
+#: hesitant stretch even when a temperature passes ("Thank you very much for watching, and
+#: I'll see you in the next video", twice, over the first 8 s of hesitant_slow on one
+#: machine): no interview answer says them.
+VIDEO_OUTRO = re.compile(r"\b(for watching|in the next video|subscribe to (my|the|our) channel|subs by|subtitles by)\b", re.IGNORECASE)
+
+
 def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
-    """Whether faster-whisper returned ``segment`` after every temperature failed."""
+    """Whether faster-whisper returned ``segment`` after every temperature failed, or it
+    is a video's sign-off (VIDEO_OUTRO), or loops: a word more than GAP_MAX_REPEATS times
+    in a row ("1, 2, 3, 3, 3, 3, ..." over a 4.5 s hesitant take, at probability 0.85)."""
+    if VIDEO_OUTRO.search(segment.text or ""):
+        return True
+    norms = [normalise_word(w.word) for w in segment.words or ()]
+    if any(len(list(run)) > GAP_MAX_REPEATS for norm, run in itertools.groupby(norms) if norm):
+        return True
     return segment.temperature >= LAST_TEMPERATURE and (segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD)
+
+
+#: The multilingual model that tells the language of a take when the transcript gives
+#: reason to doubt it (tiny.en cannot: it writes every language as English words), used
+#: only when installed for offline use (``voicecoach[base]``).
+LANGUAGE_MODEL = "base"
+#: A take whose probability of English by LANGUAGE_MODEL is under this is not English
+#: (measured: German 0.06, French 0.009; English samples, corpus and real recordings
+#: 0.72-1.00, under oneDNN and MKL alike).
+MIN_ENGLISH_PROBABILITY = 0.3
+#: The language is told from at most this much audio, from the first sound on, and not
+#: from less than LANGUAGE_MIN_S (English espeak: 0.71-0.93 from 1.5-4 s; the first
+#: 3.5 s of hesitant_slow, a hum and "That is a", 0.35).
+LANGUAGE_CLIP_S = 30.0
+LANGUAGE_MIN_S = 1.0
+
+
+def english_probability(audio: Audio, *, silence: SilenceOptions | None = None) -> float | None:
+    """The probability that ``audio`` is English speech, by LANGUAGE_MODEL's language
+    detection on its first LANGUAGE_CLIP_S from the first sound; None when that model is
+    not installed for offline use (nothing is downloaded for this) or there is less than
+    LANGUAGE_MIN_S from the first sound."""
+    from .models import PYPI_MODELS, pypi_model_parts
+
+    if pypi_model_parts(PYPI_MODELS[LANGUAGE_MODEL]) is None:
+        return None
+    islands = sound_islands(audio, min_s=0.0, max_s=audio.duration_s + 1.0, options=silence)
+    start = int(islands[0].start_s * audio.sample_rate_hz) if islands else 0
+    clip = audio.samples[start : start + int(LANGUAGE_CLIP_S * audio.sample_rate_hz)]
+    if len(clip) < LANGUAGE_MIN_S * audio.sample_rate_hz:
+        return None
+    _language, _p, ranked = load_model(LANGUAGE_MODEL).detect_language(clip)
+    p = dict(ranked).get("en", 0.0)
+    logger.debug("language detection: %s (English %.3f)", ranked[:3], p)
+    return float(p)
 
 
 def _sounds_english(words: list[Word], options: TranscribeOptions) -> bool:
     """Whether ``words`` pass the language check (:func:`voicecoach.datatypes.looks_english`)."""
     return looks_english(Transcript(tuple(words), 0.0, options.language))[0]
+
+
+def _another_language(audio: Audio, words: list[Word], failed_words: list[Word], options: TranscribeOptions, silence: SilenceOptions | None) -> bool:
+    """Whether the segments every temperature failed on were speech in another language
+    (rather than a hallucination over a hesitant English opening): by LANGUAGE_MODEL where
+    installed; otherwise when their words read as another language, are not a loop, and
+    nothing was heard there on a second listen either."""
+    p = english_probability(audio, silence=silence)
+    if p is not None:
+        return p < MIN_ENGLISH_PROBABILITY
+    if _sounds_english(failed_words, options):
+        return False
+    if max(Counter(w.norm for w in failed_words).values()) * 3 > len(failed_words):
+        return False  # a loop ("1, 2, 3, 3, 3, 3 ..." over a 4.5 s hesitant take), not a language
+    lo, hi = min(w.start_s for w in failed_words), max(w.end_s for w in failed_words)
+    return not any(w.source == "filler" and w.start_s < hi and w.end_s > lo for w in words)
 
 
 def _decode(
@@ -412,13 +478,10 @@ def transcribe(
         )
         if options.decoding == "single":
             words = fill_gaps(model, audio, words, options=options, silence=silence)
-        if failed_words and not _sounds_english(failed_words, options):
-            lo, hi = min(w.start_s for w in failed_words), max(w.end_s for w in failed_words)
-            if not any(w.source == "filler" and w.start_s < hi and w.end_s > lo for w in words):
-                # nothing was heard there on a second listen either, and the words read as
-                # another language: speech in another language fails every temperature too;
-                # its words stay, so that the language check can say so
-                words = sorted([*words, *failed_words], key=lambda w: (w.start_s, w.end_s))
+        if failed_words and _another_language(audio, words, failed_words, options, silence):
+            # speech in another language fails every temperature too; its words stay, so
+            # that the language check can say so
+            words = sorted([*words, *failed_words], key=lambda w: (w.start_s, w.end_s))
     elif options.decoding == "hotwords":
         words = [
             w
