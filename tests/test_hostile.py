@@ -305,6 +305,37 @@ def test_speech_that_is_not_english_is_not_scored(lang, spoken_languages, tmp_pa
     one_line_error(vc("report", str(result), "--html", str(tmp_path / "r.html")), "nothing was scored")
 
 
+def test_a_video_sign_off_or_a_loop_marks_a_segment_failed():
+    """Segments written at a passing temperature are still left out (and their stretch
+    decoded again on its own) when they are a video's sign-off or loop on one word; an
+    answer that says "thank you" or repeats a word three times is kept."""
+    from types import SimpleNamespace as S
+
+    from voicecoach.transcribe import failed
+
+    def seg(text: str, temperature: float = 0.0, avg_logprob: float = -0.3) -> S:
+        return S(text=text, temperature=temperature, avg_logprob=avg_logprob, compression_ratio=1.2, words=[S(word=" " + w) for w in text.split()])
+
+    assert failed(seg("Thank you very much for watching, and I'll see you in the next video."))
+    assert failed(seg("1, 2, 3, 3, 3, 3, 3, 5, 3."))
+    assert failed(seg("Hmm, that is a good question.", temperature=1.0, avg_logprob=-1.2))  # every temperature failed
+    assert not failed(seg("Thank you very much for the question."))
+    assert not failed(seg("We grew, grew, grew the team, and I watched the numbers."))
+    assert not failed(seg("Our customers subscribe to the service monthly."))
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not _language_model_installed(), reason="Whisper base (voicecoach[base]) is not installed")
+def test_whisper_base_tells_the_language(spoken_languages):
+    """Measured: German 0.06, French 0.009, English 0.88, under oneDNN and MKL alike."""
+    from voicecoach.audio import load_audio
+    from voicecoach.transcribe import english_probability
+
+    p = {lang: english_probability(load_audio(path)) for lang, path in spoken_languages.items()}
+    assert p["de"] < MIN_ENGLISH_PROBABILITY and p["fr"] < MIN_ENGLISH_PROBABILITY, p
+    assert p["en"] >= 0.6, p
+
+
 @pytest.mark.model
 def test_english_control_is_scored(spoken_languages):
     obj = json.loads(vc("score", "--json", str(spoken_languages["en"])).stdout)
