@@ -178,14 +178,18 @@ COMPRESSION_RATIO_THRESHOLD = 2.4
 VIDEO_OUTRO = re.compile(r"\b(for watching|in the next video|subscribe to (my|the|our) channel|subs by|subtitles by)\b", re.IGNORECASE)
 
 
+def _repeats_a_word(norms: list[str]) -> bool:
+    """Whether a word comes more than GAP_MAX_REPEATS times in a row: a loop."""
+    return any(len(list(run)) > GAP_MAX_REPEATS for norm, run in itertools.groupby(norms) if norm)
+
+
 def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
     """Whether faster-whisper returned ``segment`` after every temperature failed, or it
     is a video's sign-off (VIDEO_OUTRO), or loops: a word more than GAP_MAX_REPEATS times
     in a row ("1, 2, 3, 3, 3, 3, ..." over a 4.5 s hesitant take, at probability 0.85)."""
     if VIDEO_OUTRO.search(segment.text or ""):
         return True
-    norms = [normalise_word(w.word) for w in segment.words or ()]
-    if any(len(list(run)) > GAP_MAX_REPEATS for norm, run in itertools.groupby(norms) if norm):
+    if _repeats_a_word([normalise_word(w.word) for w in segment.words or ()]):
         return True
     return segment.temperature >= LAST_TEMPERATURE and (segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD)
 
@@ -240,7 +244,7 @@ def _another_language(audio: Audio, words: list[Word], failed_words: list[Word],
         return p < MIN_ENGLISH_PROBABILITY
     if _sounds_english(failed_words, options):
         return False
-    if max(Counter(w.norm for w in failed_words).values()) * 3 > len(failed_words):
+    if _repeats_a_word([w.norm for w in failed_words]):
         return False  # a loop ("1, 2, 3, 3, 3, 3 ..." over a 4.5 s hesitant take), not a language
     lo, hi = min(w.start_s for w in failed_words), max(w.end_s for w in failed_words)
     return not any(w.source == "filler" and w.start_s < hi and w.end_s > lo for w in words)
@@ -398,7 +402,7 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
         got = [w for w in got if voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
         norms = [w.norm for w in got]
         grams = Counter(zip(norms, norms[1:], norms[2:], strict=False))
-        looped = any(len(list(run)) > GAP_MAX_REPEATS for _, run in itertools.groupby(norms)) or any(n >= 3 for n in grams.values())
+        looped = _repeats_a_word(norms) or any(n >= 3 for n in grams.values())
         if got and not looped and sum(w.probability for w in got) / len(got) >= GAP_MIN_PROBABILITY:
             added += got
     if added:
