@@ -26,6 +26,7 @@ import logging
 import os
 import sqlite3
 import statistics
+import sys
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from .analysers.base import SCORE
 from .audio import check_input_file, is_audio_path
 from .config import Settings
 from .errors import VoicecoachError
-from .files import atomic_write_text
+from .files import atomic_write_text, readable
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +86,15 @@ class Input:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What scoring one job gave. ``key``: the key of the bytes that were scored, which
+    differs from the job's (``planned_key``) when the file changed after it was planned."""
+
     key: str
     path: str
-    status: str  # "ok", "no_speech" or "failed"
+    status: str  # "ok", "no_speech", "not_english" or "failed"
     reason: str
     result: dict[str, Any] | None
+    planned_key: str | None = None
 
 
 def collect_inputs(items: list[str], *, exclude: Path | None = None, on_skip: Callable[[str], None] = lambda _m: None) -> list[Input]:
@@ -112,9 +117,9 @@ def collect_inputs(items: list[str], *, exclude: Path | None = None, on_skip: Ca
         p = Path(item)
         if p.suffix.lower() == ".csv" and p.is_file():
             if ours(p):
-                on_skip(f"skipped {p}: it is this batch's own output")
+                on_skip(f"skipped {readable(p)}: it is this batch's own output")
             elif _is_results_table(p):
-                on_skip(f"skipped {p}: a voicecoach results table, not a manifest (a manifest has columns file,question)")
+                on_skip(f"skipped {readable(p)}: a voicecoach results table, not a manifest (a manifest has columns file,question)")
             else:
                 out.extend(_read_manifest(p))
             continue
@@ -131,13 +136,18 @@ def collect_inputs(items: list[str], *, exclude: Path | None = None, on_skip: Ca
         else:
             out.append(Input(p, None, f"{item}: no such file or folder"))
             continue
+        inside = [c for c in candidates if ours(c)]
+        if inside:
+            on_skip(
+                f"skipped {len(inside)} file{'s' if len(inside) != 1 else ''} in {readable(item)}: under this batch's own output folder {readable(exclude or '')}"
+            )
         for c in candidates:
             if ours(c):
                 continue
             if is_audio_path(c):
                 out.append(Input(c, None))
             else:
-                on_skip(f"skipped {c}: not an audio file (by its extension)")
+                on_skip(f"skipped {readable(c)}: not an audio file (by its extension)")
     seen: set[tuple[str, str | None]] = set()
     unique = []
     for inp in out:
@@ -195,13 +205,35 @@ def job_key(path: Path, question: str | None, fingerprint: str) -> str:
     check_input_file(path)
     h = hashlib.sha256()
     try:
-        with path.open("rb") as f:
+        with Path(path).open("rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
     except OSError as exc:
         raise VoicecoachError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
-    h.update(b"\0" + (question or "").encode() + b"\0" + fingerprint.encode())
-    return h.hexdigest()[:32]
+    return _finish_key(h, question, fingerprint)
+
+
+def bytes_key(data: bytes, question: str | None, fingerprint: str) -> str:
+    """:func:`job_key` of a file's bytes already read."""
+    return _finish_key(hashlib.sha256(data), question, fingerprint)
+
+
+def _finish_key(h: Any, question: str | None, fingerprint: str) -> str:
+    h.update(b"\0" + (question or "").encode("utf-8", "surrogateescape") + b"\0" + fingerprint.encode())
+    return str(h.hexdigest()[:32])
+
+
+def read_input(path: str | Path) -> bytes:
+    """The bytes of an input file, read once (they are what is hashed and scored).
+
+    Raises:
+        VoicecoachError: not a readable regular file.
+    """
+    check_input_file(path)
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise VoicecoachError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
 
 
 def plan_jobs(inputs: list[Input], *, question: str | None, fingerprint: str) -> list[Job]:
@@ -263,9 +295,9 @@ def plan_batch(
     except BaseException:
         store.close()
         raise
-    readable = [j for j in jobs if j.key is not None]
-    todo = list({j.key: j for j in readable if j.key not in done}.values())  # identical bytes are scored once
-    return Plan(jobs, todo, sum(j.key in done for j in readable), settings, store)
+    hashed = [j for j in jobs if j.key is not None]
+    todo = list({j.key: j for j in hashed if j.key not in done}.values())  # identical bytes are scored once
+    return Plan(jobs, todo, sum(j.key in done for j in hashed), settings, store)
 
 
 def run_plan(
@@ -294,7 +326,11 @@ def run_plan(
     on_start()
     with contextlib.closing(outcomes):  # closing the generator stops the workers at once
         for outcome in outcomes:
-            plan.store.put(outcome, questions[outcome.key])
+            planned = outcome.planned_key or outcome.key
+            plan.store.put(outcome, questions[planned])
+            if outcome.key != planned:  # the file changed after it was planned: its row follows the bytes scored
+                logger.warning("%s changed while the batch ran; scored as it is now", readable(outcome.path))
+                plan.jobs[:] = [dataclasses.replace(j, key=outcome.key) if j.key == planned and j.path == outcome.path else j for j in plan.jobs]
             on_outcome(outcome)
 
 
@@ -325,10 +361,20 @@ class Store:
         return {k for (k,) in self.db.execute("SELECT key FROM results WHERE status != 'failed'")}
 
     def put(self, outcome: Outcome, question: str | None) -> None:
+        """Store ``outcome``: its path as the file name's bytes (any name, losslessly), its
+        question and reason as readable text."""
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (outcome.key, outcome.path, question, outcome.status, outcome.reason, json.dumps(outcome.result) if outcome.result else None, time.time()),
+                (
+                    outcome.key,
+                    os.fsencode(outcome.path),
+                    None if question is None else readable(question),
+                    outcome.status,
+                    readable(outcome.reason),
+                    json.dumps(outcome.result) if outcome.result else None,
+                    time.time(),
+                ),
             )
 
     def get(self, key: str) -> tuple[str, str, dict | None] | None:
@@ -352,9 +398,11 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def csv_row(path: str, question: str | None, status: str, reason: str, result: dict | None, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """One row of results.csv; the file name and the texts as a person reads them
+    (:func:`~voicecoach.files.readable`)."""
     flat = _flat(result) if result else {}
     row = {c: flat.get(c, "") for c in columns or csv_columns()}
-    row.update({"file": path, "question": question or "", "status": status, "reason": reason})
+    row.update({"file": readable(path), "question": readable(question or ""), "status": status, "reason": readable(reason)})
     return row
 
 
@@ -375,11 +423,16 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
                 continue  # not scored yet (the batch was interrupted)
             status, reason, result = stored
             if result is not None:
-                result = {**result, "file": job.path}  # identical bytes share one result
+                result = {**result, "file": readable(job.path)}  # identical bytes share one result
         row = csv_row(job.path, job.question, status, reason, result, columns)
         writer.writerow(row)
         rows.append(row)
-        lines.append(json.dumps(result if result else {"file": job.path, "question": job.question, "status": status, "reason": reason}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                result if result else {"file": row["file"], "question": job.question and row["question"], "status": status, "reason": row["reason"]},
+                ensure_ascii=False,
+            )
+        )
     atomic_write_text(out_dir / "results.csv", buf.getvalue())
     atomic_write_text(out_dir / "results.jsonl", "\n".join(lines) + ("\n" if lines else ""))
     return rows
@@ -413,39 +466,65 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the work itself
 def score_job(path: str, question: str | None, key: str, settings: Settings, data: bytes | None = None) -> Outcome:
-    """Score one file (from ``data`` when the bytes were sent along); never raises for a
-    bad file, so the batch goes on."""
+    """Score one file (from ``data`` when the bytes were sent along, else read here once);
+    never raises for a bad file, so the batch goes on. The outcome is keyed by the bytes
+    that were scored, which differ from ``key`` when the file changed since it was planned."""
     from .pipeline import report_to_dict, score_file
 
+    def outcome(status: str, reason: str, result: dict[str, Any] | None, scored_key: str = key) -> Outcome:
+        return Outcome(scored_key, path, status, reason, result, planned_key=key)
+
+    from .transcribe import LANGUAGE_MODEL, release_model
+
     try:
+        if data is None:
+            data = read_input(path)
+        scored_key = bytes_key(data, question, settings_fingerprint(settings))
         d = report_to_dict(score_file(path, settings=settings, question=question, data=data))
     except VoicecoachError as exc:
-        return Outcome(key, path, "failed", str(exc), None)
+        return outcome("failed", str(exc), None)
     except Exception as exc:  # noqa: BLE001 - isolate any failure to its own file
-        logger.exception("unexpected failure on %s", path)
-        return Outcome(key, path, "failed", f"{type(exc).__name__}: {exc}", None)
+        logger.exception("unexpected failure on %s", readable(path))
+        return outcome("failed", f"{type(exc).__name__}: {exc}", None)
+    finally:
+        # the language model is loaded only for a take in doubt; a worker does not keep it
+        # (about 190 MB) for the rest of the batch
+        if settings.transcription.model != LANGUAGE_MODEL:
+            release_model(LANGUAGE_MODEL)
+    d["file"] = readable(path)
     if not d["speech_found"]:
-        return Outcome(key, path, "no_speech", "no speech found", d)
+        return outcome("no_speech", "no speech found", d, scored_key)
     if not d["english"]:
         if d.get("english_probability") is not None:
-            return Outcome(key, path, "not_english", f"not English (language detection: {d['english_probability']:.0%} English)", d)
+            return outcome("not_english", f"not English (language detection: {d['english_probability']:.0%} English)", d, scored_key)
         median = d["median_word_probability"]
-        return Outcome(
-            key, path, "not_english", "not English, or too unclear to transcribe" + (f" (median word confidence {median:.2f})" if median is not None else ""), d
-        )
-    return Outcome(key, path, "ok", "", d)
+        why = "not English, or too unclear to transcribe" + (f" (median word confidence {median:.2f})" if median is not None else "")
+        return outcome("not_english", why, d, scored_key)
+    return outcome("ok", "", d, scored_key)
 
 
 _WORKER_SETTINGS: Settings | None = None
-#: How often a worker checks that the batch that started it is still alive.
-PARENT_CHECK_S = 1.0
+#: How often a worker checks that the batch that started it is still alive (where the
+#: kernel cannot be asked to end it with its parent).
+PARENT_CHECK_S = 0.2
+PR_SET_PDEATHSIG = 1
 
 
 def _exit_with_parent(parent_pid: int) -> None:
-    """Exit this worker as soon as ``parent_pid`` is no longer its parent: the batch was
-    killed (SIGTERM, kill -9, a crash) and the worker was handed to init. Polling the
-    parent id works however the parent died, where no signal handler could run."""
+    """Exit this worker as soon as the batch that started it is gone (SIGTERM, kill -9, a
+    crash), where no signal handler of the batch could run: on Linux the kernel kills the
+    worker with its parent (``PR_SET_PDEATHSIG``); everywhere a thread also polls the
+    parent id, which changes when the worker is handed to init."""
+    import signal
     import threading
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the request was made
+        os._exit(1)
 
     def watch() -> None:
         while True:

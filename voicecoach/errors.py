@@ -40,3 +40,8 @@ class ConfigError(VoicecoachError):
 
 class HistoryError(VoicecoachError):
     """The practice history database cannot be opened, read or written."""
+
+
+class TakeWriteError(VoicecoachError):
+    """A take's audio could not be written (a full disk, a removed folder); what was
+    written before stays a valid file."""

@@ -13,6 +13,21 @@ from pathlib import Path
 
 from .errors import VoicecoachError
 
+#: Control characters, written as escapes when a name is shown (a newline in a file name
+#: must not split a line of output).
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {9: "\\t", 10: "\\n", 13: "\\r", 127: "\\x7f"}
+
+
+def readable(text: str | Path) -> str:
+    """``text`` (a path, or a message naming one) as a person reads it and as any UTF-8
+    file or database can hold it: bytes of a file name that are not UTF-8 (kept by Python
+    as surrogate escapes) become ``\\xff``, control characters ``\\n``, ``\\t``..."""
+    try:
+        raw = os.fsencode(text) if isinstance(text, Path) else str(text).encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to
+        raw = str(text).encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace").translate(_CONTROL)
+
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a uniquely named temporary file in the same

@@ -83,6 +83,8 @@ INSERT OR IGNORE INTO take_metrics SELECT id, 'structure', 'score', structure_sc
 MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2}
 #: The overall score's key in ``take_metrics`` (analyser, metric).
 OVERALL = ("overall", "score")
+#: Take ids are SQLite row ids: 1 to 2**63 - 1.
+MAX_TAKE_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,7 @@ class History:
             self.db.close()
             raise
         with contextlib.suppress(VoicecoachError):
+            self.settle_stale_takes()
             self.import_saved_reports()
 
     @_guarded
@@ -268,6 +271,33 @@ class History:
 
     def close(self) -> None:
         self.db.close()
+
+    @_guarded
+    def settle_stale_takes(self) -> list[int]:
+        """Give the takes left ``recording`` by a process that ended without closing them
+        (a crash, ``kill -9``, a full disk that refused the last update) the status of
+        what is on disk: ``recorded`` with the seconds their file holds, or no row when it
+        holds nothing, or ``failed`` when the file is missing. A take that a running
+        program is still recording (its file is locked) is left alone. Returns the ids
+        changed."""
+        from .record import settle_take_file
+
+        changed = []
+        for take_id, audio_path in self.db.execute("SELECT id, audio_path FROM takes WHERE status = 'recording'").fetchall():
+            if not Path(audio_path).exists():
+                with self.db:
+                    self.db.execute("UPDATE takes SET status = 'failed', error = ? WHERE id = ?", (f"the recording {audio_path} is missing", take_id))
+                changed.append(take_id)
+                continue
+            duration_s = settle_take_file(audio_path)
+            if duration_s is None:
+                continue  # being recorded now, or not a take file
+            if duration_s == 0:
+                self.delete_take(take_id)
+            else:
+                self.finish_recording(take_id, duration_s)
+            changed.append(take_id)
+        return changed
 
     @_guarded
     def import_saved_reports(self) -> list[int]:
@@ -377,7 +407,7 @@ class History:
 
     @_guarded
     def get(self, take_id: int) -> Take:
-        rows = self._rows("WHERE id = ?", (take_id,))
+        rows = self._rows("WHERE id = ?", (take_id,)) if 1 <= take_id <= MAX_TAKE_ID else []
         if not rows:
             raise VoicecoachError(f"take {take_id}: no such take in {self.path}; `voicecoach history` lists them")
         return rows[0]
@@ -390,6 +420,9 @@ class History:
         with self.db:
             self.db.execute("DELETE FROM take_metrics WHERE take_id = ?", (take_id,))
             self.db.execute("DELETE FROM takes WHERE id = ?", (take_id,))
+            shared = self.db.execute("SELECT 1 FROM takes WHERE audio_path = ? LIMIT 1", (take.audio_path,)).fetchone()
+        if shared:  # another take's recording (a history from before take files were created exclusively)
+            return
         for path in (Path(take.audio_path), report_sidecar(take.audio_path)):
             with contextlib.suppress(OSError):
                 path.unlink()

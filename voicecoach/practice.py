@@ -9,6 +9,7 @@ transcribe it piece by piece, so that only the last piece is left when it stops.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,14 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from .audio import Audio
+from .audio import SAMPLE_RATE_HZ, Audio
 from .config import Settings
 from .datatypes import Transcript
-from .errors import HistoryError, VoicecoachError
+from .errors import DeviceError, HistoryError, VoicecoachError
 from .history import Change, History, Take, compare
 from .pipeline import Report, report_to_dict, score_file, score_transcript, speech_seconds
 from .questions import Question
-from .record import Recording, RecordOptions, record
+from .record import Recording, RecordOptions, TakeWriter, record
+
+logger = logging.getLogger(__name__)
 
 #: A take shorter than this, or with less speech, holds nothing to score: it is
 #: discarded rather than kept as a failure.
@@ -43,14 +46,28 @@ class ScoredTake:
     store_error: str | None = None
 
 
-def new_take_path(directory: Path, question_id: str | None) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = directory / "takes" / f"{stamp}-{question_id or 'free'}"
-    path, n = base.with_suffix(".wav"), 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}").with_suffix(".wav")
-    return path
+def take_stem(question_id: str | None) -> str:
+    """The start of a new take's file name: when it was started and its question."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{question_id or 'free'}"
+
+
+def open_take(history: History, question: Question | None, *, directory: Path, sample_rate_hz: int = SAMPLE_RATE_HZ) -> tuple[int, TakeWriter]:
+    """Create a new take: its WAV file (created exclusively, so two takes started in the
+    same second never share one) and its history row, before the first sample. A question
+    of your own (no id) is kept by its text."""
+    qid = (question.id or None) if question else None
+    writer = TakeWriter.create(directory / "takes", take_stem(qid), sample_rate_hz=sample_rate_hz)
+    try:
+        take_id = history.start_take(
+            audio_path=writer.path,
+            question_id=qid,
+            question_text=question.text if question else None,
+            category=(question.category or None) if question else None,
+        )
+    except BaseException:
+        writer.discard()
+        raise
+    return take_id, writer
 
 
 def record_take(
@@ -63,21 +80,19 @@ def record_take(
     on_block: Callable[[float, float], None] | None = None,
     on_samples: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[int, Recording]:
-    """Record a take; its history row is written before recording starts. A question of
-    your own (no id) is kept by its text."""
-    path = new_take_path(directory, question.id if question and question.id else None)
-    take_id = history.start_take(
-        audio_path=path,
-        question_id=(question.id or None) if question else None,
-        question_text=question.text if question else None,
-        category=question.category if question else None,
-    )
+    """Record a take from the microphone; its history row is written before recording
+    starts and marked ``recorded`` once the file is closed, however the recording ended.
+    A device that cannot be opened leaves nothing behind (no row, no file)."""
+    take_id, writer = open_take(history, question, directory=directory, sample_rate_hz=options.sample_rate_hz)
     try:
-        recording = record(path, options=options, should_stop=should_stop, on_block=on_block, on_samples=on_samples)
-    except VoicecoachError as exc:
-        history.save_failure(take_id, str(exc))
+        recording = record(writer, options=options, should_stop=should_stop, on_block=on_block, on_samples=on_samples)
+    except DeviceError:
+        history.delete_take(take_id)  # nothing was recorded
         raise
-    history.finish_recording(take_id, recording.duration_s)
+    try:
+        history.finish_recording(take_id, recording.duration_s)
+    except HistoryError as exc:  # the audio is safe on disk; the next open of the history settles the row
+        logger.warning("%s; the take is marked recorded the next time the history is opened", exc)
     return take_id, recording
 
 

@@ -27,21 +27,24 @@ import json
 import logging
 import re
 import secrets
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import numpy as np
 
 from .config import Settings
-from .errors import VoicecoachError
+from .errors import HistoryError, TakeWriteError, VoicecoachError
 from .history import History, Take
 from .paths import data_dir
+from .practice import is_empty_take
 from .questions import Question, category_name, filter_questions
+from .record import Recording
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class OpenTake:
     writer: Any  # voicecoach.record.TakeWriter
     streamer: Any  # voicecoach.stream.StreamingTranscriber or None
     last_audio: float = field(default_factory=time.monotonic)
+    write_error: str | None = None  # the disk refused a chunk: the take ends there
     recent: collections.deque = field(default_factory=collections.deque)  # times of the last second's chunks
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -117,7 +121,11 @@ class Room:
         self.max_take_s = max_take_s
         self.hosts: set[str] = set()
         self.open: dict[int, OpenTake] = {}
+        #: Takes closed for want of audio (a closed or suspended tab): take id -> the
+        #: seconds kept, so that a late chunk or Stop can say what happened to them.
+        self.abandoned: dict[int, OpenTake] = {}
         self.lock = threading.Lock()
+        self.history().close()  # a history this voicecoach cannot use is refused now, in one line, not at the first request
 
     def allow(self, host: str, port: int) -> None:
         """Answer to ``host:port`` (and, for the loopback address, ``localhost``)."""
@@ -138,7 +146,7 @@ class Room:
         finally:
             h.close()
 
-    def close_abandoned(self, *, older_than_s: float | None = None) -> list[int]:
+    def close_abandoned(self, *, older_than_s: float | None = None, why: str = "abandoned") -> list[int]:
         """Close the takes that have had no audio for ``older_than_s`` (default: the
         room's ``abandon_after_s``; 0: all): their audio stays on disk and in the history,
         to be scored later."""
@@ -154,13 +162,21 @@ class Room:
                 if t.streamer is not None:
                     with contextlib.suppress(Exception):
                         t.streamer.finish()
+                t.streamer = None
+            rec = Recording(t.writer.path, t.writer.duration_s, "abandoned")
             with contextlib.suppress(VoicecoachError):
                 h = self.history()
                 try:
-                    h.finish_recording(t.take_id, t.writer.duration_s)
+                    if is_empty_take(rec):
+                        h.delete_take(t.take_id)  # no audio, or no speech: nothing to keep
+                        logger.info("take %d: %s with no speech; not kept", t.take_id, why)
+                        continue
+                    h.finish_recording(t.take_id, rec.duration_s)
                 finally:
                     h.close()
-            logger.info("take %d: abandoned after %.1f s of audio; kept", t.take_id, t.writer.duration_s)
+            with self.lock:
+                self.abandoned[t.take_id] = t
+            logger.info("take %d: %s after %.1f s of audio; kept (score it with: voicecoach score --take %d)", t.take_id, why, rec.duration_s, t.take_id)
         return [t.take_id for t in gone]
 
 
@@ -199,7 +215,28 @@ class Guard:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def send_tracked(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:  # noqa: BLE001 - one line in the terminal and to the page, never a traceback
+            logger.error("%s %s failed: %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__, " ".join(str(exc).split()))
+            if started:
+                return
+            body = json.dumps({"error": f"the practice room failed ({type(exc).__name__}: {' '.join(str(exc).split())})"}).encode()
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
 
     def refusal(self, scope: dict, headers: dict[str, str]) -> tuple[int, str, list] | None:
         host = headers.get("host", "").lower()
@@ -383,8 +420,8 @@ def report_page(room: Room, take_id: int) -> str | None:
     # in the practice room a take is known by its number, not by where its file is
     body = re.sub(r'<h1 id="title">.*?</h1>', f'<h1 id="title">Take #{take_id}</h1>', body, count=1, flags=re.S)
     style = inner[inner.index("<style>") + len("<style>") : inner.index("</style>")]
-    again = f"/?question={_e(take.question_id)}" if take.question_id else f"/?own={_e(take.question_text or '')}"
-    actions = f'<p class="actions"><a class="button" id="again" href="{again}">Try again</a> <a class="button" id="next-question" href="/?next=1">Next question</a></p>'
+    again = "/?" + urlencode({"question": take.question_id} if take.question_id else {"own": take.question_text or ""}, quote_via=quote)
+    actions = f'<p class="actions"><a class="button" id="again" href="{_e(again)}">Try again</a> <a class="button" id="next-question" href="/?next=1">Next question</a></p>'
     compare = ""
     if previous is not None:
         before, changes = previous
@@ -424,19 +461,37 @@ def create_app(room: Room) -> Any:
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.middleware import Middleware
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
     def error(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status)
+        return JSONResponse({"error": " ".join(message.split())}, status_code=status)
+
+    def not_recording(take_id: int) -> str:
+        with room.lock:
+            late = room.abandoned.get(take_id)
+        if late is not None:
+            kept_s = late.writer.duration_s
+            return (
+                f"take {take_id} was closed after {room.abandon_after_s:.0f} s without audio (was the tab asleep?); "
+                f"the {kept_s:.1f} s recorded before are kept: press Stop for their report, or score it with: voicecoach score --take {take_id}"
+            )
+        return f"take {take_id} is not being recorded"
+
+    async def voicecoach_error(request: Request, exc: Exception) -> Response:
+        logger.warning("%s %s: %s", request.method, request.url.path, " ".join(str(exc).split()))
+        return error(503 if isinstance(exc, HistoryError) else 500, str(exc))
 
     async def json_body(request: Request) -> dict[str, Any] | JSONResponse:
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_JSON_BYTES:
-                return error(413, f"the request is over {MAX_JSON_BYTES} bytes")
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_JSON_BYTES:
+                    return error(413, f"the request is over {MAX_JSON_BYTES} bytes")
+        except ClientDisconnect:
+            return error(400, "the request was cut off")
         try:
             data = json.loads(body or b"{}")
         except ValueError:
@@ -502,17 +557,14 @@ def create_app(room: Room) -> Any:
             return error(400, "give question_id or question_text")
 
         def begin() -> int:
-            from .practice import new_take_path
-            from .record import TakeWriter
+            from .practice import open_take
             from .stream import StreamingTranscriber
 
-            path = new_take_path(room.directory, question.id or None)
             h = room.history()
             try:
-                take_id = h.start_take(audio_path=path, question_id=question.id or None, question_text=question.text, category=question.category or None)
+                take_id, writer = open_take(h, question, directory=room.directory, sample_rate_hz=SAMPLE_RATE_HZ)
             finally:
                 h.close()
-            writer = TakeWriter(path, sample_rate_hz=SAMPLE_RATE_HZ)
             streamer = StreamingTranscriber(room.settings).start() if room.settings.practice.stream else None
             with room.lock:
                 room.open[take_id] = OpenTake(take_id, question if question.id else question.text, writer, streamer)
@@ -529,7 +581,7 @@ def create_app(room: Room) -> Any:
         with room.lock:
             t = room.open.get(take_id)
         if t is None:
-            return error(409, f"take {take_id} is not being recorded")
+            return error(409, not_recording(take_id))
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_CHUNK_BYTES):
             return error(413, f"an audio chunk may be at most {MAX_CHUNK_BYTES} bytes")
@@ -541,21 +593,29 @@ def create_app(room: Room) -> Any:
                 return error(429, f"at most {MAX_CHUNKS_PER_S} audio chunks a second")
             t.recent.append(now)
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_CHUNK_BYTES:
-                return error(413, f"an audio chunk may be at most {MAX_CHUNK_BYTES} bytes")
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_CHUNK_BYTES:
+                    return error(413, f"an audio chunk may be at most {MAX_CHUNK_BYTES} bytes")
+        except ClientDisconnect:  # the tab went away mid-upload: the chunk is dropped, the take goes on
+            logger.info("take %d: an audio chunk was cut off; dropped", take_id)
+            return error(400, "the audio chunk was cut off")
         if len(body) % 2:
             return error(400, "audio must be 16-bit samples (an even number of bytes)")
         samples = np.frombuffer(body, dtype="<i2")
         with t.lock:
             if t.writer.closed:
-                return error(409, f"take {take_id} is not being recorded")
+                return error(409, not_recording(take_id))
             room_left = int(room.max_take_s * SAMPLE_RATE_HZ) - t.writer.frames
             if room_left <= 0:
                 return error(413, f"a take may be at most {room.max_take_s:.0f} s")
             samples = samples[:room_left]
-            t.writer.append(samples)
+            try:
+                t.writer.append(samples)
+            except TakeWriteError as exc:  # a full disk: the take ends with what was written
+                t.write_error = str(exc)
+                return error(507, f"{exc}. Press Stop to get the report of what was recorded.")
             t.last_audio = time.monotonic()
             if t.streamer is not None:
                 t.streamer.feed(samples)
@@ -566,16 +626,23 @@ def create_app(room: Room) -> Any:
         take_id = request.path_params["take_id"]
         with room.lock:
             t = room.open.pop(take_id, None)
+            late = t is None and take_id in room.abandoned
+            if late:
+                t = room.abandoned.pop(take_id)
         if t is None:
-            return error(409, f"take {take_id} is not being recorded")
+            return error(409, not_recording(take_id))
 
-        def finish() -> dict[str, Any]:
+        def finish(t: OpenTake) -> dict[str, Any]:
             from .practice import finish_take
-            from .record import Recording
 
             with t.lock:
                 t.writer.close()
-            rec = Recording(t.writer.path, t.writer.duration_s, "enter")
+            rec = Recording(t.writer.path, t.writer.duration_s, "abandoned" if late else "enter", t.write_error)
+            note = None
+            if late:  # closed for want of audio (the tab slept): the report is of what was kept
+                note = f"The take was closed after {room.abandon_after_s:.0f} s without audio (was the tab asleep?); the report covers the {rec.duration_s:.1f} s recorded before."
+            elif t.write_error:
+                note = f"{t.write_error}. The report covers the {rec.duration_s:.1f} s recorded before."
             h = room.history()
             try:
                 h.finish_recording(take_id, rec.duration_s)
@@ -590,12 +657,12 @@ def create_app(room: Room) -> Any:
                     "status": "failed",
                     "message": f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}",
                 }
-            return {"take_id": take_id, "status": "scored", "url": f"/takes/{take_id}", "warning": scored.store_error}
+            return {"take_id": take_id, "status": "scored", "url": f"/takes/{take_id}", "warning": scored.store_error, "note": note}
 
         try:
-            return JSONResponse(await run_in_threadpool(finish))
+            return JSONResponse(await run_in_threadpool(finish, t))
         except VoicecoachError as exc:
-            return error(500, f"{exc}. The take's audio is kept as #{take_id}")
+            return error(500, f"{exc}. The take's audio is kept as #{take_id}; score it with: voicecoach score --take {take_id}")
 
     async def take_audio(request: Request) -> Response:
         take = room.take(request.path_params["take_id"])
@@ -626,7 +693,7 @@ def create_app(room: Room) -> Any:
         Route("/api/takes/{take_id:int}/stop", stop, methods=["POST"]),
         Route("/api/takes/{take_id:int}/audio.wav", take_audio),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(Guard, room=room)])
+    return Starlette(routes=routes, middleware=[Middleware(Guard, room=room)], exception_handlers={VoicecoachError: voicecoach_error})
 
 
 def free_port(host: str) -> int:
@@ -664,8 +731,17 @@ def run(room: Room, *, host: str = "127.0.0.1", port: int = 0, on_ready: Any = N
             on_ready(url)
 
     server.startup = startup  # type: ignore[method-assign]
+
+    def terminated(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    # uvicorn shuts down on SIGTERM, then raises it again for the handler in force before it
+    # started: this one, so that the takes still open are closed and kept before the exit
+    previous = signal.signal(signal.SIGTERM, terminated) if threading.current_thread() is threading.main_thread() else None
     try:
         server.run()
     finally:
         stop_reaper.set()
-        room.close_abandoned(older_than_s=0.0)
+        room.close_abandoned(older_than_s=0.0, why="closed when the server stopped")
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

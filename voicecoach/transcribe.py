@@ -23,9 +23,11 @@ The other decodings are kept for comparison and for users who measure differentl
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -103,6 +105,26 @@ def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_wh
                 _MODELS.pop(next(iter(_MODELS)))
             _MODELS[key] = _load_model(model, cpu_threads)
         return _MODELS[key]
+
+
+def release_model(model: str) -> bool:
+    """Unload ``model`` (every thread count) and give its memory back to the system; True
+    if it was loaded. A batch worker releases the language model after the take that
+    needed it, so that a worker holds one model, not two."""
+    with _LOADING:
+        found = [k for k in _MODELS if k[0] == model]
+        for k in found:
+            del _MODELS[k]
+    if found:
+        import gc
+
+        gc.collect()
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                import ctypes
+
+                ctypes.CDLL("libc.so.6").malloc_trim(0)  # CTranslate2's buffers stay with the allocator otherwise
+    return bool(found)
 
 
 def clear_model_cache() -> None:

@@ -48,6 +48,7 @@ def batch(
     skips what is already done.
     """
     from .. import batch as b
+    from ..files import readable
     from ..terminal import render_batch_summary
 
     s = settings(config, model, decoding)
@@ -80,7 +81,7 @@ def batch(
     try:
         for job in plan.jobs:
             if job.error:
-                click.echo(f"failed: {job.error}", err=True)
+                click.echo(f"failed: {readable(job.error)}", err=True)
         if plan.already:
             click.echo(
                 f"{plan.already} of {len(plan.jobs)} files already scored with these settings; scoring the other {len(plan.jobs) - plan.already}", err=True
@@ -111,6 +112,8 @@ def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None: 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    from ..files import readable
+
     if not plan.todo:
         return
     columns = (
@@ -130,7 +133,7 @@ def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None: 
         check()
         if outcome.status == "failed":
             state["failed"] += 1
-            progress.console.print(f"failed: {outcome.reason}", markup=False)
+            progress.console.print(f"failed: {readable(outcome.reason)}", markup=False)
         if outcome.result:
             state["minutes"] += outcome.result["duration_s"] / 60
         progress.update(task, advance=1, minutes=state["minutes"], failed=state["failed"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -89,24 +91,32 @@ def practice(
     threading.Thread(target=lambda: _quietly(load_model, t.model, cpu_threads=t.cpu_threads), daemon=True).start()  # while the question is read
     session = Session()
     code = 0
+    ended_by = _TerminateAsInterrupt()
     try:
-        q = pick_question(questions, category=category, question_id=question, next_unpractised=next_unpractised, practised_ids=history.practised_question_ids())
-        take = Take(history, directory, s, device_name(device), interactive=interactive, as_json=as_json, live=s.practice.live if live is None else live)
-        while True:
-            _show_question(q, history, s, hints, max_seconds)
-            result = take.run(q, prep_seconds if prep_seconds is not None else (5 if interactive else 0), max_seconds, stop_on_silence, device)
-            if result == "interrupted":
-                code = 130
-                break
-            if result == "empty":
-                if interactive and not as_json and click.confirm("Nothing recorded: try again?", default=True, err=True):
-                    continue
-                break
-            session.add(q, result)
-            if not (interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)):
-                break
+        with ended_by:
+            q = pick_question(
+                questions, category=category, question_id=question, next_unpractised=next_unpractised, practised_ids=history.practised_question_ids()
+            )
+            take = Take(history, directory, s, device_name(device), interactive=interactive, as_json=as_json, live=s.practice.live if live is None else live)
+            while True:
+                _show_question(q, history, s, hints, max_seconds)
+                result = take.run(q, prep_seconds if prep_seconds is not None else (5 if interactive else 0), max_seconds, stop_on_silence, device)
+                if result.report is not None:
+                    session.add(q, result.report)
+                if result.status == "interrupted":
+                    code = 128 + ended_by.signum
+                    break
+                if result.status == "stopped":  # the device or the disk failed: the take is kept, the session ends
+                    code = 1
+                    break
+                if result.status == "empty":
+                    if interactive and not as_json and click.confirm("Nothing recorded: try again?", default=True, err=True):
+                        continue
+                    break
+                if not (interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)):
+                    break
     except KeyboardInterrupt:
-        code = 130
+        code = 128 + ended_by.signum
     finally:
         history.close()
         line = session.summary()
@@ -114,6 +124,26 @@ def practice(
             click.echo(line, err=True)
     if code:
         raise SystemExit(code)
+
+
+class _TerminateAsInterrupt:
+    """While practising, SIGTERM ends the session as Ctrl-C does (the take being recorded
+    is kept and marked recorded, and the message says how to score it); ``signum`` is the
+    signal that ended it."""
+
+    def __init__(self) -> None:
+        self.signum: int = signal.SIGINT
+
+    def __enter__(self) -> _TerminateAsInterrupt:
+        def stop(signum: int, frame: object) -> None:
+            self.signum = signum
+            raise KeyboardInterrupt
+
+        self.previous = signal.signal(signal.SIGTERM, stop)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGTERM, self.previous)
 
 
 def _quietly(fn, *args, **kwargs) -> None:  # noqa: ANN001 - a prefetch; its errors surface when the model is used
@@ -156,6 +186,17 @@ class Session:
         return f"Session: {len(self.takes)} take{'s' if len(self.takes) != 1 else ''} of {n_q} question{'s' if n_q != 1 else ''}{overall}. Your takes are in `voicecoach history`."
 
 
+@dataclass(frozen=True)
+class TakeResult:
+    """How a take in the terminal ended: "scored", "empty" (nothing recorded, not kept),
+    "interrupted" (kept unless empty) or "stopped" (the device or the disk failed; the
+    take is kept, and scored from what was recorded); ``report``: its JSON object, when
+    there is one."""
+
+    status: str
+    report: dict | None = None
+
+
 class Take:
     """One take in the terminal: countdown, recording with a meter (and a live cue),
     streaming transcription, the report, the comparison with earlier takes."""
@@ -165,9 +206,11 @@ class Take:
         self.device_label = device_label
         self.interactive, self.as_json, self.live = interactive, as_json, live
 
-    def run(self, q, prep: int, max_seconds: float, stop_on_silence: float | None, device: str | None):  # noqa: ANN001, ANN201
-        """The report's JSON object, "empty" (nothing recorded, discarded) or "interrupted"."""
-        from ..practice import finish_take, record_take
+    def run(self, q, prep: int, max_seconds: float, stop_on_silence: float | None, device: str | None) -> TakeResult:  # noqa: ANN001
+        """Countdown, recording, report. Every way the take ends leaves a status on disk
+        that the message states: scored, recorded (interrupted, or the device or the disk
+        failed; score it later) or nothing (an empty take is not kept)."""
+        from ..practice import finish_take, is_empty_take, record_take
         from ..record import RecordOptions
         from ..stream import StreamingTranscriber
 
@@ -181,25 +224,35 @@ class Take:
         streamer = StreamingTranscriber(self.settings).start() if self.settings.practice.stream else None
         meter = Meter(err, limit=limit, device=self.device_label, cue=(lambda: streamer.cue()) if self.live and streamer else None)
         options = RecordOptions(device=device, max_seconds=max_seconds, stop_on_silence_s=stop_on_silence)
-        with _no_echo_of_ctrl_c():
-            take_id, rec = record_take(
-                self.history,
-                q,
-                directory=self.directory,
-                options=options,
-                should_stop=enter_pressed,
-                on_block=meter.update,
-                on_samples=streamer.feed if streamer else None,
-            )
+        try:
+            with _no_echo_of_ctrl_c():
+                take_id, rec = record_take(
+                    self.history,
+                    q,
+                    directory=self.directory,
+                    options=options,
+                    should_stop=enter_pressed,
+                    on_block=meter.update,
+                    on_samples=streamer.feed if streamer else None,
+                )
+        except BaseException:
+            if streamer is not None:
+                streamer.finish()
+            raise
         stopped = time.monotonic()
         meter.done()
+        saved = f"The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach score --take {take_id}"
         if rec.stopped_by == "interrupt":
             if streamer is not None:
                 streamer.finish()
-            click.echo(
-                f"Interrupted. The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach score --take {take_id}", err=True
-            )
-            return "interrupted"
+            if is_empty_take(rec):
+                self.history.delete_take(take_id)
+                click.echo(f"Interrupted. Nothing was recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.", err=True)
+            else:
+                click.echo(f"Interrupted. {saved}", err=True)
+            return TakeResult("interrupted")
+        if rec.error:
+            click.echo(f"Error: {rec.error}. The take stops here and keeps what was recorded (#{take_id}, {rec.duration_s:.1f} s).", err=True)
 
         saved_path: list[bool] = []
 
@@ -207,17 +260,22 @@ class Take:
             saved_path.append(True)
             click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{f' ({why})' if why else ''}...", err=True)
 
-        scored = finish_take(
-            self.history, take_id, rec, q, self.settings, streamer=streamer, on_progress=_progress_bar(rec.duration_s), on_saved_scoring=analysing
-        )
+        try:
+            scored = finish_take(
+                self.history, take_id, rec, q, self.settings, streamer=streamer, on_progress=_progress_bar(rec.duration_s), on_saved_scoring=analysing
+            )
+        except KeyboardInterrupt:
+            click.echo(f"\nInterrupted while analysing. {saved}", err=True)
+            return TakeResult("interrupted")
+        ended = "stopped" if rec.error else "scored"
         if scored is None:
             click.echo(f"Nothing recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.", err=True)
-            return "empty"
+            return TakeResult("stopped" if rec.error else "empty")
         if saved_path:
             click.echo("", err=True)  # end the progress line
         if scored.report is None:
-            raise click.ClickException(f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}")
-        return self._show(take_id, rec, scored, stopped)
+            raise click.ClickException(f"{scored.error}. {saved}")
+        return TakeResult(ended, self._show(take_id, rec, scored, stopped))
 
     def _show(self, take_id: int, rec, scored, stopped: float) -> dict:  # noqa: ANN001
         from ..practice import progress_since

@@ -171,7 +171,11 @@ async function stop() {
   try {
     await queue;
     const r = await api('/api/takes/' + take.id + '/stop', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
-    if (r.status === 'scored') { say('Done: opening the report.'); window.location.assign(r.url); return; }
+    if (r.status === 'scored') {
+      say(r.note ? r.note + ' Opening the report.' : 'Done: opening the report.');
+      setTimeout(() => window.location.assign(r.url), r.note ? 3000 : 0);
+      return;
+    }
     say(r.message);
   } catch (e) {
     say('The analysis failed: ' + e.message);
