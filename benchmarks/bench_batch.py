@@ -79,6 +79,33 @@ def run(src: Path, out: Path, workers: int, decoding: str | None) -> tuple[float
     return wall, worker_peak, tree_peak
 
 
+def workers_gone_after_kill(src: Path, out: Path, workers: int) -> float:
+    """Seconds from ``kill -9`` of a running batch until its last worker is gone."""
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "voicecoach", "batch", str(src), "--out", str(out), "--workers", str(workers)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 60
+    pids: list[int] = []
+    while time.time() < deadline and len(pids) < workers:
+        pids = [p for p in _tree(proc.pid) if p != proc.pid and "multiprocessing" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        time.sleep(0.1)
+    time.sleep(3.0)  # loading the model or scoring
+    os.kill(proc.pid, signal.SIGKILL)
+    killed = time.perf_counter()
+    proc.wait()
+    while any(Path(f"/proc/{p}").exists() and "Z" not in _state(p) for p in pids):
+        time.sleep(0.01)
+    return time.perf_counter() - killed
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return "Z"
+
+
 def make_inputs(src: Path, copies: int) -> float:
     """Copies of every source, each at its own tempo; returns the audio seconds."""
     import soundfile as sf
@@ -105,6 +132,7 @@ def main() -> None:
         n = len(list(src.iterdir()))
         one = run(src, Path(d) / "out1", 1, args.decoding)
         many = run(src, Path(d) / "outN", args.workers, args.decoding)
+        gone_s = [workers_gone_after_kill(src, Path(d) / f"outK{i}", args.workers) for i in range(3)]
     cpu = platform.processor() or platform.machine()
     try:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
@@ -115,6 +143,7 @@ def main() -> None:
     for w, (t, worker_mb, tree_mb) in ((1, one), (args.workers, many)):
         print(f"{w:<9}{t:>9.1f}{n / t * 60:>11.1f}{audio_s / t:>15.1f}{worker_mb:>16.0f}{tree_mb:>14.0f}")
     print(f"speed-up with {args.workers} workers: {one[0] / many[0]:.2f}x")
+    print(f"workers gone after kill -9 of the batch: {', '.join(f'{g:.2f}' for g in gone_s)} s")
 
 
 if __name__ == "__main__":

@@ -208,7 +208,9 @@ def test_a_database_made_by_layout_1_code_upgrades_in_place(tmp_path):
     takes = h.takes()
     h.close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
-    assert [(t.id, t.status) for t in takes] == [(1, "scored"), (2, "scored"), (3, "failed"), (4, "recording")]
+    # take 4 was left recording, and its file is not there: opening says so
+    assert [(t.id, t.status) for t in takes] == [(1, "scored"), (2, "scored"), (3, "failed"), (4, "failed")]
+    assert "is missing" in (takes[3].error or "")
     for t, (tid, overall, fpm, wpm, ratio, structure_score, report_json) in zip(takes, v1, strict=True):
         assert t.id == tid and t.overall == overall
         if t.status != "scored":

@@ -118,6 +118,9 @@ def test_interrupted_take_keeps_the_audio(sig, mic, tmp_path):
         assert f"voicecoach score --take {take_id}" in err
     else:
         assert proc.returncode == -9 and status == "recording"
+        # the next open of the history gives the row the status of what is on disk
+        hist = json.loads(subprocess.run([*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, check=True).stdout)
+        assert hist[0]["status"] == "recorded" and hist[0]["duration_s"] == pytest.approx(sf.info(str(wav)).duration, abs=0.01)
     # the partial take can be scored later, and the history then has its report
     result = subprocess.run([*VC, "score", "--take", str(take_id), "--json", "--data-dir", str(data)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -121,8 +121,8 @@ class Room:
         self.max_take_s = max_take_s
         self.hosts: set[str] = set()
         self.open: dict[int, OpenTake] = {}
-        #: Takes closed for want of audio (a closed or suspended tab): take id -> the
-        #: seconds kept, so that a late chunk or Stop can say what happened to them.
+        #: Takes closed for want of audio (a closed or suspended tab), kept so that a late
+        #: chunk or Stop can say what happened to them (and Stop can score them).
         self.abandoned: dict[int, OpenTake] = {}
         self.lock = threading.Lock()
         self.history().close()  # a history this voicecoach cannot use is refused now, in one line, not at the first request
@@ -164,18 +164,20 @@ class Room:
                         t.streamer.finish()
                 t.streamer = None
             rec = Recording(t.writer.path, t.writer.duration_s, "abandoned")
+            empty = is_empty_take(rec)
+            if not empty:
+                with self.lock:  # before the history says so, so that a late chunk finds it
+                    self.abandoned[t.take_id] = t
             with contextlib.suppress(VoicecoachError):
                 h = self.history()
                 try:
-                    if is_empty_take(rec):
+                    if empty:
                         h.delete_take(t.take_id)  # no audio, or no speech: nothing to keep
                         logger.info("take %d: %s with no speech; not kept", t.take_id, why)
                         continue
                     h.finish_recording(t.take_id, rec.duration_s)
                 finally:
                     h.close()
-            with self.lock:
-                self.abandoned[t.take_id] = t
             logger.info("take %d: %s after %.1f s of audio; kept (score it with: voicecoach score --take %d)", t.take_id, why, rec.duration_s, t.take_id)
         return [t.take_id for t in gone]
 
