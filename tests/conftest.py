@@ -27,6 +27,16 @@ def reports() -> dict[str, dict]:
     return {name: report_to_dict(score_file(SAMPLES / f"{name}.wav")) for name in SAMPLE_NAMES}
 
 
+@pytest.fixture(scope="module")
+def mic():
+    """A virtual microphone (tests/vmic.py) for the module's tests."""
+    from tests.vmic import VirtualMic
+
+    m = VirtualMic().start()
+    yield m
+    m.stop()
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

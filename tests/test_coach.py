@@ -15,19 +15,12 @@ import pexpect
 import pytest
 
 from tests.conftest import ROOT, SAMPLES
-from tests.vmic import VirtualMic, practice_process
+from tests.vmic import practice_process
 
 pytestmark = pytest.mark.model
 
 VC = [sys.executable, "-m", "voicecoach"]
 SHORT = SAMPLES / "motivation_fast.wav"  # 26.2 s
-
-
-@pytest.fixture(scope="module")
-def mic():
-    m = VirtualMic().start()
-    yield m
-    m.stop()
 
 
 def spawn(mic, data: Path, *args: str, timeout: float = 180) -> pexpect.spawn:

@@ -32,13 +32,6 @@ from tests.vmic import VirtualMic, practice_process
 VC = [sys.executable, "-m", "voicecoach"]
 
 
-@pytest.fixture(scope="module")
-def mic():
-    m = VirtualMic().start()
-    yield m
-    m.stop()
-
-
 def _wait_for(predicate, timeout_s: float = 30.0, what: str = "the condition"):  # noqa: ANN001, ANN202
     deadline = time.time() + timeout_s
     while time.time() < deadline:

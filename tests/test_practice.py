@@ -19,20 +19,13 @@ import soundfile as sf
 
 from tests.conftest import ROOT, SAMPLES
 from tests.helpers import align
-from tests.vmic import VirtualMic, practice_process
+from tests.vmic import practice_process
 from voicecoach.datatypes import normalise_word
 from voicecoach.lexicon import is_vocal_filler
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 
 VC = [sys.executable, "-m", "voicecoach"]
-
-
-@pytest.fixture(scope="module")
-def mic():
-    m = VirtualMic().start()
-    yield m
-    m.stop()
 
 
 def _practice(mic, data: Path, *args: str, **kw) -> subprocess.Popen:
