@@ -62,9 +62,18 @@ CONFUSIONS = (
 )
 
 
+def _lower_first(text: str) -> str:
+    """The sentence run on from the one before: its first letter in lower case (not "I"),
+    past a filler mark's brace."""
+    if text.startswith(("I ", "I'", "{I ")):
+        return text
+    k = 1 if text.startswith("{") else 0
+    return text[:k] + text[k].lower() + text[k + 1 :]
+
+
 def corrupt(answer: Answer, rng: random.Random) -> Answer:
     sentences = []
-    for i, (labels, text) in enumerate(answer.sentences):
+    for i, (labels, text) in enumerate(answer.marked):
         for heard, written in CONFUSIONS:
             text = re.sub(rf"\b{re.escape(heard)}\b", lambda m, w=written: w if rng.random() < 0.5 else m.group(0), text)
         text = re.sub(r",", lambda m: "" if rng.random() < 0.5 else ",", text)
@@ -72,7 +81,7 @@ def corrupt(answer: Answer, rng: random.Random) -> Answer:
         if joined:
             prev_labels, prev_text, prev_joined = sentences[-1]
             sentences[-1] = (prev_labels, prev_text.rstrip(".?!"), prev_joined)
-            text = text[0].lower() + text[1:] if not text.startswith("I ") and not text.startswith("I'") else text
+            text = _lower_first(text)
         sentences.append((labels, text, joined))
     return Answer(
         answer.id + "-asr",
@@ -83,6 +92,8 @@ def corrupt(answer: Answer, rng: random.Random) -> Answer:
         answer.star,
         tuple((lab, txt) for lab, txt, _ in sentences),
         tuple(j for _, _, j in sentences),
+        answer.grade,
+        answer.answers,
     )
 
 
@@ -96,11 +107,13 @@ def main() -> None:
         lines += [
             f"=== {a.id}",
             f"q: {a.question}",
+            f"grade: {a.grade}",
+            f"answers: {a.answers}",
             f"open: {'direct' if a.direct_opening else 'indirect'}",
             f"close: {'clear' if a.clear_close else 'unclear'}",
         ]
         lines += [f"covers: {' '.join(str(c) for c in a.covers) or '-'}", f"star: {'yes' if a.star else 'no'}"]
-        for (labels, text), joined in zip(a.sentences, a.joined, strict=True):
+        for (labels, text), joined in zip(a.marked, a.joined, strict=True):
             lines.append(f"{'+' if joined else ''}{labels or '-'}: {text}")
         lines.append("")
     (HERE / "answers_asr.txt").write_text("\n".join(lines), encoding="utf-8")
