@@ -41,7 +41,7 @@ STAR = SAMPLES / "star_answer.wav"
 AS_ROOT_WITHOUT_OVERRIDE = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps", "-dac_override,-dac_read_search", "--"]
 
 
-def vc(*args: str, timeout: float = 120, env: dict | None = None, obey_file_modes: bool = False, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def vc(*args: str, timeout: float = 600, env: dict | None = None, obey_file_modes: bool = False, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run ``voicecoach ARGS`` as its own process; fail (not hang) past ``timeout``.
     ``obey_file_modes``: as root, drop the capabilities that let root read any file."""
     cmd = [sys.executable, "-m", "voicecoach", *args]
