@@ -85,13 +85,15 @@ class Settings:
     def options_for(self, name: str) -> Any:
         return self.analysers[name]
 
-    def context(self, *, question: str | None = None, category: str | None = None, covers: tuple[str, ...] = ()) -> AnswerContext:
+    def context(
+        self, *, question: str | None = None, category: str | None = None, covers: tuple[str, ...] = (), question_id: str = "", topic: tuple[str, ...] = ()
+    ) -> AnswerContext:
         """What the analysers know about one answer, with the lexicon these settings give:
         the vocal and discourse fillers of ``[fillers]``, compiled once for every analyser."""
         fillers = self.analysers.get("fillers")
         vocal = fillers.vocal if fillers is not None else VOCAL_FILLERS
         discourse = fillers.discourse if fillers is not None else DISCOURSE_FILLERS
-        return AnswerContext(question, category, tuple(covers), lexicon_for(vocal), frozenset(discourse), self.silence)
+        return AnswerContext(question, category, tuple(covers), lexicon_for(vocal), frozenset(discourse), self.silence, question_id, tuple(topic))
 
 
 #: The sections that are not analysers', by name.

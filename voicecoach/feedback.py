@@ -4,13 +4,19 @@ Each analyser scores itself (its ``score`` and ``Scoring`` rubric, see
 :mod:`voicecoach.analysers.base`); this module only combines them:
 
 * **overall** = the weighted mean of the analysers' scores, with each analyser's
-  ``WEIGHT`` (fillers 0.3, structure 0.3, pacing 0.2, pauses 0.2; delivery and repetition
+  ``WEIGHT`` (structure 0.5, fillers 0.2, pacing 0.15, pauses 0.15; delivery and repetition
   are shown but weigh 0). When only some analysers ran, their weights are scaled to add up
   to 1.
+* **floors**: an answer that does not answer the question, or that is under a quarter of
+  its category's shortest recommended length, scores at most :data:`FLOOR` overall, and
+  the report says why first (:func:`floor`).
 * **tips**: every analyser proposes tips, each with the points of its own score it would
-  win back; they are ranked by those points times the analyser's weight, and the top
-  three are shown. An analyser that is not in the overall score ranks its tips as if it
-  weighed :data:`UNWEIGHTED_TIP_WEIGHT`.
+  win back; they are taken in a coach's order (:data:`TIP_RANKS`: answering the question,
+  then a missing story part or result, then length, then opening and close, then
+  delivery), within a rank by those points times the analyser's weight, and the top three
+  are shown, each with the reason it was chosen. An analyser that is not in the overall
+  score ranks its tips as if it weighed :data:`UNWEIGHTED_TIP_WEIGHT`.
+  :func:`contradictions` checks tips against the findings of the same report.
 
 Every number of every rubric can be set in the ``[scoring]`` section of the config file:
 ``weight_NAME`` for a weight (the weights must add up to 1) and ``NAME_FIELD`` for a field
@@ -20,6 +26,7 @@ of an analyser's ``Scoring`` (``fillers_free_per_min``, ``pauses_points_per_long
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +37,28 @@ from .datatypes import Tip
 #: The weight an analyser outside the overall score (weight 0) ranks its tips with: such
 #: a tip comes after any tip that would win back 2 or more overall points.
 UNWEIGHTED_TIP_WEIGHT = 0.02
+
+#: The highest overall score an answer that does not answer the question, or is far too
+#: short to judge, can get.
+FLOOR = 40
+#: Under this share of its category's shortest recommended length an answer is too short
+#: to be an answer.
+FLOOR_LENGTH_SHARE = 0.25
+#: A coach's order: what is fixed first.
+TIP_RANKS = {0: "answer the question asked", 1: "a missing story part or result", 2: "length", 3: "opening and close", 4: "delivery"}
+
+
+def floor(results: Mapping[str, Any]) -> str | None:
+    """Why the overall score is held at :data:`FLOOR` or below, or None."""
+    s = results.get("structure")
+    if s is None or not getattr(s, "words", 0):
+        return None
+    rel = getattr(s, "relevance", None)
+    if rel is not None and rel.verdict == "no":
+        return f"This does not answer the question: {rel.reason}."
+    if s.length_s < FLOOR_LENGTH_SHARE * s.recommended_min_s:
+        return f"At {s.length_s:.0f} s this is too short to be an answer (aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s)."
+    return None
 
 
 def _default_weights() -> dict[str, float]:
@@ -133,6 +162,8 @@ def compute_scores(results: Mapping[str, Any], rubric: Rubric | None = None, *, 
             weights[a.name] = r.weights.get(a.name, a.weight)
     total = sum(weights.values())
     overall = sum(weights[n] * v for n, v in parts.items()) / total if total > 0 else 0.0
+    if floor(results) is not None:
+        overall = min(overall, FLOOR)
     return Scores(int(round(min(100.0, max(0.0, overall)))), parts)
 
 
@@ -146,5 +177,46 @@ def make_tips(
         weight = r.weights.get(a.name, a.weight) or UNWEIGHTED_TIP_WEIGHT
         for points, tip in a.tips(results[a.name], scores.parts.get(a.name), r.part(a.name)):
             cands.append((weight * points, tip))
-    cands.sort(key=lambda c: -c[0])
-    return tuple(t for _, t in cands[:limit])
+    cands.sort(key=lambda c: (c[1].rank, -c[0]))
+    out = []
+    for value, tip in cands[:limit]:
+        reason = (
+            tip.reason or f"{TIP_RANKS.get(tip.rank, 'delivery')} (a coach's step {tip.rank + 1} of {len(TIP_RANKS)}); worth about {value:.0f} overall points"
+        )
+        out.append(dataclasses.replace(tip, reason=reason))
+    return tuple(out)
+
+
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(wpm|words a minute|fillers a minute|fillers/min|s\b)")
+
+
+def contradictions(results: Mapping[str, Any], tips: Iterable[Tip]) -> list[str]:
+    """Every tip that contradicts a finding of the same report (empty when they agree):
+
+    - a length tip asking for an example and its result when the story shows all four
+      STAR parts;
+    - a tip to finish with the outcome, or a missing-result tip, when a result was found;
+    - a tip on the structure when the answer does not answer the question (that comes first);
+    - a figure in a tip (wpm, fillers a minute, seconds) that differs from the same figure
+      in its own evidence.
+    """
+    out = []
+    s = results.get("structure")
+    star_all = bool(s is not None and s.star_applies and s.star and all(p.present for p in s.star))
+    result = bool(s is not None and any(p.part == "result" and p.present for p in s.star))
+    off = bool(s is not None and getattr(s, "relevance", None) is not None and s.relevance.verdict == "no")
+    for tip in tips:
+        m = tip.message.lower()
+        if star_all and "example and its result" in m:
+            out.append(f"asks for an example and its result, but all four STAR parts were found: {tip.message}")
+        if result and ("finish with the outcome" in m or "finish with what came of it" in m or "did not clearly state the result" in m):
+            out.append(f"asks for the result, but a result was found: {tip.message}")
+        if off and tip.rank > 0 and tip.area == "structure":
+            out.append(f"a structure tip on an answer to another question: {tip.message}")
+        said = {(float(v), u) for v, u in _FIGURE.findall(m)}
+        shown = {(float(v), u) for e in tip.evidence for v, u in _FIGURE.findall(e.quote.lower())}
+        for value, unit in said:
+            others = {v for v, u in shown if u == unit}
+            if others and value not in others:
+                out.append(f"says {value:g} {unit}, its evidence {', '.join(f'{v:g}' for v in sorted(others))}: {tip.message}")
+    return out

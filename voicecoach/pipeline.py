@@ -168,7 +168,9 @@ def _analyse_transcript(
             median_word_probability=median_p,
             english_probability=p_en,
         )
-    context = settings.context(question=question_text, category=q.category if q else None, covers=q.covers if q else ())
+    context = settings.context(
+        question=question_text, category=q.category if q else None, covers=q.covers if q else (), question_id=q.id if q else "", topic=q.topic if q else ()
+    )
     results = {a.name: a.analyse(transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context) for a in chosen}
     timings["analyse_s"] = time.perf_counter() - t1
     scores = compute_scores(results, settings.scoring, analysers=chosen)

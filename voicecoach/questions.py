@@ -68,6 +68,9 @@ class Question:
     difficulty: str
     covers: tuple[str, ...] = ()
     source: str = "built-in"
+    #: Words and phrases that say an answer is about what the question asks (the kind of
+    #: story for a behavioural question), matched like cues; the relevance check reads them.
+    topic: tuple[str, ...] = ()
 
     @property
     def cover_points(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -131,10 +134,13 @@ def _validate(raw: Any, where: str) -> Question:
     covers = raw.get("covers", [])
     if not isinstance(covers, list) or not all(isinstance(c, str) and "|" in c for c in covers):
         raise ConfigError(f'{where}: question {raw["id"]!r}: covers must be a list of "point | cue, cue" strings')
-    unknown = set(raw) - {"id", "text", "category", "difficulty", "covers"}
+    topic = raw.get("topic", [])
+    if not isinstance(topic, list) or not all(isinstance(t, str) and t.strip() for t in topic):
+        raise ConfigError(f"{where}: question {raw['id']!r}: topic must be a list of words or phrases")
+    unknown = set(raw) - {"id", "text", "category", "difficulty", "covers", "topic"}
     if unknown:
         raise ConfigError(f"{where}: question {raw['id']!r} has unknown field(s) {', '.join(sorted(unknown))}")
-    return Question(raw["id"].strip(), raw["text"].strip(), raw["category"].strip(), difficulty, tuple(covers), where)
+    return Question(raw["id"].strip(), raw["text"].strip(), raw["category"].strip(), difficulty, tuple(covers), where, tuple(t.strip().lower() for t in topic))
 
 
 def load_file(path: Path) -> list[Question]:

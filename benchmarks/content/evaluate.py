@@ -142,7 +142,7 @@ def evaluate(answers: Iterable[Answer], analyse: Analyse = default_analyse) -> S
     for a in answers:
         q = questions[a.question]
         transcript, audio, owner = transcript_and_audio(a)
-        ctx = AnswerContext(question=q.text, category=q.category, covers=q.covers)
+        ctx = AnswerContext(question=q.text, category=q.category, covers=q.covers, question_id=q.id, topic=q.topic)
         result = analyse(transcript, audio, ctx)
         scores.answers += 1
         if star_judged(a):

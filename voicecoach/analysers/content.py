@@ -284,3 +284,32 @@ def cue_matches(cue: str, stemmed_text: str) -> bool:
     # compared as stems, or as written: a cue may be a word start ("apologi", "escalat")
     # whose last word continues in the answer
     return any(re.search(rf" {re.escape(' '.join(form))}", stemmed_text) for form in ([stem(w) for w in words], words))
+
+
+# -- does the answer answer the question? -------------------------------------------------
+
+#: Words of a question's text that say nothing about its subject.
+_QUESTION_STOPWORDS = frozenset(
+    "a an the to of in on at for with about and or but if what which who how why when where whi do does did you your yours "
+    "yourself me my i we our us tell describe give example time times situation explain walk through would could can is are "
+    "was were be been have has had this that these those there it its one some any most more someth someone ever".split()
+)
+
+
+def topic_cues(question_text: str, topic: Sequence[str] = ()) -> tuple[str, ...]:
+    """What says an answer is on a question's subject: its ``topic`` words, and the
+    content words of its text."""
+    words = [w for w in (normalise_word(x) for x in question_text.split()) if w and w not in _QUESTION_STOPWORDS and len(w) > 2]
+    return tuple(dict.fromkeys([*topic, *words]))
+
+
+def topic_text(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> str:
+    """The text as stems for topic cues: as :func:`stemmed`, but keeping "like" and "you
+    know" ("it's like a library")."""
+    words = [normalise_word(w) for w in text.split()]
+    return " " + " ".join(stem(w) for w in words if w and not lexicon.is_vocal(w)) + " "
+
+
+def topic_hits(text_stems: str, cues: Sequence[str]) -> tuple[str, ...]:
+    """The cues said in an answer (``text_stems`` from :func:`topic_text`)."""
+    return tuple(c for c in cues if cue_matches(c, text_stems))

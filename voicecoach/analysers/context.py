@@ -18,6 +18,8 @@ class AnswerContext:
         question: the question's text, if known.
         category: the bank category of the question (shapes the structure feedback).
         covers: a bank question's "point | cue, cue" strings (what a strong answer covers).
+        question_id: a bank question's id (empty for a question of your own).
+        topic: a bank question's topic words (what says an answer is about it).
         lexicon: the vocal-filler patterns in force, compiled once for every analyser.
         discourse_fillers: the discourse-filler phrases in force (a phrase counted as a
             filler is not counted again as a hedge).
@@ -30,3 +32,5 @@ class AnswerContext:
     lexicon: Lexicon = field(default=DEFAULT_LEXICON, compare=False)
     discourse_fillers: frozenset[str] = DISCOURSE_FILLER_PHRASES
     silence: SilenceOptions = field(default_factory=SilenceOptions)
+    question_id: str = ""
+    topic: tuple[str, ...] = ()

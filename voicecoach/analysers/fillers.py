@@ -25,7 +25,7 @@ NAME = "fillers"
 TITLE = "Fillers"
 #: Its share of the overall score: with what is said, fillers are what interviewers
 #: remember.
-WEIGHT = 0.3
+WEIGHT = 0.2
 
 _SUBJECTS_AND_VERBS_BEFORE_LIKE = frozenset(
     "i you we they he she it who people would i'd you'd we'd they'd don't didn't do does did "
@@ -37,6 +37,14 @@ _OBJECTS_AFTER_YOU_KNOW = frozenset(
     "that what how why who where when if whether the a an about him her it them me us this my your his their our someone something nothing everyone".split()
 )
 _NOT_FILLER_BEFORE_YOU_KNOW = frozenset("do did don't didn't if as would will to".split())
+#: "like" comparing or giving examples: "is like the index", "ones, like the card provider".
+_BE_FORMS = frozenset("is was are were it's that's be".split())
+_DETERMINERS_AFTER_COMPARING_LIKE = frozenset("a an the".split())
+#: What may come before an answer's first "so" and leave it a filler ("Um, yeah, so, ...").
+_EMPTY_BEFORE_SO = frozenset("yeah okay ok well right oh alright".split())
+#: "I mean" meant: "what I mean is", "I mean it".
+_MEANT_BEFORE_I_MEAN = frozenset("what that's which".split())
+_MEANT_AFTER_I_MEAN = frozenset("it is that to by".split())
 _DETERMINERS_BEFORE_KIND = frozenset(
     "what which this that the a an any some every each one these those my your our his her their its same different all no two three many other".split()
 )
@@ -108,11 +116,16 @@ class Scoring:
     """Attributes:
     free_per_min: fillers a minute that cost nothing (fluent speakers use about one;
         Speaker Coach and Orai flag from a few a minute).
-    points_per_extra_per_min: lost per filler a minute above that (six a minute scores 40).
+    half_points_extra_per_min: fillers a minute above that at which half the points are
+        lost; the score is ``100 * h / (h + extra)``, so it keeps falling with every filler
+        and never reaches 0. Conversation runs at about 6 disfluencies per 100 words
+        (Bortfeld et al. 2001, "Disfluency rates in conversation", Language and Speech
+        44(2)), about 9 a minute at 150 wpm; a prepared answer should do better, so half
+        the points go at 7 a minute (1 free + 6) and 9.5 a minute scores 41, not 0.
     """
 
     free_per_min: float = 1.0
-    points_per_extra_per_min: float = 12.0
+    half_points_extra_per_min: float = 6.0
 
 
 METRICS = (
@@ -146,12 +159,18 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
     if rule == "always":
         return True
     if rule == "boundary":
+        if words[i].norm == "i" and (prev_norm in _MEANT_BEFORE_I_MEAN or next_norm in _MEANT_AFTER_I_MEAN):
+            return False  # "what I mean is", "I mean it"
+        if words[i].norm == "i" and j == i + 1:
+            return True  # "I mean" as a restart, with or without commas
         return at_start or set_off
     if rule == "like":
         if after_comma and comma_after:  # "we, like, won"
             return True
         if prev_norm in _SUBJECTS_AND_VERBS_BEFORE_LIKE or next_norm == "to":
             return False
+        if not comma_after and next_norm in _DETERMINERS_AFTER_COMPARING_LIKE and (prev_norm in _BE_FORMS or after_comma):
+            return False  # "is like the index", "the risky ones, like the card provider"
         return set_off or comma_after or after_comma or at_start or prev_norm in _FILLER_LEAD_INS_BEFORE_LIKE
     if rule == "you_know":
         if prev_norm in _NOT_FILLER_BEFORE_YOU_KNOW:
@@ -160,7 +179,9 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
             return False
         return True
     if rule == "so":
-        return set_off
+        # the first word of the answer (after fillers only), "so yeah", or set off
+        opening = all(lexicon.is_vocal(w.norm) or w.norm in _EMPTY_BEFORE_SO for w in words[:i])
+        return set_off or opening or next_norm == "yeah" or (next_is_vocal and j + 2 < len(words) and words[j + 2].norm == "yeah")
     if rule == "right":
         return set_off or (after_comma and _ends(words[j], "?"))
     if rule == "kind":
@@ -228,7 +249,8 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
 
 
 def score(f: FillersResult, r: Scoring) -> int:
-    return round(min(100.0, max(0.0, 100 - r.points_per_extra_per_min * max(0.0, f.per_min - r.free_per_min))))
+    extra = max(0.0, f.per_min - r.free_per_min)
+    return round(100 * r.half_points_extra_per_min / (r.half_points_extra_per_min + extra))
 
 
 def tips(f: FillersResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:

@@ -19,7 +19,7 @@ NAME = "pacing"
 TITLE = "Pacing"
 #: Its share of the overall score: a pace far off the band is noticed, but less than
 #: what is said or the fillers.
-WEIGHT = 0.2
+WEIGHT = 0.15
 
 
 @dataclass(frozen=True)

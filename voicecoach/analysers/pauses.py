@@ -20,7 +20,7 @@ from .context import AnswerContext
 NAME = "pauses"
 TITLE = "Pauses"
 #: Its share of the overall score.
-WEIGHT = 0.2
+WEIGHT = 0.15
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,17 @@ from ..acoustics import speech_span
 from ..audio import Audio
 from ..datatypes import Evidence, Tip, Transcript, format_mmss, join_words, normalise_word
 from ..lexicon import HEDGES, Lexicon
-from ..questions import is_behavioural, parse_covers
+from ..questions import Question, is_behavioural, parse_covers
 from .base import Finding, Metric
 from .content import PARTS, cue_matches, point_kind, star_units, stemmed, tokens
 from .context import AnswerContext
+from .relevance import Relevance, judge
 
 NAME = "structure"
 TITLE = "Structure"
-#: Its share of the overall score: what is said counts most, with the fillers.
-WEIGHT = 0.3
+#: Its share of the overall score: what is said counts most (a coach's grade is of the
+#: content; on the labelled set's development part 0.5 ranks answers closest to it).
+WEIGHT = 0.5
 
 #: A first sentence that stalls instead of answering (matched on its normalised words).
 STALLING_OPENINGS = (
@@ -154,6 +156,7 @@ class StructureResult:
     repeated_phrases: tuple[Phrase, ...]
     covers: tuple[CoverPoint, ...] = ()
     units: tuple[StarUnit, ...] = ()
+    relevance: Relevance | None = None
 
 
 @dataclass(frozen=True)
@@ -167,8 +170,12 @@ class Scoring:
         none at this share beyond it (0.25: none below 75 % of the shortest or above
         125 % of the longest).
     covers_share: the share of the score given by the "covers" points of a bank question.
+    partly_share: the share of its score an answer keeps when it stays on the topic but
+        does not do what was asked (general talk where a story was asked); one that does
+        not answer the question keeps none.
     """
 
+    partly_share: float = 0.6
     star_part_points: float = 15.0
     star_length_points: float = 20.0
     star_opening_points: float = 10.0
@@ -302,7 +309,16 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         repeated_phrases=_repeats(transcript, o.repeat_min_words, ctx.lexicon),
         covers=_covers(ctx.covers, transcript, units, ctx),
         units=units,
+        relevance=_relevance(transcript, ctx, story_asked=star_applies),
     )
+
+
+def _relevance(transcript: Transcript, ctx: AnswerContext, *, story_asked: bool) -> Relevance:
+    """Whether the answer answers its question (:mod:`.relevance`)."""
+    if not ctx.question:
+        return judge([], None, story_asked=story_asked)
+    question = Question(ctx.question_id, ctx.question, ctx.category or "general", "medium", ctx.covers, topic=ctx.topic)
+    return judge([s.text for s in transcript.sentences], question, story_asked=story_asked, lexicon=ctx.lexicon)
 
 
 RESULT = StructureResult
@@ -335,6 +351,8 @@ def score(s: StructureResult, r: Scoring) -> int:
     if s.covers:  # a bank question says what a strong answer covers
         covered = sum(c.covered for c in s.covers) / len(s.covers)
         base = (1 - r.covers_share) * base + 100 * r.covers_share * covered
+    if s.relevance is not None and s.relevance.verdict in ("no", "partly"):
+        base *= r.partly_share if s.relevance.verdict == "partly" else 0.0
     return round(min(100.0, max(0.0, base)))
 
 
@@ -353,29 +371,57 @@ _STAR_ADVICE = {
 }
 
 
+#: Points a tip to answer the question asked stands for: the whole answer.
+TIP_POINTS_RELEVANCE = 100.0
+
+
+def result_found(s: StructureResult) -> bool:
+    return any(p.part == "result" and p.present for p in s.star)
+
+
 def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     if not s.words:
         return []
     out: list[tuple[float, Tip]] = []
-    missing = [x.part for x in s.star if not x.present] if s.star_applies else []
+    rel = s.relevance
+    if rel is not None and rel.verdict == "no":
+        also = f" It sounds more like an answer to “{rel.sounds_like[1]}”." if rel.sounds_like else ""
+        msg = f"This does not answer the question asked: {rel.reason.split(', and sounds')[0]}.{also} Answer the question first, in one sentence, then back it up."
+        out.append((TIP_POINTS_RELEVANCE, Tip(NAME, msg, rank=0)))
+    elif rel is not None and rel.verdict == "partly":
+        msg = "The question asks for one real story from your past, and the answer talks in general. Pick one time it happened and tell it: the situation, what you did, and how it ended."
+        out.append((TIP_POINTS_RELEVANCE / 2, Tip(NAME, msg, rank=0)))
+    off_topic = rel is not None and rel.verdict in ("no", "partly")
+    missing = [x.part for x in s.star if not x.present] if s.star_applies and not off_topic else []
     if missing:
         advice = _STAR_ADVICE.get(missing[0], "")
-        out.append((r.star_part_points * len(missing), Tip(NAME, f"Your answer did not clearly state the {listed(missing)}. " + advice)))
-    if s.length_verdict != "ok":
-        msg = f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. " + (
-            "Add a concrete example and its result." if s.length_verdict == "short" else "Cut the background to one or two sentences and get to what you did."
-        )
-        out.append((TIP_POINTS_LENGTH, Tip(NAME, msg)))
-    if not s.direct_opening and s.opening:
-        msg = f"Your opening {s.opening_note}. Start with a one-sentence answer to the question."
-        out.append((TIP_POINTS_OPENING, Tip(NAME, msg, (s.opening,))))
-    uncovered = [c.point for c in s.covers if not c.covered]
+        out.append((r.star_part_points * len(missing), Tip(NAME, f"Your answer did not clearly state the {listed(missing)}. " + advice, rank=1)))
+    uncovered = [c.point for c in s.covers if not c.covered] if not off_topic else []
     if uncovered:
         msg = f"A strong answer here covers {'; '.join(c.point for c in s.covers)}. You did not touch on {listed(uncovered, 'or')}."
-        out.append((TIP_POINTS_PER_UNCOVERED * len(uncovered), Tip(NAME, msg)))
+        out.append((TIP_POINTS_PER_UNCOVERED * len(uncovered), Tip(NAME, msg, rank=1)))
+    if off_topic and rel is not None and rel.verdict == "no":
+        return out  # the rest of the structure is beside the point until the question is answered
+    if s.length_verdict != "ok":
+        if s.length_verdict == "long":
+            advice = "Cut the background to one or two sentences and get to what you did."
+        elif s.star_applies and not missing:
+            advice = "Each part of the story is there; give each a sentence or two more: what exactly you did, and what it changed."
+        elif s.star_applies:
+            advice = f"Tell the {listed(missing)} too."
+        else:
+            advice = "Back your answer with one specific example."
+        msg = f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. {advice}"
+        out.append((TIP_POINTS_LENGTH, Tip(NAME, msg, rank=2)))
+    if not s.direct_opening and s.opening:
+        msg = f"Your opening {s.opening_note}. Start with a one-sentence answer to the question."
+        out.append((TIP_POINTS_OPENING, Tip(NAME, msg, (s.opening,), rank=3)))
     if not s.clear_ending and s.ending:
-        advice = CLOSE_ADVICE.get(s.ending_note, "Finish on the result, the lesson or a one-line summary.")
-        out.append((TIP_POINTS_CLOSE, Tip(NAME, f"Your answer {s.ending_note}. {advice}", (s.ending,))))
+        if result_found(s) and s.ending_note != "ends on a filler":
+            advice = "You stated the result earlier: finish on it (or on what you learned), and stop there."
+        else:
+            advice = CLOSE_ADVICE.get(s.ending_note, "Finish on the result, the lesson or a one-line summary.")
+        out.append((TIP_POINTS_CLOSE, Tip(NAME, f"Your answer {s.ending_note}. {advice}", (s.ending,), rank=3)))
     return out
 
 
