@@ -96,8 +96,15 @@ def _bank_vectors() -> np.ndarray:
     return embeddings.embed([_profile(q.text, q.topic) for q in _bank()])
 
 
+@functools.cache
+def _bank_text_vectors() -> np.ndarray:
+    from .. import embeddings
+
+    return embeddings.embed([q.text for q in _bank()])
+
+
 def _profile(text: str, topic: Sequence[str]) -> str:
-    return f"{text}. {', '.join(topic)}"
+    return f"{text}. {', '.join(topic)}" if topic else text
 
 
 def closer_questions(answer: str, question: Question, lexicon: Lexicon = DEFAULT_LEXICON) -> tuple[int, Question | None]:
@@ -106,10 +113,11 @@ def closer_questions(answer: str, question: Question, lexicon: Lexicon = DEFAULT
     from .. import embeddings
 
     bank = _bank()
-    vectors = _bank_vectors()
+    own_index = next((i for i, q in enumerate(bank) if question.id and q.id == question.id), None)
+    # a question of your own has only its text: compare it with the bank's texts alone
+    vectors = _bank_vectors() if own_index is not None or question.topic else _bank_text_vectors()
     a = embeddings.embed([" ".join(tokens(answer, lexicon))])[0]
     sims = vectors @ a
-    own_index = next((i for i, q in enumerate(bank) if question.id and q.id == question.id), None)
     own = float(sims[own_index]) if own_index is not None else float(embeddings.embed([_profile(question.text, question.topic)])[0] @ a)
     closer = int(sum(1 for i, s in enumerate(sims) if i != own_index and s > own))
     best = int(np.argmax(sims))

@@ -261,6 +261,8 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
             opening_note = "stalls before the answer (a comment on the question or thinking aloud)"
         elif not said0:
             opening_note = "has only fillers before the first full stop"
+        elif len(said0) == 1 and len(sentences) > 1:  # "Uh, so, deadlines, yeah. I mean..."
+            opening_note = "has only fillers and one word before the first full stop"
         else:
             direct, opening_note = True, "opens with a full statement"
         sl = sentences[-1]
