@@ -111,7 +111,7 @@ def test_the_readme_python_example_runs():
 LAYERS = {
     0: {"errors", "datatypes", "paths", "lexicon", "files"},
     1: {"audio", "acoustics"},
-    2: {"models", "alignment", "relisten", "transcribe"},
+    2: {"models", "alignment", "relisten", "transcribe", "embeddings"},
     3: {"analysers", "feedback", "questions"},
     4: {"config"},
     5: {"pipeline", "result", "stream"},

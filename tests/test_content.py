@@ -18,7 +18,7 @@ from voicecoach.questions import load_bank
 CONTENT = Path(__file__).resolve().parents[1] / "benchmarks" / "content"
 sys.path.insert(0, str(CONTENT))
 from dataset import PARTS, load, load_all  # noqa: E402
-from evaluate import evaluate, fit_weights, fold, star_judged  # noqa: E402
+from evaluate import evaluate, fit_weights, star_judged  # noqa: E402
 
 BANK = {q.id: q for q in load_bank(include_user_dir=False)}
 
@@ -71,8 +71,9 @@ def test_the_copies_with_errors_are_what_the_generator_writes(tmp_path, monkeypa
 
 
 def test_the_shipped_weights_are_what_fitting_the_labelled_set_gives(answers):
+    """Fitted on the development part only (the test part is never fitted on)."""
     clean, noisy = answers
-    weights, _ = fit_weights([a for a in clean + noisy if star_judged(a)])
+    weights, _ = fit_weights([a for a in clean + noisy if star_judged(a) and a.part == "dev"])
     shipped = json.loads((Path(structure.__file__).parents[1] / "data" / "star_weights.json").read_text(encoding="utf-8"))["weights"]
     for part, w in weights.items():
         for name in set(w) | set(shipped[part]):
@@ -80,17 +81,17 @@ def test_the_shipped_weights_are_what_fitting_the_labelled_set_gives(answers):
 
 
 def test_a_fixed_part_of_the_set_stays_above_its_floor(answers):
-    """Fold 0 (27 clean answers, 15 with errors), scored with the shipped weights. Measured
-    in-sample: STAR part F1 0.92-1.00, covered points 0.86 / 0.85, opening and close
-    0.96-1.00 (the cross-validated figures are in the README)."""
+    """The test part (44 clean answers, 24 with errors), never fitted on, scored with the
+    shipped weights. Measured held out: STAR part F1 0.67-0.91 clean (result 0.67), 0.72-1.00
+    with errors; covered points 0.81 / 0.80; opening 0.98 / 1.00; close 0.82 / 0.83."""
     clean, noisy = answers
-    for subset in ([a for a in clean if fold(a) == 0], [a for a in noisy if fold(a) == 0]):
+    for subset in ([a for a in clean if a.part == "test"], [a for a in noisy if a.part == "test"]):
         s = evaluate(subset)
-        assert s.answers >= 15
+        assert s.answers >= 20
         for part, counts in s.parts.items():
-            assert counts.f1 >= 0.88, (part, counts)
-        assert s.covers.f1 >= 0.80
-        assert s.opening_accuracy >= 0.92 and s.close_accuracy >= 0.92
+            assert counts.f1 >= 0.60, (part, counts)
+        assert s.covers.f1 >= 0.75
+        assert s.opening_accuracy >= 0.92 and s.close_accuracy >= 0.75
 
 
 def _structure(text: str, question_id: str) -> tuple[structure.StructureResult, list[str]]:

@@ -676,7 +676,7 @@ def test_errors_name_the_setting_as_the_user_gave_it(tmp_path):
         ("[repetition]\nmin_word_count = 1\n", "[repetition] min_word_count and min_phrase_count must be at least 2"),
         ("[fillers.vocal]\num = '(('\n", "[fillers] vocal.um = '((' is not a valid regular expression"),
         ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
-        ("[scoring]\nweight_fillers = 0.5\n", "[scoring] weight_pacing + weight_fillers + weight_pauses + weight_structure = 1.2 must be 1"),
+        ("[scoring]\nweight_fillers = 0.5\n", "[scoring] weight_pacing + weight_fillers + weight_pauses + weight_structure = 1.3 must be 1"),
     ],
 )
 def test_config_values_that_cannot_work(content, message, tmp_path):

@@ -123,11 +123,11 @@ def test_the_plugin_is_listed_after_the_built_in_analysers(site):
 
 def test_its_options_and_weight_come_from_the_config(site, tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[buzzwords]\nwords = ["synergy"]\n\n[scoring]\nweight_buzzwords = 0.2\nweight_fillers = 0.1\nbuzzwords_points_per_use = 20\n')
+    cfg.write_text('[buzzwords]\nwords = ["synergy"]\n\n[scoring]\nweight_buzzwords = 0.2\nweight_fillers = 0.0\nbuzzwords_points_per_use = 20\n')
     proc = vc("analysers", "--json", "--config", str(cfg), site=site)
     assert proc.returncode == 0, proc.stderr
     weights = {r["name"]: r["weight"] for r in json.loads(proc.stdout)}
-    assert weights == {"pacing": 0.2, "fillers": 0.1, "pauses": 0.2, "structure": 0.3, "delivery": 0.0, "repetition": 0.0, "buzzwords": 0.2}
+    assert weights == {"pacing": 0.15, "fillers": 0.0, "pauses": 0.15, "structure": 0.5, "delivery": 0.0, "repetition": 0.0, "buzzwords": 0.2}
     bad = tmp_path / "bad.toml"
     bad.write_text("[buzzwords]\nwords = 3\n")
     proc = vc("score", "--config", str(bad), "x.wav", site=site)

@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import BUILTIN, Analyser, delivery, fillers, pacing, pauses, repetition, structure
 from voicecoach.analysers.pacing import PacingResult, Window
+from voicecoach.analysers.relevance import Relevance
 from voicecoach.config import Settings
 from voicecoach.datatypes import Tip, join_words
 from voicecoach.feedback import compute_scores, make_tips
@@ -24,7 +25,7 @@ from voicecoach.questions import load_bank
 #: punctuation, no "(s)", no word said twice in a row.
 VERBS = frozenset(
     """was were is are did used paused took ran drifted said covers touch opens stalls has trails ends closes keep slow pick finish
-    start bridge plan add cut stress let say aim open describe makes sounds pause use rehearse breathe varied""".split()
+    start bridge plan add cut stress let say aim open describe makes sounds pause use rehearse breathe varied tell give back asks talks""".split()
 )
 
 
@@ -62,6 +63,12 @@ def _variants() -> list[tuple[str, list[Tip]]]:
         question_id="beh-deadline",
         gap_s=0.05,
     )
+    # the rambling answer says nothing about a deadline: the relevance tip alone, first
+    out.append(("off topic", _tips(rambling)))
+    on_topic = dataclasses.replace(rambling["structure"], relevance=Relevance("yes", "it is about what was asked"))
+    partly = dataclasses.replace(rambling["structure"], relevance=Relevance("partly", "it talks in general"))
+    out.append(("partly", _tips({**rambling, "structure": partly})))
+    rambling = {**rambling, "structure": on_topic}
     out.append(("rambling", _tips(rambling)))
     p = rambling["pacing"]
     fast_windows = tuple(dataclasses.replace(w, wpm=185.0) for w in p.windows) or (Window(0, 10, 31, 185.0),)
@@ -82,6 +89,12 @@ def _variants() -> list[tuple[str, list[Tip]]]:
     out.append(("ends on a filler", _tips({**rambling, "structure": dataclasses.replace(st, ending_note="ends on a filler")})))
     out.append(("no result", _tips({**rambling, "structure": dataclasses.replace(st, ending_note="ends without a result or a lesson")})))
     out.append(("fillers only", _tips({**rambling, "structure": dataclasses.replace(st, opening_note="has only fillers before the first full stop")})))
+    found = tuple(dataclasses.replace(x, present=True) for x in st.star)
+    out.append(("short, all four parts", _tips({**rambling, "structure": dataclasses.replace(st, star=found)})))
+    result = tuple(dataclasses.replace(x, present=x.part == "result") for x in st.star)
+    out.append(("result found, trails off", _tips({**rambling, "structure": dataclasses.replace(st, star=result)})))
+    other = dataclasses.replace(st, star_applies=False, covers=(), question_type="motivation")
+    out.append(("short, not a story", _tips({**rambling, "structure": other})))
     d = rambling["delivery"]
     out.append(("monotone", _tips({**rambling, "delivery": dataclasses.replace(d, monotone=True, pitch_spread_st=0.8)})))
     leaning = _analysed(
@@ -128,6 +141,12 @@ def test_every_tip_template_is_fired_and_is_made_of_sentences(variants):
         "Your answer ends without a result or a lesson.",
         "Your pitch varied little",
         "times; also",
+        "This does not answer the question asked",
+        "one real story from your past",
+        "Each part of the story is there",
+        "Tell the",
+        "Back your answer with one specific example",
+        "You stated the result earlier",
     ):
         assert phrase in messages, phrase
 

@@ -1,5 +1,6 @@
-"""Fit the STAR model's weights on every labelled answer (clean and with transcription
-errors) and write them to voicecoach/data/star_weights.json.
+"""Fit the STAR model's weights on the development part of the labelled answers (clean and
+with transcription errors; the test part is never fitted on) and write them to
+voicecoach/data/star_weights.json.
 
 Per STAR part, an L2-regularised logistic regression over the features of
 ``voicecoach.analysers.content``; a unit's label is that of the reference sentence
@@ -23,11 +24,11 @@ OUT = HERE.parents[1] / "voicecoach" / "data" / "star_weights.json"
 
 def main() -> None:
     clean, noisy = load_all()
-    answers = [a for a in clean + noisy if star_judged(a)]
+    answers = [a for a in clean + noisy if star_judged(a) and a.part == "dev"]
     weights, units = fit_weights(answers)
     doc = {
         "about": "STAR part weights for voicecoach.analysers.content, fitted by benchmarks/content/fit_star.py on the labelled "
-        f"answers of benchmarks/content ({len(answers)} answers judged for STAR, {units} units, L2 {L2}).",
+        f"answers of benchmarks/content, development part ({len(answers)} answers judged for STAR, {units} units, L2 {L2}).",
         "weights": weights,
     }
     OUT.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -159,7 +159,7 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
     if rule == "always":
         return True
     if rule == "boundary":
-        if words[i].norm == "i" and (prev_norm in _MEANT_BEFORE_I_MEAN or next_norm in _MEANT_AFTER_I_MEAN):
+        if words[i].norm == "i" and (prev_norm in _MEANT_BEFORE_I_MEAN or (next_norm in _MEANT_AFTER_I_MEAN and not comma_after)):
             return False  # "what I mean is", "I mean it"
         if words[i].norm == "i" and j == i + 1:
             return True  # "I mean" as a restart, with or without commas

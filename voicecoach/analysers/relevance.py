@@ -91,16 +91,16 @@ def _cue_weight(cue: str) -> float:
 
 @functools.cache
 def _bank_vectors() -> np.ndarray:
-    from .. import embeddings
+    from ..embeddings import embed
 
-    return embeddings.embed([_profile(q.text, q.topic) for q in _bank()])
+    return embed([_profile(q.text, q.topic) for q in _bank()])
 
 
 @functools.cache
 def _bank_text_vectors() -> np.ndarray:
-    from .. import embeddings
+    from ..embeddings import embed
 
-    return embeddings.embed([q.text for q in _bank()])
+    return embed([q.text for q in _bank()])
 
 
 def _profile(text: str, topic: Sequence[str]) -> str:
@@ -110,15 +110,15 @@ def _profile(text: str, topic: Sequence[str]) -> str:
 def closer_questions(answer: str, question: Question, lexicon: Lexicon = DEFAULT_LEXICON) -> tuple[int, Question | None]:
     """How many bank questions are closer in meaning to ``answer`` than ``question``, and
     the closest one."""
-    from .. import embeddings
+    from ..embeddings import embed
 
     bank = _bank()
     own_index = next((i for i, q in enumerate(bank) if question.id and q.id == question.id), None)
     # a question of your own has only its text: compare it with the bank's texts alone
     vectors = _bank_vectors() if own_index is not None or question.topic else _bank_text_vectors()
-    a = embeddings.embed([" ".join(tokens(answer, lexicon))])[0]
+    a = embed([" ".join(tokens(answer, lexicon))])[0]
     sims = vectors @ a
-    own = float(sims[own_index]) if own_index is not None else float(embeddings.embed([_profile(question.text, question.topic)])[0] @ a)
+    own = float(sims[own_index]) if own_index is not None else float(embed([_profile(question.text, question.topic)])[0] @ a)
     closer = int(sum(1 for i, s in enumerate(sims) if i != own_index and s > own))
     best = int(np.argmax(sims))
     return closer, (bank[best] if best != own_index else None)
