@@ -7,6 +7,7 @@ the labelled set of ``benchmarks/content/`` (rules in its LABELLING.md).
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 from pathlib import Path
@@ -222,3 +223,14 @@ def test_the_embeddings_load_without_the_network(monkeypatch):
 
 def test_every_bank_question_has_topic_words():
     assert all(len(q.topic) >= 5 for q in BANK.values())
+
+
+def test_loading_the_embeddings_leaves_logging_as_it_was():
+    """wordllama calls logging.basicConfig when imported; the root logger must not change
+    (it would print voicecoach's warnings twice on stderr). In a fresh process, where the
+    root logger has no handler for basicConfig to find."""
+    import subprocess
+
+    code = "import logging; from voicecoach import embeddings; embeddings.embed(['a test']); r = logging.getLogger(); print(len(r.handlers), r.level)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert proc.stdout.split() == ["0", str(logging.WARNING)], proc.stdout

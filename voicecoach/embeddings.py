@@ -10,6 +10,7 @@ there with downloads disabled, so nothing reaches the network.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -43,9 +44,17 @@ def _cache_with_bundled_files() -> Path:
 @functools.cache
 def model() -> Any:
     """WordLlama's default model (l2_supercat, 256 dimensions), loaded once."""
-    from wordllama import WordLlama
+    # wordllama calls logging.basicConfig(level=INFO) when imported, which would print
+    # every library's log records on stderr: keep the root logger as it was
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        from wordllama import WordLlama
 
-    return WordLlama.load(cache_dir=_cache_with_bundled_files(), disable_download=True)
+        return WordLlama.load(cache_dir=_cache_with_bundled_files(), disable_download=True)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def embed(texts: list[str]) -> np.ndarray:
