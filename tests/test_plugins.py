@@ -158,7 +158,7 @@ def test_a_plugin_is_scored_shown_exported_and_trended(site, tmp_path, browser):
     wav = tmp_path / "answer.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), ANSWER], check=True)
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[scoring]\nweight_buzzwords = 0.2\nweight_fillers = 0.1\n")
+    cfg.write_text("[scoring]\nweight_buzzwords = 0.2\nweight_fillers = 0.0\n")
 
     # scored, and in the overall score with the weight the config gives it
     proc = vc("score", "--json", "--config", str(cfg), str(wav), site=site)
