@@ -755,9 +755,10 @@ def _evil_result(reports: dict) -> dict:
     r["fillers"]["by_type"] = {payload: r["fillers"]["count"]}
     r["pauses"]["events"][0]["after_word"] = payload
     r["pauses"]["events"][0]["position"] = payload
-    r["tips"][0]["message"] = payload
-    r["tips"][0]["area"] = payload
-    r["tips"][0]["evidence"][0]["quote"] = payload
+    tip = next(t for t in r["tips"] if t["evidence"])  # the first tip that quotes the answer
+    tip["message"] = payload
+    tip["area"] = payload
+    tip["evidence"][0]["quote"] = payload
     return r
 
 

@@ -62,7 +62,7 @@ def score(result, scoring):
 def tips(result, score, scoring):
     if not result.count:
         return []
-    return [(100 - score, Tip(NAME, f"You used {result.count} buzzwords; say what you did instead.", tuple(Evidence(t, t, "buzzword") for t in result.times_s)))]
+    return [(100 - score, Tip(NAME, f"You used {result.count} buzzwords; say what you did instead.", tuple(Evidence(t, t, "buzzword") for t in result.times_s), rank=1))]
 
 
 def summary(result):
@@ -167,7 +167,7 @@ def test_a_plugin_is_scored_shown_exported_and_trended(site, tmp_path, browser):
     assert d["buzzwords"]["count"] == 3  # "synergy" twice, "leverage" once
     s = d["scores"]
     assert s["buzzwords"] == 70
-    weighted = 0.2 * s["pacing"] + 0.1 * s["fillers"] + 0.2 * s["pauses"] + 0.3 * s["structure"] + 0.2 * s["buzzwords"]
+    weighted = 0.15 * s["pacing"] + 0.0 * s["fillers"] + 0.15 * s["pauses"] + 0.5 * s["structure"] + 0.2 * s["buzzwords"]
     assert s["overall"] == round(weighted)
     assert any(t["area"] == "buzzwords" for t in d["tips"])
 

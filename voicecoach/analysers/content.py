@@ -149,7 +149,8 @@ _FEATURES: dict[str, re.Pattern[str]] = {
         "number": r" \d| (" + "|".join(_NUMBER_WORDS) + r") ",
         "change": r" (fell|drop|cut|cot|rose|grew|increas|reduc|improv|halv|doubl|save|faster|slower|down to|went from|from \w+ to|within|under) ",
         "outcome_phrase": r" (in the end|in the and|as a result|and a remot|end up|ended up|the result|the outcom|result was|now|sinc then|sinc than|still|went well|"
-        r"without (a|ani|me|an)|no longer|never .* again|the next (quarter|year|week|month)|later|within a|after (six|two|three|a) |by the end) ",
+        r"without (a|ani|me|an)|no longer|never .* again|the next (quarter|year|week|month)|later|within a|after (six|two|three|a) |by the end"
+        r"|(it|that|this|which) (has |have |had )?(realli )?(help|work)) ",
         "result_verb": r" (" + "|".join(_RESULT_STEMS) + r") ",
         "lesson": r" (learn|lesson|taught me|show me|showed me|i know now|what i took|realis|realiz|now i|sinc then|sinc than|next time) ",
         "which_clause": r" which (cut|meant|led|save|was|is|cover|made|help) | so (that|now) ",
