@@ -33,12 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "content"))
 from dataset import LABELLED_FILLERS, Answer, load_all  # noqa: E402
 from evaluate import bank, transcript_and_audio  # noqa: E402
 
-from voicecoach.feedback import contradictions, floor  # noqa: E402
+from voicecoach.feedback import FLOOR, contradictions, floor  # noqa: E402
 from voicecoach.pipeline import score_transcript  # noqa: E402
 from voicecoach.result import Report  # noqa: E402
 
 TARGETS = {"relevance_f1": 0.90, "on_topic_called_off": 0.05, "spearman": 0.80, "filler_p": 0.85, "filler_r": 0.85}
-FLOOR = 40
 
 
 def spearman(x: list[float], y: list[float]) -> float:

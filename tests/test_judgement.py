@@ -7,6 +7,7 @@ the labelled set of ``benchmarks/content/`` (rules in its LABELLING.md).
 
 from __future__ import annotations
 
+import io
 import logging
 import socket
 import sys
@@ -60,6 +61,18 @@ def test_an_answer_about_hobbies_does_not_answer_a_question_about_failure():
     assert not [t for t in r.tips if t.area == "structure" and t.rank > 0]
     # "learning to play the guitar" is not "what you learned"
     assert "learned" not in " ".join(s.relevance.topic_said)
+    # the first thing every report says
+    from voicecoach.html_report import render_html
+    from voicecoach.terminal import render_terminal
+
+    out = io.StringIO()
+    render_terminal(r, file=out, width=200)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    assert lines[2].startswith("This does not answer the question"), lines[:4]  # after the file and the question
+    html = render_html(r, audio=None)
+    assert html.index('id="floor"') < html.index('id="scores"') and "does not answer the question" in html
+    assert report_to_dict(r)["floor"] == feedback.floor(r.results)
+    assert report_to_dict(report(FAILURE_STORY, "beh-failure"))["floor"] is None
 
 
 def test_a_failure_story_answers_it_and_is_not_held_down():

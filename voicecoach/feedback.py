@@ -55,7 +55,7 @@ def floor(results: Mapping[str, Any]) -> str | None:
         return None
     rel = getattr(s, "relevance", None)
     if rel is not None and rel.verdict == "no":
-        return f"This does not answer the question: {rel.reason}."
+        return f"This does not answer the question: {rel.why()}."
     if s.length_s < FLOOR_LENGTH_SHARE * s.recommended_min_s:
         return f"At {s.length_s:.0f} s this is too short to be an answer (aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s)."
     return None

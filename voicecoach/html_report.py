@@ -25,6 +25,7 @@ from .acoustics import HOP_S, frame_levels_db
 from .analysers import Mark
 from .audio import Audio
 from .datatypes import format_mmss
+from .feedback import FLOOR, floor
 from .result import Report
 from .terminal import long_pauses, word_marks
 
@@ -36,7 +37,7 @@ W, H = 1000, 300  # timeline figure size in SVG units
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1060px;color:#1d2430;padding:0 1rem}
 h1{font-size:1.4rem;margin:0 0 .3rem;word-break:break-all}h2{font-size:1.1rem;margin:1.8rem 0 .6rem}
-.question{color:#4a5568;margin:.2rem 0 1rem}.cards{display:flex;gap:.8rem;flex-wrap:wrap}
+.question{color:#4a5568;margin:.2rem 0 1rem}.floor{background:#fff5f5;border-left:4px solid #c53030;padding:.5rem .8rem;color:#742a2a}.cards{display:flex;gap:.8rem;flex-wrap:wrap}
 .card{border:1px solid #d8dee8;border-radius:10px;padding:.7rem 1rem;min-width:130px}
 .card .v{font-size:1.8rem;font-weight:700}.card .v small{font-size:.9rem;color:#4a5568;font-weight:400}.card .l{color:#1d2430;font-size:.9rem;font-weight:600}
 .card .m{color:#4a5568;font-size:.85rem;max-width:14rem}
@@ -342,6 +343,10 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
         else '<p class="muted">The audio file was not found, so it is not embedded.</p>'
     )
     question = f'<p class="question">Question: {_e(report.question)}</p>' if report.question else ""
+    held = floor(report.results)
+    if held:
+        question += f'<p class="floor" id="floor"><b>{_e(held)}</b> The overall score is held at {FLOOR} or below.</p>'
+
     recorded = f"recorded {_e(_when(report.recorded_at))}" if report.recorded_at else "recording time unknown"
     made = _e(_when(datetime.datetime.now().astimezone().isoformat(timespec="seconds")))
     return f"""<!DOCTYPE html>

@@ -25,7 +25,7 @@ from typing import Any
 from .analysers import Analyser, registered
 from .datatypes import MIN_MEDIAN_WORD_PROBABILITY, SCHEMA_VERSION, Tip, Transcript, Word
 from .errors import VoicecoachError
-from .feedback import Scores
+from .feedback import Scores, floor
 from .files import read_user_text
 
 #: A result longer than a day is not one voicecoach wrote (answers are capped far below).
@@ -143,6 +143,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     for name, result in report.results.items():
         out[name] = _plain(result)
     out["scores"] = _plain(report.scores) if report.scores else None
+    out["floor"] = floor(report.results) if report.scores else None
     out["tips"] = [_plain(tip) for tip in report.tips]
     out["timings_s"] = {k: round(v, 3) for k, v in report.timings_s.items()}
     return out

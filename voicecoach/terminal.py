@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from .analysers import Mark
 from .datatypes import format_mmss
+from .feedback import FLOOR, floor
 from .result import Report, report_to_dict
 
 #: How each kind of mark looks in the transcript; the first that covers a word wins.
@@ -82,6 +83,9 @@ def render_terminal(report: Report, *, file: IO[str] | None = None, width: int |
             console.print(Panel(escape(report.transcript.text), title="Transcript (not scored)"))
         console.print(f"[bold yellow]{escape(report.warning or 'Nothing was scored.')}[/]")
         return
+    held = floor(report.results)
+    if held:
+        console.print(f"[bold red]{escape(held)}[/] The overall score is held at {FLOOR} or below.")
     console.print(Panel(_transcript_markup(report), title="Transcript", subtitle=LEGEND, expand=True))
 
     _scores_and_tips(console, report, details=True)

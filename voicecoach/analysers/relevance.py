@@ -17,7 +17,7 @@ Two signals, each weak alone, measured on the labelled set (``benchmarks/content
   words off-topic; the embedding alone ranks long stories far from any short question.
 
 ``no`` needs both (or a refusal such as "I can't think of anything"); the bank question
-the answer fits best is named when it is clearly closer.
+the answer fits best is named (:meth:`Relevance.why`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 
 from ..lexicon import DEFAULT_LEXICON, Lexicon
 from ..questions import Question, load_bank
-from .content import cue_matches, is_past, tokens, topic_cues, topic_text
+from .content import cue_matches, is_past, tokens, topic_cues, topic_hits, topic_text
 
 #: Under this topic weight an answer says almost nothing of what was asked (labelled set,
 #: development part: off-topic answers 0 to 0.5, on-topic answers from 0.33 up, one under 0.6).
@@ -69,6 +69,11 @@ class Relevance:
     topic_weight: float = 0.0
     closer_questions: int | None = None
     sounds_like: tuple[str, str] | None = None
+
+    def why(self) -> str:
+        """The reason as the report says it, with the question it sounds like."""
+        also = f", and it sounds more like an answer to “{self.sounds_like[1]}”" if self.sounds_like else ""
+        return f"{self.reason}{also}"
 
 
 @functools.cache
@@ -136,21 +141,18 @@ def judge(sentences: Sequence[str], question: Question | None, *, story_asked: b
     if cues is None:
         cues = topic_cues(question.text, question.topic)
     stems = topic_text(answer, lexicon)
-    said = tuple(c for c in cues if cue_matches(c, stems))
+    said = topic_hits(stems, cues)
     weight = round(sum(_cue_weight(c) for c in said), 3)
-    plain = " ".join(words)
     if weight < MIN_TOPIC_WEIGHT:
-        if REFUSALS.search(plain):
+        if REFUSALS.search(" ".join(words)):
             return Relevance("no", "it says there is no example instead of giving one", said, weight)
         try:
             closer, best = closer_questions(answer, question, lexicon)
         except (ImportError, OSError, ValueError) as exc:  # no embeddings here: never accuse on words alone
             return Relevance("yes", f"it touches the question's topic only lightly (meanings not compared: {exc})", said, weight)
         if closer >= MIN_CLOSER_QUESTIONS:
-            if best is not None and best.id != question.id:
-                reason = f"it says almost nothing about what was asked, and sounds more like an answer to “{best.text}”"
-                return Relevance("no", reason, said, weight, closer, (best.id, best.text))
-            return Relevance("no", "it says almost nothing about what was asked", said, weight, closer)
+            sounds_like = (best.id, best.text) if best is not None and best.id != question.id else None
+            return Relevance("no", "it says almost nothing about what was asked", said, weight, closer, sounds_like)
         weak = Relevance("yes", "it touches the question's topic only lightly", said, weight, closer)
     else:
         weak = None

@@ -388,7 +388,7 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     rel = s.relevance
     if rel is not None and rel.verdict == "no":
         also = f" It sounds more like an answer to “{rel.sounds_like[1]}”." if rel.sounds_like else ""
-        msg = f"This does not answer the question asked: {rel.reason.split(', and sounds')[0]}.{also} Start with a one-sentence answer to the question asked, then back it up."
+        msg = f"This does not answer the question asked: {rel.reason}.{also} Start with a one-sentence answer to the question asked, then back it up."
         out.append((TIP_POINTS_RELEVANCE, Tip(NAME, msg, rank=0)))
     elif rel is not None and rel.verdict == "partly":
         msg = "The question asks for one real story from your past, and the answer talks in general. Pick one time it happened and tell it: the situation, what you did, and how it ended."
