@@ -1,7 +1,7 @@
 """Accuracy regression tests: a fixed subset of the evaluation corpus, built from its
 scripts in a temporary folder, scored with the real model, measured against the truth of
 how it was made. Thresholds sit a little below the figures measured on this subset
-(README, "Accuracy"), so a regression fails CI. Within a process decoding is
+(docs/how-it-works.md, "Accuracy"), so a regression fails CI. Within a process decoding is
 deterministic; across processes CTranslate2's threaded int8 arithmetic can move a word or
 a filler, and on noise Whisper's temperature fallback samples (seeded since, see
 transcribe.SAMPLING_SEED), so the clean files carry
@@ -151,11 +151,11 @@ def piper_subset(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
 
 
 def test_the_neural_voice_family_within_its_measured_floor(piper_subset):
-    """Re-listening's thresholds are now chosen on both voice families (README "One pass").
+    """Re-listening's thresholds are now chosen on both voice families (docs/how-it-works.md, "One pass").
     Measured on these clean files (AVX2): vocal fillers 9 of 12 found with the one-pass
     default, no false find (8 of 12 with the two passes, under AVX2 and AVX512). The floor
     allows two more misses and one false find; the whole family's figures (where "mm",
-    "hmm" and "uh" are the misses: Piper cannot hum) are in the README."""
+    "hmm" and "uh" are the misses: Piper cannot hum) are in docs/how-it-works.md."""
     vocal, rows = _totals(piper_subset, "vocal")
     assert vocal["precision"] >= 0.85 and vocal["recall"] >= 0.58, vocal
     pauses, _ = _totals(piper_subset, "pauses")

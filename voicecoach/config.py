@@ -13,8 +13,8 @@ field names::
     "you know" = "always"
 
     [scoring]
-    weight_fillers = 0.4
-    weight_structure = 0.2
+    weight_fillers = 0.3
+    weight_structure = 0.4
     fillers_free_per_min = 2
 
 Besides the analysers' sections: ``[transcription]`` (model, decoding),

@@ -117,7 +117,7 @@ def _plain(obj: Any) -> Any:
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
-    """The JSON object of ``score --json`` (schema documented in the README)."""
+    """The JSON object of ``score --json`` (schema in docs/json.md)."""
     t = report.transcript
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

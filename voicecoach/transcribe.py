@@ -8,7 +8,7 @@ left empty with the filler-biased decoding (:func:`fill_gaps`: plain decoding so
 drops a sentence after a long hesitation), and then **re-listens**
 (:mod:`voicecoach.relisten`) to every short sound the transcript does not already mark as
 a filler, on its own: heard alone, a filler Whisper folded into a neighbouring word comes
-back. ``score`` then costs 1.16x one bare transcription on average (README "One pass").
+back. ``score`` then costs 1.16x one bare transcription on average (docs/how-it-works.md, "One pass").
 
 The other decodings are kept for comparison and for users who measure differently:
 

@@ -125,7 +125,7 @@ MODEL_OPTION = click.option(
 DECODING_OPTION = click.option(
     "--decoding",
     type=click.Choice(["single", "merge", "plain", "hotwords"]),
-    help="How fillers are kept: single (default: one pass, then re-listening), merge (a second, filler-biased pass), plain or hotwords (README, 'Keeping the fillers').",
+    help="How fillers are kept: single (default: one pass, then re-listening), merge (a second, filler-biased pass), plain or hotwords (docs/how-it-works.md, 'Keeping the fillers').",
 )
 CONFIG_OPTION = click.option(
     "--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file (default: the user config file, if any; `voicecoach config-path`)."

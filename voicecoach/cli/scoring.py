@@ -19,7 +19,7 @@ from .common import CONFIG_OPTION, DATA_DIR_OPTION, DECODING_OPTION, MODEL_OPTIO
 @click.option("--question-id", metavar="ID", help="The same as --question ID.")
 @DATA_DIR_OPTION
 @QUESTIONS_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (schema in the README).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (schema in docs/json.md).")
 @click.option(
     "--question", "-q", metavar="ID|TEXT", help="The question answered: a bank id, or any question's text (a bank question's text uses that question)."
 )
