@@ -279,12 +279,17 @@ def point_kind(point: str) -> str | None:
 def cue_matches(cue: str, stemmed_text: str) -> bool:
     """Whether a bank cue (a word, a word start such as "prioriti", or a phrase) is said,
     compared by stems."""
+    return any(form in stemmed_text for form in _cue_forms(cue))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cue_forms(cue: str) -> tuple[str, ...]:
+    """A cue as stems and as written, each after a space: a cue may be a word start
+    ("apologi", "escalat") whose last word continues in the answer."""
     words = [normalise_word(w) for w in cue.split()]
     if not words:
-        return False
-    # compared as stems, or as written: a cue may be a word start ("apologi", "escalat")
-    # whose last word continues in the answer
-    return any(re.search(rf" {re.escape(' '.join(form))}", stemmed_text) for form in ([stem(w) for w in words], words))
+        return ()
+    return tuple(dict.fromkeys(" " + " ".join(form) for form in ([stem(w) for w in words], words)))
 
 
 # -- does the answer answer the question? -------------------------------------------------

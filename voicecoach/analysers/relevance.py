@@ -87,10 +87,16 @@ def _bank_cues() -> dict[str, tuple[str, ...]]:
 
 
 @functools.cache
+def _bank_cue_texts() -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Per bank question, each topic cue with its text as stems."""
+    return tuple(tuple((c, topic_text(c)) for c in cues) for cues in _bank_cues().values())
+
+
+@functools.cache
 def _cue_weight(cue: str) -> float:
     """1 / the number of bank questions whose topic holds a cue matching this one."""
     stems = topic_text(cue)
-    n = sum(any(cue_matches(c, stems) or cue_matches(cue, topic_text(c)) for c in cues) for cues in _bank_cues().values())
+    n = sum(any(cue_matches(c, stems) or cue_matches(cue, text) for c, text in cues) for cues in _bank_cue_texts())
     return 1.0 / max(n, 1)
 
 
