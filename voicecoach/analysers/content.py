@@ -91,19 +91,25 @@ LONG_RUN_ON_WORDS = 30
 MIN_PIECE_WORDS = 5
 
 
-def units(text: str) -> list[tuple[int, int]]:
+def units(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> list[tuple[int, int]]:
     """Word ranges ``(first, last)`` (inclusive) of the units of one sentence: the whole
-    sentence, or for a run-on sentence the pieces between its joints."""
+    sentence, or for a run-on sentence the pieces between its joints. The sentence is
+    measured and cut without its vocal fillers (and the commas they bring), so an "um" more
+    or less does not move a cut."""
     words = text.split()
-    if len(words) < RUN_ON_WORDS:
+    kept = [i for i, w in enumerate(words) if not lexicon.is_vocal(normalise_word(w))]
+    if len(kept) < RUN_ON_WORDS:
         return [(0, len(words) - 1)] if words else []
-    cuts = [0]
-    joints = list(_JOINT.finditer(text)) + (list(_BARE_JOINT.finditer(text)) if len(words) >= LONG_RUN_ON_WORDS else [])
+    said = " ".join(words[i] for i in kept)
+    cuts = [0]  # in words of ``said``
+    joints = list(_JOINT.finditer(said)) + (list(_BARE_JOINT.finditer(said)) if len(kept) >= LONG_RUN_ON_WORDS else [])
     for m in sorted(joints, key=lambda m: m.end()):
-        n = len(text[: m.end()].split())
-        if n - cuts[-1] >= MIN_PIECE_WORDS and len(words) - n >= MIN_PIECE_WORDS:
+        n = len(said[: m.end()].split())
+        if n - cuts[-1] >= MIN_PIECE_WORDS and len(kept) - n >= MIN_PIECE_WORDS:
             cuts.append(n)
-    return [(a, b - 1) for a, b in zip(cuts, cuts[1:] + [len(words)], strict=True)]
+    # back to the sentence's words: a cut falls before the first word said after it
+    starts = [0] + [kept[n] for n in cuts[1:]]
+    return [(a, b - 1) for a, b in zip(starts, starts[1:] + [len(words)], strict=True)]
 
 
 # -- features ----------------------------------------------------------------------------
@@ -243,7 +249,7 @@ def unit_features(sentences: Sequence[str], lexicon: Lexicon = DEFAULT_LEXICON) 
     pieces = []
     for i, text in enumerate(sentences):
         words = text.split()
-        for a, b in units(text):
+        for a, b in units(text, lexicon):
             pieces.append((i, a, b, " ".join(words[a : b + 1])))
     share = sum(is_past(text, lexicon) for *_, text in pieces) / len(pieces) if pieces else 0.0
     return [(i, a, b, text, features(text, k, len(pieces), lexicon, story_share=share)) for k, (i, a, b, text) in enumerate(pieces)]
