@@ -247,3 +247,24 @@ def test_loading_the_embeddings_leaves_logging_as_it_was():
     code = "import logging; from voicecoach import embeddings; embeddings.embed(['a test']); r = logging.getLogger(); print(len(r.handlers), r.level)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert proc.stdout.split() == ["0", str(logging.WARNING)], proc.stdout
+
+
+def test_the_floor_is_the_first_thing_the_html_page_shows_in_chromium(browser, tmp_path):
+    from tests.conftest import open_page
+    from voicecoach.html_report import render_html
+
+    page_path = tmp_path / "r.html"
+    page_path.write_text(render_html(report(HOBBIES, "beh-failure"), audio=None), encoding="utf-8")
+    page, _requests, dialogs = open_page(browser, page_path)
+    floor_box = page.locator("#floor").bounding_box()
+    scores_box = page.locator("#scores").bounding_box()
+    assert page.locator("#floor").is_visible() and floor_box["y"] < scores_box["y"]
+    assert page.inner_text("#floor").startswith("This does not answer the question")
+    assert page.locator("#tips li").first.inner_text().startswith("structure: This does not answer the question")
+    assert dialogs == []
+    page.close()
+    fine = tmp_path / "fine.html"
+    fine.write_text(render_html(report(FAILURE_STORY, "beh-failure"), audio=None), encoding="utf-8")
+    page, _requests, _dialogs = open_page(browser, fine)
+    assert page.locator("#floor").count() == 0
+    page.close()
