@@ -116,9 +116,50 @@ def test_manifest_gives_each_answer_its_question(tmp_path):
     assert obj["structure"]["question_type"] == "behavioural"
 
 
+def test_manifest_question_ids_name_bank_questions(tmp_path):
+    """A bank id in the question column, or in a question_id column, is that bank question
+    (its category and covered points), judged as `score -q ID` judges it, not as the text
+    "beh-deadline"; an id the bank does not hold is a failed row that says what it may
+    mean; the summary names each file with its folder."""
+    for student in ("alice", "bob"):
+        (tmp_path / student).mkdir()
+        shutil.copy(SAMPLES / "star_answer.wav", tmp_path / student / "deadline.wav")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "file,question,question_id\n"
+        "alice/deadline.wav,beh-deadline,\n"  # an id in the question column
+        "bob/deadline.wav,,beh-deadline\n"  # the same id in its own column
+        "bob/deadline.wav,beh-deadlin,\n"  # a typo
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["batch", str(manifest), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 1, result.output  # the typo's row failed
+    assert "beh-deadlin" in result.output and "did you mean beh-deadline" in result.output and "Traceback" not in result.output
+    rows = _rows(out)
+    assert [r["status"] for r in rows] == ["ok", "ok", "failed"]
+    for r in rows[:2]:
+        assert r["question_id"] == "beh-deadline" and r["question"].startswith("Tell me about a time")
+    assert "did you mean beh-deadline" in rows[2]["reason"]
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert lines[0]["question_id"] == "beh-deadline" and lines[0]["structure"]["question_type"] == "behavioural"
+    assert lines[2]["status"] == "failed" and "did you mean" in lines[2]["reason"]
+    # judged as `score -q beh-deadline` judges the same file
+    alone = CliRunner().invoke(cli, ["score", str(tmp_path / "alice" / "deadline.wav"), "-q", "beh-deadline", "--json"])
+    assert alone.exit_code == 0, alone.output
+    scored = json.loads(alone.output)
+    assert abs(float(rows[0]["scores.structure"]) - scored["scores"]["structure"]) <= 5
+    assert scored["question"] == rows[0]["question"] and scored["question_id"] == "beh-deadline"
+    # named with their folders: two students' deadline.wav are told apart
+    assert "alice/deadline.wav" in result.output and "bob/deadline.wav" in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["nope/*.wav"], "nope/*.wav: no file matches this pattern"), (["--scheduler", "tcp://127.0.0.1:9", "{wav}"], "cannot reach the Dask scheduler")],
+    [
+        (["nope/*.wav"], "nope/*.wav: no file matches this pattern"),
+        (["--scheduler", "tcp://127.0.0.1:9", "{wav}"], "cannot reach the Dask scheduler"),
+        (["-q", "beh-deadlin", "{wav}"], "did you mean beh-deadline"),
+    ],
 )
 def test_batch_errors_are_one_line(args, message, tmp_path):
     args = [a.format(wav=SAMPLES / "motivation_fast.wav") for a in args]

@@ -39,12 +39,16 @@ from .audio import check_input_file, is_audio_path
 from .config import Settings
 from .errors import VoicecoachError
 from .files import atomic_write_text, readable
+from .questions import Question
+
+#: What a job is asked: a bank question, the text of a question of your own, or nothing.
+Asked = Question | str | None
 
 logger = logging.getLogger(__name__)
 
 #: The columns every row has; each analyser adds its score (``scores.NAME``) and its
 #: metrics (``NAME.KEY``), then the transcript closes the row.
-BASE_COLUMNS = ("file", "question", "status", "reason", "duration_s", "speech_found", "english")
+BASE_COLUMNS = ("file", "question", "question_id", "status", "reason", "duration_s", "speech_found", "english")
 
 
 def csv_columns(analysers: tuple[Analyser, ...] | None = None) -> tuple[str, ...]:
@@ -68,17 +72,27 @@ def summary_columns(analysers: tuple[Analyser, ...] | None = None) -> list[tuple
 
 @dataclass(frozen=True)
 class Job:
-    """One input path. ``key`` (content hash + question + settings hash) is None when the
-    input could not be read; ``error`` then says why."""
+    """One input path. ``question``: the question's text as a person reads it; ``asked``:
+    the bank question when it is one (scored with its category, covered points and
+    topic), else None. ``key`` (content hash + question + settings hash) is None when the
+    input could not be read or its question is not in the bank; ``error`` then says why."""
 
     path: str
     question: str | None
     key: str | None
     error: str | None = None
+    asked: Question | None = None
+
+    @property
+    def scored_as(self) -> Asked:
+        """What the worker scores the answer against."""
+        return self.asked if self.asked is not None else self.question
 
 
 @dataclass(frozen=True)
 class Input:
+    """One input path and the question a manifest gave it (an id or a text, as written)."""
+
     path: Path
     question: str | None
     error: str | None = None
@@ -174,14 +188,16 @@ def _read_manifest(path: Path) -> list[Input]:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise VoicecoachError(f"{path}: cannot read the manifest ({exc})") from exc
     if not rows or "file" not in rows[0]:
-        raise VoicecoachError(f"{path}: a manifest needs a header row with a 'file' column (and optionally 'question')")
+        raise VoicecoachError(f"{path}: a manifest needs a header row with a 'file' column (and optionally 'question' or 'question_id')")
     out = []
     for r in rows:
         name = (r.get("file") or "").strip()
         if not name:
             continue
         target = Path(name) if Path(name).is_absolute() else path.parent / name
-        out.append(Input(Path(os.path.abspath(target)), r.get("question") or None))
+        # a question_id column names a bank question; a question column holds an id or a text
+        asked = (r.get("question_id") or "").strip() or (r.get("question") or "").strip() or None
+        out.append(Input(Path(os.path.abspath(target)), asked))
     return out
 
 
@@ -195,7 +211,7 @@ def settings_fingerprint(settings: Settings) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def job_key(path: Path, question: str | None, fingerprint: str) -> str:
+def job_key(path: Path, question: Asked, fingerprint: str) -> str:
     """Hash of the file's bytes, the question and the settings.
 
     Raises:
@@ -213,13 +229,16 @@ def job_key(path: Path, question: str | None, fingerprint: str) -> str:
     return _finish_key(h, question, fingerprint)
 
 
-def bytes_key(data: bytes, question: str | None, fingerprint: str) -> str:
+def bytes_key(data: bytes, question: Asked, fingerprint: str) -> str:
     """:func:`job_key` of a file's bytes already read."""
     return _finish_key(hashlib.sha256(data), question, fingerprint)
 
 
-def _finish_key(h: Any, question: str | None, fingerprint: str) -> str:
-    h.update(b"\0" + (question or "").encode("utf-8", "surrogateescape") + b"\0" + fingerprint.encode())
+def _finish_key(h: Any, question: Asked, fingerprint: str) -> str:
+    # a bank question is keyed by its id and text (an id typed as text was once judged as
+    # that text: such a result is not reused); a question of your own by its text
+    said = f"{question.id}\0{question.text}" if isinstance(question, Question) else (question or "")
+    h.update(b"\0" + said.encode("utf-8", "surrogateescape") + b"\0" + fingerprint.encode())
     return str(h.hexdigest()[:32])
 
 
@@ -236,18 +255,43 @@ def read_input(path: str | Path) -> bytes:
         raise VoicecoachError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
 
 
-def plan_jobs(inputs: list[Input], *, question: str | None, fingerprint: str) -> list[Job]:
-    """One job per input; an input that cannot be read becomes a job with an error."""
+def plan_jobs(inputs: list[Input], *, question: str | None, fingerprint: str, bank: list[Question] | None = None) -> list[Job]:
+    """One job per input; an input that cannot be read, or whose question is an id the
+    bank does not hold, becomes a job with an error. A question value is read as
+    :func:`~voicecoach.questions.resolve_question` reads it: a bank id or a bank
+    question's text is that question, any other text a question of your own."""
+    from .questions import load_bank, resolve_question
+
+    resolved: dict[str, Question | str | VoicecoachError] = {}
+
+    def resolve(value: str) -> Question | str | VoicecoachError:
+        if value not in resolved:
+            nonlocal bank
+            if bank is None:
+                bank = load_bank()
+            try:
+                q = resolve_question(bank, value)
+                resolved[value] = q if q.id else q.text
+            except VoicecoachError as exc:
+                resolved[value] = exc
+        return resolved[value]
+
     jobs = []
     for inp in inputs:
-        q = question if inp.question is None else inp.question
+        raw = question if inp.question is None else inp.question
+        asked = resolve(raw) if raw is not None else None
+        if isinstance(asked, VoicecoachError):
+            jobs.append(Job(str(inp.path), raw, None, f"{readable(inp.path)}: {asked}"))
+            continue
+        text = asked.text if isinstance(asked, Question) else asked
+        bank_q = asked if isinstance(asked, Question) else None
         if inp.error:
-            jobs.append(Job(str(inp.path), q, None, inp.error))
+            jobs.append(Job(str(inp.path), text, None, inp.error, bank_q))
             continue
         try:
-            jobs.append(Job(str(inp.path), q, job_key(inp.path, q, fingerprint)))
+            jobs.append(Job(str(inp.path), text, job_key(inp.path, asked, fingerprint), asked=bank_q))
         except VoicecoachError as exc:
-            jobs.append(Job(str(inp.path), q, None, str(exc)))
+            jobs.append(Job(str(inp.path), text, None, str(exc), bank_q))
     return jobs
 
 
@@ -274,6 +318,7 @@ def plan_batch(
     workers: int = 1,
     local: bool = True,
     on_skip: Callable[[str], None] = lambda _m: None,
+    bank: list[Question] | None = None,
 ) -> Plan:
     """Collect the inputs (skipping ``out_dir``, the batch's own output), open the
     results store in ``out_dir``, key each input, and leave out what the store holds.
@@ -290,7 +335,7 @@ def plan_batch(
         settings = dataclasses.replace(settings, transcription=dataclasses.replace(settings.transcription, cpu_threads=threads))
     store = Store(out_dir / "results.sqlite")
     try:
-        jobs = plan_jobs(found, question=question, fingerprint=settings_fingerprint(settings))
+        jobs = plan_jobs(found, question=question, fingerprint=settings_fingerprint(settings), bank=bank)
         done = store.done_keys()
     except BaseException:
         store.close()
@@ -397,12 +442,14 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def csv_row(path: str, question: str | None, status: str, reason: str, result: dict | None, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
+def csv_row(
+    path: str, question: str | None, status: str, reason: str, result: dict | None, columns: tuple[str, ...] | None = None, question_id: str = ""
+) -> dict[str, Any]:
     """One row of results.csv; the file name and the texts as a person reads them
     (:func:`~voicecoach.files.readable`)."""
     flat = _flat(result) if result else {}
     row = {c: flat.get(c, "") for c in columns or csv_columns()}
-    row.update({"file": readable(path), "question": readable(question or ""), "status": status, "reason": readable(reason)})
+    row.update({"file": readable(path), "question": readable(question or ""), "question_id": question_id, "status": status, "reason": readable(reason)})
     return row
 
 
@@ -424,28 +471,41 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
             status, reason, result = stored
             if result is not None:
                 result = {**result, "file": readable(job.path)}  # identical bytes share one result
-        row = csv_row(job.path, job.question, status, reason, result, columns)
+        qid = job.asked.id if job.asked is not None else ""
+        row = csv_row(job.path, job.question, status, reason, result, columns, qid)
         writer.writerow(row)
         rows.append(row)
-        lines.append(
-            json.dumps(
-                result if result else {"file": row["file"], "question": job.question and row["question"], "status": status, "reason": row["reason"]},
-                ensure_ascii=False,
-            )
-        )
+        failed = {"file": row["file"], "question": job.question and row["question"], "question_id": qid or None, "status": status, "reason": row["reason"]}
+        lines.append(json.dumps(result if result else failed, ensure_ascii=False))
     atomic_write_text(out_dir / "results.csv", buf.getvalue())
     atomic_write_text(out_dir / "results.jsonl", "\n".join(lines) + ("\n" if lines else ""))
     return rows
 
 
+def short_names(paths: list[str]) -> dict[str, str]:
+    """Each path named from the folder the paths share: ``alice/deadline.wav`` and
+    ``bob/deadline.wav``, never two bare ``deadline.wav``; a file in the shared folder
+    itself keeps that folder's name (``cohort/deadline.wav``)."""
+    if not paths:
+        return {}
+    parts = [Path(p).parts for p in paths]
+    common = 0
+    while all(len(x) > common + 1 for x in parts) and len({x[common] for x in parts}) == 1:
+        common += 1
+    start = max(0, common - 1) if any(len(x) - common == 1 for x in parts) else common
+    return {p: str(Path(*x[start:])) for p, x in zip(paths, parts, strict=True)}
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts by status; mean and median of each summarised figure; for each figure with a
-    better direction, the three files that did worst on it."""
+    better direction, the three files that did worst on it, each named with its folder
+    (:func:`short_names`)."""
+    names = short_names([r["file"] for r in rows])
     ok = [r for r in rows if r["status"] == "ok"]
     metrics = {}
     worst = {}
     for column, m in summary_columns():
-        vals = [(float(r[column]), r["file"]) for r in ok if r.get(column, "") != ""]
+        vals = [(float(r[column]), names[r["file"]]) for r in ok if r.get(column, "") != ""]
         if not vals:
             continue
         numbers = [v for v, _ in vals]
@@ -465,7 +525,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the work itself
-def score_job(path: str, question: str | None, key: str, settings: Settings, data: bytes | None = None) -> Outcome:
+def score_job(path: str, question: Asked, key: str, settings: Settings, data: bytes | None = None) -> Outcome:
     """Score one file (from ``data`` when the bytes were sent along, else read here once);
     never raises for a bad file, so the batch goes on. The outcome is keyed by the bytes
     that were scored, which differ from ``key`` when the file changed since it was planned."""
@@ -545,7 +605,7 @@ def _init_worker(settings: Settings, parent_pid: int | None = None) -> None:
     load_model(settings.transcription.model, cpu_threads=settings.transcription.cpu_threads)  # once per process
 
 
-def _worker_job(path: str, question: str | None, key: str) -> Outcome:
+def _worker_job(path: str, question: Asked, key: str) -> Outcome:
     if _WORKER_SETTINGS is None:
         raise RuntimeError("the worker was not initialised")
     return score_job(path, question, key, _WORKER_SETTINGS)
@@ -562,7 +622,7 @@ def run_local(jobs: list[Job], settings: Settings, workers: int) -> Generator[Ou
         _init_worker(settings)
         for j in todo:
             assert j.key is not None
-            yield _worker_job(j.path, j.question, j.key)
+            yield _worker_job(j.path, j.scored_as, j.key)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -571,7 +631,7 @@ def run_local(jobs: list[Job], settings: Settings, workers: int) -> Generator[Ou
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, os.getpid()))
     finished = False
     try:
-        futures = [pool.submit(_worker_job, j.path, j.question, j.key or "") for j in todo]
+        futures = [pool.submit(_worker_job, j.path, j.scored_as, j.key or "") for j in todo]
         for fut in as_completed(futures):
             yield fut.result()
         finished = True
@@ -635,7 +695,7 @@ def run_dask(jobs: list[Job], settings: Settings, scheduler: Any, *, send_audio:
                     data = Path(job.path).read_bytes()
                 except OSError as exc:  # gone or unreadable since it was hashed
                     return client.submit(Outcome, job.key, job.path, "failed", f"{job.path}: cannot read it ({exc.strerror or exc})", None, pure=False)
-            return client.submit(score_job, job.path, job.question, job.key, settings, data, pure=False, key=f"voicecoach-{job.key}")
+            return client.submit(score_job, job.path, job.scored_as, job.key, settings, data, pure=False, key=f"voicecoach-{job.key}")
 
         queue = as_completed([submit(j) for j in itertools.islice(pending, window)])
         for fut in queue:

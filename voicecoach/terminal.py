@@ -301,7 +301,6 @@ def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = 
 
 def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None) -> None:
     """The end of a batch: counts, the mean and median of each figure, the weakest files."""
-    from pathlib import Path
 
     def out(line: str = "") -> None:
         print(line, file=file)
@@ -316,7 +315,7 @@ def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None
             out(f"{name:<26}{m['mean']:>10.2f}{m['median']:>10.2f}")
     for w in summary.get("worst", {}).values():
         spec = ".0f" if w["fmt"] == "d" else w["fmt"]
-        out(f"{w['label'] + ':':<26}" + "; ".join(f"{Path(f).name} {format(v, spec)}" for f, v in w["files"]))
+        out(f"{w['label'] + ':':<26}" + "; ".join(f"{f} {format(v, spec)}" for f, v in w["files"]))
 
 
 def render_comparison(previous: tuple[Any, list[Any]] | None, best: tuple[Any, list[Any]] | None, *, file: IO[str] | None = None) -> None:

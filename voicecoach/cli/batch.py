@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, Command, settings
+from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTION, Command, bank, settings
 
 
 @click.command(cls=Command)
@@ -26,7 +26,13 @@ from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, Command, setti
 @click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes, each loading the model once (default: number of cores).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead of local processes.")
 @click.option("--send-audio", is_flag=True, help="With --scheduler: send each file's bytes to the workers (no shared storage needed).")
-@click.option("--question", "-q", metavar="TEXT", help="The question every answer responds to (a manifest CSV can give one per file).")
+@click.option(
+    "--question",
+    "-q",
+    metavar="ID|TEXT",
+    help="The question every answer responds to: a bank id, or any question's text (a manifest CSV can give one per file).",
+)
+@QUESTIONS_OPTION
 @MODEL_OPTION
 @DECODING_OPTION
 @CONFIG_OPTION
@@ -37,6 +43,7 @@ def batch(
     scheduler: str | None,
     send_audio: bool,
     question: str | None,
+    question_files: tuple[Path, ...],
     model: str | None,
     decoding: str | None,
     config: Path | None,
@@ -44,17 +51,30 @@ def batch(
     """Score many recorded answers into one table.
 
     INPUTS are audio files, folders (searched recursively), globs, or manifest CSVs with
-    columns file,question. Results go to OUT/results.csv and OUT/results.jsonl; a rerun
-    skips what is already done.
+    columns file and question (a bank id or a question's text) or question_id. A question
+    id the bank does not hold makes that file's row failed, with the ids it may mean.
+    Results go to OUT/results.csv and OUT/results.jsonl; a rerun skips what is already
+    done.
     """
     from .. import batch as b
     from ..files import readable
+    from ..questions import resolve_question
     from ..terminal import render_batch_summary
 
     s = settings(config, model, decoding)
+    questions = bank(question_files)
+    if question is not None:
+        resolve_question(questions, question)  # a mistyped --question id stops here, not in every row
     workers = workers or os.cpu_count() or 1
     plan = b.plan_batch(
-        list(inputs), out_dir=out_dir, settings=s, question=question, workers=workers, local=not scheduler, on_skip=lambda m: click.echo(m, err=True)
+        list(inputs),
+        out_dir=out_dir,
+        settings=s,
+        question=question,
+        workers=workers,
+        local=not scheduler,
+        on_skip=lambda m: click.echo(m, err=True),
+        bank=questions,
     )
     interrupted = 0
 
