@@ -342,3 +342,34 @@ def test_times_shown_to_people_round_up_into_the_next_minute():
     from voicecoach.datatypes import format_mmss
 
     assert [format_mmss(t) for t in (0.0, 12.35, 59.94, 59.96, 75.2, 599.96)] == ["0:00.0", "0:12.4", "0:59.9", "1:00.0", "1:15.2", "10:00.0"]
+
+
+def test_fillers_do_not_buy_a_better_pace():
+    """Rushed words slowed into the band by fillers are still rushed: the same 60 words at
+    200 a minute, then with an "um" after every third word (the whole answer now runs at
+    about 150 wpm), keep their pace score and their "above the band" tip; fluent_wpm is the
+    pace of the words, from how the transcripts were made."""
+    text = " ".join(f"word{i}" for i in range(60))
+    plain = transcript_of(text, word_s=0.2, gap_s=0.1)  # a word every 0.3 s: 200 wpm
+    with_um = []
+    for i, w in enumerate(text.split()):
+        with_um.append(w)
+        if i % 3 == 2 and i < 59:
+            with_um.append("um")
+    # each um takes a word's slot: 19 of them, 79 slots
+    um = transcript_of(" ".join(with_um), word_s=0.2, gap_s=0.1)
+    ctx = AnswerContext()
+    p_plain = pacing.analyse(plain, audio_for(plain), context=ctx)
+    p_um = pacing.analyse(um, audio_for(um), context=ctx)
+    assert p_plain.wpm == pytest.approx(200, rel=0.03) and p_plain.fluent_wpm == pytest.approx(p_plain.wpm, rel=0.001)
+    assert p_um.wpm == pytest.approx(60 / (78 * 0.3 + 0.2) * 60, rel=0.03)  # about 152: inside the band
+    assert p_um.fluent_wpm == pytest.approx(p_plain.wpm, rel=0.03)  # each um and the gap it made taken out
+    r = pacing.Scoring()
+    assert pacing.score(p_um, r) <= pacing.score(p_plain, r) + 5
+    # and at a pace inside the band, the ums change nothing in the pace score
+    calm, calm_um = (transcript_of(t, word_s=0.3, gap_s=0.1) for t in (text, " ".join(with_um)))
+    p_calm, p_calm_um = (pacing.analyse(t, audio_for(t), context=ctx) for t in (calm, calm_um))
+    assert p_calm.wpm == pytest.approx(150, rel=0.03) and p_calm_um.fluent_wpm == pytest.approx(p_calm.wpm, rel=0.03)
+    assert abs(pacing.score(p_calm_um, r) - pacing.score(p_calm, r)) <= 5
+    (tip,) = [t for _, t in pacing.tips(p_um, pacing.score(p_um, r), r)]
+    assert "above the 120-160 band" in tip.message and "leaving out the time of your fillers" in tip.message

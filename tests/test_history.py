@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -132,9 +133,60 @@ def test_history_trends_per_question_and_category(tmp_path):
     out = run("history", "--data-dir", str(tmp_path)).output
     assert "fillers/min 9.0 -> 3.0" in out and "wpm 190 -> 150" in out and "failed" in out
     by_cat = run("history", "--data-dir", str(tmp_path), "--by", "category").output
-    assert "strengths_weaknesses (3 takes)" in by_cat
+    assert "strengths_weaknesses (3 takes, over 1 question)" in by_cat
     only = json.loads(run("history", "--data-dir", str(tmp_path), "--question", "mot-why-here", "--json").output)
     assert [t["status"] for t in only] == ["failed"] and only[0]["error"] == "bad audio"
+
+
+def _take(h: History, tmp_path: Path, qid: str, category: str, overall: int, wpm: float = 150.0) -> int:
+    t = h.start_take(audio_path=tmp_path / f"{qid}-{overall}-{wpm}.wav", question_id=qid, question_text=f"text of {qid}", category=category)
+    h.finish_recording(t, 60.0)
+    report = _report(4.0, wpm, 0.2, 60)
+    report["scores"]["overall"] = overall
+    h.save_report(t, report)
+    return t
+
+
+def test_progress_compares_each_question_with_itself(tmp_path):
+    """A category's trend is each question against its own first take, never one question
+    against another; a change within a figure's noise (measured from repeated takes) is
+    "same", not "worse"."""
+    from voicecoach.analysers import OVERALL, pacing
+
+    wpm_noise = next(m.noise for m in pacing.METRICS if m.key == "wpm")
+    assert OVERALL.noise >= 1 and wpm_noise >= 1  # measured, not left at 0
+    h = History.open(tmp_path)
+    _take(h, tmp_path, "beh-deadline", "behavioural", 50)
+    _take(h, tmp_path, "beh-conflict", "behavioural", 70, wpm=170)
+    _take(h, tmp_path, "beh-deadline", "behavioural", 70)
+    _take(h, tmp_path, "beh-conflict", "behavioural", 70 + int(OVERALL.noise), wpm=170 + wpm_noise)  # within noise
+    _take(h, tmp_path, "beh-failure", "behavioural", 30)  # once, and last: not a trend of the category
+    takes = h.takes()
+    h.close()
+    (cat,) = trends(takes, by="category")
+    assert (cat["takes"], cat["questions"], cat["questions_twice"]) == (5, 3, 2)
+    m = cat["metrics"]["overall.score"]
+    assert (m["first"], m["latest"]) == (60, (70 + 70 + int(OVERALL.noise)) / 2)  # the mean of each question's first and latest
+    conflict = next(g for g in trends(takes) if g["question"] == "beh-conflict")
+    from voicecoach.history import judge_change
+
+    wpm = conflict["metrics"]["pacing.wpm"]
+    assert judge_change("band", wpm["first"], wpm["latest"], ".0f", wpm["band"] if "band" in wpm else [120, 160], wpm["noise"]) == "same"
+    out = run("history", "--data-dir", str(tmp_path)).output
+    conflict_line = next(line for line in out.splitlines() if "text of beh-conflict" in line and "->" in line)
+    assert "worse" not in conflict_line and "same" in conflict_line, conflict_line
+    by_cat = run("history", "--data-dir", str(tmp_path), "--by", "category").output
+    line = next(x for x in by_cat.splitlines() if x.strip().startswith("behavioural"))
+    assert "over 2 questions" in line and f"overall score 60 -> {round((140 + int(OVERALL.noise)) / 2)} better" in line, line
+
+
+def test_a_category_without_a_question_taken_twice_has_no_trend(tmp_path):
+    h = History.open(tmp_path)
+    _take(h, tmp_path, "beh-deadline", "behavioural", 80)
+    _take(h, tmp_path, "beh-conflict", "behavioural", 40)
+    h.close()
+    by_cat = run("history", "--data-dir", str(tmp_path), "--by", "category").output
+    assert "no question taken twice yet, no trend" in by_cat and "80 -> 40" not in by_cat
 
 
 @pytest.mark.model

@@ -268,3 +268,33 @@ def test_the_floor_is_the_first_thing_the_html_page_shows_in_chromium(browser, t
     page, _requests, _dialogs = open_page(browser, fine)
     assert page.locator("#floor").count() == 0
     page.close()
+
+
+@pytest.mark.model
+def test_spoken_answers_rank_by_content_and_fillers_cost(tmp_path):
+    """Two labelled answers to "a time you had a conflict" (a coach's grade 5 and grade 2,
+    benchmarks/content/), spoken by espeak-ng near 145 words a minute and scored from the
+    audio: the strong story scores well above the weak one; the same strong story with an
+    um or uh every 6 words scores lower, and still above the weak one said cleanly (content
+    decides most)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "samples"))
+    from bench_spoken import script
+    from dataset import load
+    from synth import render
+
+    from voicecoach.config import Settings
+    from voicecoach.pipeline import score_file
+
+    answers = {a.id: a for a in load(ROOT / "benchmarks" / "content" / "answers.txt")}
+    strong, weak = answers["conflict-strong"], answers["conflict-weak"]
+    assert (strong.grade, weak.grade) == (5, 2)
+    overall = {}
+    for name, answer, every in (("strong", strong, 0), ("strong-um", strong, 6), ("weak", weak, 0)):
+        wav = tmp_path / f"{name}.wav"
+        render(script(answer, every), wav, voice="en-us", rate_wpm=110)
+        report = score_file(wav, settings=Settings(), question=BANK["beh-conflict"])
+        overall[name] = report.scores.overall
+    assert overall["strong"] >= overall["weak"] + 15, overall
+    assert overall["strong-um"] < overall["strong"], overall
+    assert overall["strong-um"] > overall["weak"], overall

@@ -205,12 +205,18 @@ def test_takes_recorded_in_the_browser_are_scored_compared_and_kept(chromium_mic
     assert f"previous take (#{first}" in compare
     assert re.search(r"→ .*\((better|worse|same)\)", compare), compare
     assert page.is_visible("#next-question")
+    # the HTML report's page, whole: the loudness band from the take's audio, and the
+    # comparison below the score cards, not above them
+    assert page.locator("#timeline path.envelope").count() == 1
+    assert page.evaluate("document.getElementById('scores').compareDocumentPosition(document.getElementById('compare')) & Node.DOCUMENT_POSITION_FOLLOWING")
     _shot(page, "report")
-    # the progress page has both takes, and says how the question went in words
+    # the progress page has both takes, and says how the question went in words: the
+    # same answer played twice moves no more than a second take does
     page.goto(server.url.replace("/?token=", "/progress?token="))
     assert f"report of take {first}" in page.inner_text("#takes") and f"report of take {second}" in page.inner_text("#takes")
     trend = page.inner_text("#by-question")
-    assert re.search(r"(improving|slipping): \d+ → \d+|steady around \d+", trend), trend
+    assert re.search(r"(improving|slipping|about the same): \d+ → \d+", trend), trend
+    assert "of the 1 question taken twice or more" in page.inner_text("#overall-trend")
     assert page.locator("#progress svg").count() >= 2  # charts, once there are two takes
     _shot(page, "progress")
     page.close()
@@ -305,6 +311,50 @@ def test_a_public_interface_needs_host_and_warns(tmp_path):
     s = Server(tmp_path / "data", "--host", "0.0.0.0")
     try:
         assert any("Warning: listening on 0.0.0.0" in line for line in s.lines), s.lines
+    finally:
+        s.stop()
+
+
+def test_the_progress_page_compares_each_question_with_itself(chromium_mic, tmp_path):
+    """Takes of three behavioural questions: the page never compares one question with
+    another (the last take, of a question taken once, scored 30: no "slipping"), a change
+    within the overall score's noise is "about the same", and each question taken twice
+    has its own charts."""
+    from voicecoach.analysers import OVERALL
+    from voicecoach.history import History
+
+    data = tmp_path / "data"
+    h = History.open(data)
+    noise = int(OVERALL.noise)
+    for qid, overall in (("beh-deadline", 50), ("beh-conflict", 70), ("beh-deadline", 70), ("beh-conflict", 70 + noise), ("beh-failure", 30)):
+        t = h.start_take(audio_path=data / f"{qid}-{overall}.wav", question_id=qid, question_text=f"Text of {qid}", category="behavioural")
+        h.finish_recording(t, 60.0)
+        h.save_report(t, {"duration_s": 60.0, "scores": {"overall": overall}, "fillers": {"per_min": 3.0}, "pacing": {"wpm": 150.0}})
+    h.close()
+    s = Server(data)
+    try:
+        page = chromium_mic.new_page()
+        page.goto(s.url.replace("/?token=", "/progress?token="))
+        by_q = page.inner_text("#by-question")
+        assert "improving: 50 → 70" in by_q and f"about the same: 70 → {70 + noise}" in by_q and "one take so far" in by_q
+        assert "slipping" not in page.inner_text("body")
+        assert "better on 1, same on 1 of the 2 questions taken twice or more" in page.inner_text("#overall-trend")
+        cat = page.inner_text("#by-category")
+        assert "2 of 3" in cat and f"improving: 60 → {round((140 + noise) / 2)}" in cat
+        assert page.locator("details").count() == 2 and page.locator("details[open]").count() == 1
+        # a question of your own gets the length range its report will judge it by
+        page.goto(s.url)
+        page.fill("#own", "Tell me about a time you changed your mind.")
+        page.click("#use-own")
+        _wait_until(page, "document.getElementById('target').textContent.includes('aim for')")
+        from voicecoach.analysers.structure import Options
+
+        lo, hi = Options().length_ranges_s["behavioural"]
+        assert (
+            page.inner_text("#target")
+            == f"A question of your own: aim for {int(lo // 60)}:{int(lo % 60):02d} to {int(hi // 60)}:{int(hi % 60):02d}, as for a behavioural question."
+        )
+        page.close()
     finally:
         s.stop()
 

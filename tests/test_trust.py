@@ -72,12 +72,15 @@ def _variants() -> list[tuple[str, list[Tip]]]:
     out.append(("rambling", _tips(rambling)))
     p = rambling["pacing"]
     fast_windows = tuple(dataclasses.replace(w, wpm=185.0) for w in p.windows) or (Window(0, 10, 31, 185.0),)
-    fast = dataclasses.replace(p, wpm=185.0, windows=fast_windows, stretches=(pacing.Stretch(0.0, 10.0, 185.0, "fast"),))
+    fast = dataclasses.replace(p, wpm=185.0, fluent_wpm=185.0, windows=fast_windows, stretches=(pacing.Stretch(0.0, 10.0, 185.0, "fast"),))
     out.append(("fast", _tips({**rambling, "pacing": fast})))
-    slow = dataclasses.replace(p, wpm=80.0, windows=tuple(dataclasses.replace(w, wpm=80.0) for w in p.windows) or (Window(0, 10, 13, 80.0),))
+    slow = dataclasses.replace(p, wpm=80.0, fluent_wpm=80.0, windows=tuple(dataclasses.replace(w, wpm=80.0) for w in p.windows) or (Window(0, 10, 13, 80.0),))
     slow = dataclasses.replace(slow, stretches=(pacing.Stretch(0.0, 10.0, 80.0, "slow"),))
     out.append(("slow", _tips({**rambling, "pacing": slow})))
-    drift = dataclasses.replace(p, wpm=140.0, stretches=(pacing.Stretch(10.0, 20.0, 175.0, "fast"),))
+    # rushed words slowed into the band by fillers: judged by the pace of the words
+    rushed = dataclasses.replace(p, wpm=150.0, fluent_wpm=190.0, windows=fast_windows, stretches=(pacing.Stretch(0.0, 10.0, 185.0, "fast"),))
+    out.append(("rushed between fillers", _tips({**rambling, "pacing": rushed})))
+    drift = dataclasses.replace(p, wpm=140.0, fluent_wpm=142.0, stretches=(pacing.Stretch(10.0, 20.0, 175.0, "fast"),))
     out.append(("drift", _tips({**rambling, "pacing": drift})))
     pa = rambling["pauses"]
     for n in (1, 2, 4):
@@ -124,6 +127,7 @@ def test_every_tip_template_is_fired_and_is_made_of_sentences(variants):
     for phrase in (
         "above the 120-160 band",
         "below the 120-160 band",
+        "leaving out the time of your fillers (150 with them)",
         "Your pace drifted up",
         "filler words (",
         "You paused for 3.0 s",

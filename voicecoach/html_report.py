@@ -294,7 +294,15 @@ def _when(iso: str) -> str:
     return iso[:16].replace("T", " ")
 
 
-def render_html(report: Report, *, audio: Audio | None, history: list[Take] | None = None, audio_src: str | None = None, script_src: str | None = None) -> str:
+def render_html(
+    report: Report,
+    *,
+    audio: Audio | None,
+    history: list[Take] | None = None,
+    audio_src: str | None = None,
+    script_src: str | None = None,
+    after_scores: str = "",
+) -> str:
     """The whole page for a scored :class:`~voicecoach.result.Report`: self-contained
     (the audio embedded, the script inline and allowed by its hash); for the practice
     room, ``audio_src`` and ``script_src`` load the audio and the script from the server
@@ -359,7 +367,7 @@ def render_html(report: Report, *, audio: Audio | None, history: list[Take] | No
 <h1 id="title">{_e(report.file)}</h1>{question}
 <p class="muted" id="when">{report.duration_s:.1f} s · {recorded} · report made {made} · by voicecoach · everything on this page stays on this computer</p>
 <div class="cards" id="scores">{cards}</div>
-{audio_tag}
+{after_scores}{audio_tag}
 <h2>Timeline</h2>
 <div class="legend"><span>▮ grey: pause, red: long pause</span><span style="color:#975a16">● vocal filler</span><span style="color:#2b6cb0">● discourse filler</span><span style="color:#805ad5">● repeated word</span><span style="color:#2b6cb0">— pace</span> <span class="muted">Click a filler or a pause to hear it.</span></div>
 {timeline_svg(report, audio)}

@@ -47,9 +47,10 @@ def find_report(target: str, *, data_dir: Path | None = None, score: Callable[[P
     return Found(score(path), str(path))
 
 
-def recent_takes(data_dir: Path | None, *, question_id: str | None, limit: int = 20) -> list[Take]:
-    """The last ``limit`` takes of a question (all questions for None), oldest first;
-    empty when there is no history yet (none is created).
+def recent_takes(data_dir: Path | None, *, question_id: str | None, question_text: str | None = None, limit: int = 20) -> list[Take]:
+    """The last ``limit`` takes of one question (a bank id, or the text of a question of
+    your own), oldest first; empty for an answer to no question, and when there is no
+    history yet (none is created).
 
     Raises:
         HistoryError: the history exists but cannot be read.
@@ -59,6 +60,6 @@ def recent_takes(data_dir: Path | None, *, question_id: str | None, limit: int =
         return []
     h = History(db)
     try:
-        return h.takes(question_id=question_id, limit=limit)
+        return h.same_question(question_id, question_text, limit=limit)
     finally:
         h.close()

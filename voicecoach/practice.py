@@ -179,7 +179,7 @@ def finish_take(
 def earlier_takes(history: History, take: Take) -> tuple[Take | None, Take | None]:
     """(the previous scored take of the same question, the best by overall score) before
     ``take``; None where there is none."""
-    same = history.takes(question_id=take.question_id) if take.question_id else history.takes(question_text=take.question_text)
+    same = history.same_question(take.question_id, take.question_text)
     before = [t for t in same if t.id != take.id and t.created_at <= take.created_at and t.status == "scored" and t.overall is not None]
     if not before:
         return None, None
@@ -239,6 +239,7 @@ class Guidance:
     min_s: float
     max_s: float
     points: tuple[str, ...]
+    kind: str = "general"  # the question type whose rules the report applies
 
 
 def guidance(question: Question, settings: Settings) -> Guidance:
@@ -247,10 +248,10 @@ def guidance(question: Question, settings: Settings) -> Guidance:
     options = settings.analysers.get("structure") or structure.Options()
     kind = structure.classify_question(question.text, question.category or None)
     lo, hi = options.length_ranges_s.get(kind, options.length_ranges_s.get("general", (30.0, 120.0)))
-    return Guidance(lo, hi, tuple(point for point, _cues in question.cover_points))
+    return Guidance(lo, hi, tuple(point for point, _cues in question.cover_points), kind)
 
 
 def practised_before(history: History, question: Question) -> bool:
     """Whether the question has a scored take already."""
-    takes = history.takes(question_id=question.id) if question.id else history.takes(question_text=question.text)
+    takes = history.same_question(question.id or None, question.text)
     return any(t.status == "scored" for t in takes)

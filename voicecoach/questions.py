@@ -110,8 +110,20 @@ def resolve_question(questions: list[Question], value: str) -> Question:
         close = difflib.get_close_matches(value, [q.id for q in questions], n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else "; `voicecoach questions` lists them, or give the question's text"
         raise ConfigError(f"question id {value!r}: no such question{hint}", setting="question")
-    category = "behavioural" if is_behavioural(value) else "general"
-    return Question("", value, category, "medium", (), "your own")
+    return own_question(value)
+
+
+def own_question(text: str) -> Question:
+    """A question of your own: no id, behavioural when worded so (its length range and
+    STAR rules are then the behavioural ones), else general."""
+    category = "behavioural" if is_behavioural(text) else "general"
+    return Question("", text.strip(), category, "medium", (), "your own")
+
+
+def find_text(questions: list[Question], text: str) -> Question | None:
+    """The bank question whose text is ``text`` (case and punctuation aside), if any."""
+    plain = _plain_text(text)
+    return next((q for q in questions if _plain_text(q.text) == plain), None)
 
 
 def parse_covers(covers: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -38,12 +38,13 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import numpy as np
 
+from .audio import load_audio
 from .config import Settings
 from .errors import HistoryError, TakeWriteError, VoicecoachError
 from .history import History, Take
 from .paths import data_dir
 from .practice import is_empty_take
-from .questions import Question, category_name, filter_questions
+from .questions import Question, category_name, filter_questions, find_text, own_question
 from .record import Recording
 
 logger = logging.getLogger(__name__)
@@ -332,18 +333,24 @@ def practise_page(room: Room) -> str:
     return _page("Practise", body, active="practise", scripts=("practice.js",))
 
 
-def _trend(values: list[int]) -> str:
-    if len(values) < 2:
+def _trend(metric: dict | None) -> str:
+    """A question's (or a category's) overall score, first -> latest, in words; a change
+    within the score's noise is "about the same"."""
+    from .history import judge_change
+
+    if metric is None or len(metric["series"]) < 2:
         return "one take so far"
-    d = values[-1] - values[0]
-    if d >= 5:
-        return f"improving: {values[0]} → {values[-1]}"
-    if d <= -5:
-        return f"slipping: {values[0]} → {values[-1]}"
-    return f"steady around {round(sum(values) / len(values))}"
+    first, latest = round(metric["first"]), round(metric["latest"])
+    word = judge_change("higher", metric["first"], metric["latest"], ".0f", None, metric["noise"])
+    if word == "better":
+        return f"improving: {first} → {latest}"
+    if word == "worse":
+        return f"slipping: {first} → {latest}"
+    return f"about the same: {first} → {latest} (within {metric['noise']:.0f} points, what a second take of one answer moves)"
 
 
 def progress_page(room: Room) -> str:
+    from .history import judge_change, trends
     from .html_report import progress_html
 
     h = room.history()
@@ -362,22 +369,44 @@ def progress_page(room: Room) -> str:
         f"<td>{_report_link(t)}</td></tr>"
         for t in reversed(takes)
     )
-    by_q: dict[str, list[int]] = collections.defaultdict(list)
-    by_c: dict[str, list[int]] = collections.defaultdict(list)
-    for t in scored:
-        by_q[t.question_text or "(no question)"].append(int(t.overall or 0))
-        by_c[category_name(t.category) if t.category else "your own questions"].append(int(t.overall or 0))
-    q_rows = "".join(f"<tr><td>{_e(q)}</td><td>{len(v)}</td><td>{_e(_trend(v))}</td></tr>" for q, v in by_q.items())
-    c_rows = "".join(f"<tr><td>{_e(c)}</td><td>{len(v)}</td><td>{_e(_trend(v))}</td></tr>" for c, v in by_c.items())
+    by_q = trends(takes)
+    by_c = trends(takes, by="category")
+    q_rows = "".join(f"<tr><td>{_e(g['title'])}</td><td>{g['takes']}</td><td>{_e(_trend(g['metrics'].get('overall.score')))}</td></tr>" for g in by_q)
+    c_rows = "".join(
+        f"<tr><td>{_e(category_name(g['category']) if g['category'] != '(no category)' else 'your own questions')}</td>"
+        f"<td>{g['takes']}</td><td>{g['questions_twice']} of {g['questions']}</td>"
+        f"<td>{_e(_trend(g['metrics'].get('overall.score')) if g['questions_twice'] else 'no question taken twice yet')}</td></tr>"
+        for g in by_c
+    )
+    # like with like: each question against its own first take, never one question against another
+    verdicts = collections.Counter(
+        judge_change("higher", m["first"], m["latest"], ".0f", None, m["noise"])
+        for g in by_q
+        if (m := g["metrics"].get("overall.score")) is not None and len(m["series"]) >= 2
+    )
+    if verdicts:
+        said = ", ".join(f"{word} on {n}" for word, n in ((w, verdicts[w]) for w in ("better", "worse", "same")) if n)
+        n = sum(verdicts.values())
+        summary = f"Against each question's first take, the overall score is {said} of the {n} question{'s' if n != 1 else ''} taken twice or more."
+    else:
+        summary = "Take a question a second time to see how it moved: progress compares each question with itself."
+    charts: list[str] = []
+    for g in sorted(by_q, key=lambda g: -max(t.created_at for t in scored if (t.question_id or t.question_text or "(no question)") == g["question"])):
+        same = [t for t in scored if (t.question_id or t.question_text or "(no question)") == g["question"]]
+        if len(same) >= 2:
+            opened = " open" if not charts else ""
+            charts.append(f"<details{opened}><summary>{_e(g['title'])} ({len(same)} takes)</summary>{progress_html(same)}</details>")
+    questions = len({t.question_id or t.question_text for t in scored})
     body = f"""
 <h1>Progress</h1>
-<p id="overall-trend">{len(takes)} take{"s" if len(takes) != 1 else ""}, {len(scored)} scored. Overall: {_e(_trend([int(t.overall or 0) for t in scored]))}.</p>
+<p id="overall-trend">{len(takes)} take{"s" if len(takes) != 1 else ""}, {len(scored)} scored, of {questions} question{"s" if questions != 1 else ""}. {_e(summary)}</p>
 <h2>By question</h2>
 <table id="by-question"><thead><tr><th scope="col">question</th><th scope="col">takes</th><th scope="col">trend of the overall score</th></tr></thead><tbody>{q_rows}</tbody></table>
 <h2>By category</h2>
-<table id="by-category"><thead><tr><th scope="col">category</th><th scope="col">takes</th><th scope="col">trend of the overall score</th></tr></thead><tbody>{c_rows}</tbody></table>
-<h2>Charts</h2>
-{progress_html(takes)}
+<p class="muted">A category's trend is each of its questions against its own first take, averaged over the questions taken twice or more.</p>
+<table id="by-category"><thead><tr><th scope="col">category</th><th scope="col">takes</th><th scope="col">questions taken twice</th><th scope="col">trend of the overall score</th></tr></thead><tbody>{c_rows}</tbody></table>
+<h2>Charts, one question at a time</h2>
+{"".join(charts) or '<p class="muted">A question taken twice gets its charts here.</p>'}
 <h2>Every take</h2>
 <table id="takes"><thead><tr><th scope="col">#</th><th scope="col">when</th><th scope="col">question</th><th scope="col">category</th><th scope="col">length</th>
 <th scope="col">overall</th><th scope="col">fillers a minute</th><th scope="col">words a minute</th><th scope="col"><span class="sr">report</span></th></tr></thead>
@@ -410,20 +439,13 @@ def report_page(room: Room, take_id: int) -> str | None:
         d = take.report
         if take.status != "scored" or not d:
             return None
-        same = h.takes(question_id=take.question_id) if take.question_id else h.takes(question_text=take.question_text)
+        same = h.same_question(take.question_id, take.question_text)
         previous, _best = progress_since(h, take_id, d)
     finally:
         h.close()
     report = report_from_dict(d)
     if report.scores is None:
         return None
-    inner = render_html(report, audio=None, history=same, audio_src=f"/api/takes/{take_id}/audio.wav", script_src="/static/report.js")
-    body = inner[inner.index("<body>") + len("<body>") : inner.rindex("</body>")]
-    # in the practice room a take is known by its number, not by where its file is
-    body = re.sub(r'<h1 id="title">.*?</h1>', f'<h1 id="title">Take #{take_id}</h1>', body, count=1, flags=re.S)
-    style = inner[inner.index("<style>") + len("<style>") : inner.index("</style>")]
-    again = "/?" + urlencode({"question": take.question_id} if take.question_id else {"own": take.question_text or ""}, quote_via=quote)
-    actions = f'<p class="actions"><a class="button" id="again" href="{_e(again)}">Try again</a> <a class="button" id="next-question" href="/?next=1">Next question</a></p>'
     compare = ""
     if previous is not None:
         before, changes = previous
@@ -431,10 +453,24 @@ def report_page(room: Room, take_id: int) -> str | None:
             f'<li class="{_e(c.verdict)}">{_e(c.label)}: {format(c.before, c.fmt if c.fmt != "d" else ".0f")} → {format(c.now, c.fmt if c.fmt != "d" else ".0f")} ({_e(c.verdict)})</li>'
             for c in changes
         )
-        compare = f'<section id="compare"><h2>Against your previous take (#{before.id}, {_e(before.created_at_iso[:16].replace("T", " "))})</h2><ul>{items}</ul></section>'
+        compare = (
+            f'<section id="compare"><h2>Against your previous take (#{before.id}, {_e(before.created_at_iso[:16].replace("T", " "))})</h2><ul>{items}</ul>'
+            '<p class="muted">A change within what a second take of the same answer moves is "same".</p></section>'
+        )
     elif take.question_text:
         compare = '<section id="compare"><h2>Against your previous take</h2><p class="muted">This is your first scored take of this question.</p></section>'
-    page = _page(f"Report #{take_id}", f'<div class="report">{actions}{compare}{body}</div>', active="")
+    # the same page as `report --html`: the take's audio gives the loudness band
+    audio = None
+    with contextlib.suppress(VoicecoachError, OSError):
+        audio = load_audio(take.audio_path)
+    inner = render_html(report, audio=audio, history=same, audio_src=f"/api/takes/{take_id}/audio.wav", script_src="/static/report.js", after_scores=compare)
+    body = inner[inner.index("<body>") + len("<body>") : inner.rindex("</body>")]
+    # in the practice room a take is known by its number, not by where its file is
+    body = re.sub(r'<h1 id="title">.*?</h1>', f'<h1 id="title">Take #{take_id}</h1>', body, count=1, flags=re.S)
+    style = inner[inner.index("<style>") + len("<style>") : inner.index("</style>")]
+    again = "/?" + urlencode({"question": take.question_id} if take.question_id else {"own": take.question_text or ""}, quote_via=quote)
+    actions = f'<p class="actions"><a class="button" id="again" href="{_e(again)}">Try again</a> <a class="button" id="next-question" href="/?next=1">Next question</a></p>'
+    page = _page(f"Report #{take_id}", f'<div class="report">{actions}{body}</div>', active="")
     return page.replace('<link rel="stylesheet" href="/static/app.css">', f'<link rel="stylesheet" href="/static/app.css"><style>{style}</style>', 1)
 
 
@@ -452,6 +488,8 @@ def _question_json(room: Room, q: Question, practised: set[str]) -> dict[str, An
         "category_name": category_name(q.category),
         "difficulty": q.difficulty,
         "practised": q.id in practised,
+        "own": not q.id,
+        "kind": g.kind.replace("_", " "),
         "min_s": g.min_s,
         "max_s": g.max_s,
         "points": list(g.points),
@@ -538,6 +576,11 @@ def create_app(room: Room) -> Any:
         if p.get("id"):
             found = [q for q in room.bank if q.id == p["id"]]
             return JSONResponse([_question_json(room, q, practised) for q in found])
+        if p.get("own"):
+            # a question of your own gets the length range its report will judge it by
+            text = p["own"].strip()[:1000]
+            q = find_text(room.bank, text) or own_question(text)
+            return JSONResponse([_question_json(room, q, practised)])
         chosen = filter_questions(room.bank, category=p.get("category") or None, difficulty=p.get("difficulty") or None, search=p.get("search") or None)
         return JSONResponse([_question_json(room, q, practised) for q in chosen[:200]])
 

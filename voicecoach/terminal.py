@@ -238,20 +238,13 @@ def take_status(take: Any) -> str:
     return "scored"
 
 
-def trend_word(better: str, first: float, latest: float, spec: str, band: list[float] | None = None) -> str:
+def trend_word(better: str, first: float, latest: float, spec: str, band: list[float] | None = None, noise: float = 0.0) -> str:
     """ "better", "worse" or "same" for a figure whose better direction is ``better``
-    ("lower", "higher", or "band": nearer ``band``); "" when it has none."""
-    if format(first, spec) == format(latest, spec):
-        return "same"
-    if better == "band" and band:
+    ("lower", "higher", or "band": nearer ``band``); "" when it has none; "same" within
+    the figure's ``noise``."""
+    from .history import judge_change
 
-        def off(v: float) -> float:
-            return max(band[0] - v, v - band[1], 0.0)
-
-        return "same" if off(latest) == off(first) else "better" if off(latest) < off(first) else "worse"
-    if better not in ("lower", "higher"):
-        return ""
-    return "better" if (latest < first) == (better == "lower") else "worse"
+    return judge_change(better, first, latest, spec, band, noise)
 
 
 def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = "question", file: IO[str] | None = None) -> None:
@@ -282,21 +275,30 @@ def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = 
         values = " ".join(f"{_fmt(t.metrics.get(key), spec):>{w}}" for (key, _, spec), w in zip(columns, widths, strict=True))
         out(f"{t.id:>5}  {when:<16}  {question:<34} {take_status(t):<9} {_fmt(t.duration_s, '6.1f'):>6} {values}")
     if groups:
-        out(f"\nTrends by {by} (first -> latest over the scored takes):")
+        if by == "category":
+            out("\nTrends by category (each question's first -> latest take, averaged over the category's questions taken twice or more):")
+        else:
+            out(f"\nTrends by {by} (first -> latest over the scored takes; a change within a figure's noise is the same):")
         shown = [key for key, _, _ in columns]
         for g in groups:
             name = g.get("title") or g[by]
             if g["takes"] < 2:
                 out(f"  {name}: 1 take, no trend yet")
                 continue
+            if by == "category" and not g.get("questions_twice"):
+                out(f"  {name} ({g['takes']} takes of {g['questions']} questions): no question taken twice yet, no trend")
+                continue
             parts = []
             for m in (g["metrics"][k] for k in shown if k in g["metrics"]):
                 spec = ".0f" if m["fmt"] == "d" else m["fmt"]
-                word = trend_word(m["better"], m["first"], m["latest"], spec, m.get("band"))
-                parts.append(
-                    f"{m['label']} {format(m['first'], spec)} -> {format(m['latest'], spec)}{' ' + word if word else ''} {sparkline(m['series'])}".rstrip()
-                )
-            out(f"  {name} ({g['takes']} takes): " + "; ".join(parts))
+                word = trend_word(m["better"], m["first"], m["latest"], spec, m.get("band"), m.get("noise", 0.0))
+                line = f"{m['label']} {format(m['first'], spec)} -> {format(m['latest'], spec)}{' ' + word if word else ''}"
+                parts.append(line if by == "category" else f"{line} {sparkline(m['series'])}".rstrip())
+            over = f"{g['takes']} takes"
+            if by == "category":
+                twice = g["questions_twice"]
+                over += f", over {twice} question{'s' if twice != 1 else ''}"
+            out(f"  {name} ({over}): " + "; ".join(parts))
 
 
 def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None) -> None:

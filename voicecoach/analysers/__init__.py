@@ -13,7 +13,7 @@ and one line in :data:`BUILTIN` (or, from another package, an entry point in the
 from __future__ import annotations
 
 from . import delivery, fillers, pacing, pauses, repetition, structure
-from .base import Analyser, Finding, Mark, Metric, PluginError, Series, registry
+from .base import OVERALL, Analyser, Finding, Mark, Metric, PluginError, Series, registry
 from .context import AnswerContext  # noqa: I001 - the context first: the analysers import it
 
 #: The built-in analysers, in the order reports show them.
@@ -36,6 +36,7 @@ def by_name() -> dict[str, Analyser]:
 
 
 __all__ = [
+    "OVERALL",
     "BUILTIN",
     "DEFAULT_ANALYSERS",
     "Analyser",

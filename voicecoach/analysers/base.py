@@ -70,6 +70,9 @@ class Metric:
             (neither): how a trend is worded.
         headline: kept in the history, trended, and summarised in a batch.
         band: for ``better="band"``, the result's fields holding the band's bounds.
+        noise: how much the figure moves between two takes of the same answer (measured
+            by ``benchmarks/bench_spoken.py``, docs/scoring.md): progress calls a change
+            no larger than this "same", not better or worse.
     """
 
     key: str
@@ -78,6 +81,13 @@ class Metric:
     better: str = ""
     headline: bool = False
     band: tuple[str, str] | None = None
+    noise: float = 0.0
+
+    def moved(self, before: float, now: float) -> bool:
+        """Whether ``before`` -> ``now`` is more than the figure's noise (and shows when
+        printed)."""
+        spec = ".0f" if self.fmt == "d" else self.fmt
+        return format(before, spec) != format(now, spec) and abs(now - before) > self.noise
 
     def value(self, result: Any) -> float | None:
         """The metric's value in a result's JSON object (None when absent or not a number)."""
@@ -102,6 +112,11 @@ class Finding:
     ok: bool | None = None
     evidence: tuple[Evidence, ...] = ()
     quote: bool = True
+
+
+#: The overall score as a metric (the history's ``overall.score``); its noise is measured
+#: as each figure's is (docs/scoring.md).
+OVERALL = Metric(SCORE, "overall score", "d", "higher", headline=True, noise=0.0)
 
 
 #: What a :class:`Mark` can be; each renderer styles each kind its own way.
@@ -162,6 +177,7 @@ class Analyser:
     series: Callable[[Any], tuple[Series, ...]]
     metrics: tuple[Metric, ...]
     result_type: type | None
+    score_noise: float = 0.0
 
     @property
     def scored(self) -> bool:
@@ -171,7 +187,7 @@ class Analyser:
     @property
     def score_metric(self) -> Metric | None:
         """Its score as a metric (key ``"score"``), if it gives one."""
-        return Metric(SCORE, f"{self.title.lower()} score", "d", "higher", headline=True) if self.scored else None
+        return Metric(SCORE, f"{self.title.lower()} score", "d", "higher", headline=True, noise=self.score_noise) if self.scored else None
 
     @property
     def headline_metrics(self) -> tuple[Metric, ...]:
@@ -225,6 +241,9 @@ class Analyser:
         metrics = tuple(getattr(module, "METRICS", ()))
         if not all(isinstance(m, Metric) for m in metrics):
             raise PluginError(f"analyser {where}: METRICS must hold voicecoach.analysers.base.Metric objects")
+        score_noise = getattr(module, "SCORE_NOISE", 0.0)
+        if isinstance(score_noise, bool) or not isinstance(score_noise, (int, float)) or score_noise < 0:
+            raise PluginError(f"analyser {where}: SCORE_NOISE must be a number of points, 0 or more (got {score_noise!r})")
         scoring_type = getattr(module, "Scoring", None)
         if scoring_type is not None and not (isinstance(scoring_type, type) and dataclasses.is_dataclass(scoring_type)):
             raise PluginError(f"analyser {where}: Scoring must be a dataclass")
@@ -245,6 +264,7 @@ class Analyser:
             series=getattr(module, "series", _empty),
             metrics=metrics,
             result_type=getattr(module, "RESULT", None),
+            score_noise=float(score_noise),
         )
 
 

@@ -40,6 +40,9 @@ _NOT_FILLER_BEFORE_YOU_KNOW = frozenset("do did don't didn't if as would will to
 #: "like" comparing or giving examples: "is like the index", "ones, like the card provider".
 _BE_FORMS = frozenset("is was are were it's that's be".split())
 _DETERMINERS_AFTER_COMPARING_LIKE = frozenset("a an the".split())
+#: Words after which no example or comparison can start: "like" after one of them and a
+#: comma is a filler ("talked about, like the design", "important to, like keep").
+_FUNCTION_WORDS_BEFORE_FILLER_LIKE = frozenset("about to of for with from in on at by and but or because that if than".split())
 #: What may come before an answer's first "so" and leave it a filler ("Um, yeah, so, ...").
 _EMPTY_BEFORE_SO = frozenset("yeah okay ok well right oh alright".split())
 #: "I mean" meant: "what I mean is", "I mean it".
@@ -165,7 +168,7 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
             return True  # "I mean" as a restart, with or without commas
         return at_start or set_off
     if rule == "like":
-        if after_comma and comma_after:  # "we, like, won"
+        if after_comma and (comma_after or prev_norm in _FUNCTION_WORDS_BEFORE_FILLER_LIKE):  # "we, like, won", "about, like the design"
             return True
         if prev_norm in _SUBJECTS_AND_VERBS_BEFORE_LIKE or next_norm == "to":
             return False

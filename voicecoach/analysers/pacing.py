@@ -2,7 +2,12 @@
 
 ``wpm`` counts the words spoken, leaving out vocal fillers (um, uh...), over the span from
 the first word's start to the last word's end. ``articulation_wpm`` divides the same words
-by that span less the silent pauses (from the audio) inside it.
+by that span less the silent pauses (from the audio) inside it. ``fluent_wpm`` divides
+them by the span less the time the vocal fillers added (each one's length and the gap it made): the pace of the
+words themselves.
+The score and the pace tip judge ``fluent_wpm``, so an "um" every few words never buys a
+better pace (rushed words slowed into the band by fillers are still rushed; the fillers
+score counts the fillers).
 """
 
 from __future__ import annotations
@@ -68,6 +73,18 @@ class PacingResult:
     windows: tuple[Window, ...] = field(default_factory=tuple)
     stretches: tuple[Stretch, ...] = field(default_factory=tuple)
     sentence_wpm: tuple[float, ...] = field(default_factory=tuple)
+    fluent_wpm: float = 0.0  # 0 in results saved before it existed: judged by wpm then
+    filler_s: float = 0.0
+
+    @property
+    def judged_wpm(self) -> float:
+        """The pace the score and the tip judge: the words over the time that was not a
+        vocal filler."""
+        return self.fluent_wpm or self.wpm
+
+
+#: fluent_wpm is named beside wpm when they differ by at least this many wpm
+FLUENT_SHOWN_WPM = 5.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,7 @@ class Scoring:
 METRICS = (
     Metric("wpm", "wpm", ".0f", "band", headline=True, band=("target_min_wpm", "target_max_wpm")),
     Metric("articulation_wpm", "articulation wpm", ".0f", "band"),
+    Metric("fluent_wpm", "wpm without filler time", ".0f", "band"),
 )
 RESULT = PacingResult
 
@@ -108,6 +126,15 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     )
     wpm = len(spoken) / (span / 60)
     articulation = len(spoken) / (max(span - pause_s, 1e-6) / 60)
+    # the time a vocal filler adds: its own length and the gap it made (the shorter of the
+    # silences on its sides, at most a pause's length: a longer silence is a pause)
+    filler_s = 0.0
+    for i, w in enumerate(words):
+        if ctx.lexicon.is_vocal(w.norm) and w.end_s > first and w.start_s < last:
+            before = w.start_s - words[i - 1].end_s if i > 0 else 0.0
+            after = words[i + 1].start_s - w.end_s if i + 1 < len(words) else 0.0
+            filler_s += min(w.end_s, last) - max(w.start_s, first) + min(max(0.0, min(before, after)), o.min_pause_s)
+    fluent = len(spoken) / (max(span - filler_s, span * 0.25, 1e-6) / 60)
 
     windows = []
     t = first
@@ -147,16 +174,19 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         windows=tuple(windows),
         stretches=tuple(stretches),
         sentence_wpm=tuple(sentence_wpm),
+        fluent_wpm=fluent,
+        filler_s=filler_s,
     )
 
 
 def score(p: PacingResult, r: Scoring) -> int:
     if p.words == 0:
         return 0
-    off = max(p.target_min_wpm - p.wpm, p.wpm - p.target_max_wpm, 0.0)
+    off = max(p.target_min_wpm - p.judged_wpm, p.judged_wpm - p.target_max_wpm, 0.0)
     uneven = 0.0
     if p.windows:
-        outside = (max(p.target_min_wpm - w.wpm, w.wpm - p.target_max_wpm, 0.0) for w in p.windows)
+        scale = p.judged_wpm / p.wpm if p.wpm else 1.0  # each window's pace without its fillers' time, as the whole's
+        outside = (max(p.target_min_wpm - w.wpm * scale, w.wpm * scale - p.target_max_wpm, 0.0) for w in p.windows)
         uneven = sum(min(d / r.uneven_full_wpm, 1.0) for d in outside) / len(p.windows)
     return round(min(100.0, max(0.0, 100 - r.points_per_wpm * off - r.uneven_points * uneven)))
 
@@ -164,9 +194,13 @@ def score(p: PacingResult, r: Scoring) -> int:
 def tips(p: PacingResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     if not p.words:
         return []
-    if p.wpm > p.target_max_wpm or p.wpm < p.target_min_wpm:
-        kind = "fast" if p.wpm > p.target_max_wpm else "slow"
-        msg = f"Your pace was {p.wpm:.0f} words a minute, {'above' if kind == 'fast' else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. " + (
+    pace = p.judged_wpm
+    if pace > p.target_max_wpm or pace < p.target_min_wpm:
+        kind = "fast" if pace > p.target_max_wpm else "slow"
+        measured = f"{pace:.0f} words a minute"
+        if abs(pace - p.wpm) >= FLUENT_SHOWN_WPM:
+            measured += f" leaving out the time of your fillers ({p.wpm:.0f} with them)"
+        msg = f"Your pace was {measured}, {'above' if kind == 'fast' else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. " + (
             "Slow down: finish each sentence, breathe, then start the next."
             if kind == "fast"
             else "Pick up the pace: rehearse the key points so the words come readily."
@@ -186,12 +220,16 @@ def tips(p: PacingResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     return [(100 - score, Tip(NAME, msg, ev, more=max(0, len(side) - 3)))]
 
 
+def _fluent(p: PacingResult) -> str:
+    return f", {p.fluent_wpm:.0f} without the fillers' time" if p.fluent_wpm and abs(p.fluent_wpm - p.wpm) >= FLUENT_SHOWN_WPM else ""
+
+
 def headline(p: PacingResult) -> str:
-    return f"{p.wpm:.0f} words a minute (aim {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f})"
+    return f"{p.wpm:.0f} words a minute{_fluent(p)} (aim {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f})"
 
 
 def summary(p: PacingResult) -> str:
-    return f"{p.wpm:.0f} wpm (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation {p.articulation_wpm:.0f} wpm"
+    return f"{p.wpm:.0f} wpm{_fluent(p)} (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation {p.articulation_wpm:.0f} wpm"
 
 
 def series(p: PacingResult) -> tuple[Series, ...]:

@@ -147,7 +147,7 @@ def report(
     )
     r = found.report
     try:
-        takes = recent_takes(data_dir, question_id=r.question_id)
+        takes = recent_takes(data_dir, question_id=r.question_id, question_text=r.question)
     except VoicecoachError as exc:  # the trend is extra: report without it
         click.echo(f"Warning: no practice trend ({fail(exc).format_message()})", err=True)
         takes = []

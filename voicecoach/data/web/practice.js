@@ -51,7 +51,9 @@ function choose(q, focus) {
   if (state !== 'idle') return;
   chosen = q;
   $('question-text').textContent = q.text;
-  $('target').textContent = q.min_s ? 'Aim for ' + mmss(q.min_s) + ' to ' + mmss(q.max_s) + '.' : 'A question of your own: no target length.';
+  $('target').textContent = !q.min_s ? 'A question of your own.'
+    : q.own ? 'A question of your own: aim for ' + mmss(q.min_s) + ' to ' + mmss(q.max_s) + ', as for a ' + q.kind + ' question.'
+    : 'Aim for ' + mmss(q.min_s) + ' to ' + mmss(q.max_s) + '.';
   const points = $('points');
   points.textContent = '';
   for (const p of q.points || []) { const li = document.createElement('li'); li.textContent = p; points.appendChild(li); }
@@ -62,10 +64,13 @@ function choose(q, focus) {
   if (focus) $('record').focus();  // from the keyboard, the next thing to do is to record
 }
 
-function chooseOwn(text) {
+async function chooseOwn(text) {
   text = text.trim();
   if (!text) { say('Type a question first.'); return; }
-  choose({id: '', text: text, own: true, points: []}, true);
+  // the server says which rules the report will judge it by (and knows a bank question's text)
+  let q = {id: '', text: text, own: true, points: []};
+  try { const found = await api('/api/questions?' + new URLSearchParams({own: text})); if (found.length) q = found[0]; } catch (e) { /* judged all the same */ }
+  choose(q, true);
 }
 
 async function next() {
