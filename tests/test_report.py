@@ -89,7 +89,7 @@ def html_report(tmp_path_factory, reports) -> tuple[Path, dict]:
     shutil.copy(SAMPLES / "star_answer.wav", evil)
     h = History.open(d)
     for fpm in (7.5, 5.0):
-        t = h.start_take(audio_path=evil, question_id=None, question_text=None, category=None)
+        t = h.start_take(audio_path=evil, question_id=None, question_text="Tell me about a <b>tight</b> deadline", category=None)
         h.save_report(t, dict(reports["star_answer"], fillers=dict(reports["star_answer"]["fillers"], per_min=fpm)))
     h.close()
     out = d / "report.html"

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import tone_audio, transcript_of
+from voicecoach.analysers.base import OVERALL
 from voicecoach.config import Settings
 from voicecoach.history import compare
 from voicecoach.questions import load_bank, resolve_question
@@ -73,11 +74,13 @@ def _report(overall: int, fpm: float, wpm: float, structure: int) -> dict:
 
 
 def test_two_takes_compared_figure_by_figure_in_words():
-    changes = {c.key: c for c in compare(_report(70, 3.0, 150.0, 80), _report(60, 6.0, 185.0, 80))}
+    changes = {c.key: c for c in compare(_report(75, 3.0, 150.0, 80), _report(60, 6.0, 185.0, 80))}
     assert changes["overall.score"].verdict == "better"
+    # a change within a figure's noise (measured from repeated takes) is no change
+    assert {c.key: c for c in compare(_report(60 + int(OVERALL.noise), 3.0, 150.0, 80), _report(60, 6.0, 185.0, 80))}["overall.score"].verdict == "same"
     assert changes["fillers.per_min"].verdict == "better"  # fewer fillers
     assert changes["pacing.wpm"].verdict == "better"  # into the band
     assert changes["structure.score"].verdict == "same"
-    assert compare(_report(60, 6.0, 100.0, 70), _report(70, 3.0, 130.0, 80))[0].verdict == "worse"
+    assert compare(_report(55, 6.0, 100.0, 70), _report(70, 3.0, 130.0, 80))[0].verdict == "worse"
     worse_pace = {c.key: c for c in compare(_report(60, 6.0, 100.0, 70), _report(70, 3.0, 130.0, 80))}["pacing.wpm"]
     assert worse_pace.verdict == "worse"  # out of the band

@@ -116,7 +116,7 @@ class Finding:
 
 #: The overall score as a metric (the history's ``overall.score``); its noise is measured
 #: as each figure's is (docs/scoring.md).
-OVERALL = Metric(SCORE, "overall score", "d", "higher", headline=True, noise=0.0)
+OVERALL = Metric(SCORE, "overall score", "d", "higher", headline=True, noise=10.0)
 
 
 #: What a :class:`Mark` can be; each renderer styles each kind its own way.

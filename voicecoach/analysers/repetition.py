@@ -27,6 +27,9 @@ from .context import AnswerContext
 
 NAME = "repetition"
 TITLE = "Repetition"
+#: how many points the score moves between two takes of the same answer (90th percentile,
+#: benchmarks/bench_spoken.py): progress calls a change no larger than this "same"
+SCORE_NOISE = 0
 #: Not in the overall score by default: a new measure is shown first and counted once
 #: its thresholds are checked on real answers. Set ``weight_repetition`` to count it.
 WEIGHT = 0.0
