@@ -61,8 +61,8 @@ def prf(tp: int, n_found: int, n_true: int) -> dict[str, float]:
 
 
 def evaluate(truth: dict, d: dict) -> dict:
-    from voicecoach.datatypes import normalise_word
-    from voicecoach.lexicon import is_vocal_filler
+    from voicecoach.core.datatypes import normalise_word
+    from voicecoach.core.lexicon import is_vocal_filler
 
     events = d["fillers"]["events"] if d.get("speech_found") else []
     vocal = [e for e in events if e["kind"] == "vocal"]
@@ -173,16 +173,16 @@ def main() -> None:
         summary(args.summary)
         return
 
-    from voicecoach.audio import load_audio
-    from voicecoach.config import Settings
-    from voicecoach.pipeline import report_to_dict, score_audio
+    from voicecoach.audio.decode import load_audio
+    from voicecoach.scoring.pipeline import report_to_dict, score_audio
+    from voicecoach.settings.config import Settings
 
     truths = sorted(args.corpus.glob("*.truth.json"))[: args.files]
     if not truths:
         sys.exit(f"no corpus in {args.corpus}: run python benchmarks/corpus/make_corpus.py")
     decodings = args.decodings.split(",")
     from voicecoach.analysers import fillers as fillers_analyser
-    from voicecoach.result import _plain
+    from voicecoach.scoring.result import _plain
 
     if "merge" in decodings:
         decodings.append("merge-no-relisten")  # same transcripts without the re-listened fillers

@@ -13,7 +13,7 @@ tuned on it), for the clean answers and their copies with transcription errors:
   quarter of its category's shortest length at 40 or below);
 - **delivery kept honest**: the same answer with a filler every 8 words scores lower;
 - **tip consistency**: contradictions between a report's tips and its findings
-  (:func:`voicecoach.feedback.contradictions`; target none);
+  (:func:`voicecoach.analysers.feedback.contradictions`; target none);
 - **discourse fillers**: precision and recall per phrase (like, you know, I mean, so;
   target 0.85 for the first three).
 
@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "content"))
 from dataset import LABELLED_FILLERS, Answer, load_all  # noqa: E402
 from evaluate import bank, transcript_and_audio  # noqa: E402
 
-from voicecoach.feedback import FLOOR, contradictions, floor  # noqa: E402
-from voicecoach.pipeline import score_transcript  # noqa: E402
-from voicecoach.result import Report  # noqa: E402
+from voicecoach.analysers.feedback import FLOOR, contradictions, floor  # noqa: E402
+from voicecoach.scoring.pipeline import score_transcript  # noqa: E402
+from voicecoach.scoring.result import Report  # noqa: E402
 
 TARGETS = {"relevance_f1": 0.90, "on_topic_called_off": 0.05, "spearman": 0.80, "filler_p": 0.85, "filler_r": 0.85}
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from voicecoach.audio import MAX_DURATION_S  # noqa: E402
+from voicecoach.audio.decode import MAX_DURATION_S  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 BARE = """

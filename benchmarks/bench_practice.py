@@ -28,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from bench_long import cpu_name  # noqa: E402
 
 from tests.vmic import VirtualMic  # noqa: E402
-from voicecoach.audio import load_audio  # noqa: E402 - decoded to 16 kHz mono
+from voicecoach.audio.decode import load_audio  # noqa: E402 - decoded to 16 kHz mono
 
 SAMPLES = [ROOT / "samples" / f"{n}.wav" for n in ("star_answer", "hesitant_slow", "motivation_fast")]
 VC = [sys.executable, "-m", "voicecoach"]

@@ -44,7 +44,7 @@ def long_file_run(minutes: float = 10.0) -> dict:
     import numpy as np
     import soundfile as sf
 
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.decode import load_audio
 
     pieces = [load_audio(p).samples for p in sorted((ROOT / "samples").glob("*.wav"))]
     y = np.concatenate(pieces)
@@ -77,12 +77,12 @@ def main() -> None:
 
     import jiwer
 
-    from voicecoach.audio import load_audio
-    from voicecoach.config import Settings
-    from voicecoach.datatypes import normalise_word
-    from voicecoach.lexicon import is_vocal_filler
-    from voicecoach.pipeline import report_to_dict, score_audio
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.transcribe import load_model
+    from voicecoach.audio.decode import load_audio
+    from voicecoach.core.datatypes import normalise_word
+    from voicecoach.core.lexicon import is_vocal_filler
+    from voicecoach.scoring.pipeline import report_to_dict, score_audio
+    from voicecoach.settings.config import Settings
 
     files = sorted(args.dir.glob("*.truth.json"))
     model = load_model("default")

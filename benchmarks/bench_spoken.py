@@ -110,9 +110,9 @@ CONTRADICTIONS: list[str] = []
 
 def score(wav: Path, answer: Answer, bank: dict) -> dict:
     """The report of ``wav`` as JSON; its tips are checked against its findings."""
-    from voicecoach.config import Settings
-    from voicecoach.feedback import contradictions
-    from voicecoach.pipeline import report_to_dict, score_file
+    from voicecoach.analysers.feedback import contradictions
+    from voicecoach.scoring.pipeline import report_to_dict, score_file
+    from voicecoach.settings.config import Settings
 
     report = score_file(wav, settings=Settings(), question=bank[answer.question])
     if report.results:
@@ -121,7 +121,7 @@ def score(wav: Path, answer: Answer, bank: dict) -> dict:
 
 
 def trended(d: dict) -> dict[str, float]:
-    from voicecoach.history import report_metrics
+    from voicecoach.practice.history import report_metrics
 
     return {f"{a}.{k}": v for (a, k), v in report_metrics(d).items()}
 
@@ -143,7 +143,7 @@ def main() -> None:
 
     from bench_long import cpu_name
 
-    from voicecoach.questions import load_bank
+    from voicecoach.core.questions import load_bank
 
     bank = {q.id: q for q in load_bank(include_user_dir=False)}
     answers = load(HERE / "content" / "answers.txt")

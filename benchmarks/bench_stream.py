@@ -3,7 +3,7 @@ piece by piece (as `voicecoach practice` does) against the same audio scored as 
 on the samples and the first files of the labelled corpus.
 
 Each answer gets LEAD_S of silence before it and TAIL_S after it (the speaker presses
-Enter), and is fed to :class:`voicecoach.stream.StreamingTranscriber` in 0.1 s blocks
+Enter), and is fed to :class:`voicecoach.scoring.stream.StreamingTranscriber` in 0.1 s blocks
 with a step after each, so the cuts fall where a worker that keeps up would make them and
 do not depend on timing. Compared, for each way of hearing the last piece: WER of the
 words (vocal fillers left out), vocal filler events (within 0.3 s of the script's) and
@@ -51,11 +51,11 @@ def main() -> None:
     ap.add_argument("--last-piece", default="0,10", help="last_piece_min_s values to compare (0: the last piece heard alone)")
     args = ap.parse_args()
 
-    from voicecoach.audio import SAMPLE_RATE_HZ, Audio, load_audio
-    from voicecoach.config import Settings
-    from voicecoach.pipeline import report_to_dict, score_audio, score_transcript
-    from voicecoach.stream import StreamingTranscriber, StreamOptions
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.transcribe import load_model
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ, Audio, load_audio
+    from voicecoach.scoring.pipeline import report_to_dict, score_audio, score_transcript
+    from voicecoach.scoring.stream import StreamingTranscriber, StreamOptions
+    from voicecoach.settings.config import Settings
 
     truths = sorted((ROOT / "samples").glob("*.truth.json")) + sorted(args.corpus.glob("*.truth.json"))[: args.files]
     settings = Settings()

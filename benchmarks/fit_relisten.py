@@ -57,8 +57,8 @@ def remembered(fn):  # noqa: ANN001, ANN201
 
 
 def plain_words(model, family: str, wav: Path, audio) -> list:  # noqa: ANN001
-    from voicecoach.datatypes import Word
-    from voicecoach.transcribe import TranscribeOptions, _decode
+    from voicecoach.asr.transcribe import TranscribeOptions, _decode
+    from voicecoach.core.datatypes import Word
 
     path = CACHE / family / (wav.stem + ".plain.json")
     if path.exists():
@@ -73,7 +73,7 @@ class ProbabilityCache:
     """filler_probabilities, remembered per (file, fragment, window) and kept on disk."""
 
     def __init__(self, path: Path) -> None:
-        from voicecoach import relisten
+        from voicecoach.asr import relisten
 
         self.path = path
         self.real = relisten.filler_probabilities
@@ -100,8 +100,8 @@ class ProbabilityCache:
 def evaluate(files: list[dict], model, options) -> dict:  # noqa: ANN001
     from bench_accuracy import SOUND, match, prf
 
-    from voicecoach import relisten
-    from voicecoach.lexicon import is_vocal_filler, vocal_filler_type
+    from voicecoach.asr import relisten
+    from voicecoach.core.lexicon import is_vocal_filler, vocal_filler_type
 
     tp = nf = nt = 0
     same = 0
@@ -129,10 +129,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "fit-relisten.json")
     args = ap.parse_args()
 
-    from voicecoach import relisten
-    from voicecoach.audio import load_audio
-    from voicecoach.relisten import RelistenOptions
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr import relisten
+    from voicecoach.asr.relisten import RelistenOptions
+    from voicecoach.asr.transcribe import load_model
+    from voicecoach.audio.decode import load_audio
 
     model = load_model("default")
     cache = ProbabilityCache(CACHE / "fragments.json")

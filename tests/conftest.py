@@ -22,7 +22,7 @@ def truth() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def reports() -> dict[str, dict]:
     """``score --json``-shaped dicts of every sample, from the real pipeline."""
-    from voicecoach.pipeline import report_to_dict, score_file
+    from voicecoach.scoring.pipeline import report_to_dict, score_file
 
     return {name: report_to_dict(score_file(SAMPLES / f"{name}.wav")) for name in SAMPLE_NAMES}
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.audio import SAMPLE_RATE_HZ, Audio, validate_samples
-from voicecoach.datatypes import Transcript, Word
+from voicecoach.audio.decode import SAMPLE_RATE_HZ, Audio, validate_samples
+from voicecoach.core.datatypes import Transcript, Word
 
 
 def sigint_as_in_a_terminal() -> None:
@@ -54,7 +54,7 @@ def align(recorded: Path, source: Path) -> tuple[float, float]:
     """(offset of ``source`` inside ``recorded`` in seconds, correlation once aligned)."""
     from scipy.signal import correlate
 
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.decode import load_audio
 
     rec = load_audio(recorded).samples
     src = load_audio(source).samples

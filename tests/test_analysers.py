@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.helpers import audio_for, tone_audio, transcript_of, words_from
-from voicecoach.alignment import merge_fillers
 from voicecoach.analysers import AnswerContext, delivery, fillers, pacing, pauses, structure
-from voicecoach.audio import validate_samples
-from voicecoach.datatypes import Transcript, Word
+from voicecoach.asr.alignment import merge_fillers
+from voicecoach.audio.decode import validate_samples
+from voicecoach.core.datatypes import Transcript, Word
 
 
 # ---------------------------------------------------------------- pacing
@@ -90,7 +90,7 @@ def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
 
 
 def test_dedupe_keeps_one_filler_where_both_passes_heard_it():
-    from voicecoach.alignment import dedupe_fillers
+    from voicecoach.asr.alignment import dedupe_fillers
 
     words = [Word("know,", 0.7, 1.18, 0.9), Word("um", 1.18, 1.74, 0.8, "filler"), Word("erm,", 1.72, 1.74, 0.6), Word("we", 1.74, 1.96, 0.9)]
     assert [w.text for w in dedupe_fillers(words)] == ["know,", "erm,", "we"]
@@ -284,8 +284,8 @@ def test_a_relistened_filler_word_is_an_acoustic_event():
 def test_a_custom_vocal_filler_is_a_filler_for_every_analyser(tmp_path):
     """A pattern added in [fillers.vocal] is counted as a filler and left out of the
     spoken words for pacing and structure alike (one compiled lexicon for all)."""
-    from voicecoach.config import load_settings
-    from voicecoach.lexicon import lexicon_for
+    from voicecoach.core.lexicon import lexicon_for
+    from voicecoach.settings.config import load_settings
 
     cfg = tmp_path / "c.toml"
     cfg.write_text("[fillers.vocal]\nehm = 'e+h+m+'\n")
@@ -311,8 +311,8 @@ def test_a_discourse_filler_is_not_also_a_hedge():
 
 
 def test_per_answer_inputs_are_not_settings(tmp_path):
-    from voicecoach.config import load_settings
-    from voicecoach.errors import ConfigError
+    from voicecoach.core.errors import ConfigError
+    from voicecoach.settings.config import load_settings
 
     cfg = tmp_path / "c.toml"
     cfg.write_text("[structure]\nquestion = 'Why us?'\n")
@@ -325,7 +325,7 @@ def test_the_language_is_judged_on_enough_words_only():
     handful of unsure words (a short take) is not judged."""
     import dataclasses
 
-    from voicecoach.pipeline import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, looks_english
+    from voicecoach.scoring.pipeline import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, looks_english
 
     def with_p(text: str, p: float) -> Transcript:
         t = transcript_of(text)
@@ -339,7 +339,7 @@ def test_the_language_is_judged_on_enough_words_only():
 
 def test_times_shown_to_people_round_up_into_the_next_minute():
     """A progress line once read "9:60.0 of 10:00.0": 599.96 s rounds to the next minute."""
-    from voicecoach.datatypes import format_mmss
+    from voicecoach.core.datatypes import format_mmss
 
     assert [format_mmss(t) for t in (0.0, 12.35, 59.94, 59.96, 75.2, 599.96)] == ["0:00.0", "0:12.4", "0:59.9", "1:00.0", "1:15.2", "10:00.0"]
 

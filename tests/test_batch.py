@@ -32,7 +32,7 @@ def _assert_same_result(row: dict, other: dict) -> None:
     thread counts (under GENERIC, "I, er I" against "I. er I")."""
     import jiwer
 
-    from voicecoach.datatypes import normalise_word
+    from voicecoach.core.datatypes import normalise_word
 
     def words(text: str) -> str:
         return " ".join(w for w in map(normalise_word, text.split()) if w)
@@ -277,8 +277,8 @@ def test_dask_with_audio_sent_as_bytes(dask_cluster, local_run, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     shutil.copy(SAMPLES / "motivation_fast.wav", src / "motivation_fast.wav")
-    from voicecoach import batch as b
-    from voicecoach.config import Settings
+    from voicecoach.batch import run as b
+    from voicecoach.settings.config import Settings
 
     settings = Settings()
     job = b.Job(str(src / "motivation_fast.wav"), None, "k1")

@@ -86,7 +86,7 @@ def test_scoring_opens_no_network_connection(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(OSError("no DNS")))
-    from voicecoach import transcribe
+    from voicecoach.asr import transcribe
 
     transcribe.clear_model_cache()  # load the model under the guard too
     result = run("score", "--json", str(SAMPLES / "motivation_fast.wav"))
@@ -124,7 +124,7 @@ def test_hub_name_offline_says_what_to_do(tmp_path, monkeypatch):
 
 @pytest.mark.model
 def test_model_by_path_works(tmp_path):
-    from voicecoach.models import embedded_model_path
+    from voicecoach.asr.models import embedded_model_path
 
     link = tmp_path / "my-model"
     link.symlink_to(embedded_model_path())
@@ -146,7 +146,7 @@ def test_models_lists_the_embedded_default(tmp_path, monkeypatch):
 def test_hub_sizes_match_faster_whisper():
     from faster_whisper.utils import available_models
 
-    from voicecoach.models import HUB_SIZES
+    from voicecoach.asr.models import HUB_SIZES
 
     assert list(HUB_SIZES) == list(available_models())
 

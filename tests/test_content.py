@@ -13,7 +13,7 @@ import pytest
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import structure
 from voicecoach.analysers.context import AnswerContext
-from voicecoach.questions import load_bank
+from voicecoach.core.questions import load_bank
 
 CONTENT = Path(__file__).resolve().parents[1] / "benchmarks" / "content"
 sys.path.insert(0, str(CONTENT))
@@ -148,7 +148,7 @@ def test_labels_file_errors_name_the_line(tmp_path):
 def test_units_cover_every_word_when_whisper_cut_a_word_into_pieces():
     """Word pieces ("one", "-to", "-one") join into one token of the sentence's text; the
     units must still span the sentence's words, the last one included."""
-    from voicecoach.datatypes import Transcript, Word
+    from voicecoach.core.datatypes import Transcript, Word
 
     texts = ["Last", "year", "I", "ran", "a", "one", "-to", "-one", "check", "-in", "with", "each", "client."]
     words = tuple(Word(t, 0.4 * i, 0.4 * i + 0.3, 0.9) for i, t in enumerate(texts))

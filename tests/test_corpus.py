@@ -33,7 +33,7 @@ def subset(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
     """name -> (truth, score --json) for the corpus subset."""
     import make_corpus
 
-    from voicecoach.pipeline import report_to_dict, score_file
+    from voicecoach.scoring.pipeline import report_to_dict, score_file
 
     out = tmp_path_factory.mktemp("corpus")
     make_corpus.build(out, subset=True)
@@ -120,9 +120,9 @@ def test_words_no_worse_than_plain_decoding(subset):
     import jiwer
     from bench_accuracy import evaluate
 
-    from voicecoach.audio import load_audio
-    from voicecoach.config import Settings
-    from voicecoach.pipeline import report_to_dict, score_audio
+    from voicecoach.audio.decode import load_audio
+    from voicecoach.scoring.pipeline import report_to_dict, score_audio
+    from voicecoach.settings.config import Settings
 
     plain = Settings(transcription=dataclasses.replace(Settings().transcription, decoding="plain"))
     refs, default_hyps, plain_hyps = [], [], []
@@ -143,7 +143,7 @@ def piper_subset(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
     pytest.importorskip("piper", reason="pip install -e '.[corpus]' (.ci/run installs it)")
     import make_corpus
 
-    from voicecoach.pipeline import report_to_dict, score_file
+    from voicecoach.scoring.pipeline import report_to_dict, score_file
 
     out = tmp_path_factory.mktemp("corpus-piper")
     make_corpus.build(out, subset=True, family="piper")
@@ -167,11 +167,11 @@ def test_the_neural_voice_family_within_its_measured_floor(piper_subset):
 
 @pytest.mark.parametrize("name", ["talk_silero_test", "meeting_ami_dev00", "radio_apollo11"])
 def test_real_speech_is_plausible(name):
-    from voicecoach.pipeline import report_to_dict, score_file
+    from voicecoach.scoring.pipeline import report_to_dict, score_file
 
     d = report_to_dict(score_file(REAL / f"{name}.wav"))
-    from voicecoach.datatypes import normalise_word
-    from voicecoach.lexicon import is_vocal_filler
+    from voicecoach.core.datatypes import normalise_word
+    from voicecoach.core.lexicon import is_vocal_filler
 
     words = [w["text"].lower().strip(".,?!") for w in d["transcript"]["words"]]
     assert d["speech_found"] and len(words) >= 40

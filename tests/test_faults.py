@@ -121,9 +121,9 @@ def test_two_takes_started_at_once_in_the_browser_room(tmp_path):
 
 
 def test_takes_opened_at_once_by_many_threads_get_their_own_files(tmp_path):
-    from voicecoach.history import History
-    from voicecoach.practice import open_take
-    from voicecoach.questions import Question
+    from voicecoach.core.questions import Question
+    from voicecoach.practice.history import History
+    from voicecoach.practice.takes import open_take
 
     q = Question(id="sw-weakness", text="What is your greatest weakness?", category="strengths", difficulty="medium", source="test")
     barrier = threading.Barrier(16)
@@ -197,7 +197,7 @@ def test_a_full_disk_mid_take_keeps_the_audio_and_the_streamed_transcript(mic, s
     """The disk fills 3 s into a take: one line says so, the WAV up to the last block
     written is valid, the report of what was streamed is shown, and once space is freed
     the history says the take is recorded, with the seconds on disk."""
-    from voicecoach.history import History
+    from voicecoach.practice.history import History
 
     data = small_disk
     History.open(data).close()
@@ -303,8 +303,8 @@ def test_a_take_left_recording_by_a_killed_program_is_settled_on_the_next_open(t
     """kill -9 mid-take leaves the row 'recording' and the header a block behind at worst;
     the next open of the history marks it recorded with the seconds on disk, and leaves a
     take that another program is still recording alone."""
-    from voicecoach.history import History
-    from voicecoach.practice import open_take
+    from voicecoach.practice.history import History
+    from voicecoach.practice.takes import open_take
 
     data = tmp_path / "data"
     h = History.open(data)
@@ -329,7 +329,7 @@ def test_a_take_left_recording_by_a_killed_program_is_settled_on_the_next_open(t
 
 
 def test_a_take_whose_folder_is_removed_is_written_back(tmp_path):
-    from voicecoach.record import TakeWriter
+    from voicecoach.practice.record import TakeWriter
 
     w = TakeWriter.create(tmp_path / "takes", "t")
     w.append(np.full(16000, 500, dtype="<i2"))
@@ -446,7 +446,7 @@ def test_try_again_keeps_a_question_of_your_own_whole(tmp_path, browser):
 def test_serve_on_a_history_it_cannot_use(damage, tmp_path):
     """At start-up: the CLI's one line. Damaged while running: each request answers one
     line of JSON, and the terminal shows one line, no traceback."""
-    from voicecoach.history import History
+    from voicecoach.practice.history import History
 
     data = tmp_path / "data"
     History.open(data).close()
@@ -488,7 +488,7 @@ HUGE = "99999999999999999999999"
 
 @pytest.mark.parametrize("args", [("score", "--take", HUGE), ("report", HUGE)])
 def test_huge_take_ids_are_no_such_take(args, tmp_path):
-    from voicecoach.history import History
+    from voicecoach.practice.history import History
 
     History.open(tmp_path).close()
     done = subprocess.run([*VC, *args, "--data-dir", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)

@@ -18,8 +18,8 @@ from tests.conftest import ROOT, SAMPLES
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import AnswerContext, structure
 from voicecoach.cli import cli
-from voicecoach.history import History, trends
-from voicecoach.questions import load_bank
+from voicecoach.core.questions import load_bank
+from voicecoach.practice.history import History, trends
 
 CATEGORIES = {
     "behavioural",
@@ -168,7 +168,7 @@ def test_progress_compares_each_question_with_itself(tmp_path):
     m = cat["metrics"]["overall.score"]
     assert (m["first"], m["latest"]) == (60, (70 + 70 + int(OVERALL.noise)) / 2)  # the mean of each question's first and latest
     conflict = next(g for g in trends(takes) if g["question"] == "beh-conflict")
-    from voicecoach.history import judge_change
+    from voicecoach.practice.history import judge_change
 
     wpm = conflict["metrics"]["pacing.wpm"]
     assert judge_change("band", wpm["first"], wpm["latest"], ".0f", wpm["band"] if "band" in wpm else [120, 160], wpm["noise"]) == "same"
@@ -213,7 +213,7 @@ def test_failed_analysis_can_be_rerun(tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-from voicecoach.history import History
+from voicecoach.practice.history import History
 h = History.open(Path(sys.argv[1]))
 i = 0
 while True:

@@ -29,9 +29,9 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import ROOT, SAMPLES, convert, open_page
-from voicecoach.history import History
-from voicecoach.pipeline import MIN_MEDIAN_WORD_PROBABILITY
-from voicecoach.transcribe import MIN_ENGLISH_PROBABILITY
+from voicecoach.asr.transcribe import MIN_ENGLISH_PROBABILITY
+from voicecoach.practice.history import History
+from voicecoach.scoring.pipeline import MIN_MEDIAN_WORD_PROBABILITY
 
 CLIP = SAMPLES / "motivation_fast.wav"  # 26 s, the shortest sample
 STAR = SAMPLES / "star_answer.wav"
@@ -138,8 +138,8 @@ def test_unreadable_file_is_refused(unreadable):
 
 def test_answer_over_the_limit_is_refused_while_decoding(tmp_path):
     """A stream that states no length is cut off once the decoder passes the limit."""
-    from voicecoach.audio import load_audio
-    from voicecoach.errors import AudioError
+    from voicecoach.audio.decode import load_audio
+    from voicecoach.core.errors import AudioError
 
     # WebM written to a pipe, as a browser's MediaRecorder streams it: no duration in it
     raw = tmp_path / "stream.webm"
@@ -268,8 +268,8 @@ def _intel_mkl() -> bool:
 
 
 def _language_model_installed() -> bool:
-    from voicecoach.models import PYPI_MODELS, pypi_model_parts
-    from voicecoach.transcribe import LANGUAGE_MODEL
+    from voicecoach.asr.models import PYPI_MODELS, pypi_model_parts
+    from voicecoach.asr.transcribe import LANGUAGE_MODEL
 
     return pypi_model_parts(PYPI_MODELS[LANGUAGE_MODEL]) is not None
 
@@ -311,7 +311,7 @@ def test_a_video_sign_off_or_a_loop_marks_a_segment_failed():
     answer that says "thank you" or repeats a word three times is kept."""
     from types import SimpleNamespace as S
 
-    from voicecoach.transcribe import failed
+    from voicecoach.asr.transcribe import failed
 
     def seg(text: str, temperature: float = 0.0, avg_logprob: float = -0.3) -> S:
         return S(text=text, temperature=temperature, avg_logprob=avg_logprob, compression_ratio=1.2, words=[S(word=" " + w) for w in text.split()])
@@ -328,8 +328,8 @@ def test_a_video_sign_off_or_a_loop_marks_a_segment_failed():
 @pytest.mark.skipif(not _language_model_installed(), reason="Whisper base (voicecoach[base]) is not installed")
 def test_whisper_base_tells_the_language(spoken_languages):
     """Measured: German 0.06, French 0.009, English 0.88, under oneDNN and MKL alike."""
-    from voicecoach.audio import load_audio
-    from voicecoach.transcribe import english_probability
+    from voicecoach.asr.transcribe import english_probability
+    from voicecoach.audio.decode import load_audio
 
     p = {lang: english_probability(load_audio(path)) for lang, path in spoken_languages.items()}
     assert p["de"] < MIN_ENGLISH_PROBABILITY and p["fr"] < MIN_ENGLISH_PROBABILITY, p
@@ -429,7 +429,7 @@ def test_batch_output_folder_that_cannot_be_made(out, message, tmp_path):
 
 def test_concurrent_writers_never_share_a_temporary_file(tmp_path):
     """Two batches rewriting one --out folder: each write is whole, none fails."""
-    from voicecoach.files import atomic_write_text
+    from voicecoach.core.files import atomic_write_text
 
     target = tmp_path / "results.csv"
     errors: list[BaseException] = []
@@ -563,7 +563,7 @@ def test_locked_history_keeps_the_computed_report(tmp_path):
 
 def _old_database(path: Path) -> None:
     """A history as the code before schema versions made it (user_version 0)."""
-    from voicecoach.history import SCHEMA_V1
+    from voicecoach.practice.history import SCHEMA_V1
 
     db = sqlite3.connect(path)
     db.executescript(SCHEMA_V1)
@@ -576,7 +576,7 @@ def test_history_from_before_versions_is_upgraded_in_place(tmp_path):
     _old_database(tmp_path / "history.sqlite")
     proc = vc("history", "--json", "--data-dir", str(tmp_path))
     assert proc.returncode == 0 and [t["id"] for t in json.loads(proc.stdout)] == [1]
-    from voicecoach.history import SCHEMA_VERSION
+    from voicecoach.practice.history import SCHEMA_VERSION
 
     assert sqlite3.connect(tmp_path / "history.sqlite").execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 

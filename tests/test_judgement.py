@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import audio_for, transcript_of
-from voicecoach import feedback
-from voicecoach.analysers import fillers
-from voicecoach.datatypes import Evidence, Tip
-from voicecoach.pipeline import score_transcript
-from voicecoach.questions import load_bank, resolve_question
-from voicecoach.result import report_to_dict
+from voicecoach.analysers import feedback, fillers
+from voicecoach.core.datatypes import Evidence, Tip
+from voicecoach.core.questions import load_bank, resolve_question
+from voicecoach.scoring.pipeline import score_transcript
+from voicecoach.scoring.result import report_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = {q.id: q for q in load_bank(include_user_dir=False)}
@@ -62,8 +61,8 @@ def test_an_answer_about_hobbies_does_not_answer_a_question_about_failure():
     # "learning to play the guitar" is not "what you learned"
     assert "learned" not in " ".join(s.relevance.topic_said)
     # the first thing every report says
-    from voicecoach.html_report import render_html
-    from voicecoach.terminal import render_terminal
+    from voicecoach.present.html_report import render_html
+    from voicecoach.present.terminal import render_terminal
 
     out = io.StringIO()
     render_terminal(r, file=out, width=200)
@@ -221,7 +220,7 @@ def test_discourse_fillers_by_what_they_do(text, expected):
 
 
 def test_the_embeddings_load_without_the_network(monkeypatch):
-    from voicecoach import embeddings
+    from voicecoach.analysers import embeddings
 
     embeddings.model.cache_clear()
 
@@ -244,14 +243,14 @@ def test_loading_the_embeddings_leaves_logging_as_it_was():
     root logger has no handler for basicConfig to find."""
     import subprocess
 
-    code = "import logging; from voicecoach import embeddings; embeddings.embed(['a test']); r = logging.getLogger(); print(len(r.handlers), r.level)"
+    code = "import logging; from voicecoach.analysers import embeddings; embeddings.embed(['a test']); r = logging.getLogger(); print(len(r.handlers), r.level)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert proc.stdout.split() == ["0", str(logging.WARNING)], proc.stdout
 
 
 def test_the_floor_is_the_first_thing_the_html_page_shows_in_chromium(browser, tmp_path):
     from tests.conftest import open_page
-    from voicecoach.html_report import render_html
+    from voicecoach.present.html_report import render_html
 
     page_path = tmp_path / "r.html"
     page_path.write_text(render_html(report(HOBBIES, "beh-failure"), audio=None), encoding="utf-8")
@@ -283,8 +282,8 @@ def test_spoken_answers_rank_by_content_and_fillers_cost(tmp_path):
     from dataset import load
     from synth import render
 
-    from voicecoach.config import Settings
-    from voicecoach.pipeline import score_file
+    from voicecoach.scoring.pipeline import score_file
+    from voicecoach.settings.config import Settings
 
     answers = {a.id: a for a in load(ROOT / "benchmarks" / "content" / "answers.txt")}
     strong, weak = answers["conflict-strong"], answers["conflict-weak"]

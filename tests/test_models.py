@@ -1,5 +1,5 @@
 """Whisper base from PyPI: found, joined from its parts once, listed, used offline
-(issue 15). Small is on PyPI too, but incomplete (see voicecoach/models.py)."""
+(issue 15). Small is on PyPI too, but incomplete (see voicecoach/asr/models.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLES
+from voicecoach.asr.models import PYPI_MODELS, PypiModel, assemble_pypi_model, list_models, pypi_model_parts, resolve_model
 from voicecoach.cli import cli
-from voicecoach.errors import ModelNotFoundError
-from voicecoach.models import PYPI_MODELS, PypiModel, assemble_pypi_model, list_models, pypi_model_parts, resolve_model
+from voicecoach.core.errors import ModelNotFoundError
 
 
 def run(*args: str):

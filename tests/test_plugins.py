@@ -23,7 +23,7 @@ PLUGIN = '''
 from dataclasses import dataclass
 
 from voicecoach.analysers import Finding, Mark, Metric
-from voicecoach.datatypes import Evidence, Tip
+from voicecoach.core.datatypes import Evidence, Tip
 
 NAME = "buzzwords"
 TITLE = "Buzzwords"
@@ -200,7 +200,7 @@ def test_a_plugin_is_scored_shown_exported_and_trended(site, tmp_path, browser):
     # the history keeps and trends it
     data = tmp_path / "data"
     store = (
-        "import json, sys\nfrom voicecoach.history import History\nh = History.open(__import__('pathlib').Path(sys.argv[1]))\n"
+        "import json, sys\nfrom voicecoach.practice.history import History\nh = History.open(__import__('pathlib').Path(sys.argv[1]))\n"
         "for n in (3, 1):\n    r = json.load(open(sys.argv[2]))\n    r['buzzwords']['count'] = n\n    r['scores']['buzzwords'] = 100 - 10 * n\n"
         "    t = h.start_take(audio_path=sys.argv[3], question_id='q1', question_text='Q', category='general')\n    h.save_report(t, r)\nh.close()\n"
     )

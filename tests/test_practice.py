@@ -20,8 +20,8 @@ import soundfile as sf
 from tests.conftest import ROOT, SAMPLES
 from tests.helpers import align
 from tests.vmic import practice_process
-from voicecoach.datatypes import normalise_word
-from voicecoach.lexicon import is_vocal_filler
+from voicecoach.core.datatypes import normalise_word
+from voicecoach.core.lexicon import is_vocal_filler
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 
@@ -194,10 +194,10 @@ def test_the_last_piece_is_heard_with_the_speech_before_it():
     word of the piece before twice."""
     import numpy as np
 
-    from voicecoach.audio import SAMPLE_RATE_HZ as SR
-    from voicecoach.audio import load_audio
-    from voicecoach.config import Settings
-    from voicecoach.stream import StreamingTranscriber
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ as SR
+    from voicecoach.audio.decode import load_audio
+    from voicecoach.scoring.stream import StreamingTranscriber
+    from voicecoach.settings.config import Settings
 
     a = load_audio(SAMPLES / "star_answer.wav")  # "ledgers" ends at 28.04 s, "you know" starts at 29.59 s
     x = np.concatenate([np.zeros(SR, np.float32), a.samples[: int(28.8 * SR)], np.zeros(SR, np.float32)])

@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import DEFAULT_ANALYSERS
-from voicecoach.config import Settings, load_settings
-from voicecoach.errors import ConfigError
-from voicecoach.feedback import compute_scores, make_tips
-from voicecoach.html_report import render_html
-from voicecoach.pipeline import Report, report_to_dict
-from voicecoach.questions import load_file
-from voicecoach.result import ResultError, check_result, report_from_dict
-from voicecoach.terminal import render_filler_report, render_terminal
+from voicecoach.analysers.feedback import compute_scores, make_tips
+from voicecoach.core.errors import ConfigError
+from voicecoach.core.questions import load_file
+from voicecoach.present.html_report import render_html
+from voicecoach.present.terminal import render_filler_report, render_terminal
+from voicecoach.scoring.pipeline import Report, report_to_dict
+from voicecoach.scoring.result import ResultError, check_result, report_from_dict
+from voicecoach.settings.config import Settings, load_settings
 
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 MARKUP = st.sampled_from(["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "[bold red]x[/]", "'; DROP TABLE takes; --", "\u202e", "a\nb"])
@@ -178,7 +178,7 @@ def test_results_that_are_not_results(bad):
 
 
 def test_result_loader_on_files(tmp_path):
-    from voicecoach.result import load_result_file
+    from voicecoach.scoring.result import load_result_file
 
     good = tmp_path / "r.json"
     good.write_text(json.dumps(BASE))

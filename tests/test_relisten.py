@@ -1,4 +1,4 @@
-"""Re-listening (voicecoach.relisten) with the real model on synthesised speech whose
+"""Re-listening (voicecoach.asr.relisten) with the real model on synthesised speech whose
 content is known: each filler and each word is said alone, between 0.7 s silences."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.helpers import words_from
-from voicecoach.datatypes import Segment, Word
+from voicecoach.core.datatypes import Segment, Word
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 
@@ -24,7 +24,7 @@ def said_alone(tmp_path_factory) -> dict[str, tuple[dict, object]]:
     """voice -> (truth, audio) of SCRIPT."""
     from synth import render
 
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.decode import load_audio
 
     out = tmp_path_factory.mktemp("alone")
     result = {}
@@ -37,8 +37,8 @@ def said_alone(tmp_path_factory) -> dict[str, tuple[dict, object]]:
 def test_a_filler_heard_alone_is_told_from_a_word(said_alone):
     """The first-token filler probability separates fillers from words, including "a"
     and "the", which sound most like "uh" (measured: words <= 0.06, fillers 0.07-0.89)."""
-    from voicecoach.relisten import RelistenOptions, filler_probabilities
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.relisten import RelistenOptions, filler_probabilities
+    from voicecoach.asr.transcribe import load_model
 
     o = RelistenOptions()
     fillers_heard, fillers_total, words_heard = 0, 0, []
@@ -62,8 +62,8 @@ def test_relisten_inserts_the_fillers(said_alone):
     two long silences sounds like "thuh" and is at the threshold (measured 0.03-0.11
     as the fragment's edges move by 5 ms): at most one find may fall on "a" or "the",
     none on any other word."""
-    from voicecoach.relisten import relisten_fillers
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.relisten import relisten_fillers
+    from voicecoach.asr.transcribe import load_model
 
     truth, audio = said_alone["en-us"]
     spoken = [s for s in truth["spans"] if s["kind"] == "speech"]
@@ -86,9 +86,9 @@ def test_a_hum_is_typed_by_its_sound(said_alone):
     all three voices); its onset keeps 11-14 dB more of its energy below 500 Hz than the
     recording's speech, and re-listening types it a hum. No vowel filler (um, uh, er,
     ah: -14 to +1 dB) becomes one."""
-    from voicecoach.lexicon import vocal_filler_type
-    from voicecoach.relisten import relisten_fillers
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.relisten import relisten_fillers
+    from voicecoach.asr.transcribe import load_model
+    from voicecoach.core.lexicon import vocal_filler_type
 
     hums = typed = 0
     for voice, (truth, audio) in said_alone.items():
@@ -115,8 +115,8 @@ def test_a_hum_is_told_from_a_vowel_on_a_dull_microphone(said_alone):
     import numpy as np
     from scipy.signal import butter, sosfilt
 
-    from voicecoach.acoustics import nasal_db
-    from voicecoach.relisten import RelistenOptions
+    from voicecoach.asr.relisten import RelistenOptions
+    from voicecoach.audio.acoustics import nasal_db
 
     limit = RelistenOptions().hum_onset_db
     for voice, (truth, audio) in said_alone.items():
@@ -145,10 +145,10 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
     import numpy as np
     from synth import render
 
-    from voicecoach.audio import load_audio
-    from voicecoach.lexicon import vocal_filler_type
-    from voicecoach.relisten import RelistenOptions, relisten_fillers
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.relisten import RelistenOptions, relisten_fillers
+    from voicecoach.asr.transcribe import load_model
+    from voicecoach.audio.decode import load_audio
+    from voicecoach.core.lexicon import vocal_filler_type
 
     takes = []  # (voice, truth, audio with 20 dB of white noise), heard with and without the rule
     for voice in VOICES:
@@ -179,7 +179,7 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
 
 
 def test_no_candidates_near_a_filler_the_transcript_has(said_alone):
-    from voicecoach.relisten import RelistenOptions, candidates
+    from voicecoach.asr.relisten import RelistenOptions, candidates
 
     truth, audio = said_alone["en-us"]
     um = truth["vocal_fillers"][0]
@@ -194,7 +194,7 @@ def _built(parts: list[tuple[str, float]]):
     buzz with harmonics, a white-noise click, a 2.5 kHz beep, digital silence."""
     import numpy as np
 
-    from voicecoach.audio import Audio
+    from voicecoach.audio.decode import Audio
 
     sr, out, rng = 16000, [], np.random.default_rng(3)
     for kind, seconds in parts:
@@ -215,7 +215,7 @@ def test_candidates_leave_out_a_syllable_before_a_stop_release_and_a_beep():
     ms) is the first syllable of a word broken by a stop, not a candidate; the same
     sound followed by a real pause is. A sound of exactly 0.18 s (the minimum) counts.
     A radio beep (a 2.5 kHz tone) is not a voice and not a candidate."""
-    from voicecoach.relisten import RelistenOptions, candidates
+    from voicecoach.asr.relisten import RelistenOptions, candidates
 
     audio = _built(
         [("silence", 1.0), ("voice", 0.3), ("silence", 0.05), ("burst", 0.05), ("silence", 0.05), ("voice", 0.4)]
@@ -238,7 +238,7 @@ def test_candidates_leave_out_a_syllable_before_a_stop_release_and_a_beep():
 
 
 def test_insert_clips_a_word_that_runs_over_the_filler():
-    from voicecoach.alignment import clip_overlaps
+    from voicecoach.asr.alignment import clip_overlaps
 
     words = list(words_from("we shipped it", word_s=0.5, gap_s=0.0))  # 0-0.5, 0.5-1.0, 1.0-1.5
     filler = Word("uh", 0.7, 0.95, 0.4, "acoustic")
@@ -252,8 +252,8 @@ def test_relisten_is_a_transcription_setting(said_alone, tmp_path):
     (the baseline) never re-listens."""
     import dataclasses
 
-    from voicecoach.config import load_settings
-    from voicecoach.transcribe import TranscribeOptions, transcribe
+    from voicecoach.asr.transcribe import TranscribeOptions, transcribe
+    from voicecoach.settings.config import load_settings
 
     cfg = tmp_path / "c.toml"
     cfg.write_text("[transcription]\nrelisten = false\n")
@@ -270,8 +270,8 @@ def test_relisten_is_a_transcription_setting(said_alone, tmp_path):
 def test_a_biased_pass_filler_over_a_word_is_vetoed(said_alone):
     """A filler only the biased pass wrote survives where the sound is a filler, and is
     dropped where every sound nearby is a word ("project", "because")."""
-    from voicecoach.relisten import relisten_fillers
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.relisten import relisten_fillers
+    from voicecoach.asr.transcribe import load_model
 
     truth, audio = said_alone["en-us"]
     span = {s["text"]: s for s in truth["spans"]}
@@ -290,8 +290,8 @@ def test_a_misplaced_filler_is_moved_onto_its_sound(said_alone):
     """Whisper often times a filler a few hundred ms off its sound. A transcript filler is
     moved onto the nearby sound that, heard alone, is a filler; a second copy of the same
     filler (the other pass, timed elsewhere) is dropped; the word it overlapped is cut."""
-    from voicecoach.relisten import relisten_fillers
-    from voicecoach.transcribe import load_model
+    from voicecoach.asr.relisten import relisten_fillers
+    from voicecoach.asr.transcribe import load_model
 
     for voice in VOICES:
         truth, audio = said_alone[voice]
@@ -318,9 +318,9 @@ def test_a_hum_is_measured_only_against_enough_speech():
     sound is an "um", the "um" would be its own reference), and nothing reads as a hum."""
     import numpy as np
 
-    from voicecoach.acoustics import MIN_REFERENCE_S, nasal_db
-    from voicecoach.audio import SAMPLE_RATE_HZ as SR
-    from voicecoach.audio import validate_samples
+    from voicecoach.audio.acoustics import MIN_REFERENCE_S, nasal_db
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ as SR
+    from voicecoach.audio.decode import validate_samples
 
     def take(speech_s: float) -> tuple:
         t = np.arange(int(SR * (speech_s + 3.0))) / SR

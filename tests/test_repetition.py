@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import repetition
-from voicecoach.config import Settings
+from voicecoach.settings.config import Settings
 
 LEANING = (
     "Obviously the release process was slow. Obviously I rebuilt the release process in a month. "

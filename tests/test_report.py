@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from tests.conftest import SAMPLES, open_page
 from voicecoach.cli import cli
-from voicecoach.history import History
-from voicecoach.terminal import timeline_strip
+from voicecoach.practice.history import History
+from voicecoach.present.terminal import timeline_strip
 
 pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
 
@@ -236,8 +236,8 @@ def test_fillers_found_by_relistening_are_marked(reports, tmp_path):
     in brackets, counted in a note, and marked in the HTML transcript."""
     import copy
 
-    from voicecoach.html_report import transcript_html
-    from voicecoach.result import report_from_dict
+    from voicecoach.present.html_report import transcript_html
+    from voicecoach.scoring.result import report_from_dict
 
     d = copy.deepcopy(reports["hesitant_slow"])
     for e in d["fillers"]["events"]:  # as if the decoding had written every filler...

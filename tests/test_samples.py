@@ -47,7 +47,7 @@ def test_a_sentence_after_a_long_hesitation_is_kept(reports):
     """hesitant_slow opens with "Hmm..." and then "That is a good question"; tiny.en's plain
     pass drops that sentence (its first word is timed 2 s later), and the one-pass decoding
     decodes the stretch of sound it left empty on its own (``transcribe.fill_gaps``)."""
-    from voicecoach.datatypes import normalise_word
+    from voicecoach.core.datatypes import normalise_word
 
     text = " ".join(normalise_word(w["text"]) for w in reports["hesitant_slow"]["transcript"]["words"])
     assert "good question" in text, text
@@ -69,10 +69,10 @@ def test_a_short_take_of_a_hesitant_opening_is_not_a_video_outro(take_s):
 
     import numpy as np
 
-    from voicecoach.audio import SAMPLE_RATE_HZ, Audio, load_audio
-    from voicecoach.datatypes import normalise_word
-    from voicecoach.lexicon import is_vocal_filler
-    from voicecoach.pipeline import score_audio
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ, Audio, load_audio
+    from voicecoach.core.datatypes import normalise_word
+    from voicecoach.core.lexicon import is_vocal_filler
+    from voicecoach.scoring.pipeline import score_audio
 
     a = load_audio(SAMPLES / "hesitant_slow.wav")
     take = np.concatenate([np.zeros(SAMPLE_RATE_HZ, np.float32), a.samples])[: int(take_s * SAMPLE_RATE_HZ)]
@@ -92,7 +92,7 @@ def test_a_filler_found_inside_a_word_is_put_before_it_when_the_word_is_after(re
     end of the pause, over the "um" that re-listening finds inside it. The word is moved
     to the side of the filler where its sound is, so the transcript reads "um It", not
     "It um"."""
-    from voicecoach.datatypes import normalise_word
+    from voicecoach.core.datatypes import normalise_word
 
     text = " ".join(normalise_word(w["text"]) for w in reports["hesitant_slow"]["transcript"]["words"])
     assert "um it has helped" in text, text
@@ -156,7 +156,7 @@ def test_discourse_fillers_and_traps(reports, truth):
 def test_each_pause_follows_the_scripted_word(name, reports, truth):
     """The word before each pause is the last word of the chunk synthesised before that
     silence (numbers may be written as digits: "thirty percent" -> "30%")."""
-    from voicecoach.datatypes import normalise_word
+    from voicecoach.core.datatypes import normalise_word
 
     expected = []
     for p in truth[name]["pauses"]:
@@ -196,8 +196,8 @@ def test_tips_have_evidence_and_scores_in_range(reports):
 def test_transcript_words_close_to_script(reports, truth):
     import jiwer
 
-    from voicecoach.datatypes import normalise_word
-    from voicecoach.lexicon import is_vocal_filler
+    from voicecoach.core.datatypes import normalise_word
+    from voicecoach.core.lexicon import is_vocal_filler
 
     for name in SAMPLE_NAMES:
         hyp = " ".join(n for w in reports[name]["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
@@ -210,7 +210,7 @@ def test_windows_are_cut_in_silence():
     each boundary: here the only silences, placed where the cuts must go."""
     import numpy as np
 
-    from voicecoach.transcribe import WINDOW_S, decoding_windows
+    from voicecoach.asr.transcribe import WINDOW_S, decoding_windows
 
     sr = 16_000
     y = np.random.default_rng(0).normal(0, 0.1, int(sr * (3 * WINDOW_S + 100))).astype(np.float32)
@@ -235,10 +235,10 @@ def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, trut
     import jiwer
     import soundfile as sf
 
-    from voicecoach.datatypes import normalise_word
-    from voicecoach.lexicon import is_vocal_filler
-    from voicecoach.pipeline import report_to_dict, score_file
-    from voicecoach.transcribe import WINDOW_S, decoding_windows
+    from voicecoach.asr.transcribe import WINDOW_S, decoding_windows
+    from voicecoach.core.datatypes import normalise_word
+    from voicecoach.core.lexicon import is_vocal_filler
+    from voicecoach.scoring.pipeline import report_to_dict, score_file
 
     order = list(SAMPLE_NAMES) * 4
     joined = tmp_path / "long.wav"
@@ -278,8 +278,8 @@ def test_hyphenated_words_and_contractions_spoken(tmp_path):
     import shutil
     import subprocess
 
-    from voicecoach.audio import load_audio
-    from voicecoach.transcribe import transcribe
+    from voicecoach.asr.transcribe import transcribe
+    from voicecoach.audio.decode import load_audio
 
     if not shutil.which("espeak-ng"):
         pytest.skip("espeak-ng is not installed")

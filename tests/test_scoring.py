@@ -8,8 +8,8 @@ import pytest
 
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import BUILTIN, fillers
-from voicecoach.config import Settings, load_settings
-from voicecoach.feedback import Rubric, compute_scores, make_tips
+from voicecoach.analysers.feedback import Rubric, compute_scores, make_tips
+from voicecoach.settings.config import Settings, load_settings
 
 
 @dataclasses.dataclass

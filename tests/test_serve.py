@@ -79,7 +79,7 @@ def align_pieces(recorded: Path, source: Path, piece_s: float = 5.0) -> list[tup
     that start, the correlation there)."""
     from scipy.signal import correlate
 
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.decode import load_audio
 
     rec, src = load_audio(recorded).samples, load_audio(source).samples
     n = int(piece_s * 16000)
@@ -321,7 +321,7 @@ def test_the_progress_page_compares_each_question_with_itself(chromium_mic, tmp_
     within the overall score's noise is "about the same", and each question taken twice
     has its own charts."""
     from voicecoach.analysers import OVERALL
-    from voicecoach.history import History
+    from voicecoach.practice.history import History
 
     data = tmp_path / "data"
     h = History.open(data)

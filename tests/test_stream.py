@@ -8,10 +8,10 @@ import pytest
 
 from tests.helpers import tone_audio, transcript_of
 from voicecoach.analysers.base import OVERALL
-from voicecoach.config import Settings
-from voicecoach.history import compare
-from voicecoach.questions import load_bank, resolve_question
-from voicecoach.stream import CUE_FAST, CUE_FILLERS, StreamOptions, find_cut, live_cue
+from voicecoach.core.questions import load_bank, resolve_question
+from voicecoach.practice.history import compare
+from voicecoach.scoring.stream import CUE_FAST, CUE_FILLERS, StreamOptions, find_cut, live_cue
+from voicecoach.settings.config import Settings
 
 SR = 16000
 

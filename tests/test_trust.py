@@ -10,12 +10,12 @@ import pytest
 
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import BUILTIN, Analyser, delivery, fillers, pacing, pauses, repetition, structure
+from voicecoach.analysers.feedback import compute_scores, make_tips
 from voicecoach.analysers.pacing import PacingResult, Window
 from voicecoach.analysers.relevance import Relevance
-from voicecoach.config import Settings
-from voicecoach.datatypes import Tip, join_words
-from voicecoach.feedback import compute_scores, make_tips
-from voicecoach.questions import load_bank
+from voicecoach.core.datatypes import Tip, join_words
+from voicecoach.core.questions import load_bank
+from voicecoach.settings.config import Settings
 
 # -- every template, rendered --------------------------------------------------------------
 

@@ -23,43 +23,43 @@ __version__ = "0.1.0"
 #: public name -> the module that defines it
 _EXPORTS = {
     # scoring
-    "score_file": "pipeline",
-    "score_audio": "pipeline",
+    "score_file": "scoring.pipeline",
+    "score_audio": "scoring.pipeline",
     # the result of scoring, and saved results (``score --json`` output)
-    "Report": "result",
-    "Scores": "feedback",
-    "report_to_dict": "result",
-    "report_from_dict": "result",
-    "load_report": "result",
+    "Report": "scoring.result",
+    "Scores": "analysers.feedback",
+    "report_to_dict": "scoring.result",
+    "report_from_dict": "scoring.result",
+    "load_report": "scoring.result",
     # audio in
-    "load_audio": "audio",
-    "Audio": "audio",
-    "MAX_DURATION_S": "audio",
+    "load_audio": "audio.decode",
+    "Audio": "audio.decode",
+    "MAX_DURATION_S": "audio.decode",
     # settings
-    "Settings": "config",
-    "load_settings": "config",
-    "TranscribeOptions": "transcribe",
-    "Rubric": "feedback",
+    "Settings": "settings.config",
+    "load_settings": "settings.config",
+    "TranscribeOptions": "asr.transcribe",
+    "Rubric": "analysers.feedback",
     # analysers (the plug-in protocol)
     "Analyser": "analysers",
     "AnswerContext": "analysers",
     "Metric": "analysers",
     "registered_analysers": "analysers",
     # result types
-    "Transcript": "datatypes",
-    "Word": "datatypes",
-    "Tip": "datatypes",
-    "Evidence": "datatypes",
-    "load_result_file": "result",
-    "check_result": "result",
+    "Transcript": "core.datatypes",
+    "Word": "core.datatypes",
+    "Tip": "core.datatypes",
+    "Evidence": "core.datatypes",
+    "load_result_file": "scoring.result",
+    "check_result": "scoring.result",
     # errors
-    "VoicecoachError": "errors",
-    "AudioError": "errors",
-    "ConfigError": "errors",
-    "ModelNotFoundError": "errors",
-    "DeviceError": "errors",
-    "HistoryError": "errors",
-    "ResultError": "result",
+    "VoicecoachError": "core.errors",
+    "AudioError": "core.errors",
+    "ConfigError": "core.errors",
+    "ModelNotFoundError": "core.errors",
+    "DeviceError": "core.errors",
+    "HistoryError": "core.errors",
+    "ResultError": "scoring.result",
 }
 
 #: public names that differ from the name in their module
@@ -117,11 +117,11 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .analysers import Analyser, AnswerContext, Metric
     from .analysers import registered as registered_analysers
-    from .audio import MAX_DURATION_S, Audio, load_audio
-    from .config import Settings, load_settings
-    from .datatypes import Evidence, Tip, Transcript, Word
-    from .errors import AudioError, ConfigError, DeviceError, HistoryError, ModelNotFoundError, VoicecoachError
-    from .feedback import Rubric, Scores
-    from .pipeline import score_audio, score_file
-    from .result import Report, ResultError, check_result, load_report, load_result_file, report_from_dict, report_to_dict
-    from .transcribe import TranscribeOptions
+    from .analysers.feedback import Rubric, Scores
+    from .asr.transcribe import TranscribeOptions
+    from .audio.decode import MAX_DURATION_S, Audio, load_audio
+    from .core.datatypes import Evidence, Tip, Transcript, Word
+    from .core.errors import AudioError, ConfigError, DeviceError, HistoryError, ModelNotFoundError, VoicecoachError
+    from .scoring.pipeline import score_audio, score_file
+    from .scoring.result import Report, ResultError, check_result, load_report, load_result_file, report_from_dict, report_to_dict
+    from .settings.config import Settings, load_settings

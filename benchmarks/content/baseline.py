@@ -9,9 +9,9 @@ from dataclasses import replace
 
 from voicecoach.analysers import structure
 from voicecoach.analysers.context import AnswerContext
-from voicecoach.audio import Audio
-from voicecoach.datatypes import Transcript, normalise_word
-from voicecoach.questions import parse_covers
+from voicecoach.audio.decode import Audio
+from voicecoach.core.datatypes import Transcript, normalise_word
+from voicecoach.core.questions import parse_covers
 
 # fmt: off
 STAR_CUES: dict[str, tuple[str, ...]] = {

@@ -18,9 +18,9 @@ from dataset import PARTS, Answer
 
 from voicecoach.analysers import content, structure
 from voicecoach.analysers.context import AnswerContext
-from voicecoach.audio import SAMPLE_RATE_HZ, Audio, validate_samples
-from voicecoach.datatypes import Transcript, Word
-from voicecoach.questions import Question, load_bank
+from voicecoach.audio.decode import SAMPLE_RATE_HZ, Audio, validate_samples
+from voicecoach.core.datatypes import Transcript, Word
+from voicecoach.core.questions import Question, load_bank
 
 PART_NAMES = dict(zip(PARTS, content.PARTS, strict=True))
 

@@ -49,8 +49,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..datatypes import Evidence
-from ..errors import VoicecoachError
+from ..core.datatypes import Evidence
+from ..core.errors import VoicecoachError
 
 ENTRY_POINT_GROUP = "voicecoach.analysers"
 #: The key of an analyser's score among its metrics.

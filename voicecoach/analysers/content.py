@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from ..datatypes import normalise_word
-from ..lexicon import DEFAULT_LEXICON, Lexicon
+from ..core.datatypes import normalise_word
+from ..core.lexicon import DEFAULT_LEXICON, Lexicon
 
 PARTS = ("situation", "task", "action", "result")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..acoustics import SilenceOptions
-from ..lexicon import DEFAULT_LEXICON, DISCOURSE_FILLERS, Lexicon
+from ..audio.acoustics import SilenceOptions
+from ..core.lexicon import DEFAULT_LEXICON, DISCOURSE_FILLERS, Lexicon
 
 DISCOURSE_FILLER_PHRASES = frozenset(DISCOURSE_FILLERS)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..acoustics import speech_level_db
-from ..audio import Audio
-from ..datatypes import Tip, Transcript
+from ..audio.acoustics import speech_level_db
+from ..audio.decode import Audio
+from ..core.datatypes import Tip, Transcript
 from .base import Finding, Metric
 from .context import AnswerContext
 

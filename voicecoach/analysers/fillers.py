@@ -14,10 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..acoustics import SilenceOptions, high_band_share, speech_span, steady_voiced_runs
-from ..audio import Audio
-from ..datatypes import Evidence, Tip, Transcript, Word, format_mmss
-from ..lexicon import DEFAULT_LEXICON, DISCOURSE_FILLERS, VOCAL_FILLERS, Lexicon, lexicon_for
+from ..audio.acoustics import SilenceOptions, high_band_share, speech_span, steady_voiced_runs
+from ..audio.decode import Audio
+from ..core.datatypes import Evidence, Tip, Transcript, Word, format_mmss
+from ..core.lexicon import DEFAULT_LEXICON, DISCOURSE_FILLERS, VOCAL_FILLERS, Lexicon, lexicon_for
 from .base import Finding, Mark, Metric
 from .context import AnswerContext
 
@@ -65,7 +65,7 @@ class Options:
     """Attributes:
     acoustic: also count held sounds the transcript does not explain as fillers, without
         asking the recogniser (see :func:`acoustic_fillers`). Off by default: re-listening
-        (:mod:`voicecoach.relisten`, part of transcription) finds these and more, with
+        (:mod:`voicecoach.asr.relisten`, part of transcription) finds these and more, with
         fewer false finds; this is for transcripts made with ``relisten`` off.
     acoustic_max_flux, acoustic_min_s, acoustic_max_s: what counts as a held sound.
     acoustic_min_high_band_share: below this share of energy above 3.8 kHz the recording

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..acoustics import silent_intervals, speech_span
-from ..audio import Audio
-from ..datatypes import Evidence, Tip, Transcript, format_mmss
+from ..audio.acoustics import silent_intervals, speech_span
+from ..audio.decode import Audio
+from ..core.datatypes import Evidence, Tip, Transcript, format_mmss
 from .base import Metric, Series
 from .context import AnswerContext
 

@@ -1,4 +1,4 @@
-"""Silent pauses, measured on the audio signal (see :mod:`voicecoach.acoustics`).
+"""Silent pauses, measured on the audio signal (see :mod:`voicecoach.audio.acoustics`).
 
 A pause is a silence of at least ``min_pause_s`` between the first word's start and the
 last word's end; silence before the first word is the hesitation (``time_to_first_word_s``),
@@ -11,9 +11,9 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from ..acoustics import silent_intervals, speech_span
-from ..audio import Audio
-from ..datatypes import Evidence, Tip, Transcript, format_mmss
+from ..audio.acoustics import silent_intervals, speech_span
+from ..audio.decode import Audio
+from ..core.datatypes import Evidence, Tip, Transcript, format_mmss
 from .base import Mark, Metric
 from .context import AnswerContext
 

@@ -11,7 +11,7 @@ Two signals, each weak alone, measured on the labelled set (``benchmarks/content
   count little and "disagree" counts fully. An answer whose topic weight is under
   :data:`MIN_TOPIC_WEIGHT` says almost nothing of what was asked.
 - **Its meaning against every bank question**: the answer's WordLlama embedding
-  (:mod:`voicecoach.embeddings`) is compared with each question's (text and topic); when
+  (:mod:`voicecoach.analysers.embeddings`) is compared with each question's (text and topic); when
   :data:`MIN_CLOSER_QUESTIONS` or more other questions are closer than the one asked,
   it is not about that question. Word matching alone calls on-topic answers told in other
   words off-topic; the embedding alone ranks long stories far from any short question.
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..lexicon import DEFAULT_LEXICON, Lexicon
-from ..questions import Question, load_bank
+from ..core.lexicon import DEFAULT_LEXICON, Lexicon
+from ..core.questions import Question, load_bank
 from .content import cue_matches, is_past, tokens, topic_cues, topic_hits, topic_text
 
 #: Under this topic weight an answer says almost nothing of what was asked (labelled set,
@@ -102,14 +102,14 @@ def _cue_weight(cue: str) -> float:
 
 @functools.cache
 def _bank_vectors() -> np.ndarray:
-    from ..embeddings import embed
+    from .embeddings import embed
 
     return embed([_profile(q.text, q.topic) for q in _bank()])
 
 
 @functools.cache
 def _bank_text_vectors() -> np.ndarray:
-    from ..embeddings import embed
+    from .embeddings import embed
 
     return embed([q.text for q in _bank()])
 
@@ -121,7 +121,7 @@ def _profile(text: str, topic: Sequence[str]) -> str:
 def closer_questions(answer: str, question: Question, lexicon: Lexicon = DEFAULT_LEXICON) -> tuple[int, Question | None]:
     """How many bank questions are closer in meaning to ``answer`` than ``question``, and
     the closest one."""
-    from ..embeddings import embed
+    from .embeddings import embed
 
     bank = _bank()
     own_index = next((i for i, q in enumerate(bank) if question.id and q.id == question.id), None)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..audio import Audio
-from ..datatypes import Evidence, Tip, Transcript, format_mmss, normalise_word
+from ..audio.decode import Audio
+from ..core.datatypes import Evidence, Tip, Transcript, format_mmss, normalise_word
 from .base import Finding, Mark, Metric
 from .context import AnswerContext
 

@@ -15,11 +15,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..acoustics import speech_span
-from ..audio import Audio
-from ..datatypes import Evidence, Tip, Transcript, format_mmss, join_words, normalise_word
-from ..lexicon import HEDGES, Lexicon
-from ..questions import Question, is_behavioural, parse_covers
+from ..audio.acoustics import speech_span
+from ..audio.decode import Audio
+from ..core.datatypes import Evidence, Tip, Transcript, format_mmss, join_words, normalise_word
+from ..core.lexicon import HEDGES, Lexicon
+from ..core.questions import Question, is_behavioural, parse_covers
 from .base import Finding, Metric
 from .content import PARTS, cue_matches, point_kind, star_units, stemmed, tokens
 from .context import AnswerContext

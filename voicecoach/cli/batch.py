@@ -56,10 +56,10 @@ def batch(
     Results go to OUT/results.csv and OUT/results.jsonl; a rerun skips what is already
     done.
     """
-    from .. import batch as b
-    from ..files import readable
-    from ..questions import resolve_question
-    from ..terminal import render_batch_summary
+    from ..batch import run as b
+    from ..core.files import readable
+    from ..core.questions import resolve_question
+    from ..present.terminal import render_batch_summary
 
     s = settings(config, model, decoding)
     questions = bank(question_files)
@@ -132,7 +132,7 @@ def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None: 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from ..files import readable
+    from ..core.files import readable
 
     if not plan.todo:
         return

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from ..errors import ModelNotFoundError, VoicecoachError
+from ..core.errors import ModelNotFoundError, VoicecoachError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -73,7 +73,7 @@ class Progress:
         self.stage = ""
 
     def __call__(self, stage: str, done_s: float, total_s: float) -> None:
-        from ..datatypes import format_mmss
+        from ..core.datatypes import format_mmss
 
         if total_s < self.MIN_AUDIO_S:
             return
@@ -97,9 +97,9 @@ def setup_logging() -> None:
         log.setLevel(logging.INFO)
 
 
-def settings(config: Path | None, model: str | None, decoding: str | None):  # noqa: ANN201 - voicecoach.config.Settings
+def settings(config: Path | None, model: str | None, decoding: str | None):  # noqa: ANN201 - voicecoach.settings.config.Settings
     """The settings in force: the config file, then --model and --decoding."""
-    from ..config import default_config_path, load_settings
+    from ..settings.config import default_config_path, load_settings
 
     setup_logging()
     s = load_settings(config, required=config is not None)
@@ -146,7 +146,7 @@ QUESTIONS_OPTION = click.option(
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def bank(question_files: tuple[Path, ...]):  # noqa: ANN201 - list[voicecoach.questions.Question]
-    from ..questions import load_bank
+def bank(question_files: tuple[Path, ...]):  # noqa: ANN201 - list[voicecoach.core.questions.Question]
+    from ..core.questions import load_bank
 
     return load_bank(question_files)

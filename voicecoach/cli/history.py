@@ -19,8 +19,8 @@ from .common import DATA_DIR_OPTION, Command
 @DATA_DIR_OPTION
 def history(question_id: str | None, category: str | None, by: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
     """List past takes and how your key figures moved over time."""
-    from ..history import History, trends
-    from ..terminal import render_history
+    from ..practice.history import History, trends
+    from ..present.terminal import render_history
 
     h = History.open(data_dir)
     try:

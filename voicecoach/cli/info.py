@@ -16,7 +16,7 @@ from .common import CONFIG_OPTION, JSON_OPTION, QUESTIONS_OPTION, Command, bank,
 @JSON_OPTION
 def models(as_json: bool) -> None:
     """List the transcription models available on this machine."""
-    from ..models import list_models, user_models_dir
+    from ..asr.models import list_models, user_models_dir
 
     found = list_models()
     if as_json:
@@ -39,7 +39,7 @@ def models(as_json: bool) -> None:
 @QUESTIONS_OPTION
 def questions(category: str | None, difficulty: str | None, search: str | None, as_json: bool, where: bool, question_files: tuple[Path, ...]) -> None:
     """List the interview questions (built-in and your own files)."""
-    from ..questions import filter_questions, user_questions_dir
+    from ..core.questions import filter_questions, user_questions_dir
 
     if where:
         click.echo(str(user_questions_dir()))
@@ -89,7 +89,7 @@ def analysers(as_json: bool, config: Path | None) -> None:
 @click.command("config-path", cls=Command)
 def config_path() -> None:
     """Print where the user config file is read from."""
-    from ..config import default_config_path
+    from ..settings.config import default_config_path
 
     click.echo(str(default_config_path()))
 

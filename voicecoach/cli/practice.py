@@ -18,7 +18,7 @@ from .common import CONFIG_OPTION, DATA_DIR_OPTION, DECODING_OPTION, JSON_OPTION
 @JSON_OPTION
 def devices(as_json: bool) -> None:
     """List audio input devices (for practice --device)."""
-    from ..record import input_devices
+    from ..practice.record import input_devices
 
     found = input_devices()
     if as_json:
@@ -75,11 +75,11 @@ def practice(
     """
     import threading
 
-    from ..history import History
-    from ..paths import data_dir as resolve_data_dir
-    from ..questions import pick_question
-    from ..record import device_name, resolve_device
-    from ..transcribe import load_model
+    from ..asr.transcribe import load_model
+    from ..core.paths import data_dir as resolve_data_dir
+    from ..core.questions import pick_question
+    from ..practice.history import History
+    from ..practice.record import device_name, resolve_device
 
     interactive = sys.stdin.isatty()
     s = settings(config, model, decoding)
@@ -154,9 +154,9 @@ def _quietly(fn, *args, **kwargs) -> None:  # noqa: ANN001 - a prefetch; its err
 
 
 def _show_question(q, history, s, hints: bool | None, max_seconds: float) -> None:  # noqa: ANN001
-    from ..datatypes import format_mmss
-    from ..practice import guidance, practised_before
-    from ..questions import category_name
+    from ..core.datatypes import format_mmss
+    from ..core.questions import category_name
+    from ..practice.takes import guidance, practised_before
 
     kind = "your own question" if q.custom else f"{category_name(q.category)}, {q.difficulty}"
     click.echo(f"\nQuestion ({kind}): {q.text}", err=True)
@@ -210,9 +210,9 @@ class Take:
         """Countdown, recording, report. Every way the take ends leaves a status on disk
         that the message states: scored, recorded (interrupted, or the device or the disk
         failed; score it later) or nothing (an empty take is not kept)."""
-        from ..practice import finish_take, is_empty_take, record_take
-        from ..record import RecordOptions
-        from ..stream import StreamingTranscriber
+        from ..practice.record import RecordOptions
+        from ..practice.takes import finish_take, is_empty_take, record_take
+        from ..scoring.stream import StreamingTranscriber
 
         err = sys.stderr
         for left in range(prep, 0, -1):
@@ -278,9 +278,9 @@ class Take:
         return TakeResult(ended, self._show(take_id, rec, scored, stopped))
 
     def _show(self, take_id: int, rec, scored, stopped: float) -> dict:  # noqa: ANN001
-        from ..practice import progress_since
-        from ..result import report_to_dict
-        from ..terminal import render_comparison, render_terminal
+        from ..practice.takes import progress_since
+        from ..present.terminal import render_comparison, render_terminal
+        from ..scoring.result import report_to_dict
 
         d = report_to_dict(scored.report)
         if self.as_json:

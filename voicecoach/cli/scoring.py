@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..errors import VoicecoachError
+from ..core.errors import VoicecoachError
 from .common import CONFIG_OPTION, DATA_DIR_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTION, Command, Progress, bank, fail, settings
 
 
@@ -39,8 +39,8 @@ def score(
     config: Path | None,
 ) -> None:
     """Score recorded answers: FILES are wav, flac, mp3, ogg or m4a, any rate."""
-    from ..pipeline import score_file
-    from ..terminal import render_json, render_terminal
+    from ..present.terminal import render_json, render_terminal
+    from ..scoring.pipeline import score_file
 
     if bool(files) == bool(take_id):
         raise click.UsageError("give either FILES or --take ID")
@@ -50,7 +50,7 @@ def score(
         return
     asked: Any = None
     if question_id or question:
-        from ..questions import resolve_question
+        from ..core.questions import resolve_question
 
         q = resolve_question(bank(question_files), question_id or question or "")
         asked = q if q.id else q.text  # a question of your own is judged by its text
@@ -76,10 +76,10 @@ def score(
 
 def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path, ...], s: Any, as_json: bool) -> None:
     """Score a saved take and store the result in the history."""
-    from ..history import History
-    from ..practice import rescore_take
-    from ..result import report_to_dict
-    from ..terminal import render_terminal
+    from ..practice.history import History
+    from ..practice.takes import rescore_take
+    from ..present.terminal import render_terminal
+    from ..scoring.result import report_to_dict
 
     history = History.open(data_dir)
     try:
@@ -124,11 +124,11 @@ def report(
 ) -> None:
     """Filler-word report for TARGET: an audio file, a saved take (its id, e.g. 12 or
     take:12) or a JSON result of `score --json`."""
-    from ..audio import load_audio
-    from ..files import atomic_write_text
-    from ..lookup import find_report, recent_takes
-    from ..pipeline import score_file
-    from ..terminal import render_filler_report, render_scores_and_tips
+    from ..audio.decode import load_audio
+    from ..core.files import atomic_write_text
+    from ..practice.lookup import find_report, recent_takes
+    from ..present.terminal import render_filler_report, render_scores_and_tips
+    from ..scoring.pipeline import score_file
 
     if open_browser and not html_path:
         raise click.UsageError("--open needs --html FILE")
@@ -136,7 +136,7 @@ def report(
         raise click.ClickException(f"{html_path}: cannot write it (the folder {html_path.parent} does not exist)")
     asked: Any = None
     if question:
-        from ..questions import resolve_question
+        from ..core.questions import resolve_question
 
         q = resolve_question(bank(question_files), question)
         asked = q if q.id else q.text
@@ -157,7 +157,7 @@ def report(
         click.echo(f"\nScores and tips of take #{found.take_id}, as they were computed:")
         render_scores_and_tips(r)
     if html_path:
-        from ..html_report import render_html
+        from ..present.html_report import render_html
 
         if not r.scored:
             raise click.ClickException("nothing was scored (no speech, or not English), so there is no HTML report to write")

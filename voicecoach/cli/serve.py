@@ -49,8 +49,8 @@ def serve(
     import threading
     import webbrowser
 
-    from ..serve import Room, run
-    from ..transcribe import load_model
+    from ..asr.transcribe import load_model
+    from ..web.app import Room, run
 
     if not _is_loopback(host):
         click.echo(f"Warning: listening on {host}: other machines on the network can reach the practice room (the link's key still guards it).", err=True)

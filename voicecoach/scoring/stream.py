@@ -5,7 +5,7 @@ The recorder hands every block to :meth:`StreamingTranscriber.feed`. A worker th
 the audio received so far into pieces at pauses (a silence of at least ``cut_pause_s``
 once a piece is ``min_piece_s`` long, 10 s by default; at the quietest 0.2 s if a piece reaches
 ``max_piece_s`` without one, which is one Whisper window) and transcribes each piece as
-it is cut, exactly as :func:`voicecoach.transcribe.transcribe` transcribes a file (the
+it is cut, exactly as :func:`voicecoach.asr.transcribe.transcribe` transcribes a file (the
 decoding in force, then re-listening), unprompted (see ``PROMPT_WORDS``). A
 cut falls inside a silence, so no word or filler straddles a seam. When recording stops,
 only the piece after the last cut is left to transcribe (nothing, if it holds no speech).
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE_HZ, Audio
-from .config import Settings
-from .datatypes import Transcript, Word
+from ..audio.decode import SAMPLE_RATE_HZ, Audio
+from ..core.datatypes import Transcript, Word
+from ..settings.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class StreamingTranscriber:
 
     # ---------------------------------------------------------------- the worker
     def _run(self) -> None:
-        from .transcribe import load_model
+        from ..asr.transcribe import load_model
 
         try:
             t = self.settings.transcription
@@ -249,11 +249,11 @@ class StreamingTranscriber:
         return lo, hi
 
     def _floor_db(self, samples: np.ndarray) -> float:
-        """The silence threshold of the take so far, set as :mod:`voicecoach.acoustics`
+        """The silence threshold of the take so far, set as :mod:`voicecoach.audio.acoustics`
         sets it (between the noise floor and the speech level), with digital silence left
         out of the floor: a device delivers exact zeros before the speaker starts, and a
         floor at -100 dB would make every real pause too loud to be a pause."""
-        from .acoustics import silence_threshold_db
+        from ..audio.acoustics import silence_threshold_db
 
         levels = _frame_db(samples[-SAMPLE_RATE_HZ * 60 :])
         sounding = levels[levels > DIGITAL_SILENCE_DB]
@@ -275,9 +275,9 @@ class StreamingTranscriber:
     def _transcribe(self, samples: np.ndarray, start: int, end: int, *, context_from: int | None = None) -> None:
         """Transcribe ``samples[start:end]`` (heard from ``context_from``, an earlier cut,
         when given: only the words after ``start`` are kept)."""
-        from .acoustics import voiced_share
+        from ..asr.transcribe import MIN_VOICED_SHARE, transcribe
+        from ..audio.acoustics import voiced_share
         from .pipeline import speech_seconds
-        from .transcribe import MIN_VOICED_SHARE, transcribe
 
         t0 = time.perf_counter()
         words: list[Word] = []
@@ -327,7 +327,7 @@ CUE_PACE_WINDOW_S = 20.0
 def live_cue(words: list[Word], transcribed_s: float, *, settings: Settings | None = None) -> str | None:
     """The cue the words transcribed so far call for, if any: three vocal fillers within
     30 s, or a pace above the target band over the last 20 s."""
-    from .lexicon import lexicon_for
+    from ..core.lexicon import lexicon_for
 
     s = settings or Settings()
     fillers = s.analysers.get("fillers")

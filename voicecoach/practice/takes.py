@@ -3,7 +3,7 @@
 The order is what makes a take impossible to lose: the history row exists before the
 first sample is recorded, the audio is on disk as it is recorded, and the report is
 stored once the take is saved; a failed analysis leaves the take for ``score --take``.
-While the take is recorded, a :class:`~voicecoach.stream.StreamingTranscriber` can
+While the take is recorded, a :class:`~voicecoach.scoring.stream.StreamingTranscriber` can
 transcribe it piece by piece, so that only the last piece is left when it stops.
 """
 
@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .audio import SAMPLE_RATE_HZ, Audio
-from .config import Settings
-from .datatypes import Transcript
-from .errors import DeviceError, HistoryError, VoicecoachError
+from ..audio.decode import SAMPLE_RATE_HZ, Audio
+from ..core.datatypes import Transcript
+from ..core.errors import DeviceError, HistoryError, VoicecoachError
+from ..core.questions import Question
+from ..scoring.pipeline import Report, report_to_dict, score_file, score_transcript, speech_seconds
+from ..settings.config import Settings
 from .history import Change, History, Take, compare
-from .pipeline import Report, report_to_dict, score_file, score_transcript, speech_seconds
-from .questions import Question
 from .record import Recording, RecordOptions, TakeWriter, record
 
 logger = logging.getLogger(__name__)
@@ -102,14 +102,14 @@ def is_empty_take(recording: Recording, streamed: tuple[Audio, Transcript] | Non
     streamed audio or the saved file)."""
     if recording.duration_s < MIN_TAKE_S:
         return True
-    from .pipeline import MIN_SPEECH_S
+    from ..scoring.pipeline import MIN_SPEECH_S
 
     if speech_s is not None:
         return speech_s < MIN_SPEECH_S
     if streamed is not None:
         audio = streamed[0]
     else:
-        from .audio import load_audio
+        from ..audio.decode import load_audio
 
         try:
             audio = load_audio(recording.path)
@@ -160,7 +160,7 @@ def finish_take(
     on_saved_scoring: Callable[[str], None] | None = None,
 ) -> ScoredTake | None:
     """After recording: discard an empty take (None), else score it, from what
-    ``streamer`` (a :class:`~voicecoach.stream.StreamingTranscriber`, or None) transcribed
+    ``streamer`` (a :class:`~voicecoach.scoring.stream.StreamingTranscriber`, or None) transcribed
     while it was recorded, or from the saved file when it could not keep up
     (``on_saved_scoring(why)`` is told first). The terminal and the browser practice room
     both end a take here."""
@@ -219,7 +219,7 @@ def score_saved_take(history: History, take_id: int, question: Question | str | 
 def rescore_take(history: History, take_id: int, settings: Settings, *, bank: list[Question] | None = None) -> ScoredTake:
     """Score a saved take again, against its bank question when the bank still has it
     (else against the question's text), and store the result."""
-    from .questions import pick_question
+    from ..core.questions import pick_question
 
     take = history.get(take_id)
     question: Question | str | None = take.question_text
@@ -243,7 +243,7 @@ class Guidance:
 
 
 def guidance(question: Question, settings: Settings) -> Guidance:
-    from .analysers import structure
+    from ..analysers import structure
 
     options = settings.analysers.get("structure") or structure.Options()
     kind = structure.classify_question(question.text, question.category or None)

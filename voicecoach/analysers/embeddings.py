@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .paths import user_cache_dir
+from ..core.paths import user_cache_dir
 
 
 def _cache_with_bundled_files() -> Path:

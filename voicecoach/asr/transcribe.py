@@ -6,7 +6,7 @@ most of them. voicecoach's default decoding, ``single``, decodes the audio **onc
 every temperature failed on: :func:`failed`), decodes the stretches of sound that pass
 left empty with the filler-biased decoding (:func:`fill_gaps`: plain decoding sometimes
 drops a sentence after a long hesitation), and then **re-listens**
-(:mod:`voicecoach.relisten`) to every short sound the transcript does not already mark as
+(:mod:`voicecoach.asr.relisten`) to every short sound the transcript does not already mark as
 a filler, on its own: heard alone, a filler Whisper folded into a neighbouring word comes
 back. ``score`` then costs 1.16x one bare transcription on average (docs/how-it-works.md, "One pass").
 
@@ -34,13 +34,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .acoustics import SilenceOptions, sound_islands, voiced_share
+from ..audio.acoustics import SilenceOptions, sound_islands, voiced_share
+from ..core.datatypes import Transcript, Word, looks_english, normalise_word
+from ..core.errors import ModelNotFoundError
 from .alignment import merge_fillers
-from .datatypes import Transcript, Word, looks_english, normalise_word
-from .errors import ModelNotFoundError
 
 if TYPE_CHECKING:
-    from .audio import Audio
+    from ..audio.decode import Audio
     from .relisten import RelistenOptions
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class TranscribeOptions:
     """How to decode.
 
     Attributes:
-        model: model name or path (see :mod:`voicecoach.models`).
+        model: model name or path (see :mod:`voicecoach.asr.models`).
         decoding: ``single`` (default), ``merge``, ``plain`` or ``hotwords``.
         beam_size: beam width of each pass.
         language: spoken language; voicecoach's lexicons are English.
@@ -252,7 +252,7 @@ def english_probability(audio: Audio, *, silence: SilenceOptions | None = None) 
 
 
 def _sounds_english(words: list[Word], options: TranscribeOptions) -> bool:
-    """Whether ``words`` pass the language check (:func:`voicecoach.datatypes.looks_english`)."""
+    """Whether ``words`` pass the language check (:func:`voicecoach.core.datatypes.looks_english`)."""
     return looks_english(Transcript(tuple(words), 0.0, options.language))[0]
 
 
@@ -484,7 +484,7 @@ def transcribe(
     before ``audio`` (the plain pass is conditioned on them, as on a window before)."""
     options = options or TranscribeOptions()
     if options.decoding not in DECODINGS:
-        from .errors import ConfigError
+        from ..core.errors import ConfigError
 
         raise ConfigError(f"decoding={options.decoding!r} must be one of {', '.join(DECODINGS)}")
     model = load_model(options.model, cpu_threads=options.cpu_threads)

@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analysers import Analyser, Metric, registered
-from .analysers.base import SCORE
-from .audio import check_input_file, is_audio_path
-from .config import Settings
-from .errors import VoicecoachError
-from .files import atomic_write_text, readable
-from .questions import Question
+from ..analysers import Analyser, Metric, registered
+from ..analysers.base import SCORE
+from ..audio.decode import check_input_file, is_audio_path
+from ..core.errors import VoicecoachError
+from ..core.files import atomic_write_text, readable
+from ..core.questions import Question
+from ..settings.config import Settings
 
 #: What a job is asked: a bank question, the text of a question of your own, or nothing.
 Asked = Question | str | None
@@ -258,9 +258,9 @@ def read_input(path: str | Path) -> bytes:
 def plan_jobs(inputs: list[Input], *, question: str | None, fingerprint: str, bank: list[Question] | None = None) -> list[Job]:
     """One job per input; an input that cannot be read, or whose question is an id the
     bank does not hold, becomes a job with an error. A question value is read as
-    :func:`~voicecoach.questions.resolve_question` reads it: a bank id or a bank
+    :func:`~voicecoach.core.questions.resolve_question` reads it: a bank id or a bank
     question's text is that question, any other text a question of your own."""
-    from .questions import load_bank, resolve_question
+    from ..core.questions import load_bank, resolve_question
 
     resolved: dict[str, Question | str | VoicecoachError] = {}
 
@@ -446,7 +446,7 @@ def csv_row(
     path: str, question: str | None, status: str, reason: str, result: dict | None, columns: tuple[str, ...] | None = None, question_id: str = ""
 ) -> dict[str, Any]:
     """One row of results.csv; the file name and the texts as a person reads them
-    (:func:`~voicecoach.files.readable`)."""
+    (:func:`~voicecoach.core.files.readable`)."""
     flat = _flat(result) if result else {}
     row = {c: flat.get(c, "") for c in columns or csv_columns()}
     row.update({"file": readable(path), "question": readable(question or ""), "question_id": question_id, "status": status, "reason": readable(reason)})
@@ -529,12 +529,12 @@ def score_job(path: str, question: Asked, key: str, settings: Settings, data: by
     """Score one file (from ``data`` when the bytes were sent along, else read here once);
     never raises for a bad file, so the batch goes on. The outcome is keyed by the bytes
     that were scored, which differ from ``key`` when the file changed since it was planned."""
-    from .pipeline import report_to_dict, score_file
+    from ..scoring.pipeline import report_to_dict, score_file
 
     def outcome(status: str, reason: str, result: dict[str, Any] | None, scored_key: str = key) -> Outcome:
         return Outcome(scored_key, path, status, reason, result, planned_key=key)
 
-    from .transcribe import LANGUAGE_MODEL, release_model
+    from ..asr.transcribe import LANGUAGE_MODEL, release_model
 
     try:
         if data is None:
@@ -600,7 +600,7 @@ def _init_worker(settings: Settings, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     _WORKER_SETTINGS = settings
-    from .transcribe import load_model
+    from ..asr.transcribe import load_model
 
     load_model(settings.transcription.model, cpu_threads=settings.transcription.cpu_threads)  # once per process
 

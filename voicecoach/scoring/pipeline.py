@@ -11,15 +11,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .analysers import Analyser, registered
-from .audio import Audio, load_audio
-from .config import Settings
-from .datatypes import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, Transcript, looks_english
-from .feedback import compute_scores, make_tips
-from .lexicon import is_vocal_filler
-from .questions import Question
+from ..analysers import Analyser, registered
+from ..analysers.feedback import compute_scores, make_tips
+from ..asr.transcribe import MIN_ENGLISH_PROBABILITY, ProgressCallback, english_probability, transcribe
+from ..audio.decode import Audio, load_audio
+from ..core.datatypes import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, Transcript, looks_english
+from ..core.lexicon import is_vocal_filler
+from ..core.questions import Question
+from ..settings.config import Settings
 from .result import Report, report_to_dict
-from .transcribe import MIN_ENGLISH_PROBABILITY, ProgressCallback, english_probability, transcribe
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def score_audio(
     on_progress: ProgressCallback | None = None,
 ) -> Report:
     """Transcribe and analyse decoded audio. ``question`` is the question's text, or a
-    bank :class:`~voicecoach.questions.Question` (its category and "covers" points then
+    bank :class:`~voicecoach.core.questions.Question` (its category and "covers" points then
     shape the structure feedback). ``analysers``: which to run (modules or
     :class:`~voicecoach.analysers.Analyser` s; default: every registered one); the
     overall score is the weighted mean of those that ran."""
@@ -107,7 +107,7 @@ def score_transcript(
     speech_s: float | None = None,
 ) -> Report:
     """Analyse an answer already transcribed (by :func:`score_audio`, or piece by piece
-    while it was recorded, :mod:`voicecoach.stream`; ``speech_s``: the seconds of speech
+    while it was recorded, :mod:`voicecoach.scoring.stream`; ``speech_s``: the seconds of speech
     the voice activity detector heard, when already measured)."""
     report = _analyse_transcript(audio, transcript, settings=settings, question=question, analysers=analysers, timings_s=timings_s, speech_s=speech_s)
     return dataclasses.replace(report, recorded_at=recorded_at(audio.source))
@@ -190,7 +190,7 @@ def score_file(
 ) -> Report:
     """Load, transcribe and analyse one audio file (``data``: its bytes, read elsewhere;
     ``on_progress``: told how far transcription has got, see
-    :data:`~voicecoach.transcribe.ProgressCallback`).
+    :data:`~voicecoach.asr.transcribe.ProgressCallback`).
 
     Raises:
         AudioError: the file is missing, not audio, corrupt or under 1 s.

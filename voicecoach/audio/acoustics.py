@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .audio import Audio
-from .datatypes import Segment
+from ..core.datatypes import Segment
+from .decode import Audio
 
 HOP_S = 0.010
 WINDOW_S = 0.025

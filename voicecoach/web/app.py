@@ -3,9 +3,9 @@
 A Starlette app served by uvicorn on the loopback interface. The page records the
 microphone (an AudioWorklet at 16 kHz) and sends the samples every quarter second; the
 server appends each chunk to the take's WAV with the same writer ``practice`` uses
-(:class:`voicecoach.record.TakeWriter`: a complete, valid file after every append), feeds a
-:class:`~voicecoach.stream.StreamingTranscriber` as ``practice`` does, and ends the take
-with :func:`voicecoach.practice.finish_take`. A closed tab, a crashed browser or a killed
+(:class:`voicecoach.practice.record.TakeWriter`: a complete, valid file after every append), feeds a
+:class:`~voicecoach.scoring.stream.StreamingTranscriber` as ``practice`` does, and ends the take
+with :func:`voicecoach.practice.takes.finish_take`. A closed tab, a crashed browser or a killed
 server keeps everything received; an abandoned take is closed after
 ``ABANDONED_AFTER_S`` without audio and can be scored later (``score --take``).
 
@@ -38,14 +38,14 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import numpy as np
 
-from .audio import load_audio
-from .config import Settings
-from .errors import HistoryError, TakeWriteError, VoicecoachError
-from .history import History, Take
-from .paths import data_dir
-from .practice import is_empty_take
-from .questions import Question, category_name, filter_questions, find_text, own_question
-from .record import Recording
+from ..audio.decode import load_audio
+from ..core.errors import HistoryError, TakeWriteError, VoicecoachError
+from ..core.paths import data_dir
+from ..core.questions import Question, category_name, filter_questions, find_text, own_question
+from ..practice.history import History, Take
+from ..practice.record import Recording
+from ..practice.takes import is_empty_take
+from ..settings.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ class OpenTake:
 
     take_id: int
     question: Question | str | None
-    writer: Any  # voicecoach.record.TakeWriter
-    streamer: Any  # voicecoach.stream.StreamingTranscriber or None
+    writer: Any  # voicecoach.practice.record.TakeWriter
+    streamer: Any  # voicecoach.scoring.stream.StreamingTranscriber or None
     last_audio: float = field(default_factory=time.monotonic)
     write_error: str | None = None  # the disk refused a chunk: the take ends there
     recent: collections.deque = field(default_factory=collections.deque)  # times of the last second's chunks
@@ -336,7 +336,7 @@ def practise_page(room: Room) -> str:
 def _trend(metric: dict | None) -> str:
     """A question's (or a category's) overall score, first -> latest, in words; a change
     within the score's noise is "about the same"."""
-    from .history import judge_change
+    from ..practice.history import judge_change
 
     if metric is None or len(metric["series"]) < 2:
         return "one take so far"
@@ -350,8 +350,8 @@ def _trend(metric: dict | None) -> str:
 
 
 def progress_page(room: Room) -> str:
-    from .history import judge_change, trends
-    from .html_report import progress_html
+    from ..practice.history import judge_change, trends
+    from ..present.html_report import progress_html
 
     h = room.history()
     try:
@@ -426,9 +426,9 @@ def _metric(t: Take, key: str, fmt: str) -> str:
 
 def report_page(room: Room, take_id: int) -> str | None:
     """The take's report page, or None when the take is not scored (or not there)."""
-    from .html_report import render_html
-    from .practice import progress_since
-    from .result import report_from_dict
+    from ..practice.takes import progress_since
+    from ..present.html_report import render_html
+    from ..scoring.result import report_from_dict
 
     h = room.history()
     try:
@@ -478,7 +478,7 @@ def report_page(room: Room, take_id: int) -> str | None:
 
 
 def _question_json(room: Room, q: Question, practised: set[str]) -> dict[str, Any]:
-    from .practice import guidance
+    from ..practice.takes import guidance
 
     g = guidance(q, room.settings)
     return {
@@ -555,7 +555,7 @@ def create_app(room: Room) -> Any:
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
         if name == "report.js":
-            from .html_report import JS
+            from ..present.html_report import JS
 
             return Response(JS + REPORT_JS, media_type="text/javascript; charset=utf-8")
         if name not in STATIC:
@@ -602,8 +602,8 @@ def create_app(room: Room) -> Any:
             return error(400, "give question_id or question_text")
 
         def begin() -> int:
-            from .practice import open_take
-            from .stream import StreamingTranscriber
+            from ..practice.takes import open_take
+            from ..scoring.stream import StreamingTranscriber
 
             h = room.history()
             try:
@@ -678,7 +678,7 @@ def create_app(room: Room) -> Any:
             return error(409, not_recording(take_id))
 
         def finish(t: OpenTake) -> dict[str, Any]:
-            from .practice import finish_take
+            from ..practice.takes import finish_take
 
             with t.lock:
                 t.writer.close()

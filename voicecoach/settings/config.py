@@ -20,7 +20,7 @@ field names::
 Besides the analysers' sections: ``[transcription]`` (model, decoding),
 ``[relisten]`` (re-listening for missed fillers), ``[silence]`` (how silence is told from
 sound) and ``[scoring]`` (the rubric: ``weight_NAME`` and ``NAME_FIELD`` keys, see
-:mod:`voicecoach.feedback`).
+:mod:`voicecoach.analysers.feedback`).
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .acoustics import SilenceOptions
-from .analysers import AnswerContext, registered
-from .errors import ConfigError
-from .feedback import Rubric
-from .files import read_user_text
-from .lexicon import DISCOURSE_FILLERS, VOCAL_FILLERS, lexicon_for
-from .paths import default_config_path
-from .relisten import RelistenOptions
-from .transcribe import TranscribeOptions
+from ..analysers import AnswerContext, registered
+from ..analysers.feedback import Rubric
+from ..asr.relisten import RelistenOptions
+from ..asr.transcribe import TranscribeOptions
+from ..audio.acoustics import SilenceOptions
+from ..core.errors import ConfigError
+from ..core.files import read_user_text
+from ..core.lexicon import DISCOURSE_FILLERS, VOCAL_FILLERS, lexicon_for
+from ..core.paths import default_config_path
 
 HINTS = ("first", "always", "never")
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import VoicecoachError
+from ..core.errors import VoicecoachError
+from ..core.paths import data_dir as resolve_data_dir
+from ..scoring.result import Report, load_report, report_from_dict
 from .history import History, Take
-from .paths import data_dir as resolve_data_dir
-from .result import Report, load_report, report_from_dict
 
 TAKE_ID = re.compile(r"(?:take:|#)?(\d+)")
 

@@ -1,4 +1,4 @@
-"""Rendering a :class:`~voicecoach.result.Report` in the terminal (rich), and as JSON.
+"""Rendering a :class:`~voicecoach.scoring.result.Report` in the terminal (rich), and as JSON.
 
 Everything shown per analyser comes from the analyser itself (its title, score, summary
 line, findings and marks; see :mod:`voicecoach.analysers.base`), so a new analyser shows
@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from .analysers import Mark
-from .datatypes import format_mmss
-from .feedback import FLOOR, floor
-from .result import Report, report_to_dict
+from ..analysers import Mark
+from ..analysers.feedback import FLOOR, floor
+from ..core.datatypes import format_mmss
+from ..scoring.result import Report, report_to_dict
 
 #: How each kind of mark looks in the transcript; the first that covers a word wins.
 MARK_STYLES = {
@@ -242,7 +242,7 @@ def trend_word(better: str, first: float, latest: float, spec: str, band: list[f
     """ "better", "worse" or "same" for a figure whose better direction is ``better``
     ("lower", "higher", or "band": nearer ``band``); "" when it has none; "same" within
     the figure's ``noise``."""
-    from .history import judge_change
+    from ..practice.history import judge_change
 
     return judge_change(better, first, latest, spec, band, noise)
 
@@ -253,7 +253,7 @@ def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = 
     figures, each said better or worse."""
     import time
 
-    from .analysers import registered
+    from ..analysers import registered
 
     def out(line: str = "") -> None:
         print(line, file=file)

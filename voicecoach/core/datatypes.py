@@ -169,7 +169,7 @@ class Tip:
     message: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     more: int = 0
-    #: A coach's order (:data:`voicecoach.feedback.TIP_RANKS`): 0 answer the question,
+    #: A coach's order (:data:`voicecoach.analysers.feedback.TIP_RANKS`): 0 answer the question,
     #: 1 a missing story part or result, 2 length, 3 opening and close, 4 delivery.
     rank: int = 4
     #: Why this tip was chosen and where it stands (filled in by ``make_tips``).

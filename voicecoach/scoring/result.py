@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysers import Analyser, registered
-from .datatypes import MIN_MEDIAN_WORD_PROBABILITY, SCHEMA_VERSION, Tip, Transcript, Word
-from .errors import VoicecoachError
-from .feedback import Scores, floor
-from .files import read_user_text
+from ..analysers import Analyser, registered
+from ..analysers.feedback import Scores, floor
+from ..core.datatypes import MIN_MEDIAN_WORD_PROBABILITY, SCHEMA_VERSION, Tip, Transcript, Word
+from ..core.errors import VoicecoachError
+from ..core.files import read_user_text
 
 #: A result longer than a day is not one voicecoach wrote (answers are capped far below).
 MAX_RESULT_DURATION_S = 24 * 3600.0

@@ -31,8 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysers import Analyser, registered
-from .datatypes import Tip
+from ..core.datatypes import Tip
+from . import Analyser, registered
 
 #: The weight an analyser outside the overall score (weight 0) ranks its tips with: such
 #: a tip comes after any tip that would win back 2 or more overall points.

@@ -11,7 +11,7 @@ transcript does not already explain as a filler:
 
 * the *sound islands* of the signal (audible runs between silences), and
 * the *held stretches* inside longer islands (steady voiced spectrum, see
-  :func:`voicecoach.acoustics.steady_voiced_runs`), where a filler joins a word with no gap.
+  :func:`voicecoach.audio.acoustics.steady_voiced_runs`), where a filler joins a word with no gap.
 
 Each fragment is placed 0.2 s into a short window of silence (3 s: the encoder cost is
 proportional to the window, and 3 s keeps the answer of a full 30 s window for all but 2
@@ -35,13 +35,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .acoustics import SilenceOptions, low_band_db, nasal_db, peak_frequency_hz, sound_islands, spectral_flux, steady_voiced_runs, voiced_share
+from ..audio.acoustics import SilenceOptions, low_band_db, nasal_db, peak_frequency_hz, sound_islands, spectral_flux, steady_voiced_runs, voiced_share
+from ..core.datatypes import Segment, Word
+from ..core.lexicon import is_vocal_filler, vocal_filler_type
 from .alignment import clip_overlaps, dedupe_fillers
-from .datatypes import Segment, Word
-from .lexicon import is_vocal_filler, vocal_filler_type
 
 if TYPE_CHECKING:
-    from .audio import Audio
+    from ..audio.decode import Audio
 
 #: Spellings that are one token and a filler on their own.
 FILLER_SPELLINGS = ("um", "uh", "er", "erm", "hmm", "mm", "ah", "umm", "hm", "eh", "Um", "Uh", "Er", "Hmm", "Ah", "Eh", "Err")
@@ -66,7 +66,7 @@ class RelistenOptions:
     min_s, max_s: how long a candidate fragment may be (espeak's shortest "uh" is
         0.17 s; shorter fragments are mostly the tail of a word).
     held_max_flux: the held stretches that are candidates (see
-        :func:`voicecoach.acoustics.steady_voiced_runs`).
+        :func:`voicecoach.audio.acoustics.steady_voiced_runs`).
     held_max_word_probability: a held stretch inside a word the recogniser is at least
         this sure of is part of that word ("numbers" holds an "um").
     burst_max_s, burst_gap_s: a sound followed within ``burst_gap_s`` by a sound no
@@ -77,7 +77,7 @@ class RelistenOptions:
         of a radio link), not a voice, and not a candidate. A filler's strongest peak is a
         harmonic under its first formants: at most 1.53 kHz over the corpus's 257 fillers.
     max_flux: an island whose median spectral flux (see
-        :func:`voicecoach.acoustics.spectral_flux`) is above this moves through sounds as
+        :func:`voicecoach.audio.acoustics.spectral_flux`) is above this moves through sounds as
         a word does, and is not a candidate: every filler re-listening found in the two
         voice families' corpora is under 1.25, and a third of the islands are above 1.3.
         A large value turns the check off.
@@ -91,8 +91,8 @@ class RelistenOptions:
         word timing often puts a filler a few hundred ms off its sound.
     hum_onset_db: a find whose first third keeps this much more of its energy below
         500 Hz than the recording's speech does (see
-        :func:`voicecoach.acoustics.nasal_db`), and keeps more of its whole energy under
-        350 Hz than above (:func:`voicecoach.acoustics.low_band_db`), begins with the
+        :func:`voicecoach.audio.acoustics.nasal_db`), and keeps more of its whole energy under
+        350 Hz than above (:func:`voicecoach.audio.acoustics.low_band_db`), begins with the
         mouth closed: it is a hum ("mm"), whatever the first token says. Heard alone, a
         hum is often read as "uh" or "um" (45 of the 57 hums of espeak that
         re-listening found). A large value turns the check off.

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import HistoryError, VoicecoachError
-from .files import atomic_write_text
-from .paths import data_dir
+from ..core.errors import HistoryError, VoicecoachError
+from ..core.files import atomic_write_text
+from ..core.paths import data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ _COLUMNS = ("id", "created_at", "question_id", "question_text", "category", "aud
 def report_metrics(report: dict[str, Any]) -> dict[tuple[str, str], float]:
     """(analyser, metric) -> value for every registered analyser's headline metrics (its
     score among them) in a ``score --json`` object, and the overall score."""
-    from .analysers import registered
+    from ..analysers import registered
 
     out: dict[tuple[str, str], float] = {}
     for a in registered():
@@ -460,7 +460,7 @@ class History:
 def trend_metrics() -> list[tuple[str, Any]]:
     """(``"analyser.metric"``, Metric) for everything the history trends: the overall
     score, then each registered analyser's headline metrics and score."""
-    from .analysers import OVERALL, registered
+    from ..analysers import OVERALL, registered
 
     out: list[tuple[str, Any]] = [("overall.score", OVERALL)]
     for a in registered():
@@ -493,7 +493,7 @@ def compare(now: dict[str, Any], before: dict[str, Any]) -> list[Change]:
     ``score --json`` objects), each judged by the figure's better direction (for a figure
     with a target band: nearer the band is better). A change within the figure's noise
     (:attr:`~voicecoach.analysers.Metric.noise`, measured from repeated takes) is "same"."""
-    from .analysers import OVERALL, registered
+    from ..analysers import OVERALL, registered
 
     pairs: list[tuple[Any, Any]] = [(None, OVERALL)]
     pairs += [(a, a.primary_metric) for a in registered() if a.primary_metric is not None]

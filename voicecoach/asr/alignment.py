@@ -8,8 +8,8 @@ import dataclasses
 import difflib
 from collections.abc import Callable
 
-from .datatypes import Word
-from .lexicon import is_vocal_filler
+from ..core.datatypes import Word
+from ..core.lexicon import is_vocal_filler
 
 
 def merge_fillers(plain: list[Word], biased: list[Word], *, min_recovered_probability: float = 0.5) -> list[Word]:

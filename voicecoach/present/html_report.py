@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .acoustics import HOP_S, frame_levels_db
-from .analysers import Mark
-from .audio import Audio
-from .datatypes import format_mmss
-from .feedback import FLOOR, floor
-from .result import Report
+from ..analysers import Mark
+from ..analysers.feedback import FLOOR, floor
+from ..audio.acoustics import HOP_S, frame_levels_db
+from ..audio.decode import Audio
+from ..core.datatypes import format_mmss
+from ..scoring.result import Report
 from .terminal import long_pauses, word_marks
 
 if TYPE_CHECKING:
-    from .history import Take
+    from ..practice.history import Take
 
 W, H = 1000, 300  # timeline figure size in SVG units
 
@@ -237,7 +237,7 @@ def _line_chart(title: str, values: list[float], labels: list[str], fmt: str, be
 def progress_html(takes: list[Take], report: Report | None = None) -> str:
     """One chart per analyser (its primary figure) and the overall score, over the takes;
     a figure with a target band shows the band of ``report`` (the take on this page)."""
-    from .analysers import registered
+    from ..analysers import registered
 
     scored = [t for t in takes if t.status == "scored"]
     if not scored:
@@ -303,7 +303,7 @@ def render_html(
     script_src: str | None = None,
     after_scores: str = "",
 ) -> str:
-    """The whole page for a scored :class:`~voicecoach.result.Report`: self-contained
+    """The whole page for a scored :class:`~voicecoach.scoring.result.Report`: self-contained
     (the audio embedded, the script inline and allowed by its hash); for the practice
     room, ``audio_src`` and ``script_src`` load the audio and the script from the server
     instead (which sends its own Content-Security-Policy)."""

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DeviceError, TakeWriteError
+from ..core.errors import DeviceError, TakeWriteError
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ class TakeWriter:
     practice room both write takes with it.
 
     A write that fails (a full disk) is undone: the file is cut back to the blocks written
-    before, which stay a valid WAV, and :class:`~voicecoach.errors.TakeWriteError` says so.
+    before, which stay a valid WAV, and :class:`~voicecoach.core.errors.TakeWriteError` says so.
     A file removed while it is written (its folder deleted) is written back in place from
     the open file at the next second's check, so the take is not lost with it.
     """

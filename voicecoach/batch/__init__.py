@@ -1,0 +1,1 @@
+"""Scoring folders of recorded answers on processes or a Dask cluster."""

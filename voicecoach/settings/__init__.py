@@ -1,0 +1,1 @@
+"""Every option dataclass, overridable from the TOML config file and checked."""
