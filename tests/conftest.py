@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,29 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SAMPLE_NAMES = ("star_answer", "motivation_fast", "hesitant_slow")
+
+
+#: the marks a test gets from the fixtures it uses (pyproject.toml lists every marker):
+#: a test that opens Chromium is a browser test, one on the virtual microphone a mic test...
+FIXTURE_MARKS = {"browser": "browser", "chromium_mic": "browser", "mic": "mic", "dask_cluster": "cluster", "server": "realtime", "black_hole": "realtime"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in set(FIXTURE_MARKS) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(FIXTURE_MARKS[fixture])
+
+
+def require(tool: str, install: str) -> str:
+    """The path of ``tool``; without it the test is skipped with the command that installs
+    it, except in CI (``CI=true``), where a missing tool is a failure."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed: {install} (or run .ci/run, which installs everything)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +61,6 @@ def mic():
     m.stop()
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium, headless, driven by Playwright."""
@@ -53,10 +74,8 @@ def browser():
 
 def launch_chromium(playwright, *extra_args: str):  # noqa: ANN001, ANN201 - Playwright's objects
     """Debian's Chromium, headless, with ``extra_args``."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed; run .ci/run (apt-get install chromium)")
     return playwright.chromium.launch(
-        executable_path=CHROMIUM,
+        executable_path=require("chromium", "apt-get install chromium"),
         args=[
             "--headless",
             "--no-sandbox",
@@ -90,7 +109,5 @@ def media_dir(tmp_path_factory) -> Path:
 
 def convert(src: Path, dst: Path, *args: str) -> Path:
     """Convert audio with ffmpeg (installed by .ci/run)."""
-    if shutil.which("ffmpeg") is None:
-        pytest.fail("ffmpeg is not installed; run .ci/run or apt-get install ffmpeg")
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)], check=True)
+    subprocess.run([require("ffmpeg", "apt-get install ffmpeg"), "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)], check=True)
     return dst

@@ -43,6 +43,7 @@ def test_json_schema_fields():
     assert all({"area", "message", "evidence"} <= set(t) for t in obj["tips"])
 
 
+@pytest.mark.words
 @pytest.mark.model
 def test_terminal_report_shows_transcript_scores_and_tips():
     result = run("score", str(SAMPLES / "hesitant_slow.wav"))
@@ -65,6 +66,7 @@ def test_markup_in_file_names_is_shown_as_text(tmp_path):
     ("suffix", "args"),
     [(".flac", ["-ar", "44100", "-ac", "2"]), (".mp3", ["-ar", "44100"]), (".ogg", ["-ar", "48000", "-ac", "2"]), (".m4a", ["-ar", "22050"])],
 )
+@pytest.mark.words
 def test_formats_rates_and_channels(suffix, args, media_dir, reports):
     src = SAMPLES / "motivation_fast.wav"
     path = convert(src, media_dir / f"motivation{suffix}", *args)

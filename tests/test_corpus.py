@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
+pytestmark = [pytest.mark.model, pytest.mark.words]  # transcribes with the real model: run again under a forced instruction set
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "benchmarks" / "corpus"))

@@ -89,6 +89,7 @@ def test_two_practice_sessions_at_once_record_into_two_files(mic, tmp_path):
         assert corr > 0.9, (path, corr)  # the whole answer, not every other block of it
 
 
+@pytest.mark.realtime
 def test_two_takes_started_at_once_in_the_browser_room(tmp_path):
     """Two tabs start the same question at once: two files; a silent take discarded by one
     tab leaves the other take's recording alone."""
@@ -344,6 +345,7 @@ def test_a_take_whose_folder_is_removed_is_written_back(tmp_path):
 # -- the browser room -------------------------------------------------------------------------
 
 
+@pytest.mark.realtime
 def test_sigterm_to_the_server_closes_its_open_takes(tmp_path):
     s = Server(tmp_path / "data")
     y, _sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="int16")
@@ -360,6 +362,7 @@ def test_sigterm_to_the_server_closes_its_open_takes(tmp_path):
     assert f"voicecoach score --take {take_id}" in err
 
 
+@pytest.mark.realtime
 def test_a_suspended_tab_keeps_its_take_and_stop_scores_it(tmp_path):
     """A tab sends 8 s, then sleeps past the abandon limit (a laptop lid): the take is
     closed and kept; a late chunk is refused with a message that says so; Stop then gives
@@ -384,6 +387,7 @@ def test_a_suspended_tab_keeps_its_take_and_stop_scores_it(tmp_path):
         s.stop()
 
 
+@pytest.mark.realtime
 def test_an_abandoned_take_without_audio_leaves_no_row(tmp_path):
     s = Server(tmp_path / "data", "--abandon-after-s", "1")
     try:
@@ -395,6 +399,7 @@ def test_an_abandoned_take_without_audio_leaves_no_row(tmp_path):
         s.stop()
 
 
+@pytest.mark.realtime
 def test_an_upload_cut_mid_way_is_one_line_in_the_servers_terminal(tmp_path):
     s = Server(tmp_path / "data")
     take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body)["take_id"]
@@ -414,6 +419,7 @@ def test_an_upload_cut_mid_way_is_one_line_in_the_servers_terminal(tmp_path):
     assert "ClientDisconnect" not in err
 
 
+@pytest.mark.realtime
 def test_try_again_keeps_a_question_of_your_own_whole(tmp_path, browser):
     """The report's "Try again" link carries the question's text URL-encoded: '&', '#',
     '+' and '%' survive, and the practise page gets the same text back."""
@@ -442,6 +448,7 @@ def test_try_again_keeps_a_question_of_your_own_whole(tmp_path, browser):
         s.stop()
 
 
+@pytest.mark.realtime
 @pytest.mark.parametrize("damage", ["newer", "garbage"])
 def test_serve_on_a_history_it_cannot_use(damage, tmp_path):
     """At start-up: the CLI's one line. Damaged while running: each request answers one
@@ -496,6 +503,7 @@ def test_huge_take_ids_are_no_such_take(args, tmp_path):
     assert done.returncode == 1 and f"take {HUGE}: no such take" in done.stderr
 
 
+@pytest.mark.realtime
 def test_huge_take_ids_in_the_browser_room(tmp_path):
     s = Server(tmp_path / "data")
     try:

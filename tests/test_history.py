@@ -225,6 +225,7 @@ while True:
 """
 
 
+@pytest.mark.realtime
 def test_history_survives_kill_9_during_writes(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"

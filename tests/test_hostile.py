@@ -192,6 +192,7 @@ def odd_scored(odd_inputs) -> dict[str, dict]:
     return dict(zip(names, objs, strict=True))
 
 
+@pytest.mark.words
 @pytest.mark.model
 @pytest.mark.parametrize("name", ["lying", "8bit", "6ch_48k", "mp3", "m4a", "unicode_name", "dash_name"])
 def test_odd_files_with_an_answer_are_scored(name, odd_scored, truth):
@@ -202,12 +203,14 @@ def test_odd_files_with_an_answer_are_scored(name, odd_scored, truth):
     assert obj["pacing"]["wpm"] == pytest.approx(truth["motivation_fast"]["wpm"], rel=0.06)
 
 
+@pytest.mark.words
 @pytest.mark.model
 def test_file_cut_off_mid_way_is_scored_for_what_is_there(odd_scored):
     obj = odd_scored["half"]
     assert 20 < obj["duration_s"] < 27 and obj["speech_found"]
 
 
+@pytest.mark.words
 @pytest.mark.model
 @pytest.mark.parametrize("name", ["silence", "noise", "tone"])
 def test_no_speech_gives_a_report_saying_so(name, odd_scored, odd_inputs):
@@ -283,8 +286,9 @@ def _language_model_installed() -> bool:
     "detection (voicecoach[base]) tells them apart under every backend",
     strict=False,
 )
+@pytest.mark.words
 @pytest.mark.parametrize("lang", ["de", "fr"])
-def test_speech_that_is_not_english_is_not_scored(lang, spoken_languages, tmp_path):
+def test_speech_that_is_not_english_is_not_scored(lang, spoken_languages):
     proc = vc("score", "--json", str(spoken_languages[lang]))
     assert proc.returncode == 0, proc.stderr
     obj = json.loads(proc.stdout)
@@ -294,10 +298,18 @@ def test_speech_that_is_not_english_is_not_scored(lang, spoken_languages, tmp_pa
     by_words = obj["median_word_probability"] is not None and obj["median_word_probability"] < MIN_MEDIAN_WORD_PROBABILITY
     assert by_words or obj["english_probability"] < MIN_ENGLISH_PROBABILITY, obj
     assert obj["scores"] is None and obj["tips"] == [] and "does not sound like English" in obj["warning"]
-    text = vc("score", str(spoken_languages[lang]))
+
+
+@pytest.mark.model
+def test_an_answer_not_in_english_is_said_so_everywhere(spoken_languages, tmp_path):
+    """The terminal says so, a batch marks the row, and report refuses an HTML page of it
+    (German, which every backend with Whisper base installed tells from English)."""
+    proc = vc("score", "--json", str(spoken_languages["de"]))
+    if json.loads(proc.stdout)["english"] is not False:
+        pytest.skip("this backend's transcript of the German answer passes for English (the known limit above)")
+    text = vc("score", str(spoken_languages["de"]))
     assert "does not sound like English" in " ".join(text.stdout.split()) and "Overall" not in text.stdout
-    # a batch marks it, and report refuses an HTML page of it
-    batch = vc("batch", str(spoken_languages[lang]), "--out", str(tmp_path / "out"), "--workers", "1")
+    batch = vc("batch", str(spoken_languages["de"]), "--out", str(tmp_path / "out"), "--workers", "1")
     (row,) = list(csv.DictReader((tmp_path / "out" / "results.csv").open()))
     assert batch.returncode == 0 and row["status"] == "not_english" and row["scores.overall"] == ""
     result = tmp_path / "r.json"
@@ -324,6 +336,7 @@ def test_a_video_sign_off_or_a_loop_marks_a_segment_failed():
     assert not failed(seg("Our customers subscribe to the service monthly."))
 
 
+@pytest.mark.words
 @pytest.mark.model
 @pytest.mark.skipif(not _language_model_installed(), reason="Whisper base (voicecoach[base]) is not installed")
 def test_whisper_base_tells_the_language(spoken_languages):
@@ -336,6 +349,7 @@ def test_whisper_base_tells_the_language(spoken_languages):
     assert p["en"] >= 0.6, p
 
 
+@pytest.mark.words
 @pytest.mark.model
 def test_english_control_is_scored(spoken_languages):
     obj = json.loads(vc("score", "--json", str(spoken_languages["en"])).stdout)
@@ -650,6 +664,11 @@ def test_errors_name_the_setting_as_the_user_gave_it(tmp_path):
     assert by_default.endswith("(set it with --data-dir or VOICECOACH_DATA_DIR)")
     out = one_line_error(vc("batch", str(CLIP), "--out", f"{f}/out"), "cannot create the results folder")
     assert out.endswith("(given with --out)")
+
+
+@pytest.mark.cluster
+@pytest.mark.realtime
+def test_an_unreachable_scheduler_is_named_as_given(tmp_path):
     unreachable = one_line_error(vc("batch", str(CLIP), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler")
     assert unreachable.endswith("(given with --scheduler)")
 

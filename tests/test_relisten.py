@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 from tests.helpers import words_from
 from voicecoach.core.datatypes import Segment, Word
 
-pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
+pytestmark = [pytest.mark.model, pytest.mark.words]  # transcribes with the real model: run again under a forced instruction set
 
 sys.path.insert(0, str(ROOT / "samples"))
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
 from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import repetition
 from voicecoach.settings.config import Settings
@@ -89,12 +89,12 @@ def test_options_are_checked():
 
 
 # ---------------------------------------------------------------- through the real model
+@pytest.mark.words
 @pytest.mark.model
 def test_repetitions_in_a_spoken_answer(tmp_path: Path):
     """espeak-ng says the scripted answer; the model's transcript is analysed as a user's
     would be. Transcription may garble a use, so each count may be one short."""
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed")
+    require("espeak-ng", "apt-get install espeak-ng")
     wav = tmp_path / "leaning.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), LEANING], check=True)
     proc = subprocess.run(

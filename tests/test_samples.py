@@ -12,9 +12,9 @@ import itertools
 
 import pytest
 
-from tests.conftest import SAMPLE_NAMES, SAMPLES
+from tests.conftest import SAMPLE_NAMES, SAMPLES, require
 
-pytestmark = pytest.mark.model  # transcribes with the real model: run again under a forced instruction set
+pytestmark = [pytest.mark.model, pytest.mark.words]  # transcribes with the real model: run again under a forced instruction set
 
 SLACK_S = 0.3
 
@@ -275,14 +275,12 @@ def test_transcript_text_joins_word_pieces(reports):
 def test_hyphenated_words_and_contractions_spoken(tmp_path):
     """Spoken by espeak-ng and transcribed by the real model: whatever pieces the model
     cuts the words into on this CPU, the text shows them joined."""
-    import shutil
     import subprocess
 
     from voicecoach.asr.transcribe import transcribe
     from voicecoach.audio.decode import load_audio
 
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed")
+    require("espeak-ng", "apt-get install espeak-ng")
     wav = tmp_path / "pieces.wav"
     script = "We had a one-to-one check-in every week, and it's a well-known fact that a one-page plan works. I didn't expect twenty percent."
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), script], check=True)

@@ -242,6 +242,7 @@ def test_closing_the_tab_while_recording_keeps_the_take(chromium_mic, server):
     assert json.loads(done.stdout)["speech_found"]
 
 
+@pytest.mark.realtime
 def test_a_killed_server_keeps_what_it_received(tmp_path):
     """SIGKILL mid-take: the WAV on disk holds every chunk the server answered for, and the
     take is in the history, to be scored later."""
@@ -307,6 +308,7 @@ def test_refusals(server):
     assert stopped["status"] == "empty" and take_id not in [t[0] for t in takes(server.data)]
 
 
+@pytest.mark.realtime
 def test_a_public_interface_needs_host_and_warns(tmp_path):
     s = Server(tmp_path / "data", "--host", "0.0.0.0")
     try:
@@ -315,6 +317,7 @@ def test_a_public_interface_needs_host_and_warns(tmp_path):
         s.stop()
 
 
+@pytest.mark.realtime
 def test_the_progress_page_compares_each_question_with_itself(chromium_mic, tmp_path):
     """Takes of three behavioural questions: the page never compares one question with
     another (the last take, of a question taken once, scored 30: no "slipping"), a change

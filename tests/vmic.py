@@ -29,8 +29,9 @@ class VirtualMic:
         self.procs: list[subprocess.Popen] = []
 
     def start(self) -> VirtualMic:
-        if not shutil.which("pulseaudio"):
-            raise RuntimeError("pulseaudio is not installed; run .ci/run (it installs pulseaudio pulseaudio-utils libasound2-plugins)")
+        from tests.conftest import require
+
+        require("pulseaudio", "apt-get install pulseaudio pulseaudio-utils libasound2-plugins")
         daemon = subprocess.Popen(
             [
                 "pulseaudio", "--daemonize=no", "-n", "--exit-idle-time=-1", "--use-pid-file=no",
