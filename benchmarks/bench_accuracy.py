@@ -57,7 +57,14 @@ def match(found: list[dict], expected: list[dict], slack: float = SLACK_S) -> li
 def prf(tp: int, n_found: int, n_true: int) -> dict[str, float]:
     p = tp / n_found if n_found else 1.0
     r = tp / n_true if n_true else 1.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "found": n_found, "true": n_true}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "tp": tp,
+        "found": n_found,
+        "true": n_true,
+    }
 
 
 def evaluate(truth: dict, d: dict) -> dict:
@@ -139,7 +146,11 @@ def summary(paths: list[Path], decoding: str = "single") -> None:
     for name, r in results.items():
         if decoding not in r["by_decoding"]:
             sys.exit(f"{name}: no {decoding!r} decoding in its results (has {', '.join(r['by_decoding'])})")
-    print(f"{'':<26}" + "".join(f"{name + ' (' + str(r['files']) + ' files)':>24}" for name, r in results.items()) + f"{'target':>10}")
+    print(
+        f"{'':<26}"
+        + "".join(f"{name + ' (' + str(r['files']) + ' files)':>24}" for name, r in results.items())
+        + f"{'target':>10}"
+    )
     rows = [
         ("vocal filler P (events)", lambda a: a["vocal"]["precision"], None, True),
         ("vocal filler R (events)", lambda a: a["vocal"]["recall"], None, True),
@@ -153,7 +164,11 @@ def summary(paths: list[Path], decoding: str = "single") -> None:
             v = get(r["by_decoding"][decoding]["all"])
             mark = "" if target is None else (" ok" if (v >= target if higher else v <= target) else " --")
             cells.append(f"{v:.3f}{mark}".rjust(24))
-        print(f"{label:<26}" + "".join(cells) + (f"{('>= ' if higher else '<= ') + str(target):>10}" if target is not None else ""))
+        print(
+            f"{label:<26}"
+            + "".join(cells)
+            + (f"{('>= ' if higher else '<= ') + str(target):>10}" if target is not None else "")
+        )
 
 
 def main() -> None:
@@ -161,13 +176,25 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
     ap.add_argument("--files", type=int, help="only the first N files")
     ap.add_argument(
-        "--decodings", default="plain,single", help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding"
+        "--decodings",
+        default="plain,single",
+        help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding",
     )
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
     ap.add_argument("--dump", type=Path, help="also write each file's report here (DECODING/NAME.json)")
-    ap.add_argument("--model", default="default", help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)")
+    ap.add_argument(
+        "--model",
+        default="default",
+        help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)",
+    )
     ap.add_argument("--beam-size", type=int, default=5, help="beam width of each decoding (voicecoach's default: 5)")
-    ap.add_argument("--summary", type=Path, nargs="+", metavar="FAMILY.json", help="print saved results side by side against the targets, and stop")
+    ap.add_argument(
+        "--summary",
+        type=Path,
+        nargs="+",
+        metavar="FAMILY.json",
+        help="print saved results side by side against the targets, and stop",
+    )
     args = ap.parse_args()
     if args.summary:
         summary(args.summary)
@@ -193,13 +220,22 @@ def main() -> None:
         truth = json.loads(tf.read_text())
         audio = load_audio(tf.with_name(tf.name.replace(".truth.json", ".wav")))
         audio_s += audio.duration_s
-        group = "reverb" if truth.get("reverb") else "clean" if truth.get("snr_db") is None else f"snr{int(truth['snr_db'])}"
+        group = (
+            "reverb"
+            if truth.get("reverb")
+            else "clean"
+            if truth.get("snr_db") is None
+            else f"snr{int(truth['snr_db'])}"
+        )
         for dec in decodings:
             if dec == "merge-no-relisten":
                 continue
             base = Settings()  # plain decoding is never re-listened: it is the baseline
             settings = Settings(
-                transcription=dataclasses.replace(base.transcription, decoding=dec, model=args.model, beam_size=args.beam_size), analysers=base.analysers
+                transcription=dataclasses.replace(
+                    base.transcription, decoding=dec, model=args.model, beam_size=args.beam_size
+                ),
+                analysers=base.analysers,
             )
             t = time.perf_counter()
             rep = score_audio(audio, settings=settings)
@@ -212,11 +248,16 @@ def main() -> None:
             rows[dec][group].append(evaluate(truth, d))
             rows[dec]["all"].append(rows[dec][group][-1])
             if dec == "merge" and rep.speech_found:
-                heard = dataclasses.replace(rep.transcript, words=tuple(w for w in rep.transcript.words if w.source != "acoustic"))
+                heard = dataclasses.replace(
+                    rep.transcript, words=tuple(w for w in rep.transcript.words if w.source != "acoustic")
+                )
                 no_rl = dict(d, fillers=_plain(fillers_analyser.analyse(heard, audio)))
                 rows["merge-no-relisten"][group].append(evaluate(truth, no_rl))
                 rows["merge-no-relisten"]["all"].append(rows["merge-no-relisten"][group][-1])
-        print(f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(
+            f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) {time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+        )
 
     result: dict = {"files": len(truths), "audio_min": audio_s / 60, "timing": timing, "by_decoding": {}}
     for dec in decodings:
@@ -224,7 +265,9 @@ def main() -> None:
 
     groups = ["all", "clean", "snr20", "snr10", "reverb"]
     print(f"\n{len(truths)} files, {audio_s / 60:.1f} audio minutes")
-    head = f"{'metric':<26}" + "".join(f"{dec + ':' + g:>24}" for dec in decodings for g in groups if g in result["by_decoding"][dec])
+    head = f"{'metric':<26}" + "".join(
+        f"{dec + ':' + g:>24}" for dec in decodings for g in groups if g in result["by_decoding"][dec]
+    )
     print(head)
 
     def line(label: str, get) -> None:  # noqa: ANN001

@@ -88,7 +88,11 @@ def workers_gone_after_kill(src: Path, out: Path, workers: int) -> float:
     deadline = time.time() + 60
     pids: list[int] = []
     while time.time() < deadline and len(pids) < workers:
-        pids = [p for p in _tree(proc.pid) if p != proc.pid and "multiprocessing" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        pids = [
+            p
+            for p in _tree(proc.pid)
+            if p != proc.pid and "multiprocessing" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+        ]
         time.sleep(0.1)
     time.sleep(3.0)  # loading the model or scoring
     os.kill(proc.pid, signal.SIGKILL)
@@ -138,8 +142,12 @@ def main() -> None:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    print(f"{n} files, {audio_s / 60:.1f} audio minutes, decoding={args.decoding or 'default'}, {os.cpu_count()} cores ({cpu})")
-    print(f"{'workers':<9}{'wall s':>9}{'files/min':>11}{'audio min/min':>15}{'worker peak MB':>16}{'tree peak MB':>14}")
+    print(
+        f"{n} files, {audio_s / 60:.1f} audio minutes, decoding={args.decoding or 'default'}, {os.cpu_count()} cores ({cpu})"
+    )
+    print(
+        f"{'workers':<9}{'wall s':>9}{'files/min':>11}{'audio min/min':>15}{'worker peak MB':>16}{'tree peak MB':>14}"
+    )
     for w, (t, worker_mb, tree_mb) in ((1, one), (args.workers, many)):
         print(f"{w:<9}{t:>9.1f}{n / t * 60:>11.1f}{audio_s / t:>15.1f}{worker_mb:>16.0f}{tree_mb:>14.0f}")
     print(f"speed-up with {args.workers} workers: {one[0] / many[0]:.2f}x")

@@ -43,7 +43,12 @@ def _no_pairs() -> None:
 
     def features(*args, **kw):  # noqa: ANN002, ANN003, ANN202
         f = plain(*args, **kw)
-        return {k: v for k, v in f.items() if k not in {"i_past", "i_action_past", "obligation_first_half", "result_late", "number_late", "setting_early"}}
+        return {
+            k: v
+            for k, v in f.items()
+            if k
+            not in {"i_past", "i_action_past", "obligation_first_half", "result_late", "number_late", "setting_early"}
+        }
 
     content.features = features  # type: ignore[assignment]
 
@@ -59,7 +64,11 @@ ABLATIONS = {"stems": _no_stems, "cuts": _no_cuts, "pairs": _no_pairs, "kinds": 
 
 
 def table(name: str, s: Scores) -> list[str]:
-    lines = [f"\n{name}: {s.answers} answers, {s.sentences} sentences judged for STAR", "| label | P | R | F1 | n |", "|---|---|---|---|---|"]
+    lines = [
+        f"\n{name}: {s.answers} answers, {s.sentences} sentences judged for STAR",
+        "| label | P | R | F1 | n |",
+        "|---|---|---|---|---|",
+    ]
     for p in PARTS:
         c = s.parts[p]
         lines.append(f"| STAR {p} | {c.p:.2f} | {c.r:.2f} | {c.f1:.2f} | {c.tp + c.fn} |")
@@ -77,10 +86,18 @@ def table(name: str, s: Scores) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--shipped", action="store_true", help="score with the shipped weights (in-sample) instead of cross-validating")
+    ap.add_argument(
+        "--shipped", action="store_true", help="score with the shipped weights (in-sample) instead of cross-validating"
+    )
     ap.add_argument("--baseline", action="store_true", help="the cue-word analysis before issue 14")
     ap.add_argument("--errors", action="store_true", help="print every disagreement with the labels")
-    ap.add_argument("--without", choices=sorted(ABLATIONS), action="append", default=[], help="leave one part of the analysis out (repeatable)")
+    ap.add_argument(
+        "--without",
+        choices=sorted(ABLATIONS),
+        action="append",
+        default=[],
+        help="leave one part of the analysis out (repeatable)",
+    )
     args = ap.parse_args()
     for name in args.without:
         ABLATIONS[name]()
@@ -102,8 +119,12 @@ def main() -> None:
     for name, s in (("clean transcripts", s_clean), ("with transcription errors", s_noisy)):
         print("\n".join(table(name, s)))
     n = s_clean.answers + s_noisy.answers
-    print(f"\ntime: {1000 * elapsed / n:.1f} ms an answer ({n} answers; the structure analysis, and fitting when cross-validating)")
-    print("\ntargets: STAR part F1 >= 0.85 clean, >= 0.80 with errors (each part); covered points F1 >= 0.80; opening and close accuracy >= 0.90")
+    print(
+        f"\ntime: {1000 * elapsed / n:.1f} ms an answer ({n} answers; the structure analysis, and fitting when cross-validating)"
+    )
+    print(
+        "\ntargets: STAR part F1 >= 0.85 clean, >= 0.80 with errors (each part); covered points F1 >= 0.80; opening and close accuracy >= 0.90"
+    )
     worst_clean = min(c.f1 for c in s_clean.parts.values())
     worst_noisy = min(c.f1 for c in s_noisy.parts.values())
     checks = {

@@ -61,11 +61,15 @@ def main() -> None:
     out: dict = {"cpu": cpu_name(), "decodings": decodings, "repeat": args.repeat, "runs": []}
     print(f"CPU: {out['cpu']}")
     with tempfile.TemporaryDirectory() as tmp:
-        files = sorted((ROOT / "samples").glob("*.wav")) + sorted((ROOT / "tests" / "data" / "realspeech").glob("*.wav"))
+        files = sorted((ROOT / "samples").glob("*.wav")) + sorted(
+            (ROOT / "tests" / "data" / "realspeech").glob("*.wav")
+        )
         if args.minutes:
             joined = Path(tmp) / "joined.wav"
             subprocess.run(["sox", *map(str, sorted((ROOT / "samples").glob("*.wav"))), str(joined)], check=True)
-            joined_s = float(subprocess.run(["soxi", "-D", str(joined)], capture_output=True, text=True, check=True).stdout)
+            joined_s = float(
+                subprocess.run(["soxi", "-D", str(joined)], capture_output=True, text=True, check=True).stdout
+            )
             many = Path(tmp) / "many.wav"
             subprocess.run(["sox", *([str(joined)] * (int(args.minutes * 60 // joined_s) + 1)), str(many)], check=True)
             long = Path(tmp) / f"{args.minutes:g}min.wav"
@@ -79,7 +83,9 @@ def main() -> None:
             row: dict = {"file": f.name, "bare": bare}
             cells = f"{f.name:<26}{bare['wall_s']:>8.1f}{bare['peak_mb']:>6}"
             for d in decodings:
-                r = median_of(args.repeat, [sys.executable, "-m", "voicecoach", "score", "--json", "--decoding", d, str(f)])
+                r = median_of(
+                    args.repeat, [sys.executable, "-m", "voicecoach", "score", "--json", "--decoding", d, str(f)]
+                )
                 if r["rc"] != 0:
                     sys.exit(f"{f.name} with {d}: exit {r['rc']} {r['error']}")
                 r["ratio"] = round(r["wall_s"] / bare["wall_s"], 3)
@@ -89,10 +95,14 @@ def main() -> None:
             print(cells, flush=True)
     for d in decodings:
         ratios = [r[d]["ratio"] for r in out["runs"]]
-        print(f"{d}: mean {statistics.mean(ratios):.2f}x, worst {max(ratios):.2f}x one plain transcription (target <= {TARGET_RATIO}x)")
+        print(
+            f"{d}: mean {statistics.mean(ratios):.2f}x, worst {max(ratios):.2f}x one plain transcription (target <= {TARGET_RATIO}x)"
+        )
     if args.minutes:
         last = out["runs"][-1][decodings[0]]
-        print(f"{decodings[0]} on the {args.minutes:g}-minute file: {last['peak_mb']} MB peak (target <= {TARGET_MB} MB)")
+        print(
+            f"{decodings[0]} on the {args.minutes:g}-minute file: {last['peak_mb']} MB peak (target <= {TARGET_MB} MB)"
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=1))
     print(f"written: {args.json}")

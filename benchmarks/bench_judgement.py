@@ -74,7 +74,9 @@ def with_fillers(answer: Answer, every: int = 8) -> Answer:
 def score(answer: Answer) -> Report:
     q = bank()[answer.question]
     transcript, audio, _ = transcript_and_audio(answer)
-    return score_transcript(audio, transcript, question=q, speech_s=transcript.duration_s)  # a tone, not a voice: no VAD
+    return score_transcript(
+        audio, transcript, question=q, speech_s=transcript.duration_s
+    )  # a tone, not a voice: no VAD
 
 
 def filler_counts(answer: Answer, report: Report, counts: dict[str, Counter], errors: list[str]) -> None:
@@ -89,7 +91,9 @@ def filler_counts(answer: Answer, report: Report, counts: dict[str, Counter], er
         counts[phrase]["tp" if is_filler and hit else "fn" if is_filler else "fp" if hit else "tn"] += 1
         if hit != is_filler:
             words = [w.text for w in transcript.words]
-            errors.append(f"{answer.id}: {phrase!r} {'missed' if is_filler else 'counted'}: {' '.join(words[max(0, index - 5) : index + 6])}")
+            errors.append(
+                f"{answer.id}: {phrase!r} {'missed' if is_filler else 'counted'}: {' '.join(words[max(0, index - 5) : index + 6])}"
+            )
 
 
 def run(answers: list[Answer], label: str, show_errors: bool) -> dict[str, float]:
@@ -109,14 +113,18 @@ def run(answers: list[Answer], label: str, show_errors: bool) -> dict[str, float
         verdict = s.relevance.verdict if s.relevance else "not judged"
         confusion[(a.answers, verdict)] += 1
         if (a.answers == "no") != (verdict == "no"):
-            errors.append(f"{a.id}: answers {a.answers}, verdict {verdict} ({s.relevance.reason if s.relevance else ''})")
+            errors.append(
+                f"{a.id}: answers {a.answers}, verdict {verdict} ({s.relevance.reason if s.relevance else ''})"
+            )
         total = report.scores.overall
         overall.append(total)
         grades.append(a.grade)
         by_grade[a.grade].append(total)
         short = s.length_s < s.recommended_min_s / 4
         if (a.answers == "no" or short) and total > FLOOR:
-            floors_broken.append(f"{a.id}: overall {total} ({'off-topic' if a.answers == 'no' else f'{s.length_s:.0f} s'})")
+            floors_broken.append(
+                f"{a.id}: overall {total} ({'off-topic' if a.answers == 'no' else f'{s.length_s:.0f} s'})"
+            )
         contra += [f"{a.id}: {c}" for c in contradictions(report.results, report.tips)]
         if floor(report.results) is None:  # a floored answer stays at the floor either way
             more = score(with_fillers(a)).scores.overall
@@ -131,13 +139,26 @@ def run(answers: list[Answer], label: str, show_errors: bool) -> dict[str, float
     yes_off = confusion[("yes", "no")] / yes_total if yes_total else 0.0
     rho = spearman(overall, grades)
     print(f"\n{label}: {len(answers)} answers ({time.perf_counter() - t0:.0f} s)")
-    print(f"  relevance   F1 of 'no' {f1:.3f} (target {TARGETS['relevance_f1']})   on-topic called off-topic {yes_off:.1%} (target <= 5 %)")
+    print(
+        f"  relevance   F1 of 'no' {f1:.3f} (target {TARGETS['relevance_f1']})   on-topic called off-topic {yes_off:.1%} (target <= 5 %)"
+    )
     print("              labelled -> verdict: " + ", ".join(f"{t}->{p} {v}" for (t, p), v in sorted(confusion.items())))
     print(f"  overall     Spearman with the grade {rho:.3f} (target {TARGETS['spearman']})")
-    print("              mean overall per grade: " + ", ".join(f"{g}: {sum(v) / len(v):.0f} (n={len(v)})" for g, v in sorted(by_grade.items())))
-    print(f"  floors      {len(floors_broken)} off-topic or very short answers above {FLOOR}" + "".join(f"\n                {x}" for x in floors_broken))
-    print(f"  delivery    a filler every 8 words scores lower: {honest[0]} of {honest[1]} answers not held at the floor")
-    print(f"  tips        {len(contra)} contradictions with their own report (target 0)" + "".join(f"\n                {x}" for x in contra))
+    print(
+        "              mean overall per grade: "
+        + ", ".join(f"{g}: {sum(v) / len(v):.0f} (n={len(v)})" for g, v in sorted(by_grade.items()))
+    )
+    print(
+        f"  floors      {len(floors_broken)} off-topic or very short answers above {FLOOR}"
+        + "".join(f"\n                {x}" for x in floors_broken)
+    )
+    print(
+        f"  delivery    a filler every 8 words scores lower: {honest[0]} of {honest[1]} answers not held at the floor"
+    )
+    print(
+        f"  tips        {len(contra)} contradictions with their own report (target 0)"
+        + "".join(f"\n                {x}" for x in contra)
+    )
     print("  fillers     " + "   ".join(_pr(p, c) for p, c in fillers.items()))
     if show_errors:
         print("  errors:\n" + "\n".join("    " + e for e in errors))

@@ -45,7 +45,12 @@ def timed(cmd: list[str]) -> dict:
     parts = [float(x) for x in wall.split(":")]
     seconds = sum(p * 60 ** (len(parts) - 1 - i) for i, p in enumerate(parts))
     last = [x for x in proc.stderr.splitlines() if x.startswith("Error:")]
-    return {"rc": proc.returncode, "wall_s": round(seconds, 1), "peak_mb": round(rss_kb / 1024), "error": last[0] if last else ""}
+    return {
+        "rc": proc.returncode,
+        "wall_s": round(seconds, 1),
+        "peak_mb": round(rss_kb / 1024),
+        "error": last[0] if last else "",
+    }
 
 
 def cpu_name() -> str:
@@ -70,13 +75,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         joined = d / "joined.wav"
-        subprocess.run(["sox", *(str(SAMPLES / f"{n}.wav") for n in ("star_answer", "motivation_fast", "hesitant_slow")), str(joined)], check=True)
+        subprocess.run(
+            [
+                "sox",
+                *(str(SAMPLES / f"{n}.wav") for n in ("star_answer", "motivation_fast", "hesitant_slow")),
+                str(joined),
+            ],
+            check=True,
+        )
         joined_s = float(subprocess.run(["soxi", "-D", str(joined)], capture_output=True, text=True, check=True).stdout)
         # long enough for the longest run, and for a stream over the 30-minute limit
         repeats = int(max(max(args.minutes) * 60, MAX_DURATION_S + 300) // joined_s) + 1
         many = d / "many.wav"
         subprocess.run(["sox", *([str(joined)] * repeats), str(many)], check=True)
-        print(f"{'length':>8} {'voicecoach s':>13} {'peak MB':>8} {'bare s':>8} {'peak MB':>8} {'time x':>7} {'memory x':>9}")
+        print(
+            f"{'length':>8} {'voicecoach s':>13} {'peak MB':>8} {'bare s':>8} {'peak MB':>8} {'time x':>7} {'memory x':>9}"
+        )
         for minutes in args.minutes:
             f = d / f"{minutes:g}min.wav"
             subprocess.run(["sox", str(many), str(f), "trim", "0", str(minutes * 60 - 1)], check=True)
@@ -90,10 +104,16 @@ def main() -> None:
                 flush=True,
             )
         two_hours = d / "two_hours.wav"
-        subprocess.run(["sox", "-n", "-r", "8000", "-b", "8", "-c", "1", str(two_hours), "trim", "0", "2:00:00"], check=True)
+        subprocess.run(
+            ["sox", "-n", "-r", "8000", "-b", "8", "-c", "1", str(two_hours), "trim", "0", "2:00:00"], check=True
+        )
         webm = d / "stream.webm"
         with webm.open("wb") as fh:
-            subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(many), "-c:a", "libopus", "-f", "webm", "pipe:1"], stdout=fh, check=True)
+            subprocess.run(
+                ["ffmpeg", "-loglevel", "error", "-i", str(many), "-c:a", "libopus", "-f", "webm", "pipe:1"],
+                stdout=fh,
+                check=True,
+            )
         many_min = repeats * joined_s / 60
         for label, path in (("2-hour WAV", two_hours), (f"streamed WebM, no duration, {many_min:.0f} min", webm)):
             r = timed([sys.executable, "-m", "voicecoach", "score", str(path)])

@@ -52,7 +52,18 @@ def answer_of(seconds: float, out: Path) -> Path:
 
 def one_take(mic: VirtualMic, wav: Path, data: Path, config: Path | None) -> tuple[float, float, Path]:
     """(seconds from Enter to the report's first line, to its last, the saved take)."""
-    args = [*VC[1:], "practice", "--question", "beh-deadline", "--prep-seconds", "0", "--max-seconds", "300", "--data-dir", str(data)]
+    args = [
+        *VC[1:],
+        "practice",
+        "--question",
+        "beh-deadline",
+        "--prep-seconds",
+        "0",
+        "--max-seconds",
+        "300",
+        "--data-dir",
+        str(data),
+    ]
     if config:
         args += ["--config", str(config)]
     child = pexpect.spawn(VC[0], args, env=mic.env, cwd=str(ROOT), encoding="utf-8", timeout=600, dimensions=(60, 140))

@@ -53,7 +53,12 @@ def long_file_run(minutes: float = 10.0) -> dict:
         path = Path(d) / "long.wav"
         sf.write(path, y, 16000, subtype="PCM_16")
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "voicecoach", "score", "--json", str(path)], check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "voicecoach", "score", "--json", str(path)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         wall = time.perf_counter() - t
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"audio_min": minutes, "wall_s": wall, "peak_rss_mb": peak_mb}
@@ -62,7 +67,14 @@ def long_file_run(minutes: float = 10.0) -> dict:
 def match(found: list[dict], expected: list[dict], slack: float = 0.3) -> tuple[int, int, int]:
     used: set[int] = set()
     for f in found:
-        hit = next((i for i, e in enumerate(expected) if i not in used and f["start_s"] <= e["end_s"] + slack and f["end_s"] >= e["start_s"] - slack), None)
+        hit = next(
+            (
+                i
+                for i, e in enumerate(expected)
+                if i not in used and f["start_s"] <= e["end_s"] + slack and f["end_s"] >= e["start_s"] - slack
+            ),
+            None,
+        )
         if hit is not None:
             used.add(hit)
     return len(used), len(found) - len(used), len(expected) - len(used)
@@ -100,9 +112,18 @@ def main() -> None:
         total = time.perf_counter() - t
         share = rep.timings_s["analyse_s"] / rep.timings_s["transcribe_s"]
         out["speed"].append(
-            {"file": wav.name, "audio_s": audio.duration_s, "bare_s": bare, "score_s": total, "ratio": total / bare, "analyse_share_of_transcription": share}
+            {
+                "file": wav.name,
+                "audio_s": audio.duration_s,
+                "bare_s": bare,
+                "score_s": total,
+                "ratio": total / bare,
+                "analyse_share_of_transcription": share,
+            }
         )
-        print(f"{wav.name:<22}{audio.duration_s:>9.1f}{bare:>9.2f}{total:>9.2f}{total / bare:>7.2f}{100 * share:>10.1f}%")
+        print(
+            f"{wav.name:<22}{audio.duration_s:>9.1f}{bare:>9.2f}{total:>9.2f}{total / bare:>7.2f}{100 * share:>10.1f}%"
+        )
     out["startup_help_s"] = startup_s()
     print(f"\nvoicecoach --help: {out['startup_help_s']:.3f} s (best of 5)")
     print(
@@ -117,17 +138,27 @@ def main() -> None:
         t = time.perf_counter()
         for tf in files:
             truth = json.loads(tf.read_text())
-            d = report_to_dict(score_audio(load_audio(tf.with_name(tf.name.replace(".truth.json", ".wav"))), settings=settings))
+            d = report_to_dict(
+                score_audio(load_audio(tf.with_name(tf.name.replace(".truth.json", ".wav"))), settings=settings)
+            )
             found = [e for e in (d.get("fillers") or {}).get("events", []) if e["kind"] == "vocal"]
             a, b, c = match(found, truth["vocal_fillers"])
             tp, fp, fn = tp + a, fp + b, fn + c
             refs.append(" ".join(normalise_word(w) for w in truth["text"].split()))
-            hyps.append(" ".join(n for w in d["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"]))))
+            hyps.append(
+                " ".join(n for w in d["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
+            )
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         wer = jiwer.wer(refs, hyps)
-        out["decoding"][decoding] = {"precision": p, "recall": r, "f1": f1, "wer": wer, "time_s": time.perf_counter() - t}
+        out["decoding"][decoding] = {
+            "precision": p,
+            "recall": r,
+            "f1": f1,
+            "wer": wer,
+            "time_s": time.perf_counter() - t,
+        }
         print(f"{decoding:<10}{p:>9.2f}{r:>9.2f}{f1:>10.2f}{wer:>7.3f}{time.perf_counter() - t:>8.1f}")
     if args.long_minutes:
         out["long_file"] = long_file_run(args.long_minutes)

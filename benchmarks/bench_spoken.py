@@ -88,7 +88,9 @@ def script(answer: Answer, every: int) -> str:
     return " ".join(out)
 
 
-def render(answer: Answer, name: str, voice: str, wpm: int, every: int, pitch: int, out: Path, gaps: float = 1.0) -> Path:
+def render(
+    answer: Answer, name: str, voice: str, wpm: int, every: int, pitch: int, out: Path, gaps: float = 1.0
+) -> Path:
     """``answer`` spoken to ``out``/ID.NAME.wav (kept: rendered once); ``gaps`` scales the
     silences after clauses and sentences."""
     import synth
@@ -101,7 +103,9 @@ def render(answer: Answer, name: str, voice: str, wpm: int, every: int, pitch: i
             truth = synth.render(script(answer, every), wav, voice=voice, rate_wpm=wpm, pitch=pitch)
         finally:
             synth.CLAUSE_GAP_S, synth.SENTENCE_GAP_S = saved
-        (wav.with_suffix(".truth.json")).write_text(json.dumps({k: truth[k] for k in ("script", "duration_s", "words", "wpm")}))
+        (wav.with_suffix(".truth.json")).write_text(
+            json.dumps({k: truth[k] for k in ("script", "duration_s", "words", "wpm")})
+        )
     return wav
 
 
@@ -164,14 +168,24 @@ def main() -> None:
                     pace[name].append((d["pacing"]["wpm"], d["pacing"].get("fluent_wpm", 0.0), d["fillers"]["per_min"]))
         grades = {a.id: a.grade for a in test}
         print("\nOverall score against the content grade (test part, spoken):")
-        print(f"  {'version':<16}{'wpm':>5}{'fluent':>7}{'fillers/min':>12}{'Spearman':>9}   mean overall per grade 1..5")
+        print(
+            f"  {'version':<16}{'wpm':>5}{'fluent':>7}{'fillers/min':>12}{'Spearman':>9}   mean overall per grade 1..5"
+        )
         for name, _voice, _wpm, _every in versions:
             ids = list(overall[name])
             rho = spearman([overall[name][i] for i in ids], [grades[i] for i in ids])
-            per = [statistics.fmean([overall[name][i] for i in ids if grades[i] == g] or [float("nan")]) for g in range(1, 6)]
+            per = [
+                statistics.fmean([overall[name][i] for i in ids if grades[i] == g] or [float("nan")])
+                for g in range(1, 6)
+            ]
             w, f, fpm = (statistics.median(x[k] for x in pace[name]) for k in range(3))
             print(f"  {name:<16}{w:>5.0f}{f:>7.0f}{fpm:>12.1f}{rho:>9.3f}   " + " ".join(f"{x:5.0f}" for x in per))
-        for few, many in (("espeak-none", "espeak-12"), ("espeak-12", "espeak-6"), ("espeak-none", "espeak-6"), ("piper-none", "piper-6")):
+        for few, many in (
+            ("espeak-none", "espeak-12"),
+            ("espeak-12", "espeak-6"),
+            ("espeak-none", "espeak-6"),
+            ("piper-none", "piper-6"),
+        ):
             if few in overall and many in overall:
                 pairs = [(overall[few][i], overall[many][i]) for i in overall[few]]
                 lower = sum(m < f for f, m in pairs)
@@ -186,7 +200,9 @@ def main() -> None:
             for first, second in REPEATS:
                 if args.no_piper and first[1].startswith("piper"):
                     continue
-                takes = [trended(score(render(a, n, v, w, 12, p, args.out, g), a, bank)) for n, v, w, p, g in (first, second)]
+                takes = [
+                    trended(score(render(a, n, v, w, 12, p, args.out, g), a, bank)) for n, v, w, p, g in (first, second)
+                ]
                 for key in takes[0].keys() & takes[1].keys():
                     changes[key].append(abs(takes[0][key] - takes[1][key]))
         print("\nThe same answer taken twice (development part): change of each trended figure")

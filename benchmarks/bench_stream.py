@@ -41,14 +41,21 @@ def shifted(truth: dict, by: float) -> dict:
     def move(events: list[dict]) -> list[dict]:
         return [dict(e, start_s=e["start_s"] + by, end_s=e["end_s"] + by) for e in events]
 
-    return dict(truth, vocal_fillers=move(truth["vocal_fillers"]), discourse_fillers=move(truth["discourse_fillers"]), pauses=move(truth["pauses"]))
+    return dict(
+        truth,
+        vocal_fillers=move(truth["vocal_fillers"]),
+        discourse_fillers=move(truth["discourse_fillers"]),
+        pauses=move(truth["pauses"]),
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
     ap.add_argument("--files", type=int, default=20, help="the first N corpus files, after the three samples")
-    ap.add_argument("--last-piece", default="0,10", help="last_piece_min_s values to compare (0: the last piece heard alone)")
+    ap.add_argument(
+        "--last-piece", default="0,10", help="last_piece_min_s values to compare (0: the last piece heard alone)"
+    )
     args = ap.parse_args()
 
     from voicecoach.asr.transcribe import load_model
@@ -68,7 +75,9 @@ def main() -> None:
     for n, tf in enumerate(truths, 1):
         truth = shifted(json.loads(tf.read_text()), LEAD_S)
         audio = load_audio(tf.with_name(tf.name.replace(".truth.json", ".wav")))
-        x = np.concatenate([np.zeros(int(LEAD_S * sr), np.float32), audio.samples, np.zeros(int(TAIL_S * sr), np.float32)])
+        x = np.concatenate(
+            [np.zeros(int(LEAD_S * sr), np.float32), audio.samples, np.zeros(int(TAIL_S * sr), np.float32)]
+        )
         take = Audio(x, sr, "take")
         t = time.perf_counter()
         rows["file"].append(evaluate(truth, report_to_dict(score_audio(take, settings=settings))))
@@ -88,9 +97,14 @@ def main() -> None:
             waits[key].append(time.perf_counter() - t)
             rows[key].append(evaluate(truth, report_to_dict(report)))
             line.append(f"{v:g} s: {st.pieces} pieces, last {waits[key][-1]:.1f} s")
-        print(f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({take.duration_s:.0f} s): " + "; ".join(line), file=sys.stderr)
+        print(
+            f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({take.duration_s:.0f} s): " + "; ".join(line),
+            file=sys.stderr,
+        )
 
-    print(f"\n{len(truths)} answers ({LEAD_S:g} s of silence before each), {settings.transcription.model}, {cpu_name()}")
+    print(
+        f"\n{len(truths)} answers ({LEAD_S:g} s of silence before each), {settings.transcription.model}, {cpu_name()}"
+    )
     print(f"{'':<30}{'WER':>7}{'vocal F1':>10}{'P':>7}{'R':>7}{'wpm err %':>11}{'wait s (mean)':>15}")
     for key, r in rows.items():
         a = aggregate(r)

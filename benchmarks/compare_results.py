@@ -63,7 +63,13 @@ def score_with(tree: Path, files: list[Path], out: Path) -> None:
     """``voicecoach score --json`` of ``files`` with the code in ``tree``, one NAME.json each."""
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    proc = subprocess.run([sys.executable, "-m", "voicecoach", "score", "--json", *map(str, files)], cwd=tree, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "score", "--json", *map(str, files)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         sys.exit(f"scoring with {tree} failed: {proc.stderr.strip()}")
     for line in proc.stdout.splitlines():
@@ -112,7 +118,11 @@ def main() -> None:
                 trees[label] = ROOT
                 continue
             trees[label] = t / f"tree-{label}"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(trees[label]), rev], check=True, capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(trees[label]), rev],
+                check=True,
+                capture_output=True,
+            )
         try:
             for label, tree in trees.items():
                 print(f"scoring {len(files)} files with {label} ({tree})", file=sys.stderr)
@@ -121,7 +131,9 @@ def main() -> None:
         finally:
             for tree in trees.values():
                 if tree != ROOT:
-                    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+                    subprocess.run(
+                        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True
+                    )
     sys.exit(code)
 
 

@@ -110,12 +110,19 @@ def evaluate(files: list[dict], model, options) -> dict:  # noqa: ANN001
         fragments += len(relisten.candidates(f["audio"], f["words"], options))
         relisten.filler_probabilities.file = f["name"]  # type: ignore[attr-defined]
         words = relisten.relisten_fillers(model, f["audio"], f["words"], options=options)
-        found = [{"start_s": w.start_s, "end_s": w.end_s, "kind": vocal_filler_type(w.norm)} for w in words if is_vocal_filler(w.norm)]
+        found = [
+            {"start_s": w.start_s, "end_s": w.end_s, "kind": vocal_filler_type(w.norm)}
+            for w in words
+            if is_vocal_filler(w.norm)
+        ]
         pairs = match(found, f["truth"]["vocal_fillers"])
         tp += len(pairs)
         nf += len(found)
         nt += len(f["truth"]["vocal_fillers"])
-        same += sum(SOUND.get(t := f["truth"]["vocal_fillers"][j]["text"], t) == SOUND.get(k := found[i]["kind"] or "", k) for i, j in pairs)
+        same += sum(
+            SOUND.get(t := f["truth"]["vocal_fillers"][j]["text"], t) == SOUND.get(k := found[i]["kind"] or "", k)
+            for i, j in pairs
+        )
     out = prf(tp, nf, nt)
     out["same_sound"] = same / tp if tp else 0.0
     out["fragments"] = fragments
@@ -137,7 +144,14 @@ def main() -> None:
     model = load_model("default")
     cache = ProbabilityCache(CACHE / "fragments.json")
     relisten.filler_probabilities = cache  # type: ignore[assignment]
-    for name in ("sound_islands", "steady_voiced_runs", "peak_frequency_hz", "spectral_flux", "nasal_db", "low_band_db"):
+    for name in (
+        "sound_islands",
+        "steady_voiced_runs",
+        "peak_frequency_hz",
+        "spectral_flux",
+        "nasal_db",
+        "low_band_db",
+    ):
         setattr(relisten, name, remembered(getattr(relisten, name)))
     families = args.families.split(",")
     data: dict[str, list[dict]] = {}
@@ -146,7 +160,14 @@ def main() -> None:
         for tf in sorted(CORPORA[fam].glob("*.truth.json"))[: args.files]:
             wav = tf.with_name(tf.name.replace(".truth.json", ".wav"))
             audio = load_audio(wav)
-            data[fam].append({"name": f"{fam}/{wav.stem}", "audio": audio, "words": plain_words(model, fam, wav, audio), "truth": json.loads(tf.read_text())})
+            data[fam].append(
+                {
+                    "name": f"{fam}/{wav.stem}",
+                    "audio": audio,
+                    "words": plain_words(model, fam, wav, audio),
+                    "truth": json.loads(tf.read_text()),
+                }
+            )
         print(f"{fam}: {len(data[fam])} files", file=sys.stderr)
 
     names = list(GRID)
@@ -160,7 +181,8 @@ def main() -> None:
         scores.append(row)
         cache.save()
         print(
-            f"[{i + 1}/{len(points)}] {point} " + " ".join(f"{fam} {row[fam]['f1']:.3f} ({row[fam]['fragments']} fragments)" for fam in families),
+            f"[{i + 1}/{len(points)}] {point} "
+            + " ".join(f"{fam} {row[fam]['f1']:.3f} ({row[fam]['fragments']} fragments)" for fam in families),
             file=sys.stderr,
         )
     print(f"grid of {len(points)} points in {time.perf_counter() - t:.0f} s")
@@ -180,9 +202,15 @@ def main() -> None:
                 f"fit on {fit}: {best['options']} -> {fit} F1 {best[fit]['f1']:.3f}, held-out {test} F1 {best[test]['f1']:.3f} (P {best[test]['precision']:.3f} R {best[test]['recall']:.3f})"
             )
         both = max(scores, key=lambda r: min(r[f]["f1"] for f in families))
-        print(f"best on the worse family: {both['options']} -> " + ", ".join(f"{f} F1 {both[f]['f1']:.3f}" for f in families))
+        print(
+            f"best on the worse family: {both['options']} -> "
+            + ", ".join(f"{f} F1 {both[f]['f1']:.3f}" for f in families)
+        )
         mean = max(scores, key=lambda r: sum(r[f]["f1"] for f in families))
-        print(f"best on the mean of the two (how the defaults are chosen): {mean['options']} -> " + ", ".join(f"{f} F1 {mean[f]['f1']:.3f}" for f in families))
+        print(
+            f"best on the mean of the two (how the defaults are chosen): {mean['options']} -> "
+            + ", ".join(f"{f} F1 {mean[f]['f1']:.3f}" for f in families)
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"defaults": base, "grid": scores}, indent=1))
     print(f"written: {args.json}")

@@ -199,7 +199,9 @@ def render(script: str, out_wav: Path, *, voice: str = "en-us", rate_wpm: int = 
         for i, chunk in enumerate(chunks):
             if chunk.kind != "pause":
                 y = _synth_chunk(chunk, voice=voice, rate_wpm=rate_wpm, pitch=pitch, tmp=Path(d), seed=seed)
-                spans.append({"kind": chunk.kind, "text": chunk.text, "start_s": round(t, 4), "end_s": round(t + len(y) / sr, 4)})
+                spans.append(
+                    {"kind": chunk.kind, "text": chunk.text, "start_s": round(t, 4), "end_s": round(t + len(y) / sr, 4)}
+                )
                 pieces.append(y)
                 t += len(y) / sr
             is_last = i == len(chunks) - 1
@@ -258,10 +260,14 @@ def main(argv: list[str]) -> None:
     spec = tomllib.loads((here / "scripts.toml").read_text())
     for name, s in spec["samples"].items():
         wav = here / f"{name}.wav"
-        truth = render(s["script"], wav, voice=s.get("voice", "en-us"), rate_wpm=s.get("rate_wpm", 160), pitch=s.get("pitch", 50))
+        truth = render(
+            s["script"], wav, voice=s.get("voice", "en-us"), rate_wpm=s.get("rate_wpm", 160), pitch=s.get("pitch", 50)
+        )
         truth["question"] = s.get("question")
         (here / f"{name}.truth.json").write_text(json.dumps(truth, indent=2) + "\n")
-        print(f"{wav.name}: {truth['duration_s']:.1f} s, {truth['words']} words, {len(truth['vocal_fillers'])} vocal fillers, {len(truth['pauses'])} pauses")
+        print(
+            f"{wav.name}: {truth['duration_s']:.1f} s, {truth['words']} words, {len(truth['vocal_fillers'])} vocal fillers, {len(truth['pauses'])} pauses"
+        )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,14 @@ SAMPLE_NAMES = ("star_answer", "motivation_fast", "hesitant_slow")
 
 #: the marks a test gets from the fixtures it uses (pyproject.toml lists every marker):
 #: a test that opens Chromium is a browser test, one on the virtual microphone a mic test...
-FIXTURE_MARKS = {"browser": "browser", "chromium_mic": "browser", "mic": "mic", "dask_cluster": "cluster", "server": "realtime", "black_hole": "realtime"}
+FIXTURE_MARKS = {
+    "browser": "browser",
+    "chromium_mic": "browser",
+    "mic": "mic",
+    "dask_cluster": "cluster",
+    "server": "realtime",
+    "black_hole": "realtime",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -109,5 +116,8 @@ def media_dir(tmp_path_factory) -> Path:
 
 def convert(src: Path, dst: Path, *args: str) -> Path:
     """Convert audio with ffmpeg (installed by .ci/run)."""
-    subprocess.run([require("ffmpeg", "apt-get install ffmpeg"), "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)], check=True)
+    subprocess.run(
+        [require("ffmpeg", "apt-get install ffmpeg"), "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)],
+        check=True,
+    )
     return dst

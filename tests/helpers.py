@@ -33,7 +33,9 @@ def transcript_of(text: str, **kw) -> Transcript:
     return Transcript(words, duration_s=words[-1].end_s + 0.5 if words else 1.0, language="en")
 
 
-def tone_audio(spans: list[tuple[float, float]], duration_s: float, *, f0_hz: float = 150.0, noise_db: float | None = None) -> Audio:
+def tone_audio(
+    spans: list[tuple[float, float]], duration_s: float, *, f0_hz: float = 150.0, noise_db: float | None = None
+) -> Audio:
     """Harmonic tone inside ``spans`` (seconds), silence (or noise) elsewhere."""
     t = np.arange(int(duration_s * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
     y = np.zeros_like(t)

@@ -63,14 +63,23 @@ def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
     speech = ((t > 0.5) & (t < 2.0)) | ((t > 3.2) & (t < 5.0))
     y[speech] = _speechlike(t)[speech]
     held = (t > 2.2) & (t < 2.8)  # a 600 ms "uhhh": steady pitch and spectrum
-    y[held] = 0.2 * (np.sin(2 * np.pi * 110 * t[held]) + 0.5 * np.sin(2 * np.pi * 220 * t[held]) + 0.3 * np.sin(2 * np.pi * 330 * t[held]))
+    y[held] = 0.2 * (
+        np.sin(2 * np.pi * 110 * t[held])
+        + 0.5 * np.sin(2 * np.pi * 220 * t[held])
+        + 0.3 * np.sin(2 * np.pi * 330 * t[held])
+    )
     # full-band like a microphone: speech carries fricative noise above 4 kHz ("s", "sh")
     from scipy.signal import butter, sosfilt
 
     hiss = sosfilt(butter(4, 4500, btype="high", fs=sr, output="sos"), np.random.default_rng(3).normal(0, 0.05, len(y)))
     y[speech] += hiss[speech]
     audio = validate_samples(y.astype(np.float32), source="synthetic")
-    words = (Word("We", 0.5, 0.9, 0.9), Word("shipped", 0.9, 2.0, 0.9), Word("it", 3.2, 3.6, 0.9), Word("today.", 3.6, 5.0, 0.9))
+    words = (
+        Word("We", 0.5, 0.9, 0.9),
+        Word("shipped", 0.9, 2.0, 0.9),
+        Word("it", 3.2, 3.6, 0.9),
+        Word("today.", 3.6, 5.0, 0.9),
+    )
     r = fillers.analyse(Transcript(words, 6.0, "en"), audio, options=HELD)
     acoustic = [e for e in r.events if e.source == "acoustic"]
     assert len(acoustic) == 1, r.events
@@ -85,14 +94,23 @@ def test_acoustic_pass_finds_a_held_sound_the_transcript_missed():
     # band-limited to 3.4 kHz like a telephone or radio line: the pass stands down
     from scipy.signal import butter, sosfilt
 
-    phone = validate_samples(sosfilt(butter(8, 3400, fs=sr, output="sos"), audio.samples).astype(np.float32), source="phone")
-    assert not [e for e in fillers.analyse(Transcript(words, 6.0, "en"), phone, options=HELD).events if e.source == "acoustic"]
+    phone = validate_samples(
+        sosfilt(butter(8, 3400, fs=sr, output="sos"), audio.samples).astype(np.float32), source="phone"
+    )
+    assert not [
+        e for e in fillers.analyse(Transcript(words, 6.0, "en"), phone, options=HELD).events if e.source == "acoustic"
+    ]
 
 
 def test_dedupe_keeps_one_filler_where_both_passes_heard_it():
     from voicecoach.asr.alignment import dedupe_fillers
 
-    words = [Word("know,", 0.7, 1.18, 0.9), Word("um", 1.18, 1.74, 0.8, "filler"), Word("erm,", 1.72, 1.74, 0.6), Word("we", 1.74, 1.96, 0.9)]
+    words = [
+        Word("know,", 0.7, 1.18, 0.9),
+        Word("um", 1.18, 1.74, 0.8, "filler"),
+        Word("erm,", 1.72, 1.74, 0.6),
+        Word("we", 1.74, 1.96, 0.9),
+    ]
     assert [w.text for w in dedupe_fillers(words)] == ["know,", "erm,", "we"]
     run = [
         Word("plan.", 38.0, 38.5, 0.9),
@@ -179,7 +197,13 @@ def test_pause_threshold_and_long_pauses(noise_db):
 
 
 def test_pause_position_between_or_mid_sentence():
-    words = (Word("We", 0.0, 0.3, 1), Word("won.", 0.4, 0.8, 1), Word("Then", 1.8, 2.1, 1), Word("we", 2.2, 2.4, 1), Word("left", 3.4, 3.8, 1))
+    words = (
+        Word("We", 0.0, 0.3, 1),
+        Word("won.", 0.4, 0.8, 1),
+        Word("Then", 1.8, 2.1, 1),
+        Word("we", 2.2, 2.4, 1),
+        Word("left", 3.4, 3.8, 1),
+    )
     audio = tone_audio([(w.start_s, w.end_s) for w in words], 4.5)
     r = pauses.analyse(Transcript(words, 4.5, "en"), audio)
     assert [e.position for e in r.events] == ["between_sentences", "mid_sentence"]
@@ -196,7 +220,9 @@ STAR_TEXT = (
 
 def test_star_parts_with_evidence():
     tr = transcript_of(STAR_TEXT)
-    r = structure.analyse(tr, audio_for(tr), context=AnswerContext(question="Tell me about a time you improved a process."))
+    r = structure.analyse(
+        tr, audio_for(tr), context=AnswerContext(question="Tell me about a time you improved a process.")
+    )
     assert r.question_type == "behavioural" and r.star_applies
     parts = {p.part: p for p in r.star}
     assert all(p.present for p in parts.values())
@@ -246,7 +272,12 @@ def test_pitch_spread_of_a_known_glide(depth_st):
 
 # ---------------------------------------------------------------- merging the two passes
 def test_merge_keeps_plain_words_and_inserts_fillers():
-    plain = [Word("So", 0.0, 0.7, 0.9), Word("I", 0.7, 1.4, 0.9), Word("was", 1.4, 1.6, 0.9), Word("there.", 1.6, 2.0, 0.9)]
+    plain = [
+        Word("So", 0.0, 0.7, 0.9),
+        Word("I", 0.7, 1.4, 0.9),
+        Word("was", 1.4, 1.6, 0.9),
+        Word("there.", 1.6, 2.0, 0.9),
+    ]
     biased = [
         Word("so", 0.0, 0.7, 0.9, "filler"),
         Word("um", 0.72, 1.24, 0.8, "filler"),
@@ -275,7 +306,12 @@ def test_merge_recovers_a_phrase_the_plain_pass_dropped():
 
 
 def test_a_relistened_filler_word_is_an_acoustic_event():
-    words = (Word("We", 0.5, 0.9, 0.9), Word("uh", 1.0, 1.4, 0.3, "acoustic"), Word("shipped", 1.5, 2.0, 0.9), Word("um,", 2.1, 2.4, 0.9, "filler"))
+    words = (
+        Word("We", 0.5, 0.9, 0.9),
+        Word("uh", 1.0, 1.4, 0.3, "acoustic"),
+        Word("shipped", 1.5, 2.0, 0.9),
+        Word("um,", 2.1, 2.4, 0.9, "filler"),
+    )
     tr = Transcript(words, 3.0, "en")
     r = fillers.analyse(tr, audio_for(tr))
     assert [(e.filler, e.source) for e in r.events] == [("uh", "acoustic"), ("um", "transcript")]
@@ -341,7 +377,14 @@ def test_times_shown_to_people_round_up_into_the_next_minute():
     """A progress line once read "9:60.0 of 10:00.0": 599.96 s rounds to the next minute."""
     from voicecoach.core.datatypes import format_mmss
 
-    assert [format_mmss(t) for t in (0.0, 12.35, 59.94, 59.96, 75.2, 599.96)] == ["0:00.0", "0:12.4", "0:59.9", "1:00.0", "1:15.2", "10:00.0"]
+    assert [format_mmss(t) for t in (0.0, 12.35, 59.94, 59.96, 75.2, 599.96)] == [
+        "0:00.0",
+        "0:12.4",
+        "0:59.9",
+        "1:00.0",
+        "1:15.2",
+        "10:00.0",
+    ]
 
 
 def test_fillers_do_not_buy_a_better_pace():

@@ -87,7 +87,9 @@ def test_public_api_is_complete_and_light():
     for name in voicecoach.__all__:
         assert getattr(voicecoach, name) is not None, name
     code = "import sys, voicecoach; print(sorted(m for m in ('faster_whisper','librosa','ctranslate2','numpy') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -142,5 +144,10 @@ def test_every_module_has_a_layer_in_the_architecture_page():
 
 
 def test_no_module_imports_from_a_higher_layer():
-    upward = [f"{m} (layer {_layer(m)}) imports {t} (layer {_layer(t)})" for m, targets in import_graph().items() for t in targets if _layer(t) > _layer(m)]
+    upward = [
+        f"{m} (layer {_layer(m)}) imports {t} (layer {_layer(t)})"
+        for m, targets in import_graph().items()
+        for t in targets
+        if _layer(t) > _layer(m)
+    ]
     assert upward == []

@@ -134,7 +134,11 @@ def test_manifest_question_ids_name_bank_questions(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["batch", str(manifest), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 1, result.output  # the typo's row failed
-    assert "beh-deadlin" in result.output and "did you mean beh-deadline" in result.output and "Traceback" not in result.output
+    assert (
+        "beh-deadlin" in result.output
+        and "did you mean beh-deadline" in result.output
+        and "Traceback" not in result.output
+    )
     rows = _rows(out)
     assert [r["status"] for r in rows] == ["ok", "ok", "failed"]
     for r in rows[:2]:
@@ -174,10 +178,29 @@ def test_interrupted_batch_resumes(sig, tmp_path):
     for i, name in enumerate(SAMPLE_NAMES):
         shutil.copy(SAMPLES / f"{name}.wav", src / f"{i}_{name}.wav")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "voicecoach", "batch", str(src), "--out", str(out), "--workers", "1", "--decoding", "plain"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "voicecoach",
+        "batch",
+        str(src),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--decoding",
+        "plain",
+    ]
     log = tmp_path / "stderr.txt"
     with log.open("w") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=sigint_as_in_a_terminal,
+        )
     db = out / "results.sqlite"
     deadline = time.time() + 120
     done = 0
@@ -236,7 +259,9 @@ def dask_cluster(tmp_path_factory):
             "--no-dashboard",
         ]
         for _ in range(2):
-            procs.append(subprocess.Popen(worker, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            procs.append(
+                subprocess.Popen(worker, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            )
         address = json.loads(sched_file.read_text())["address"]
         from distributed import Client
 

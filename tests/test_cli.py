@@ -29,7 +29,19 @@ def test_json_schema_fields():
     assert result.exit_code == 0
     obj = json.loads(result.output)
     assert obj["schema_version"] == 1
-    for key in ("file", "duration_s", "transcript", "pacing", "fillers", "pauses", "structure", "delivery", "repetition", "scores", "tips"):
+    for key in (
+        "file",
+        "duration_s",
+        "transcript",
+        "pacing",
+        "fillers",
+        "pauses",
+        "structure",
+        "delivery",
+        "repetition",
+        "scores",
+        "tips",
+    ):
         assert key in obj
     w = obj["transcript"]["words"][0]
     assert set(w) >= {"text", "start_s", "end_s", "probability"}
@@ -49,7 +61,18 @@ def test_terminal_report_shows_transcript_scores_and_tips():
     result = run("score", str(SAMPLES / "hesitant_slow.wav"))
     assert result.exit_code == 0
     out = result.output
-    for text in ("Transcript", "Scores", "Overall", "Pacing", "Fillers", "Pauses", "Structure", "Tips", "1. [", "weakness"):
+    for text in (
+        "Transcript",
+        "Scores",
+        "Overall",
+        "Pacing",
+        "Fillers",
+        "Pauses",
+        "Structure",
+        "Tips",
+        "1. [",
+        "weakness",
+    ):
         assert text in out, text
 
 
@@ -64,7 +87,12 @@ def test_markup_in_file_names_is_shown_as_text(tmp_path):
 @pytest.mark.model
 @pytest.mark.parametrize(
     ("suffix", "args"),
-    [(".flac", ["-ar", "44100", "-ac", "2"]), (".mp3", ["-ar", "44100"]), (".ogg", ["-ar", "48000", "-ac", "2"]), (".m4a", ["-ar", "22050"])],
+    [
+        (".flac", ["-ar", "44100", "-ac", "2"]),
+        (".mp3", ["-ar", "44100"]),
+        (".ogg", ["-ar", "48000", "-ac", "2"]),
+        (".m4a", ["-ar", "22050"]),
+    ],
 )
 @pytest.mark.words
 def test_formats_rates_and_channels(suffix, args, media_dir, reports):
@@ -87,7 +115,9 @@ def test_scoring_opens_no_network_connection(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(OSError("no DNS")))
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(OSError("no DNS"))
+    )
     from voicecoach.asr import transcribe
 
     transcribe.clear_model_cache()  # load the model under the guard too
@@ -121,7 +151,10 @@ def test_hub_name_offline_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     result = run("score", "--model", "base.en", str(STAR))
     assert result.exit_code == 1
-    assert "could not download Systran/faster-whisper-base.en" in result.output and 'the embedded offline model ("default")' in result.output
+    assert (
+        "could not download Systran/faster-whisper-base.en" in result.output
+        and 'the embedded offline model ("default")' in result.output
+    )
 
 
 @pytest.mark.model
@@ -130,7 +163,9 @@ def test_model_by_path_works(tmp_path):
 
     link = tmp_path / "my-model"
     link.symlink_to(embedded_model_path())
-    obj = json.loads(run("score", "--json", "--model", str(link), "--decoding", "plain", str(SAMPLES / "motivation_fast.wav")).output)
+    obj = json.loads(
+        run("score", "--json", "--model", str(link), "--decoding", "plain", str(SAMPLES / "motivation_fast.wav")).output
+    )
     assert obj["decoding"] == "plain" and obj["speech_found"]
 
 
@@ -167,7 +202,9 @@ def test_every_command_has_help(command):
 
 
 def test_python_dash_m_and_version():
-    out = subprocess.run([sys.executable, "-m", "voicecoach", "--version"], capture_output=True, text=True, cwd=ROOT, env={**os.environ})
+    out = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "--version"], capture_output=True, text=True, cwd=ROOT, env={**os.environ}
+    )
     assert out.returncode == 0 and out.stdout.startswith("voicecoach, version ")
 
 

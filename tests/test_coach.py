@@ -26,7 +26,13 @@ SHORT = SAMPLES / "motivation_fast.wav"  # 26.2 s
 
 def spawn(mic, data: Path, *args: str, timeout: float = 180) -> pexpect.spawn:
     child = pexpect.spawn(
-        VC[0], [*VC[1:], "practice", "--data-dir", str(data), *args], env=mic.env, cwd=str(ROOT), encoding="utf-8", timeout=timeout, dimensions=(60, 140)
+        VC[0],
+        [*VC[1:], "practice", "--data-dir", str(data), *args],
+        env=mic.env,
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=timeout,
+        dimensions=(60, 140),
     )
     return child
 
@@ -121,17 +127,25 @@ def test_a_question_by_its_text_a_question_of_your_own_and_a_mistyped_id(mic, tm
     child.close()
     # a mistyped id: one line with the near miss
     proc = subprocess.run(
-        [*VC, "practice", "--question", "sw-weaknes", "--data-dir", str(tmp_path)], env=mic.env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+        [*VC, "practice", "--question", "sw-weaknes", "--data-dir", str(tmp_path)],
+        env=mic.env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines() == ["Error: question id 'sw-weaknes': no such question; did you mean sw-weakness? (given with --question)"]
+    assert proc.stderr.strip().splitlines() == [
+        "Error: question id 'sw-weaknes': no such question; did you mean sw-weakness? (given with --question)"
+    ]
     # any other text is a question of your own, kept by its text
     own = "Why do you want to join our payments team?"
     obj, err = answer(mic, tmp_path, SHORT, "--question", own)
     assert f"Question (your own question): {own}" in err
     assert obj["question"] == own and obj["question_id"] is None
     assert takes(tmp_path)[-1][1:] == ("scored", None, own)
-    history = subprocess.run([*VC, "history", "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    history = subprocess.run(
+        [*VC, "history", "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout
     assert "Why do you want to join our paymen" in history
 
 
@@ -159,19 +173,25 @@ def test_a_retake_is_compared_with_the_previous_and_the_session_is_summed_up(mic
     speak(child, mic, SHORT)
     child.sendline("")
     # the verdict is in words and in colour (green better, red worse)
-    child.expect(r"Since your last take of this question \(#1(, your best)?\): overall score (\d+) -> (\d+) (?:\x1b\[(\d+)m)?(better|worse|same)")
+    child.expect(
+        r"Since your last take of this question \(#1(, your best)?\): overall score (\d+) -> (\d+) (?:\x1b\[(\d+)m)?(better|worse|same)"
+    )
     colour, word = child.match.group(4), child.match.group(5)
     assert colour == {"better": "32", "worse": "31", "same": None}[word]
     before, after, verdict = int(child.match.group(2)), int(child.match.group(3)), word
     # a change within the overall score's noise (measured from repeated takes) is "same"
-    assert verdict == ("better" if after - before > OVERALL.noise else "worse" if before - after > OVERALL.noise else "same")
+    assert verdict == (
+        "better" if after - before > OVERALL.noise else "worse" if before - after > OVERALL.noise else "same"
+    )
     child.expect("fillers/min")
     finish(child)
     child.expect(r"Session: 2 takes of 1 question; overall \d+ -> \d+")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    history = subprocess.run([*VC, "history", "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    history = subprocess.run(
+        [*VC, "history", "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"overall score \d+ -> \d+ (better|worse|same)", history), history
 
 
@@ -194,7 +214,13 @@ def test_what_was_streamed_agrees_with_scoring_the_saved_take(mic, tmp_path):
     wav = takes(tmp_path)[0]
     saved = sqlite3.connect(tmp_path / "history.sqlite").execute("SELECT audio_path FROM takes").fetchone()[0]
     offline = json.loads(
-        subprocess.run([*VC, "score", "--json", "--question", "beh-deadline", saved], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+        subprocess.run(
+            [*VC, "score", "--json", "--question", "beh-deadline", saved],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
     )
     assert wav[1] == "scored"
     assert abs(streamed["fillers"]["vocal_count"] - offline["fillers"]["vocal_count"]) <= 1

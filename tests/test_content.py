@@ -31,7 +31,9 @@ def answers():
 def test_the_labelled_set_covers_what_the_issue_asks(answers):
     clean, noisy = answers
     assert len(clean) >= 80 and len(noisy) >= 40
-    assert {BANK[a.question].category for a in clean} == {q.category for q in BANK.values()}  # every category of the bank
+    assert {BANK[a.question].category for a in clean} == {
+        q.category for q in BANK.values()
+    }  # every category of the bank
     assert sum(a.star for a in clean) >= 30
     # strong and weak, closes on a handover or a lesson, no result, a different question
     assert sum(not a.clear_close for a in clean) >= 15 and sum(not a.direct_opening for a in clean) >= 8
@@ -67,14 +69,18 @@ def test_the_copies_with_errors_are_what_the_generator_writes(tmp_path, monkeypa
     monkeypatch.setattr(make_asr_copies, "HERE", tmp_path)
     (tmp_path / "answers.txt").write_text((CONTENT / "answers.txt").read_text(encoding="utf-8"), encoding="utf-8")
     make_asr_copies.main()
-    assert (tmp_path / "answers_asr.txt").read_text(encoding="utf-8") == (CONTENT / "answers_asr.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "answers_asr.txt").read_text(encoding="utf-8") == (CONTENT / "answers_asr.txt").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_the_shipped_weights_are_what_fitting_the_labelled_set_gives(answers):
     """Fitted on the development part only (the test part is never fitted on)."""
     clean, noisy = answers
     weights, _ = fit_weights([a for a in clean + noisy if star_judged(a) and a.part == "dev"])
-    shipped = json.loads((Path(structure.__file__).parents[1] / "data" / "star_weights.json").read_text(encoding="utf-8"))["weights"]
+    shipped = json.loads(
+        (Path(structure.__file__).parents[1] / "data" / "star_weights.json").read_text(encoding="utf-8")
+    )["weights"]
     for part, w in weights.items():
         for name in set(w) | set(shipped[part]):
             assert w.get(name, 0.0) == pytest.approx(shipped[part].get(name, 0.0), abs=2e-3), (part, name)
@@ -97,7 +103,9 @@ def test_a_fixed_part_of_the_set_stays_above_its_floor(answers):
 def _structure(text: str, question_id: str) -> tuple[structure.StructureResult, list[str]]:
     q = BANK[question_id]
     t = transcript_of(text)
-    result = structure.analyse(t, audio_for(t), context=AnswerContext(question=q.text, category=q.category, covers=q.covers))
+    result = structure.analyse(
+        t, audio_for(t), context=AnswerContext(question=q.text, category=q.category, covers=q.covers)
+    )
     return result, [w.text for w in t.words]
 
 
@@ -124,16 +132,22 @@ def test_what_issue_14_saw_now_reads_right():
     assert "result" in _parts_of(found, "handed off")
     assert {c.point: c.covered for c in s.covers}["the outcome"]
     # "as a result" heard as "and a remote": the outcome is still found
-    found = _structure("I rebuilt the export job over two weeks. And a remote the export now takes five minutes instead of an hour.", "beh-deadline")
+    found = _structure(
+        "I rebuilt the export job over two weeks. And a remote the export now takes five minutes instead of an hour.",
+        "beh-deadline",
+    )
     assert "result" in _parts_of(found, "five minutes") and found[0].clear_ending
 
 
 def test_a_trailing_close_and_a_stalling_opening_are_caught():
-    s, _ = _structure("Um, that's a tough one, let me think. I guess we had a project once and it went okay, so yeah.", "beh-deadline")
+    s, _ = _structure(
+        "Um, that's a tough one, let me think. I guess we had a project once and it went okay, so yeah.", "beh-deadline"
+    )
     assert not s.direct_opening and not s.clear_ending
     assert s.ending_note == "trails off" and s.opening_note.startswith("stalls")
     s, _ = _structure(
-        "Um, yeah, so, I was working in a phone shop when a customer came in angry. I calmed him down and fixed his bill.", "beh-difficult-customer"
+        "Um, yeah, so, I was working in a phone shop when a customer came in angry. I calmed him down and fixed his bill.",
+        "beh-difficult-customer",
     )
     assert s.direct_opening, "fillers before the content are counted as fillers, not judged twice"
 

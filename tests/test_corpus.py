@@ -21,7 +21,10 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.model, pytest.mark.words]  # transcribes with the real model: run again under a forced instruction set
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.words,
+]  # transcribes with the real model: run again under a forced instruction set
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "benchmarks" / "corpus"))
@@ -81,7 +84,11 @@ def test_relistening_recovers_what_the_decoding_missed(subset):
             continue
         heard = [e for e in d["fillers"]["events"] if e["source"] == "acoustic"]
         others = [e for e in d["fillers"]["events"] if e["kind"] == "vocal" and e["source"] != "acoustic"]
-        missed_by_passes = [f for j, f in enumerate(truth["vocal_fillers"]) if j not in {t for _, t in match(others, truth["vocal_fillers"])}]
+        missed_by_passes = [
+            f
+            for j, f in enumerate(truth["vocal_fillers"])
+            if j not in {t for _, t in match(others, truth["vocal_fillers"])}
+        ]
         hits = len(match(heard, missed_by_passes))
         recovered += hits
         wrong += len(heard) - hits
@@ -147,7 +154,10 @@ def piper_subset(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
 
     out = tmp_path_factory.mktemp("corpus-piper")
     make_corpus.build(out, subset=True, family="piper")
-    return {name: (json.loads((out / f"{name}.truth.json").read_text()), report_to_dict(score_file(out / f"{name}.wav"))) for name in make_corpus.SUBSET}
+    return {
+        name: (json.loads((out / f"{name}.truth.json").read_text()), report_to_dict(score_file(out / f"{name}.wav")))
+        for name in make_corpus.SUBSET
+    }
 
 
 def test_the_neural_voice_family_within_its_measured_floor(piper_subset):

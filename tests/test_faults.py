@@ -109,7 +109,9 @@ def test_two_takes_started_at_once_in_the_browser_room(tmp_path):
         a, b = ids[:2]
         y, _sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="int16")
         for start_at in range(0, 6 * 16000, 4000):
-            assert s.request("POST", f"/api/takes/{a}/audio", body=y[start_at : start_at + 4000].tobytes()).status == 200
+            assert (
+                s.request("POST", f"/api/takes/{a}/audio", body=y[start_at : start_at + 4000].tobytes()).status == 200
+            )
             assert s.request("POST", f"/api/takes/{b}/audio", body=np.zeros(4000, "<i2").tobytes()).status == 200
             time.sleep(0.06)
         stopped = json.loads(s.request("POST", f"/api/takes/{b}/stop", body=b"{}").body)
@@ -126,7 +128,13 @@ def test_takes_opened_at_once_by_many_threads_get_their_own_files(tmp_path):
     from voicecoach.practice.history import History
     from voicecoach.practice.takes import open_take
 
-    q = Question(id="sw-weakness", text="What is your greatest weakness?", category="strengths", difficulty="medium", source="test")
+    q = Question(
+        id="sw-weakness",
+        text="What is your greatest weakness?",
+        category="strengths",
+        difficulty="medium",
+        source="test",
+    )
     barrier = threading.Barrier(16)
 
     def one(_: int) -> Path:
@@ -161,7 +169,9 @@ def test_a_microphone_that_vanishes_mid_take_ends_it_with_a_message(tmp_path):
         _wait_for(lambda: list(data.glob("takes/*.wav")), what="the take's file")
         player = own.play(SAMPLES / "star_answer.wav")
         time.sleep(4.0)
-        modules = subprocess.run(["pactl", "list", "short", "modules"], env=own.env, capture_output=True, text=True, check=True).stdout
+        modules = subprocess.run(
+            ["pactl", "list", "short", "modules"], env=own.env, capture_output=True, text=True, check=True
+        ).stdout
         sink = next(line.split()[0] for line in modules.splitlines() if "module-null-sink" in line)
         subprocess.run(["pactl", "unload-module", sink], env=own.env, check=True)
         unplugged = time.monotonic()
@@ -185,9 +195,13 @@ def small_disk(tmp_path):
     """A 2 MB tmpfs for a data folder (skipped where mounting is not allowed)."""
     where = tmp_path / "small"
     where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True, text=True
+    )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip() or done.returncode}); the full-disk case needs root and mount")
+        pytest.skip(
+            f"cannot mount a small tmpfs here ({done.stderr.strip() or done.returncode}); the full-disk case needs root and mount"
+        )
     yield where
     subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
@@ -319,7 +333,9 @@ def test_a_take_left_recording_by_a_killed_program_is_settled_on_the_next_open(t
     live_id, live = open_take(h, None, directory=data)  # still being recorded
     live.append(np.zeros(16000, dtype="<i2"))
     h.close()
-    child = subprocess.run([*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, cwd=ROOT)
+    child = subprocess.run(
+        [*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, cwd=ROOT
+    )
     assert child.returncode == 0, child.stderr
     by_id = {t["id"]: t for t in json.loads(child.stdout)}
     assert by_id[dead_id]["status"] == "recorded" and by_id[dead_id]["duration_s"] == pytest.approx(2.1)
@@ -349,7 +365,9 @@ def test_a_take_whose_folder_is_removed_is_written_back(tmp_path):
 def test_sigterm_to_the_server_closes_its_open_takes(tmp_path):
     s = Server(tmp_path / "data")
     y, _sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="int16")
-    take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body)["take_id"]
+    take_id = json.loads(
+        s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body
+    )["take_id"]
     for start in range(0, 6 * 16000, 4000):
         assert s.request("POST", f"/api/takes/{take_id}/audio", body=y[start : start + 4000].tobytes()).status == 200
         time.sleep(0.06)
@@ -370,9 +388,13 @@ def test_a_suspended_tab_keeps_its_take_and_stop_scores_it(tmp_path):
     s = Server(tmp_path / "data", "--abandon-after-s", "2")
     try:
         y, _sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="int16")
-        take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body)["take_id"]
+        take_id = json.loads(
+            s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body
+        )["take_id"]
         for start in range(0, 8 * 16000, 4000):
-            assert s.request("POST", f"/api/takes/{take_id}/audio", body=y[start : start + 4000].tobytes()).status == 200
+            assert (
+                s.request("POST", f"/api/takes/{take_id}/audio", body=y[start : start + 4000].tobytes()).status == 200
+            )
             time.sleep(0.06)
         _wait_for(lambda: takes(s.data)[0][1] == "recorded", timeout_s=20, what="the take to be closed")
         late = s.request("POST", f"/api/takes/{take_id}/audio", body=y[:4000].tobytes())
@@ -402,7 +424,9 @@ def test_an_abandoned_take_without_audio_leaves_no_row(tmp_path):
 @pytest.mark.realtime
 def test_an_upload_cut_mid_way_is_one_line_in_the_servers_terminal(tmp_path):
     s = Server(tmp_path / "data")
-    take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body)["take_id"]
+    take_id = json.loads(
+        s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body
+    )["take_id"]
     host, port = s.host.rsplit(":", 1)
     with socket.create_connection((host, int(port))) as c:
         head = (
@@ -427,9 +451,13 @@ def test_try_again_keeps_a_question_of_your_own_whole(tmp_path, browser):
     s = Server(tmp_path / "data")
     try:
         y, _sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="int16")
-        take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_text": text}).encode()).body)["take_id"]
+        take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_text": text}).encode()).body)[
+            "take_id"
+        ]
         for start in range(0, 10 * 16000, 4000):
-            assert s.request("POST", f"/api/takes/{take_id}/audio", body=y[start : start + 4000].tobytes()).status == 200
+            assert (
+                s.request("POST", f"/api/takes/{take_id}/audio", body=y[start : start + 4000].tobytes()).status == 200
+            )
             time.sleep(0.06)
         assert json.loads(s.request("POST", f"/api/takes/{take_id}/stop", body=b"{}").body)["status"] == "scored"
         page = browser.new_page()
@@ -478,12 +506,16 @@ def test_serve_on_a_history_it_cannot_use(damage, tmp_path):
             r = s.request("GET", path)
             assert r.status >= 400 and r.getheader("Content-Type", "").startswith("application/json"), (path, r.status)
             message = json.loads(r.body)["error"]
-            assert "\n" not in message and ("newer voicecoach" in message or "damaged" in message or "not a database" in message), message
+            assert "\n" not in message and (
+                "newer voicecoach" in message or "damaged" in message or "not a database" in message
+            ), message
     finally:
         s.stop()
     _, err = s.proc.communicate(timeout=30)
     _no_traceback(err)
-    started = subprocess.run([*VC, "serve", "--no-open", "--data-dir", str(data)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    started = subprocess.run(
+        [*VC, "serve", "--no-open", "--data-dir", str(data)], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert started.returncode == 1
     assert started.stderr.count("\n") == 1 and started.stderr.startswith("Error: "), started.stderr
 
@@ -534,7 +566,9 @@ def test_batch_with_names_that_are_not_utf8_or_hold_a_newline(tmp_path):
     shutil.copy(SAMPLES / "motivation_fast.wav", src / "a" / "two\nlines.wav")
     shutil.copy(SAMPLES / "hesitant_slow.wav", src / "a" / "z.wav")  # after both
     out = tmp_path / "out"
-    first = subprocess.run([*VC, "batch", str(src), "--out", str(out), "--workers", "1"], capture_output=True, text=True, cwd=ROOT)
+    first = subprocess.run(
+        [*VC, "batch", str(src), "--out", str(out), "--workers", "1"], capture_output=True, text=True, cwd=ROOT
+    )
     _no_traceback(first.stderr)
     assert first.returncode == 0, first.stderr
     import csv
@@ -543,7 +577,9 @@ def test_batch_with_names_that_are_not_utf8_or_hold_a_newline(tmp_path):
     assert sorted(Path(r["file"]).name for r in rows) == ["\\xff.wav", "two\\nlines.wav", "z.wav"]
     assert {r["status"] for r in rows} == {"ok"}
     assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 3
-    again = subprocess.run([*VC, "batch", str(src), "--out", str(out), "--workers", "1"], capture_output=True, text=True, cwd=ROOT)
+    again = subprocess.run(
+        [*VC, "batch", str(src), "--out", str(out), "--workers", "1"], capture_output=True, text=True, cwd=ROOT
+    )
     assert again.returncode == 0 and "3 of 3 files already scored" in again.stderr, again.stderr
 
 
@@ -559,27 +595,43 @@ def test_a_file_replaced_while_the_batch_runs_is_keyed_by_the_bytes_scored(tmp_p
     manifest = src / "manifest.csv"
     manifest.write_text("file,question\na.wav,\nb.wav,\n")
     out = tmp_path / "out"
-    proc = subprocess.Popen([*VC, "batch", str(manifest), "--out", str(out), "--workers", "1"], stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [*VC, "batch", str(manifest), "--out", str(out), "--workers", "1"], stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
     _wait_for(lambda: (out / "results.sqlite").exists(), what="the results store")
     time.sleep(1.0)  # the inputs are hashed right after the store opens
     shutil.copy(SAMPLES / "motivation_fast.wav", src / "b.wav")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    by_name = {Path(json.loads(line)["file"]).name: json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()}
-    assert by_name["b.wav"]["duration_s"] == pytest.approx(sf.info(str(SAMPLES / "motivation_fast.wav")).duration, abs=0.05)
+    by_name = {
+        Path(json.loads(line)["file"]).name: json.loads(line)
+        for line in (out / "results.jsonl").read_text().splitlines()
+    }
+    assert by_name["b.wav"]["duration_s"] == pytest.approx(
+        sf.info(str(SAMPLES / "motivation_fast.wav")).duration, abs=0.05
+    )
     shutil.copy(SAMPLES / "hesitant_slow.wav", src / "b.wav")
-    rerun = subprocess.run([*VC, "batch", str(manifest), "--out", str(out), "--workers", "1"], capture_output=True, text=True, cwd=ROOT)
+    rerun = subprocess.run(
+        [*VC, "batch", str(manifest), "--out", str(out), "--workers", "1"], capture_output=True, text=True, cwd=ROOT
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert "1 of 2 files already scored" in rerun.stderr
-    by_name = {Path(json.loads(line)["file"]).name: json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()}
-    assert by_name["b.wav"]["duration_s"] == pytest.approx(sf.info(str(SAMPLES / "hesitant_slow.wav")).duration, abs=0.05)
+    by_name = {
+        Path(json.loads(line)["file"]).name: json.loads(line)
+        for line in (out / "results.jsonl").read_text().splitlines()
+    }
+    assert by_name["b.wav"]["duration_s"] == pytest.approx(
+        sf.info(str(SAMPLES / "hesitant_slow.wav")).duration, abs=0.05
+    )
 
 
 def test_an_input_folder_inside_the_output_folder_is_named(tmp_path):
     out = tmp_path / "out"
     (out / "answers").mkdir(parents=True)
     shutil.copy(SAMPLES / "star_answer.wav", out / "answers" / "a.wav")
-    done = subprocess.run([*VC, "batch", str(out / "answers"), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [*VC, "batch", str(out / "answers"), "--out", str(out)], capture_output=True, text=True, cwd=ROOT
+    )
     assert done.returncode == 1
     assert "skipped 1 file" in done.stderr and "own output folder" in done.stderr
     assert "no audio files found" in done.stderr

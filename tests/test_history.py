@@ -64,7 +64,10 @@ def test_questions_command_filters(monkeypatch, tmp_path):
             "mine.toml",
             '[[question]]\nid = "my-1"\ntext = "Why data science?"\ncategory = "motivation"\ndifficulty = "easy"\ncovers = ["a reason | because, love"]\n',
         ),
-        ("mine.json", '[{"id": "my-1", "text": "Why data science?", "category": "motivation", "covers": ["a reason | because"]}]'),
+        (
+            "mine.json",
+            '[{"id": "my-1", "text": "Why data science?", "category": "motivation", "covers": ["a reason | because"]}]',
+        ),
         ("mine.yaml", "- id: my-1\n  text: Why data science?\n  category: motivation\n  difficulty: hard\n"),
     ],
 )
@@ -98,37 +101,62 @@ def test_bad_question_files(content, message, tmp_path, monkeypatch):
 def test_covers_points_use_the_question():
     q = next(q for q in load_bank(include_user_dir=False) if q.id == "sw-weakness")
     ctx = AnswerContext(question=q.text, category=q.category, covers=q.covers)
-    tr = transcript_of("My weakness is that I find it hard to say no to people, so I end up with too much work. It is something I think about a lot, honestly.")
+    tr = transcript_of(
+        "My weakness is that I find it hard to say no to people, so I end up with too much work. It is something I think about a lot, honestly."
+    )
     r = structure.analyse(tr, audio_for(tr), context=ctx)
-    assert {c.point: c.covered for c in r.covers} == {"a real weakness": True, "what you do about it": False, "evidence of progress": False}
+    assert {c.point: c.covered for c in r.covers} == {
+        "a real weakness": True,
+        "what you do about it": False,
+        "evidence of progress": False,
+    }
     # an outcome in other words than the cues is progress all the same (issue 14's example)
     tr = transcript_of(
         "I used to hold on to work instead of delegating it. So I started teaching someone else each task I did twice. "
         "Last quarter I handed off the full release process, and the team shipped it on time without me."
     )
     r = structure.analyse(tr, audio_for(tr), context=ctx)
-    assert {c.point: c.covered for c in r.covers} == {"a real weakness": True, "what you do about it": True, "evidence of progress": True}
+    assert {c.point: c.covered for c in r.covers} == {
+        "a real weakness": True,
+        "what you do about it": True,
+        "evidence of progress": True,
+    }
     assert r.clear_ending
     assert r.question_type == "strengths_weaknesses" and (r.recommended_min_s, r.recommended_max_s) == (30.0, 90.0)
 
 
 def _report(fpm: float, wpm: float, pr: float, st: int) -> dict:
-    return {"duration_s": 60.0, "scores": {"overall": 70, "structure": st}, "fillers": {"per_min": fpm}, "pacing": {"wpm": wpm}, "pauses": {"pause_ratio": pr}}
+    return {
+        "duration_s": 60.0,
+        "scores": {"overall": 70, "structure": st},
+        "fillers": {"per_min": fpm},
+        "pacing": {"wpm": wpm},
+        "pauses": {"pause_ratio": pr},
+    }
 
 
 def test_history_trends_per_question_and_category(tmp_path):
     h = History.open(tmp_path)
     for i, (fpm, wpm) in enumerate([(9.0, 190.0), (6.0, 170.0), (3.0, 150.0)]):
-        t = h.start_take(audio_path=tmp_path / f"{i}.wav", question_id="sw-weakness", question_text="Q", category="strengths_weaknesses")
+        t = h.start_take(
+            audio_path=tmp_path / f"{i}.wav",
+            question_id="sw-weakness",
+            question_text="Q",
+            category="strengths_weaknesses",
+        )
         h.finish_recording(t, 60.0)
         h.save_report(t, _report(fpm, wpm, 0.2, 50 + 10 * i))
-    other = h.start_take(audio_path=tmp_path / "x.wav", question_id="mot-why-here", question_text="Q2", category="motivation")
+    other = h.start_take(
+        audio_path=tmp_path / "x.wav", question_id="mot-why-here", question_text="Q2", category="motivation"
+    )
     h.save_failure(other, "bad audio")
     takes = h.takes()
     h.close()
     (g,) = [g for g in trends(takes) if g["question"] == "sw-weakness"]
     m = g["metrics"]
-    assert g["takes"] == 3 and m["fillers.per_min"]["series"] == [9.0, 6.0, 3.0] and m["structure.score"]["latest"] == 70
+    assert (
+        g["takes"] == 3 and m["fillers.per_min"]["series"] == [9.0, 6.0, 3.0] and m["structure.score"]["latest"] == 70
+    )
     assert m["overall.score"]["series"] == [70, 70, 70] and m["pacing.wpm"]["better"] == "band"
     out = run("history", "--data-dir", str(tmp_path)).output
     assert "fillers/min 9.0 -> 3.0" in out and "wpm 190 -> 150" in out and "failed" in out
@@ -139,7 +167,12 @@ def test_history_trends_per_question_and_category(tmp_path):
 
 
 def _take(h: History, tmp_path: Path, qid: str, category: str, overall: int, wpm: float = 150.0) -> int:
-    t = h.start_take(audio_path=tmp_path / f"{qid}-{overall}-{wpm}.wav", question_id=qid, question_text=f"text of {qid}", category=category)
+    t = h.start_take(
+        audio_path=tmp_path / f"{qid}-{overall}-{wpm}.wav",
+        question_id=qid,
+        question_text=f"text of {qid}",
+        category=category,
+    )
     h.finish_recording(t, 60.0)
     report = _report(4.0, wpm, 0.2, 60)
     report["scores"]["overall"] = overall
@@ -166,18 +199,28 @@ def test_progress_compares_each_question_with_itself(tmp_path):
     (cat,) = trends(takes, by="category")
     assert (cat["takes"], cat["questions"], cat["questions_twice"]) == (5, 3, 2)
     m = cat["metrics"]["overall.score"]
-    assert (m["first"], m["latest"]) == (60, (70 + 70 + int(OVERALL.noise)) / 2)  # the mean of each question's first and latest
+    assert (m["first"], m["latest"]) == (
+        60,
+        (70 + 70 + int(OVERALL.noise)) / 2,
+    )  # the mean of each question's first and latest
     conflict = next(g for g in trends(takes) if g["question"] == "beh-conflict")
     from voicecoach.practice.history import judge_change
 
     wpm = conflict["metrics"]["pacing.wpm"]
-    assert judge_change("band", wpm["first"], wpm["latest"], ".0f", wpm["band"] if "band" in wpm else [120, 160], wpm["noise"]) == "same"
+    assert (
+        judge_change(
+            "band", wpm["first"], wpm["latest"], ".0f", wpm["band"] if "band" in wpm else [120, 160], wpm["noise"]
+        )
+        == "same"
+    )
     out = run("history", "--data-dir", str(tmp_path)).output
     conflict_line = next(line for line in out.splitlines() if "text of beh-conflict" in line and "->" in line)
     assert "worse" not in conflict_line and "same" in conflict_line, conflict_line
     by_cat = run("history", "--data-dir", str(tmp_path), "--by", "category").output
     line = next(x for x in by_cat.splitlines() if x.strip().startswith("behavioural"))
-    assert "over 2 questions" in line and f"overall score 60 -> {round((140 + int(OVERALL.noise)) / 2)} better" in line, line
+    assert (
+        "over 2 questions" in line and f"overall score 60 -> {round((140 + int(OVERALL.noise)) / 2)} better" in line
+    ), line
 
 
 def test_a_category_without_a_question_taken_twice_has_no_trend(tmp_path):
@@ -194,7 +237,12 @@ def test_failed_analysis_can_be_rerun(tmp_path):
     h = History.open(tmp_path)
     audio = tmp_path / "take.wav"
     audio.write_bytes(b"garbage, as if the disk had been full")
-    t = h.start_take(audio_path=audio, question_id="mot-why-here", question_text="Why do you want to work here?", category="motivation")
+    t = h.start_take(
+        audio_path=audio,
+        question_id="mot-why-here",
+        question_text="Why do you want to work here?",
+        category="motivation",
+    )
     h.finish_recording(t, 26.0)
     h.close()
     first = run("score", "--take", str(t), "--data-dir", str(tmp_path))
@@ -254,7 +302,9 @@ def test_a_database_made_by_layout_1_code_upgrades_in_place(tmp_path):
     shutil.copy(V1_DATABASE, path)
     before = sqlite3.connect(path)
     assert before.execute("PRAGMA user_version").fetchone()[0] == 1
-    v1 = before.execute("SELECT id, overall, fillers_per_min, wpm, pause_ratio, structure_score, report_json FROM takes ORDER BY id").fetchall()
+    v1 = before.execute(
+        "SELECT id, overall, fillers_per_min, wpm, pause_ratio, structure_score, report_json FROM takes ORDER BY id"
+    ).fetchall()
     before.close()
 
     h = History(path)
@@ -270,7 +320,13 @@ def test_a_database_made_by_layout_1_code_upgrades_in_place(tmp_path):
             assert t.metrics == {}
             continue
         m = t.metrics
-        assert (m["overall.score"], m["fillers.per_min"], m["pacing.wpm"], m["pauses.pause_ratio"], m["structure.score"]) == (
+        assert (
+            m["overall.score"],
+            m["fillers.per_min"],
+            m["pacing.wpm"],
+            m["pauses.pause_ratio"],
+            m["structure.score"],
+        ) == (
             overall,
             fpm,
             wpm,
@@ -279,7 +335,11 @@ def test_a_database_made_by_layout_1_code_upgrades_in_place(tmp_path):
         )
         # the scores v1 kept no column for come from the stored report
         scores = json.loads(report_json)["scores"]
-        assert (m["fillers.score"], m["pacing.score"], m["pauses.score"]) == (scores["fillers"], scores["pacing"], scores["pauses"])
+        assert (m["fillers.score"], m["pacing.score"], m["pauses.score"]) == (
+            scores["fillers"],
+            scores["pacing"],
+            scores["pauses"],
+        )
         assert not any(k.startswith("repetition.") for k in m)  # that analyser came later
 
     # opening again changes nothing; the old reports still render, and the trends read the metrics
@@ -296,7 +356,9 @@ def test_metrics_are_stored_per_analyser_and_replaced_on_rescoring(tmp_path):
     t = h.start_take(audio_path=tmp_path / "a.wav", question_id="q", question_text="Q", category="general")
     h.save_report(t, _report(9.0, 190.0, 0.2, 50))
     h.save_report(t, _report(3.0, 150.0, 0.1, 80))
-    rows = h.db.execute("SELECT analyser, metric, value FROM take_metrics WHERE take_id = ? ORDER BY analyser, metric", (t,)).fetchall()
+    rows = h.db.execute(
+        "SELECT analyser, metric, value FROM take_metrics WHERE take_id = ? ORDER BY analyser, metric", (t,)
+    ).fetchall()
     h.close()
     assert rows == [
         ("fillers", "per_min", 3.0),

@@ -38,17 +38,28 @@ STAR = SAMPLES / "star_answer.wav"
 
 
 #: Root reads any file; without these two capabilities it obeys file modes like anyone.
-AS_ROOT_WITHOUT_OVERRIDE = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps", "-dac_override,-dac_read_search", "--"]
+AS_ROOT_WITHOUT_OVERRIDE = [
+    "setpriv",
+    "--bounding-set",
+    "-dac_override,-dac_read_search",
+    "--inh-caps",
+    "-dac_override,-dac_read_search",
+    "--",
+]
 
 
-def vc(*args: str, timeout: float = 600, env: dict | None = None, obey_file_modes: bool = False, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def vc(
+    *args: str, timeout: float = 600, env: dict | None = None, obey_file_modes: bool = False, cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
     """Run ``voicecoach ARGS`` as its own process; fail (not hang) past ``timeout``.
     ``obey_file_modes``: as root, drop the capabilities that let root read any file."""
     cmd = [sys.executable, "-m", "voicecoach", *args]
     if obey_file_modes and os.geteuid() == 0:
         cmd = AS_ROOT_WITHOUT_OVERRIDE + cmd
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"voicecoach {' '.join(args)} still running after {timeout} s")
     assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
@@ -74,7 +85,13 @@ def unreadable(tmp_path) -> Path:
 
 # ---------------------------------------------------------------- inputs that are refused
 def _make(kind: str, d: Path) -> str:
-    p = d / {"missing": "nope.wav", "directory": "folder", "fifo": "pipe.wav", "loop": "loop.wav", "broken_link": "gone.wav"}.get(kind, f"{kind}.wav")
+    p = d / {
+        "missing": "nope.wav",
+        "directory": "folder",
+        "fifo": "pipe.wav",
+        "loop": "loop.wav",
+        "broken_link": "gone.wav",
+    }.get(kind, f"{kind}.wav")
     if kind == "directory":
         p.mkdir()
     elif kind == "empty":
@@ -105,7 +122,10 @@ def _make(kind: str, d: Path) -> str:
         subprocess.run(["sox", "-n", "-r", "8000", "-b", "8", "-c", "1", str(p), "trim", "0", "2:00:00"], check=True)
     elif kind == "no_audio_stream":
         p = p.with_suffix(".mp4")
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=black:s=32x32:d=2", "-an", str(p)], check=True)
+        subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=black:s=32x32:d=2", "-an", str(p)],
+            check=True,
+        )
     return str(p)
 
 
@@ -144,7 +164,11 @@ def test_answer_over_the_limit_is_refused_while_decoding(tmp_path):
     # WebM written to a pipe, as a browser's MediaRecorder streams it: no duration in it
     raw = tmp_path / "stream.webm"
     with raw.open("wb") as f:
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(STAR), "-c:a", "libopus", "-f", "webm", "pipe:1"], stdout=f, check=True)
+        subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-i", str(STAR), "-c:a", "libopus", "-f", "webm", "pipe:1"],
+            stdout=f,
+            check=True,
+        )
     assert load_audio(raw).duration_s == pytest.approx(47.7, abs=0.2)
     with pytest.raises(AudioError, match=r"the audio is 0:30 long or more; voicecoach scores answers of up to 0:30"):
         load_audio(raw, max_duration_s=30)
@@ -164,7 +188,11 @@ def odd_inputs(tmp_path_factory) -> dict[str, Path]:
     half = d / "half.wav"
     half.write_bytes(STAR.read_bytes()[: len(STAR.read_bytes()) // 2])  # cut off mid-file
     out["half"] = half
-    out["8bit"] = Path(subprocess.run(["sox", str(CLIP), "-b", "8", "-e", "unsigned-integer", str(d / "eight-bit.wav")], check=True).args[-1])
+    out["8bit"] = Path(
+        subprocess.run(
+            ["sox", str(CLIP), "-b", "8", "-e", "unsigned-integer", str(d / "eight-bit.wav")], check=True
+        ).args[-1]
+    )
     out["6ch_48k"] = convert(CLIP, d / "six channels 48k.wav", "-ar", "48000", "-ac", "6")
     out["mp3"] = convert(CLIP, d / "answer.mp3", "-ar", "44100")
     out["m4a"] = convert(CLIP, d / "answer.m4a", "-ar", "22050")
@@ -215,7 +243,12 @@ def test_file_cut_off_mid_way_is_scored_for_what_is_there(odd_scored):
 @pytest.mark.parametrize("name", ["silence", "noise", "tone"])
 def test_no_speech_gives_a_report_saying_so(name, odd_scored, odd_inputs):
     obj = odd_scored[name]
-    assert obj["speech_found"] is False and obj["transcript"]["words"] == [] and obj["scores"] is None and obj["tips"] == []
+    assert (
+        obj["speech_found"] is False
+        and obj["transcript"]["words"] == []
+        and obj["scores"] is None
+        and obj["tips"] == []
+    )
     text = vc("score", str(odd_inputs[name]), timeout=120)
     assert text.returncode == 0 and "No speech was found" in text.stdout
 
@@ -245,7 +278,9 @@ def spoken_languages(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for lang, text in texts.items():
         out[lang] = d / f"{lang}.wav"
-        subprocess.run(["espeak-ng", "-v", {"en": "en-us"}.get(lang, lang), "-s", "150", "-w", str(out[lang]), text], check=True)
+        subprocess.run(
+            ["espeak-ng", "-v", {"en": "en-us"}.get(lang, lang), "-s", "150", "-w", str(out[lang]), text], check=True
+        )
     return out
 
 
@@ -295,7 +330,9 @@ def test_speech_that_is_not_english_is_not_scored(lang, spoken_languages):
     assert obj["speech_found"] and obj["english"] is False, obj["transcript"]["text"]
     # told by the transcript's word probabilities, or where they gave reason to doubt, by
     # Whisper base's language detection
-    by_words = obj["median_word_probability"] is not None and obj["median_word_probability"] < MIN_MEDIAN_WORD_PROBABILITY
+    by_words = (
+        obj["median_word_probability"] is not None and obj["median_word_probability"] < MIN_MEDIAN_WORD_PROBABILITY
+    )
     assert by_words or obj["english_probability"] < MIN_ENGLISH_PROBABILITY, obj
     assert obj["scores"] is None and obj["tips"] == [] and "does not sound like English" in obj["warning"]
 
@@ -326,7 +363,13 @@ def test_a_video_sign_off_or_a_loop_marks_a_segment_failed():
     from voicecoach.asr.transcribe import failed
 
     def seg(text: str, temperature: float = 0.0, avg_logprob: float = -0.3) -> S:
-        return S(text=text, temperature=temperature, avg_logprob=avg_logprob, compression_ratio=1.2, words=[S(word=" " + w) for w in text.split()])
+        return S(
+            text=text,
+            temperature=temperature,
+            avg_logprob=avg_logprob,
+            compression_ratio=1.2,
+            words=[S(word=" " + w) for w in text.split()],
+        )
 
     assert failed(seg("Thank you very much for watching, and I'll see you in the next video."))
     assert failed(seg("1, 2, 3, 3, 3, 3, 3, 5, 3."))
@@ -353,7 +396,11 @@ def test_whisper_base_tells_the_language(spoken_languages):
 @pytest.mark.model
 def test_english_control_is_scored(spoken_languages):
     obj = json.loads(vc("score", "--json", str(spoken_languages["en"])).stdout)
-    assert obj["english"] is True and obj["median_word_probability"] >= MIN_MEDIAN_WORD_PROBABILITY and obj["scores"]["overall"] > 0
+    assert (
+        obj["english"] is True
+        and obj["median_word_probability"] >= MIN_MEDIAN_WORD_PROBABILITY
+        and obj["scores"]["overall"] > 0
+    )
 
 
 # ---------------------------------------------------------------- batch
@@ -371,9 +418,22 @@ def hostile_batch(tmp_path_factory):
     (src / "loop.wav").symlink_to(src / "loop2.wav")
     (src / "loop2.wav").symlink_to(src / "loop.wav")
     manifest = d / "manifest.csv"
-    manifest.write_text("file,question\nanswers/ben.wav,Why this role?\nmissing.wav,Why this role?\nanswers/pipe.wav,\n")
+    manifest.write_text(
+        "file,question\nanswers/ben.wav,Why this role?\nmissing.wav,Why this role?\nanswers/pipe.wav,\n"
+    )
     out = d / "out"
-    args = ("batch", str(src), str(manifest), str(d / "nothing-here" / "*.wav"), "--out", str(out), "--workers", "1", "--decoding", "plain")
+    args = (
+        "batch",
+        str(src),
+        str(manifest),
+        str(d / "nothing-here" / "*.wav"),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--decoding",
+        "plain",
+    )
     first = vc(*args, timeout=600)
     return d, src, out, args, first
 
@@ -427,14 +487,28 @@ def test_batch_skips_its_own_results_and_resumes_with_other_workers(hostile_batc
 def test_unreadable_input_is_a_failed_row(unreadable):
     shutil.copy(CLIP, unreadable.parent / "fine.wav")
     out = unreadable.parent / "out"
-    proc = vc("batch", str(unreadable.parent), "--out", str(out), "--workers", "1", "--decoding", "plain", obey_file_modes=True, timeout=300)
+    proc = vc(
+        "batch",
+        str(unreadable.parent),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--decoding",
+        "plain",
+        obey_file_modes=True,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stderr
     rows = {Path(r["file"]).name: r for r in _rows(out)}
     assert rows["locked.wav"]["status"] == "failed" and "permission denied" in rows["locked.wav"]["reason"]
     assert rows["fine.wav"]["status"] == "ok"
 
 
-@pytest.mark.parametrize(("out", "message"), [("{file}/out", "cannot create the results folder"), ("/proc/voicecoach-out", "cannot create the results folder")])
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [("{file}/out", "cannot create the results folder"), ("/proc/voicecoach-out", "cannot create the results folder")],
+)
 def test_batch_output_folder_that_cannot_be_made(out, message, tmp_path):
     f = tmp_path / "plain-file"
     f.write_text("x")
@@ -470,9 +544,23 @@ def test_concurrent_writers_never_share_a_temporary_file(tmp_path):
 def test_two_batch_processes_on_one_out_folder(tmp_path):
     out = tmp_path / "out"
     assert vc("batch", str(CLIP), "--out", str(out), "--workers", "1", "--decoding", "plain").returncode == 0
-    cmd = [sys.executable, "-m", "voicecoach", "batch", str(CLIP), "--out", str(out), "--workers", "1", "--decoding", "plain"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "voicecoach",
+        "batch",
+        str(CLIP),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--decoding",
+        "plain",
+    ]
     for _ in range(4):
-        procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        procs = [
+            subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)
+        ]
         for p in procs:
             _out, err = p.communicate(timeout=120)
             assert p.returncode == 0 and "Traceback" not in err, err
@@ -517,7 +605,11 @@ def test_workers_exit_when_the_batch_dies(sig, tmp_path):
     deadline = time.time() + 60
     workers: list[int] = []
     while time.time() < deadline:
-        workers = [k for k in _children(proc.pid) if "multiprocessing" in (Path("/proc") / str(k) / "cmdline").read_text(errors="replace")]
+        workers = [
+            k
+            for k in _children(proc.pid)
+            if "multiprocessing" in (Path("/proc") / str(k) / "cmdline").read_text(errors="replace")
+        ]
         if len(workers) >= 2:
             break
         time.sleep(0.2)
@@ -563,7 +655,9 @@ def test_locked_history_keeps_the_computed_report(tmp_path):
     assert proc.returncode == 1
     assert "Overall" in proc.stdout  # the report was shown
     err = proc.stderr.strip().splitlines()
-    assert err[0].startswith(f"The history database {tmp_path / 'history.sqlite'} is locked by another program; retrying for up to 9 s")
+    assert err[0].startswith(
+        f"The history database {tmp_path / 'history.sqlite'} is locked by another program; retrying for up to 9 s"
+    )
     err = err[1:]
     assert len(err) == 1 and "locked by another program (waited 10 s)" in err[0], proc.stderr
     sidecar = tmp_path / "takes" / "take.report.json"
@@ -599,7 +693,8 @@ def _corrupt(path: Path) -> None:
     _old_database(path)
     db = sqlite3.connect(path)
     db.executemany(
-        "INSERT INTO takes (created_at, audio_path, status, report_json) VALUES (?, ?, 'scored', ?)", [(float(i), f"/{i}.wav", "x" * 3000) for i in range(50)]
+        "INSERT INTO takes (created_at, audio_path, status, report_json) VALUES (?, ?, 'scored', ?)",
+        [(float(i), f"/{i}.wav", "x" * 3000) for i in range(50)],
     )
     db.commit()
     db.close()
@@ -660,7 +755,9 @@ def test_errors_name_the_setting_as_the_user_gave_it(tmp_path):
     f.write_text("x")
     by_env = one_line_error(vc("history", env={"VOICECOACH_DATA_DIR": f"{f}/data"}), "cannot create the data folder")
     assert by_env.endswith("(given with VOICECOACH_DATA_DIR)")
-    by_default = one_line_error(vc("history", env={"XDG_DATA_HOME": f"{f}/xdg", "VOICECOACH_DATA_DIR": ""}), "cannot create the data folder")
+    by_default = one_line_error(
+        vc("history", env={"XDG_DATA_HOME": f"{f}/xdg", "VOICECOACH_DATA_DIR": ""}), "cannot create the data folder"
+    )
     assert by_default.endswith("(set it with --data-dir or VOICECOACH_DATA_DIR)")
     out = one_line_error(vc("batch", str(CLIP), "--out", f"{f}/out"), "cannot create the results folder")
     assert out.endswith("(given with --out)")
@@ -669,7 +766,10 @@ def test_errors_name_the_setting_as_the_user_gave_it(tmp_path):
 @pytest.mark.cluster
 @pytest.mark.realtime
 def test_an_unreachable_scheduler_is_named_as_given(tmp_path):
-    unreachable = one_line_error(vc("batch", str(CLIP), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"), "cannot reach the Dask scheduler")
+    unreachable = one_line_error(
+        vc("batch", str(CLIP), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"),
+        "cannot reach the Dask scheduler",
+    )
     assert unreachable.endswith("(given with --scheduler)")
 
 
@@ -681,10 +781,16 @@ def test_an_unreachable_scheduler_is_named_as_given(tmp_path):
         ("[pacing]\ntarget_wpm = 3\n", "[pacing] has no setting 'target_wpm'"),
         ("[pacing]\ntarget_min_wpm = 'fast'\n", "[pacing] target_min_wpm = 'fast' must be a number"),
         ("[speed]\nx = 1\n", "unknown section [speed]"),
-        ("[transcription]\ndecoding = 'magic'\n", "[transcription] decoding = 'magic' must be one of single, merge, plain, hotwords"),
+        (
+            "[transcription]\ndecoding = 'magic'\n",
+            "[transcription] decoding = 'magic' must be one of single, merge, plain, hotwords",
+        ),
         ("[transcription]\ncpu_threads = 1.5\n", "[transcription] cpu_threads = 1.5 must be a whole number"),
         ("[transcription]\nbeam_size = 0\n", "[transcription] beam_size = 0 must be at least 1"),
-        ("[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 100\n", "[pacing] target_min_wpm = 200.0 must be below target_max_wpm = 100.0"),
+        (
+            "[pacing]\ntarget_min_wpm = 200\ntarget_max_wpm = 100\n",
+            "[pacing] target_min_wpm = 200.0 must be below target_max_wpm = 100.0",
+        ),
         ("[pacing]\nwindow_s = inf\n", "[pacing] window_s = inf must be a finite number"),
         ("[pauses]\nmin_pause_s = nan\n", "must be a finite number"),
         ("[relisten]\nmin_probability = 2\n", "[relisten] min_probability = 2.0 must be a probability, from 0 to 1"),
@@ -695,7 +801,10 @@ def test_an_unreachable_scheduler_is_named_as_given(tmp_path):
         ("[repetition]\nmin_word_count = 1\n", "[repetition] min_word_count and min_phrase_count must be at least 2"),
         ("[fillers.vocal]\num = '(('\n", "[fillers] vocal.um = '((' is not a valid regular expression"),
         ("[structure.length_ranges_s]\nbehavioural = [120, 60]\n", "shortest below longest"),
-        ("[scoring]\nweight_fillers = 0.5\n", "[scoring] weight_pacing + weight_fillers + weight_pauses + weight_structure = 1.3 must be 1"),
+        (
+            "[scoring]\nweight_fillers = 0.5\n",
+            "[scoring] weight_pacing + weight_fillers + weight_pauses + weight_structure = 1.3 must be 1",
+        ),
     ],
 )
 def test_config_values_that_cannot_work(content, message, tmp_path):
@@ -706,12 +815,18 @@ def test_config_values_that_cannot_work(content, message, tmp_path):
 
 
 def test_missing_config_file(tmp_path):
-    one_line_error(vc("score", "--config", str(tmp_path / "none.toml"), str(CLIP)), f"{tmp_path / 'none.toml'}: no such config file")
+    one_line_error(
+        vc("score", "--config", str(tmp_path / "none.toml"), str(CLIP)),
+        f"{tmp_path / 'none.toml'}: no such config file",
+    )
 
 
 def test_config_named_by_the_environment_must_exist(tmp_path):
     missing = tmp_path / "none.toml"
-    one_line_error(vc("score", str(CLIP), env={"VOICECOACH_CONFIG": str(missing)}), f"VOICECOACH_CONFIG={missing}: no such config file")
+    one_line_error(
+        vc("score", str(CLIP), env={"VOICECOACH_CONFIG": str(missing)}),
+        f"VOICECOACH_CONFIG={missing}: no such config file",
+    )
 
 
 def test_errors_name_what_the_user_wrote(tmp_path):
@@ -721,7 +836,9 @@ def test_errors_name_what_the_user_wrote(tmp_path):
     assert "--model" not in err and f"(the model is set in {cfg}, [transcription] model)" in err
     err = one_line_error(vc("report", "12", "--data-dir", str(tmp_path)), "take 12: no such take")
     assert "--take" not in err
-    err = one_line_error(vc("score", "--question-id", "no-such-q", str(CLIP)), "question id 'no-such-q': no such question")
+    err = one_line_error(
+        vc("score", "--question-id", "no-such-q", str(CLIP)), "question id 'no-such-q': no such question"
+    )
     assert "--question " not in err
 
 
@@ -752,14 +869,25 @@ def black_hole():
 
 
 def test_model_download_from_a_silent_network_gives_up(black_hole, tmp_path):
-    env = {"HF_ENDPOINT": black_hole, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0", "VOICECOACH_NETWORK_TIMEOUT_S": "3"}
+    env = {
+        "HF_ENDPOINT": black_hole,
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_HUB_OFFLINE": "0",
+        "VOICECOACH_NETWORK_TIMEOUT_S": "3",
+    }
     start = time.monotonic()
     proc = vc("score", "--model", "base.en", str(CLIP), env=env, timeout=60)
     took = time.monotonic() - start
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert any(x.startswith("downloading the model base.en (Systran/faster-whisper-base.en)") and "giving up after 3 s without data" in x for x in lines)
-    assert lines[-1].startswith("Error: model 'base.en': no answer from the Hugging Face hub") and "for 3 s" in lines[-1]
+    assert any(
+        x.startswith("downloading the model base.en (Systran/faster-whisper-base.en)")
+        and "giving up after 3 s without data" in x
+        for x in lines
+    )
+    assert (
+        lines[-1].startswith("Error: model 'base.en': no answer from the Hugging Face hub") and "for 3 s" in lines[-1]
+    )
     assert took < 50, took  # the 3 s limit, not a hang (generous: start-up on a loaded machine)
 
 
@@ -785,9 +913,21 @@ def _evil_result(reports: dict) -> dict:
 @pytest.mark.parametrize(
     ("where", "value", "message"),
     [
-        ("fillers.by_type.um", "<script>alert(1)</script>", 'fillers.by_type.um = "<script>alert(1)</script>" must be a finite number'),
-        ("fillers.count", "<img src=x onerror=alert(1)>", 'fillers.count = "<img src=x onerror=alert(1)>" must be a finite number'),
-        ("fillers.events.0.kind", "vocal onmouseover=alert(1)", 'fillers.events[0].kind = "vocal onmouseover=alert(1)" must be one of vocal, discourse'),
+        (
+            "fillers.by_type.um",
+            "<script>alert(1)</script>",
+            'fillers.by_type.um = "<script>alert(1)</script>" must be a finite number',
+        ),
+        (
+            "fillers.count",
+            "<img src=x onerror=alert(1)>",
+            'fillers.count = "<img src=x onerror=alert(1)>" must be a finite number',
+        ),
+        (
+            "fillers.events.0.kind",
+            "vocal onmouseover=alert(1)",
+            'fillers.events[0].kind = "vocal onmouseover=alert(1)" must be one of vocal, discourse',
+        ),
         ("pauses.events", None, "pauses.events is missing"),
         ("duration_s", 1e12, "duration_s = 1000000000000.0 must be above 0 and at most a day"),
         ("scores.overall", 1e309, "scores.overall = Infinity must be a finite number"),
@@ -834,10 +974,14 @@ def test_crafted_text_in_a_result_stays_text_in_chromium(reports, tmp_path, brow
 
 def test_html_into_a_missing_folder_fails_before_any_work(tmp_path):
     start = time.monotonic()
-    one_line_error(vc("report", str(STAR), "--html", str(tmp_path / "no" / "such" / "r.html")), "cannot write it (the folder")
+    one_line_error(
+        vc("report", str(STAR), "--html", str(tmp_path / "no" / "such" / "r.html")), "cannot write it (the folder"
+    )
     assert time.monotonic() - start < 30  # refused before a 48 s answer was transcribed
 
 
 def test_result_file_that_is_a_fifo(tmp_path):
     os.mkfifo(tmp_path / "result.json")
-    one_line_error(vc("report", str(tmp_path / "result.json"), timeout=60), "is a FIFO (named pipe), not a regular file")
+    one_line_error(
+        vc("report", str(tmp_path / "result.json"), timeout=60), "is a FIFO (named pipe), not a regular file"
+    )

@@ -104,7 +104,10 @@ def test_another_questions_answer_is_named():
 
 
 def test_a_refusal_is_no_answer():
-    r = report("Hmm, I can't really think of anything, to be honest. I usually just do what I'm asked and I do it well.", "beh-initiative")
+    r = report(
+        "Hmm, I can't really think of anything, to be honest. I usually just do what I'm asked and I do it well.",
+        "beh-initiative",
+    )
     assert r.results["structure"].relevance.verdict == "no"
     assert r.scores.overall <= feedback.FLOOR
 
@@ -120,12 +123,19 @@ def test_a_question_of_your_own_is_judged_by_its_own_words_and_never_accused_lig
     """A question of your own has no topic list: an on-topic answer is "yes"; general talk
     is "partly" (the known limit: WordLlama puts "learning to play the guitar" near
     "learn a new programming language", so the hobbies answer is not called off-topic)."""
-    q = resolve_question(list(BANK.values()), "Tell me about a time you had to learn a new programming language quickly.")
+    q = resolve_question(
+        list(BANK.values()), "Tell me about a time you had to learn a new programming language quickly."
+    )
     on = "Last spring I had to learn Rust in two weeks for a new project. I rewrote one of our small command-line tools in it, and I asked a colleague to review my code every day. The tool shipped on time."
     t = transcript_of(on)
-    assert score_transcript(audio_for(t), t, question=q, speech_s=t.duration_s).results["structure"].relevance.verdict == "yes"
+    assert (
+        score_transcript(audio_for(t), t, question=q, speech_s=t.duration_s).results["structure"].relevance.verdict
+        == "yes"
+    )
     t = transcript_of(HOBBIES)
-    assert score_transcript(audio_for(t), t, question=q, speech_s=t.duration_s).results["structure"].relevance.verdict in ("partly", "no")
+    assert score_transcript(audio_for(t), t, question=q, speech_s=t.duration_s).results[
+        "structure"
+    ].relevance.verdict in ("partly", "no")
 
 
 def test_tips_come_in_a_coachs_order_with_their_reason_in_json():
@@ -154,7 +164,10 @@ def test_a_wrap_up_after_the_result_keeps_the_result():
 
 
 def test_an_opening_of_fillers_and_one_word_stalls():
-    r = report("Uh, so, deadlines, yeah. I mean, I was working on a launch last spring and we had two weeks left.", "beh-deadline")
+    r = report(
+        "Uh, so, deadlines, yeah. I mean, I was working on a launch last spring and we had two weeks left.",
+        "beh-deadline",
+    )
     s = r.results["structure"]
     assert not s.direct_opening and "one word" in s.opening_note
 

@@ -10,7 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLES
-from voicecoach.asr.models import PYPI_MODELS, PypiModel, assemble_pypi_model, list_models, pypi_model_parts, resolve_model
+from voicecoach.asr.models import (
+    PYPI_MODELS,
+    PypiModel,
+    assemble_pypi_model,
+    list_models,
+    pypi_model_parts,
+    resolve_model,
+)
 from voicecoach.cli import cli
 from voicecoach.core.errors import ModelNotFoundError
 

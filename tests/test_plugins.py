@@ -94,7 +94,9 @@ def _install(site: Path, name: str, module: str, source: str) -> None:
 
 def vc(*args: str, site: Path, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(Path(__file__).resolve().parent.parent)])}
-    return subprocess.run([sys.executable, "-m", "voicecoach", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "voicecoach", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd
+    )
 
 
 @pytest.fixture
@@ -108,7 +110,15 @@ def test_the_plugin_is_listed_after_the_built_in_analysers(site):
     proc = vc("analysers", "--json", site=site)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert [r["name"] for r in rows] == ["pacing", "fillers", "pauses", "structure", "delivery", "repetition", "buzzwords"]
+    assert [r["name"] for r in rows] == [
+        "pacing",
+        "fillers",
+        "pauses",
+        "structure",
+        "delivery",
+        "repetition",
+        "buzzwords",
+    ]
     assert rows[-1] | {"weight": 0.0} == {
         "name": "buzzwords",
         "title": "Buzzwords",
@@ -122,15 +132,27 @@ def test_the_plugin_is_listed_after_the_built_in_analysers(site):
 
 def test_its_options_and_weight_come_from_the_config(site, tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[buzzwords]\nwords = ["synergy"]\n\n[scoring]\nweight_buzzwords = 0.2\nweight_fillers = 0.0\nbuzzwords_points_per_use = 20\n')
+    cfg.write_text(
+        '[buzzwords]\nwords = ["synergy"]\n\n[scoring]\nweight_buzzwords = 0.2\nweight_fillers = 0.0\nbuzzwords_points_per_use = 20\n'
+    )
     proc = vc("analysers", "--json", "--config", str(cfg), site=site)
     assert proc.returncode == 0, proc.stderr
     weights = {r["name"]: r["weight"] for r in json.loads(proc.stdout)}
-    assert weights == {"pacing": 0.15, "fillers": 0.0, "pauses": 0.15, "structure": 0.5, "delivery": 0.0, "repetition": 0.0, "buzzwords": 0.2}
+    assert weights == {
+        "pacing": 0.15,
+        "fillers": 0.0,
+        "pauses": 0.15,
+        "structure": 0.5,
+        "delivery": 0.0,
+        "repetition": 0.0,
+        "buzzwords": 0.2,
+    }
     bad = tmp_path / "bad.toml"
     bad.write_text("[buzzwords]\nwords = 3\n")
     proc = vc("score", "--config", str(bad), "x.wav", site=site)
-    assert proc.returncode == 1 and proc.stderr.strip().splitlines() == [f"Error: {bad}: [buzzwords] words = 3 must be a list of strings"]
+    assert proc.returncode == 1 and proc.stderr.strip().splitlines() == [
+        f"Error: {bad}: [buzzwords] words = 3 must be a list of strings"
+    ]
 
 
 def test_a_plugin_that_cannot_be_loaded_is_one_line_naming_it(tmp_path):
@@ -139,13 +161,17 @@ def test_a_plugin_that_cannot_be_loaded_is_one_line_naming_it(tmp_path):
     proc = vc("score", "x.wav", site=site)
     assert proc.returncode == 1
     (line,) = proc.stderr.strip().splitlines()
-    assert line.startswith("Error: analyser 'broken' (broken_analyser, entry point group voicecoach.analysers) cannot be loaded: RuntimeError: boom")
+    assert line.startswith(
+        "Error: analyser 'broken' (broken_analyser, entry point group voicecoach.analysers) cannot be loaded: RuntimeError: boom"
+    )
     assert vc("--help", site=site).returncode == 0  # help never loads analysers
 
 
 def test_a_plugin_that_breaks_the_protocol_is_refused(tmp_path):
     site = tmp_path / "site"
-    _install(site, "nameless", "nameless_analyser", "def analyse(transcript, audio, *, options, context):\n    return None\n")
+    _install(
+        site, "nameless", "nameless_analyser", "def analyse(transcript, audio, *, options, context):\n    return None\n"
+    )
     proc = vc("analysers", site=site)
     assert proc.returncode == 1 and "NAME must be a name made of letters, digits and _" in proc.stderr
 
@@ -165,7 +191,9 @@ def test_a_plugin_is_scored_shown_exported_and_trended(site, tmp_path, browser):
     assert d["buzzwords"]["count"] == 3  # "synergy" twice, "leverage" once
     s = d["scores"]
     assert s["buzzwords"] == 70
-    weighted = 0.15 * s["pacing"] + 0.0 * s["fillers"] + 0.15 * s["pauses"] + 0.5 * s["structure"] + 0.2 * s["buzzwords"]
+    weighted = (
+        0.15 * s["pacing"] + 0.0 * s["fillers"] + 0.15 * s["pauses"] + 0.5 * s["structure"] + 0.2 * s["buzzwords"]
+    )
     assert s["overall"] == round(weighted)
     assert any(t["area"] == "buzzwords" for t in d["tips"])
 

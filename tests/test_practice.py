@@ -47,7 +47,10 @@ def _db(data: Path) -> list[tuple]:
     metric = "(SELECT value FROM take_metrics m WHERE m.take_id = takes.id AND m.analyser = ? AND m.metric = ?)"
     return (
         sqlite3.connect(data / "history.sqlite")
-        .execute(f"SELECT id, status, question_id, duration_s, audio_path, {metric}, {metric} FROM takes ORDER BY id", ("fillers", "per_min", "pacing", "wpm"))
+        .execute(
+            f"SELECT id, status, question_id, duration_s, audio_path, {metric}, {metric} FROM takes ORDER BY id",
+            ("fillers", "per_min", "pacing", "wpm"),
+        )
         .fetchall()
     )
 
@@ -55,7 +58,9 @@ def _db(data: Path) -> list[tuple]:
 def test_practice_records_what_was_spoken(mic, tmp_path, truth):
     data = tmp_path / "data"
     # the answer is 26.2 s long with no pause over 0.35 s: a 1.5 s silence after it ends the take
-    proc = _practice(mic, data, "--question", "mot-why-here", "--max-seconds", "60", "--stop-on-silence", "1.5", "--json")
+    proc = _practice(
+        mic, data, "--question", "mot-why-here", "--max-seconds", "60", "--stop-on-silence", "1.5", "--json"
+    )
     _wait_for_file("takes/*.wav", data)
     time.sleep(0.5)
     mic.play(SAMPLES / "motivation_fast.wav").wait()
@@ -86,7 +91,11 @@ def test_practice_records_what_was_spoken(mic, tmp_path, truth):
     assert obj["question_id"] == "mot-why-here" and obj["structure"]["covers"]
     # the history row holds the same figures
     assert fillers_per_min == pytest.approx(obj["fillers"]["per_min"]) and wpm == pytest.approx(obj["pacing"]["wpm"])
-    hist = json.loads(subprocess.run([*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, check=True).stdout)
+    hist = json.loads(
+        subprocess.run(
+            [*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert hist[0]["id"] == take_id and hist[0]["report"]["fillers"]["count"] == obj["fillers"]["count"]
 
 
@@ -112,10 +121,21 @@ def test_interrupted_take_keeps_the_audio(sig, mic, tmp_path):
     else:
         assert proc.returncode == -9 and status == "recording"
         # the next open of the history gives the row the status of what is on disk
-        hist = json.loads(subprocess.run([*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, check=True).stdout)
-        assert hist[0]["status"] == "recorded" and hist[0]["duration_s"] == pytest.approx(sf.info(str(wav)).duration, abs=0.01)
+        hist = json.loads(
+            subprocess.run(
+                [*VC, "history", "--json", "--data-dir", str(data)], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        assert hist[0]["status"] == "recorded" and hist[0]["duration_s"] == pytest.approx(
+            sf.info(str(wav)).duration, abs=0.01
+        )
     # the partial take can be scored later, and the history then has its report
-    result = subprocess.run([*VC, "score", "--take", str(take_id), "--json", "--data-dir", str(data)], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [*VC, "score", "--take", str(take_id), "--json", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["speech_found"]
     assert _db(data)[0][1] == "scored"
@@ -162,7 +182,9 @@ def test_devices_and_device_errors(mic, tmp_path):
         stdin=subprocess.DEVNULL,
     )
     assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines() == ["Error: input device 'usb-mic-9000': no such input device; available: 'pulse', 'default' (given with --device)"]
+    assert bad.stderr.strip().splitlines() == [
+        "Error: input device 'usb-mic-9000': no such input device; available: 'pulse', 'default' (given with --device)"
+    ]
 
 
 def test_no_input_device(tmp_path):
@@ -170,10 +192,17 @@ def test_no_input_device(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULSE", "XDG_RUNTIME"))}
     env["PULSE_SERVER"] = f"unix:{tmp_path / 'no-such.sock'}"
     result = subprocess.run(
-        [*VC, "practice", "--max-seconds", "2", "--data-dir", str(tmp_path)], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+        [*VC, "practice", "--max-seconds", "2", "--data-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == "Error: no audio input device found; connect a microphone (voicecoach devices lists what is seen)"
+    assert (
+        result.stderr.strip()
+        == "Error: no audio input device found; connect a microphone (voicecoach devices lists what is seen)"
+    )
 
 
 def test_portaudio_missing(tmp_path):
@@ -182,7 +211,10 @@ def test_portaudio_missing(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     result = subprocess.run([*VC, "devices"], env=env, capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr.strip() == "Error: PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)"
+    assert (
+        result.stderr.strip()
+        == "Error: PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)"
+    )
 
 
 def test_the_last_piece_is_heard_with_the_speech_before_it():

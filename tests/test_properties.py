@@ -27,8 +27,19 @@ from voicecoach.scoring.pipeline import Report, report_to_dict
 from voicecoach.scoring.result import ResultError, check_result, report_from_dict
 from voicecoach.settings.config import Settings, load_settings
 
-PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-MARKUP = st.sampled_from(["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "[bold red]x[/]", "'; DROP TABLE takes; --", "\u202e", "a\nb"])
+PROFILE = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+MARKUP = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "[bold red]x[/]",
+        "'; DROP TABLE takes; --",
+        "\u202e",
+        "a\nb",
+    ]
+)
 TEXT = st.one_of(st.text(max_size=30), MARKUP)
 SCALAR = st.one_of(
     st.integers(-(10**12), 10**12),
@@ -36,13 +47,20 @@ SCALAR = st.one_of(
     st.booleans(),
     TEXT,
 )
-VALUE = st.recursive(SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)), max_leaves=8)
+VALUE = st.recursive(
+    SCALAR,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    max_leaves=8,
+)
 
 
 # ---------------------------------------------------------------- config TOML
 def _known_keys() -> dict[str, list[str]]:
     s = Settings()
-    keys = {"transcription": [f.name for f in dataclasses.fields(s.transcription)], "scoring": [f.name for f in dataclasses.fields(s.scoring)]}
+    keys = {
+        "transcription": [f.name for f in dataclasses.fields(s.transcription)],
+        "scoring": [f.name for f in dataclasses.fields(s.scoring)],
+    }
     keys.update({name: [f.name for f in dataclasses.fields(opts)] for name, opts in s.analysers.items()})
     return keys
 
@@ -80,7 +98,11 @@ def test_any_config_loads_or_gives_a_config_error(tmp_path, table):
 # ---------------------------------------------------------------- question files
 QUESTION = st.dictionaries(
     st.sampled_from(["id", "text", "category", "difficulty", "covers", "extra"]),
-    st.one_of(VALUE, st.sampled_from(["easy", "medium", "hard"]), st.lists(st.sampled_from(["point | cue, cue", "x|y", "|", "no bar"]), max_size=3)),
+    st.one_of(
+        VALUE,
+        st.sampled_from(["easy", "medium", "hard"]),
+        st.lists(st.sampled_from(["point | cue, cue", "x|y", "|", "no bar"]), max_size=3),
+    ),
     max_size=6,
 )
 
@@ -113,12 +135,30 @@ def test_any_question_file_loads_or_gives_a_config_error(tmp_path, questions, su
 # ---------------------------------------------------------------- results fed to `report`
 def _valid_result() -> dict[str, Any]:
     """A real result from the analysers on a hand-built answer (no model needed)."""
-    t = transcript_of("um so last year I led the migration and uh we cut costs by thirty percent you know and it worked", gap_s=0.3)
+    t = transcript_of(
+        "um so last year I led the migration and uh we cut costs by thirty percent you know and it worked", gap_s=0.3
+    )
     audio = audio_for(t)
     s = Settings()
-    results = {m.NAME: m.analyse(t, audio, options=s.options_for(m.NAME), context=s.context(question="Tell me about a project.")) for m in DEFAULT_ANALYSERS}
+    results = {
+        m.NAME: m.analyse(
+            t, audio, options=s.options_for(m.NAME), context=s.context(question="Tell me about a project.")
+        )
+        for m in DEFAULT_ANALYSERS
+    }
     scores = compute_scores(results)
-    report = Report("answer.wav", audio.duration_s, "Tell me about a project.", None, t, True, results, scores, make_tips(results, scores), {})
+    report = Report(
+        "answer.wav",
+        audio.duration_s,
+        "Tell me about a project.",
+        None,
+        t,
+        True,
+        results,
+        scores,
+        make_tips(results, scores),
+        {},
+    )
     return json.loads(json.dumps(report_to_dict(report)))
 
 

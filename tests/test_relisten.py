@@ -11,7 +11,10 @@ from tests.conftest import ROOT
 from tests.helpers import words_from
 from voicecoach.core.datatypes import Segment, Word
 
-pytestmark = [pytest.mark.model, pytest.mark.words]  # transcribes with the real model: run again under a forced instruction set
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.words,
+]  # transcribes with the real model: run again under a forced instruction set
 
 sys.path.insert(0, str(ROOT / "samples"))
 
@@ -95,7 +98,11 @@ def test_a_hum_is_typed_by_its_sound(said_alone):
         words = [Word(s["text"], s["start_s"], s["end_s"], 0.99) for s in truth["spans"] if s["kind"] == "speech"]
         out = relisten_fillers(load_model(), audio, words)
         for f in truth["vocal_fillers"]:
-            found = [vocal_filler_type(w.norm) for w in out if w.source == "acoustic" and f["start_s"] - 0.05 <= w.start_s and w.end_s <= f["end_s"] + 0.05]
+            found = [
+                vocal_filler_type(w.norm)
+                for w in out
+                if w.source == "acoustic" and f["start_s"] - 0.05 <= w.start_s and w.end_s <= f["end_s"] + 0.05
+            ]
             if f["text"] == "mm":
                 hums += 1
                 typed += found in (["mm"], ["hmm"])  # the same sound, should the recogniser spell it "hmm"
@@ -121,16 +128,16 @@ def test_a_hum_is_told_from_a_vowel_on_a_dull_microphone(said_alone):
     limit = RelistenOptions().hum_onset_db
     for voice, (truth, audio) in said_alone.items():
         sos = butter(2, 400, "lowpass", fs=audio.sample_rate_hz, output="sos")
-        dull = dataclasses.replace(audio, samples=(0.5 * sosfilt(sos, audio.samples) + 0.05 * audio.samples).astype(np.float32))
+        dull = dataclasses.replace(
+            audio, samples=(0.5 * sosfilt(sos, audio.samples) + 0.05 * audio.samples).astype(np.float32)
+        )
         for a in (audio, dull):
             onset = {f["text"]: nasal_db(a, f["start_s"], f["end_s"], part=1 / 3) for f in truth["vocal_fillers"]}
             assert onset["mm"] >= limit + 3, (voice, onset)
             assert max(onset[t] for t in ("um", "uh", "er", "ah")) < limit - 2, (voice, onset)
 
 
-HUM_SCRIPT = (
-    "{mm} [700] project [700] {mm} [700] table [700] {uh:500} [700] because [700] {mm:600} [700] Monday [700] {um} [700] number [700] {mm} [700] a [700] the"
-)
+HUM_SCRIPT = "{mm} [700] project [700] {mm} [700] table [700] {uh:500} [700] because [700] {mm:600} [700] Monday [700] {um} [700] number [700] {mm} [700] a [700] the"
 
 
 def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
@@ -164,7 +171,11 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
             words = [Word(s["text"], s["start_s"], s["end_s"], 0.99) for s in truth["spans"] if s["kind"] == "speech"]
             out = [w for w in relisten_fillers(load_model(), noisy, words, options=options) if w.source == "acoustic"]
             for w in out:
-                on = [s["text"] for s in truth["spans"] if s["start_s"] - 0.05 <= w.start_s and w.end_s <= s["end_s"] + 0.05]
+                on = [
+                    s["text"]
+                    for s in truth["spans"]
+                    if s["start_s"] - 0.05 <= w.start_s and w.end_s <= s["end_s"] + 0.05
+                ]
                 if on == ["mm"] and vocal_filler_type(w.norm) in ("mm", "hmm"):
                     found += 1
                 elif on not in (["uh"], ["um"], ["the"]):
@@ -330,7 +341,9 @@ def test_a_hum_is_measured_only_against_enough_speech():
         y[SR : SR + int(speech_s * SR)] = 0.05 * vowel[: int(speech_s * SR)]
         h0 = SR + int(speech_s * SR) + SR // 2
         y[h0 : h0 + SR // 2] = 0.2 * hum[: SR // 2]
-        return validate_samples((y + np.random.default_rng(0).normal(0, 1e-4, len(y))).astype(np.float32), source="synthetic"), h0 / SR
+        return validate_samples(
+            (y + np.random.default_rng(0).normal(0, 1e-4, len(y))).astype(np.float32), source="synthetic"
+        ), h0 / SR
 
     audio, at = take(3.0)
     assert nasal_db(audio, at, at + 0.5) >= 10  # against 3 s of vowel: a murmur

@@ -23,7 +23,9 @@ LEANING = (
 def _analyse(text: str, question: str | None = None, **options) -> repetition.RepetitionResult:
     t = transcript_of(text)
     s = Settings()
-    return repetition.analyse(t, audio_for(t), options=repetition.Options(**options), context=s.context(question=question))
+    return repetition.analyse(
+        t, audio_for(t), options=repetition.Options(**options), context=s.context(question=question)
+    )
 
 
 def _found(r: repetition.RepetitionResult) -> dict[str, int]:
@@ -98,7 +100,10 @@ def test_repetitions_in_a_spoken_answer(tmp_path: Path):
     wav = tmp_path / "leaning.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), LEANING], check=True)
     proc = subprocess.run(
-        ["python", "-m", "voicecoach", "score", "--json", "-q", "Tell me about a project you improved.", str(wav)], capture_output=True, text=True, timeout=300
+        ["python", "-m", "voicecoach", "score", "--json", "-q", "Tell me about a project you improved.", str(wav)],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)

@@ -54,7 +54,12 @@ def test_report_on_a_take_shows_the_trend(tmp_path, reports):
     h = History.open(tmp_path)
     ids = []
     for fpm in (9.0, 6.5, 4.0):
-        t = h.start_take(audio_path=SAMPLES / "hesitant_slow.wav", question_id="sw-weakness", question_text="Q", category="strengths_weaknesses")
+        t = h.start_take(
+            audio_path=SAMPLES / "hesitant_slow.wav",
+            question_id="sw-weakness",
+            question_text="Q",
+            category="strengths_weaknesses",
+        )
         rep = dict(reports["hesitant_slow"], question_id="sw-weakness")
         rep["fillers"] = dict(rep["fillers"], per_min=fpm)
         h.save_report(t, rep)
@@ -69,7 +74,11 @@ def test_report_on_a_take_shows_the_trend(tmp_path, reports):
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("take:77", "take 77: no such take"), ("missing.json", "no such file"), ("{bad}", "expected a result of `voicecoach score --json` with schema_version 1")],
+    [
+        ("take:77", "take 77: no such take"),
+        ("missing.json", "no such file"),
+        ("{bad}", "expected a result of `voicecoach score --json` with schema_version 1"),
+    ],
 )
 def test_report_errors(target, message, tmp_path):
     bad = tmp_path / "bad.json"
@@ -89,11 +98,15 @@ def html_report(tmp_path_factory, reports) -> tuple[Path, dict]:
     shutil.copy(SAMPLES / "star_answer.wav", evil)
     h = History.open(d)
     for fpm in (7.5, 5.0):
-        t = h.start_take(audio_path=evil, question_id=None, question_text="Tell me about a <b>tight</b> deadline", category=None)
+        t = h.start_take(
+            audio_path=evil, question_id=None, question_text="Tell me about a <b>tight</b> deadline", category=None
+        )
         h.save_report(t, dict(reports["star_answer"], fillers=dict(reports["star_answer"]["fillers"], per_min=fpm)))
     h.close()
     out = d / "report.html"
-    result = run("report", str(evil), "--html", str(out), "--data-dir", str(d), "-q", "Tell me about a <b>tight</b> deadline")
+    result = run(
+        "report", str(evil), "--html", str(out), "--data-dir", str(d), "-q", "Tell me about a <b>tight</b> deadline"
+    )
     assert result.exit_code == 0, result.output
     obj = json.loads(run("score", "--json", str(evil)).output)
     return out, obj
@@ -164,7 +177,14 @@ def behavioural_html(tmp_path_factory, reports) -> tuple[Path, dict, Path]:
     h = History.open(d)
     for wpm in (182.0, 171.0, 150.0):
         t = h.start_take(audio_path=wav, question_id="beh-deadline", question_text=None, category="behavioural")
-        h.save_report(t, dict(reports["star_answer"], question_id="beh-deadline", pacing=dict(reports["star_answer"]["pacing"], wpm=wpm)))
+        h.save_report(
+            t,
+            dict(
+                reports["star_answer"],
+                question_id="beh-deadline",
+                pacing=dict(reports["star_answer"]["pacing"], wpm=wpm),
+            ),
+        )
     h.close()
     out = d / "report.html"
     result = run("report", str(wav), "--html", str(out), "--data-dir", str(d), "-q", "beh-deadline")

@@ -14,7 +14,10 @@ import pytest
 
 from tests.conftest import SAMPLE_NAMES, SAMPLES, require
 
-pytestmark = [pytest.mark.model, pytest.mark.words]  # transcribes with the real model: run again under a forced instruction set
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.words,
+]  # transcribes with the real model: run again under a forced instruction set
 
 SLACK_S = 0.3
 
@@ -79,7 +82,9 @@ def test_a_short_take_of_a_hesitant_opening_is_not_a_video_outro(take_s):
     report = score_audio(Audio(take, SAMPLE_RATE_HZ, "take"))
     words = [normalise_word(w.text) for w in report.transcript.words]
     truth = json.loads((SAMPLES / "hesitant_slow.truth.json").read_text())
-    said = {normalise_word(w) for span in truth["spans"] if span["start_s"] + 1.0 < take_s for w in span["text"].split()}
+    said = {
+        normalise_word(w) for span in truth["spans"] if span["start_s"] + 1.0 < take_s for w in span["text"].split()
+    }
     if take_s < 6.0 and not report.scored:
         return  # unclear, and not scored
     assert {w for w in words if not is_vocal_filler(w)} <= said, words
@@ -166,7 +171,11 @@ def test_each_pause_follows_the_scripted_word(name, reports, truth):
     # the recogniser may misspell the word: int8 decoding differs per CPU instruction set
     # ("ledgers" is "lagers" under AVX2 and GENERIC); the lowest similarity measured
     # across AVX2, AVX512 and GENERIC is 0.77, a different word scores below 0.5
-    mismatches = [(e, f) for e, f in zip(expected, found, strict=True) if difflib.SequenceMatcher(None, e, f).ratio() < 0.6 and not f.isdigit()]
+    mismatches = [
+        (e, f)
+        for e, f in zip(expected, found, strict=True)
+        if difflib.SequenceMatcher(None, e, f).ratio() < 0.6 and not f.isdigit()
+    ]
     assert mismatches == []
     sentence_ends = [e for e in reports[name]["pauses"]["events"] if e["after_word"].endswith((".", "?", "!"))]
     assert all(e["position"] == "between_sentences" for e in sentence_ends)
@@ -200,7 +209,9 @@ def test_transcript_words_close_to_script(reports, truth):
     from voicecoach.core.lexicon import is_vocal_filler
 
     for name in SAMPLE_NAMES:
-        hyp = " ".join(n for w in reports[name]["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"])))
+        hyp = " ".join(
+            n for w in reports[name]["transcript"]["words"] if not is_vocal_filler(n := normalise_word(w["text"]))
+        )
         ref = " ".join(normalise_word(w) for w in truth[name]["text"].split())
         assert jiwer.wer(ref, hyp) < 0.15, (name, hyp)
 
@@ -253,7 +264,9 @@ def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, trut
     assert jiwer.wer(ref, hyp) < 0.15
     expected, offset = [], 0.0
     for n in order:
-        expected += [{**e, "start_s": e["start_s"] + offset, "end_s": e["end_s"] + offset} for e in truth[n]["vocal_fillers"]]
+        expected += [
+            {**e, "start_s": e["start_s"] + offset, "end_s": e["end_s"] + offset} for e in truth[n]["vocal_fillers"]
+        ]
         offset += truth[n]["duration_s"]
     found = [e for e in d["fillers"]["events"] if e["kind"] == "vocal"]
     tp, fp, fn = _match(found, expected)

@@ -43,7 +43,14 @@ def test_weights_decide_the_overall_score():
 def test_the_default_weights_are_the_documented_ones():
     """docs/scoring.md: structure 0.5, fillers 0.2, pacing 0.15, pauses 0.15; delivery and
     repetition are shown but not in the overall score."""
-    assert dict(Rubric().weights) == {"pacing": 0.15, "fillers": 0.2, "pauses": 0.15, "structure": 0.5, "delivery": 0.0, "repetition": 0.0}
+    assert dict(Rubric().weights) == {
+        "pacing": 0.15,
+        "fillers": 0.2,
+        "pauses": 0.15,
+        "structure": 0.5,
+        "delivery": 0.0,
+        "repetition": 0.0,
+    }
 
 
 def test_overall_of_a_subset_of_analysers_uses_their_weights_scaled():

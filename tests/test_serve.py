@@ -31,7 +31,11 @@ LEAD_S, TAIL_S = 1.0, 2.0
 class Server:
     def __init__(self, data: Path, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [*VC, "serve", "--no-open", "--data-dir", str(data), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+            [*VC, "serve", "--no-open", "--data-dir", str(data), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         self.data = data
         self.lines: list[str] = []
@@ -53,7 +57,9 @@ class Server:
         self.host, self.token = m.group(1), m.group(2)
         self.origin = f"http://{self.host}"
 
-    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    def request(
+        self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> http.client.HTTPResponse:
         host, port = self.host.rsplit(":", 1)
         conn = http.client.HTTPConnection(host, int(port), timeout=60)
         h = {"Host": self.host, "Cookie": f"voicecoach_token={self.token}", **(headers or {})}
@@ -94,7 +100,11 @@ def align_pieces(recorded: Path, source: Path, piece_s: float = 5.0) -> list[tup
 
 
 def takes(data: Path) -> list[tuple]:
-    return sqlite3.connect(data / "history.sqlite").execute("SELECT id, status, question_id, duration_s, audio_path FROM takes ORDER BY id").fetchall()
+    return (
+        sqlite3.connect(data / "history.sqlite")
+        .execute("SELECT id, status, question_id, duration_s, audio_path FROM takes ORDER BY id")
+        .fetchall()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +113,12 @@ def answer_wav(tmp_path_factory) -> Path:
     microphone plays it (in a loop, from when the page opens the microphone)."""
     y, sr = sf.read(SAMPLES / f"{SAMPLE}.wav", dtype="float32")
     out = tmp_path_factory.mktemp("mic") / "answer.wav"
-    sf.write(out, np.concatenate([np.zeros(int(LEAD_S * sr), np.float32), y, np.zeros(int(TAIL_S * sr), np.float32)]), sr, subtype="PCM_16")
+    sf.write(
+        out,
+        np.concatenate([np.zeros(int(LEAD_S * sr), np.float32), y, np.zeros(int(TAIL_S * sr), np.float32)]),
+        sr,
+        subtype="PCM_16",
+    )
     return out
 
 
@@ -113,7 +128,12 @@ def chromium_mic(answer_wav):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = launch_chromium(p, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={answer_wav}")
+        b = launch_chromium(
+            p,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={answer_wav}",
+        )
         yield b
         b.close()
 
@@ -208,12 +228,16 @@ def test_takes_recorded_in_the_browser_are_scored_compared_and_kept(chromium_mic
     # the HTML report's page, whole: the loudness band from the take's audio, and the
     # comparison below the score cards, not above them
     assert page.locator("#timeline path.envelope").count() == 1
-    assert page.evaluate("document.getElementById('scores').compareDocumentPosition(document.getElementById('compare')) & Node.DOCUMENT_POSITION_FOLLOWING")
+    assert page.evaluate(
+        "document.getElementById('scores').compareDocumentPosition(document.getElementById('compare')) & Node.DOCUMENT_POSITION_FOLLOWING"
+    )
     _shot(page, "report")
     # the progress page has both takes, and says how the question went in words: the
     # same answer played twice moves no more than a second take does
     page.goto(server.url.replace("/?token=", "/progress?token="))
-    assert f"report of take {first}" in page.inner_text("#takes") and f"report of take {second}" in page.inner_text("#takes")
+    assert f"report of take {first}" in page.inner_text("#takes") and f"report of take {second}" in page.inner_text(
+        "#takes"
+    )
     trend = page.inner_text("#by-question")
     assert re.search(r"(improving|slipping|about the same): \d+ → \d+", trend), trend
     assert "of the 1 question taken twice or more" in page.inner_text("#overall-trend")
@@ -237,7 +261,12 @@ def test_closing_the_tab_while_recording_keeps_the_take(chromium_mic, server):
     assert status == "recorded"
     assert 5.0 <= duration <= 8.0 and sf.info(audio_path).duration == pytest.approx(duration, abs=0.01)
     # and it can be scored later, as a take recorded in the terminal
-    done = subprocess.run([*VC, "score", "--take", str(take_id), "--data-dir", str(server.data), "--json"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [*VC, "score", "--take", str(take_id), "--data-dir", str(server.data), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["speech_found"]
 
@@ -250,7 +279,9 @@ def test_a_killed_server_keeps_what_it_received(tmp_path):
 
     s = Server(tmp_path / "data")
     y, _sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="int16")
-    take_id = json.loads(s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body)["take_id"]
+    take_id = json.loads(
+        s.request("POST", "/api/takes", body=json.dumps({"question_id": "mot-why-here"}).encode()).body
+    )["take_id"]
     sent = 0
     for start in range(0, 10 * 16000, 4000):  # 10 s, in quarter seconds
         r = s.request("POST", f"/api/takes/{take_id}/audio", body=y[start : start + 4000].tobytes())
@@ -263,7 +294,12 @@ def test_a_killed_server_keeps_what_it_received(tmp_path):
     assert status == "recording"
     got, _ = sf.read(audio_path, dtype="int16")
     assert np.array_equal(got, y[:sent])
-    done = subprocess.run([*VC, "score", "--take", str(take_id), "--data-dir", str(s.data), "--json"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [*VC, "score", "--take", str(take_id), "--data-dir", str(s.data), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["speech_found"]
 
@@ -329,17 +365,33 @@ def test_the_progress_page_compares_each_question_with_itself(chromium_mic, tmp_
     data = tmp_path / "data"
     h = History.open(data)
     noise = int(OVERALL.noise)
-    for qid, overall in (("beh-deadline", 50), ("beh-conflict", 70), ("beh-deadline", 70), ("beh-conflict", 70 + noise), ("beh-failure", 30)):
-        t = h.start_take(audio_path=data / f"{qid}-{overall}.wav", question_id=qid, question_text=f"Text of {qid}", category="behavioural")
+    for qid, overall in (
+        ("beh-deadline", 50),
+        ("beh-conflict", 70),
+        ("beh-deadline", 70),
+        ("beh-conflict", 70 + noise),
+        ("beh-failure", 30),
+    ):
+        t = h.start_take(
+            audio_path=data / f"{qid}-{overall}.wav",
+            question_id=qid,
+            question_text=f"Text of {qid}",
+            category="behavioural",
+        )
         h.finish_recording(t, 60.0)
-        h.save_report(t, {"duration_s": 60.0, "scores": {"overall": overall}, "fillers": {"per_min": 3.0}, "pacing": {"wpm": 150.0}})
+        h.save_report(
+            t,
+            {"duration_s": 60.0, "scores": {"overall": overall}, "fillers": {"per_min": 3.0}, "pacing": {"wpm": 150.0}},
+        )
     h.close()
     s = Server(data)
     try:
         page = chromium_mic.new_page()
         page.goto(s.url.replace("/?token=", "/progress?token="))
         by_q = page.inner_text("#by-question")
-        assert "improving: 50 → 70" in by_q and f"about the same: 70 → {70 + noise}" in by_q and "one take so far" in by_q
+        assert (
+            "improving: 50 → 70" in by_q and f"about the same: 70 → {70 + noise}" in by_q and "one take so far" in by_q
+        )
         assert "slipping" not in page.inner_text("body")
         assert "better on 1, same on 1 of the 2 questions taken twice or more" in page.inner_text("#overall-trend")
         cat = page.inner_text("#by-category")

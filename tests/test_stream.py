@@ -49,7 +49,11 @@ def test_the_live_cue_is_one_of_two_and_needs_a_reason():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("sw-weakness", "sw-weakness"), ("Tell me about yourself", "mot-about-you"), ("what is your greatest weakness", "sw-weakness")],
+    [
+        ("sw-weakness", "sw-weakness"),
+        ("Tell me about yourself", "mot-about-you"),
+        ("what is your greatest weakness", "sw-weakness"),
+    ],
 )
 def test_a_bank_question_by_id_or_by_its_text(value, expected):
     assert resolve_question(load_bank(include_user_dir=False), value).id == expected
@@ -77,7 +81,9 @@ def test_two_takes_compared_figure_by_figure_in_words():
     changes = {c.key: c for c in compare(_report(75, 3.0, 150.0, 80), _report(60, 6.0, 185.0, 80))}
     assert changes["overall.score"].verdict == "better"
     # a change within a figure's noise (measured from repeated takes) is no change
-    assert {c.key: c for c in compare(_report(60 + int(OVERALL.noise), 3.0, 150.0, 80), _report(60, 6.0, 185.0, 80))}["overall.score"].verdict == "same"
+    assert {c.key: c for c in compare(_report(60 + int(OVERALL.noise), 3.0, 150.0, 80), _report(60, 6.0, 185.0, 80))}[
+        "overall.score"
+    ].verdict == "same"
     assert changes["fillers.per_min"].verdict == "better"  # fewer fillers
     assert changes["pacing.wpm"].verdict == "better"  # into the band
     assert changes["structure.score"].verdict == "same"

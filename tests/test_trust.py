@@ -72,26 +72,64 @@ def _variants() -> list[tuple[str, list[Tip]]]:
     out.append(("rambling", _tips(rambling)))
     p = rambling["pacing"]
     fast_windows = tuple(dataclasses.replace(w, wpm=185.0) for w in p.windows) or (Window(0, 10, 31, 185.0),)
-    fast = dataclasses.replace(p, wpm=185.0, fluent_wpm=185.0, windows=fast_windows, stretches=(pacing.Stretch(0.0, 10.0, 185.0, "fast"),))
+    fast = dataclasses.replace(
+        p, wpm=185.0, fluent_wpm=185.0, windows=fast_windows, stretches=(pacing.Stretch(0.0, 10.0, 185.0, "fast"),)
+    )
     out.append(("fast", _tips({**rambling, "pacing": fast})))
-    slow = dataclasses.replace(p, wpm=80.0, fluent_wpm=80.0, windows=tuple(dataclasses.replace(w, wpm=80.0) for w in p.windows) or (Window(0, 10, 13, 80.0),))
+    slow = dataclasses.replace(
+        p,
+        wpm=80.0,
+        fluent_wpm=80.0,
+        windows=tuple(dataclasses.replace(w, wpm=80.0) for w in p.windows) or (Window(0, 10, 13, 80.0),),
+    )
     slow = dataclasses.replace(slow, stretches=(pacing.Stretch(0.0, 10.0, 80.0, "slow"),))
     out.append(("slow", _tips({**rambling, "pacing": slow})))
     # rushed words slowed into the band by fillers: judged by the pace of the words
-    rushed = dataclasses.replace(p, wpm=150.0, fluent_wpm=190.0, windows=fast_windows, stretches=(pacing.Stretch(0.0, 10.0, 185.0, "fast"),))
+    rushed = dataclasses.replace(
+        p, wpm=150.0, fluent_wpm=190.0, windows=fast_windows, stretches=(pacing.Stretch(0.0, 10.0, 185.0, "fast"),)
+    )
     out.append(("rushed between fillers", _tips({**rambling, "pacing": rushed})))
     drift = dataclasses.replace(p, wpm=140.0, fluent_wpm=142.0, stretches=(pacing.Stretch(10.0, 20.0, 175.0, "fast"),))
     out.append(("drift", _tips({**rambling, "pacing": drift})))
     pa = rambling["pauses"]
     for n in (1, 2, 4):
         events = tuple(pauses.Pause(2.0 + 5 * i, 5.0 + 5 * i, 3.0, "between_sentences", "so", True) for i in range(n))
-        out.append((f"{n} long pauses", _tips({**rambling, "pauses": dataclasses.replace(pa, long_count=len(events), events=events)})))
-    out.append(("hesitation", _tips({**rambling, "pauses": dataclasses.replace(pa, long_count=0, events=(), time_to_first_word_s=6.0)})))
+        out.append(
+            (
+                f"{n} long pauses",
+                _tips({**rambling, "pauses": dataclasses.replace(pa, long_count=len(events), events=events)}),
+            )
+        )
+    out.append(
+        (
+            "hesitation",
+            _tips({**rambling, "pauses": dataclasses.replace(pa, long_count=0, events=(), time_to_first_word_s=6.0)}),
+        )
+    )
     st = rambling["structure"]
-    out.append(("long", _tips({**rambling, "structure": dataclasses.replace(st, length_s=400.0, length_verdict="long")})))
-    out.append(("ends on a filler", _tips({**rambling, "structure": dataclasses.replace(st, ending_note="ends on a filler")})))
-    out.append(("no result", _tips({**rambling, "structure": dataclasses.replace(st, ending_note="ends without a result or a lesson")})))
-    out.append(("fillers only", _tips({**rambling, "structure": dataclasses.replace(st, opening_note="has only fillers before the first full stop")})))
+    out.append(
+        ("long", _tips({**rambling, "structure": dataclasses.replace(st, length_s=400.0, length_verdict="long")}))
+    )
+    out.append(
+        ("ends on a filler", _tips({**rambling, "structure": dataclasses.replace(st, ending_note="ends on a filler")}))
+    )
+    out.append(
+        (
+            "no result",
+            _tips({**rambling, "structure": dataclasses.replace(st, ending_note="ends without a result or a lesson")}),
+        )
+    )
+    out.append(
+        (
+            "fillers only",
+            _tips(
+                {
+                    **rambling,
+                    "structure": dataclasses.replace(st, opening_note="has only fillers before the first full stop"),
+                }
+            ),
+        )
+    )
     found = tuple(dataclasses.replace(x, present=True) for x in st.star)
     out.append(("short, all four parts", _tips({**rambling, "structure": dataclasses.replace(st, star=found)})))
     result = tuple(dataclasses.replace(x, present=x.part == "result") for x in st.star)
@@ -99,7 +137,9 @@ def _variants() -> list[tuple[str, list[Tip]]]:
     other = dataclasses.replace(st, star_applies=False, covers=(), question_type="motivation")
     out.append(("short, not a story", _tips({**rambling, "structure": other})))
     d = rambling["delivery"]
-    out.append(("monotone", _tips({**rambling, "delivery": dataclasses.replace(d, monotone=True, pitch_spread_st=0.8)})))
+    out.append(
+        ("monotone", _tips({**rambling, "delivery": dataclasses.replace(d, monotone=True, pitch_spread_st=0.8)}))
+    )
     leaning = _analysed(
         "Obviously the release process mattered. Obviously I fixed the release process first. The release process was obviously slow, "
         "and the release process obviously needed tests, and the pipeline and the pipeline and the pipeline and the dashboard and the dashboard and the dashboard failed.",
@@ -156,7 +196,12 @@ def test_every_tip_template_is_fired_and_is_made_of_sentences(variants):
 
 
 def test_the_rule_catches_the_broken_templates_issue_14_found():
-    for broken in ("Your answer no clear close.", "You paused for 3 s and 1 more time(s).", "it was slow.", "Slow down ."):
+    for broken in (
+        "Your answer no clear close.",
+        "You paused for 3 s and 1 more time(s).",
+        "it was slow.",
+        "Slow down .",
+    ):
         with pytest.raises(AssertionError):
             check_sentences(broken)
 
@@ -176,7 +221,12 @@ def test_counts_in_a_tip_add_up_to_the_totals(variants):
 
 
 def test_a_pace_tip_cites_windows_on_the_side_it_names():
-    windows = (Window(0, 10, 30, 180.0), Window(10, 20, 17, 100.0), Window(20, 30, 30, 178.0), Window(30, 40, 30, 185.0))
+    windows = (
+        Window(0, 10, 30, 180.0),
+        Window(10, 20, 17, 100.0),
+        Window(20, 30, 30, 178.0),
+        Window(30, 40, 30, 185.0),
+    )
     stretches = (
         pacing.Stretch(0, 10, 180.0, "fast"),
         pacing.Stretch(10, 20, 100.0, "slow"),
@@ -225,7 +275,10 @@ def test_the_long_pause_score_ramps_through_the_threshold():
 
     def at(d: float) -> int:
         e = dataclasses.replace(event, duration_s=d, long=d >= base.long_pause_s)
-        return pauses.score(dataclasses.replace(base, events=(e,), long_count=int(e.long), pause_ratio=0.1, time_to_first_word_s=0.5), pauses.Scoring())
+        return pauses.score(
+            dataclasses.replace(base, events=(e,), long_count=int(e.long), pause_ratio=0.1, time_to_first_word_s=0.5),
+            pauses.Scoring(),
+        )
 
     scores = [at(1.0 + 0.05 * i) for i in range(60)]
     assert _max_step(scores) <= 2 and scores[0] == 100 and scores[-1] == 85
@@ -241,7 +294,10 @@ def test_the_length_score_ramps_outside_the_range():
 
 
 def test_the_filler_score_is_linear_above_the_free_rate():
-    scores = [fillers.score(dataclasses.replace(_analysed("um so")["fillers"], per_min=0.05 * i), fillers.Scoring()) for i in range(300)]
+    scores = [
+        fillers.score(dataclasses.replace(_analysed("um so")["fillers"], per_min=0.05 * i), fillers.Scoring())
+        for i in range(300)
+    ]
     assert _max_step(scores) <= 1
 
 

@@ -123,5 +123,13 @@ if TYPE_CHECKING:
     from .core.datatypes import Evidence, Tip, Transcript, Word
     from .core.errors import AudioError, ConfigError, DeviceError, HistoryError, ModelNotFoundError, VoicecoachError
     from .scoring.pipeline import score_audio, score_file
-    from .scoring.result import Report, ResultError, check_result, load_report, load_result_file, report_from_dict, report_to_dict
+    from .scoring.result import (
+        Report,
+        ResultError,
+        check_result,
+        load_report,
+        load_result_file,
+        report_from_dict,
+        report_to_dict,
+    )
     from .settings.config import Settings, load_settings

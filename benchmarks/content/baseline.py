@@ -44,8 +44,20 @@ CLOSING_CUES = (
     r"\bin short\b", r"\bin summary\b", r"\bthe result\b", r"\b(has|have) helped\b", r"\bwhich is why\b",
 ) + STAR_CUES["result"]  # fmt: skip
 
-WEAK_OPENINGS = (r"^(so|well|okay|um+|uh+|hmm+|er+)\b", r"^that'?s a (good|great|tough|hard) question", r"^(let me|i have to) think", r"^i('m| am) not sure")
-TRAILING_CLOSES = (r"\b(and|so) yeah\W*$", r"\bor something\W*$", r"\bi guess\W*$", r"\bthat'?s it\W*$", r"\b(and|but|so)\W*$", r"\banyway\W*$")
+WEAK_OPENINGS = (
+    r"^(so|well|okay|um+|uh+|hmm+|er+)\b",
+    r"^that'?s a (good|great|tough|hard) question",
+    r"^(let me|i have to) think",
+    r"^i('m| am) not sure",
+)
+TRAILING_CLOSES = (
+    r"\b(and|so) yeah\W*$",
+    r"\bor something\W*$",
+    r"\bi guess\W*$",
+    r"\bthat'?s it\W*$",
+    r"\b(and|but|so)\W*$",
+    r"\banyway\W*$",
+)
 
 # fmt: on
 
@@ -59,16 +71,27 @@ def analyse_with_cues(transcript: Transcript, audio: Audio, ctx: AnswerContext) 
     sentences = transcript.sentences
     cleaned = [_clean(s.text, ctx) for s in sentences]
     units = tuple(
-        structure.StarUnit(s.start_s, s.end_s, s.first_word, s.last_word, tuple(p for p, cues in STAR_CUES.items() if any(re.search(q, c) for q in cues)))
+        structure.StarUnit(
+            s.start_s,
+            s.end_s,
+            s.first_word,
+            s.last_word,
+            tuple(p for p, cues in STAR_CUES.items() if any(re.search(q, c) for q in cues)),
+        )
         for s, c in zip(sentences, cleaned, strict=True)
     )
     covers = tuple(
-        structure.CoverPoint(point, any(re.search(rf"\b{re.escape(cue)}", c) for c in cleaned for cue in cues), ()) for point, cues in parse_covers(ctx.covers)
+        structure.CoverPoint(point, any(re.search(rf"\b{re.escape(cue)}", c) for c in cleaned for cue in cues), ())
+        for point, cues in parse_covers(ctx.covers)
     )
     words = transcript.words
     s0 = sentences[0]
     raw0 = " ".join(w.norm for w in words[s0.first_word : s0.last_word + 1])
     direct = not any(re.search(p, raw0) for p in WEAK_OPENINGS) and len(cleaned[0].split()) >= 4
     cl = cleaned[-1]
-    clear = not any(re.search(p, cl) for p in TRAILING_CLOSES) and not ctx.lexicon.is_vocal(words[-1].norm) and any(re.search(p, cl) for p in CLOSING_CUES)
+    clear = (
+        not any(re.search(p, cl) for p in TRAILING_CLOSES)
+        and not ctx.lexicon.is_vocal(words[-1].norm)
+        and any(re.search(p, cl) for p in CLOSING_CUES)
+    )
     return replace(result, units=units, covers=covers, direct_opening=direct, clear_ending=clear)

@@ -70,7 +70,9 @@ class Answer:
                         out.append((offset + i, phrase, (i, phrase) in braced))
             unknown = {b for b in braced if b[1] not in LABELLED_FILLERS}
             if unknown:
-                raise ValueError(f"answer {self.id!r}: braces around {sorted(p for _, p in unknown)}: only {', '.join(LABELLED_FILLERS)} are labelled")
+                raise ValueError(
+                    f"answer {self.id!r}: braces around {sorted(p for _, p in unknown)}: only {', '.join(LABELLED_FILLERS)} are labelled"
+                )
             offset += len(words)
         return out
 

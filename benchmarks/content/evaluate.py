@@ -25,7 +25,9 @@ from voicecoach.core.questions import Question, load_bank
 PART_NAMES = dict(zip(PARTS, content.PARTS, strict=True))
 
 
-def transcript_and_audio(answer: Answer, word_s: float = 0.32, gap_s: float = 0.08) -> tuple[Transcript, Audio, list[int]]:
+def transcript_and_audio(
+    answer: Answer, word_s: float = 0.32, gap_s: float = 0.08
+) -> tuple[Transcript, Audio, list[int]]:
     """The answer as a transcript and an audio, and each word's reference sentence."""
     words, owner, t = [], [], 0.5
     for k, (_, text) in enumerate(answer.sentences):
@@ -82,7 +84,11 @@ class Scores:
         for p in PARTS:
             mine, theirs = self.parts[p], other.parts[p]
             mine.tp, mine.fp, mine.fn = mine.tp + theirs.tp, mine.fp + theirs.fp, mine.fn + theirs.fn
-        self.covers.tp, self.covers.fp, self.covers.fn = self.covers.tp + other.covers.tp, self.covers.fp + other.covers.fp, self.covers.fn + other.covers.fn
+        self.covers.tp, self.covers.fp, self.covers.fn = (
+            self.covers.tp + other.covers.tp,
+            self.covers.fp + other.covers.fp,
+            self.covers.fn + other.covers.fn,
+        )
         self.confusion.update(other.confusion)
         self.opening += other.opening
         self.close += other.close
@@ -172,7 +178,10 @@ def evaluate(answers: Iterable[Answer], analyse: Analyse = default_analyse) -> S
 def star_judged(answer: Answer) -> bool:
     """Whether the answer's sentences are judged for STAR parts: it tells a story, or it
     answers a question that asks for one (then every sentence should show none)."""
-    return answer.star or structure.classify_question(bank()[answer.question].text, bank()[answer.question].category) == "behavioural"
+    return (
+        answer.star
+        or structure.classify_question(bank()[answer.question].text, bank()[answer.question].category) == "behavioural"
+    )
 
 
 L2 = 0.6
@@ -215,7 +224,9 @@ def fit_weights(answers: Iterable[Answer]) -> tuple[dict[str, dict[str, float]],
     weights = {}
     for letter, part in PART_NAMES.items():
         w = _logistic(x, np.array([float(letter in lab) for lab in labels]))
-        weights[part] = {"bias": round(float(w[0]), 4)} | {n: round(float(v), 4) for n, v in zip(names, w[1:], strict=True) if abs(v) >= 1e-4}
+        weights[part] = {"bias": round(float(w[0]), 4)} | {
+            n: round(float(v), 4) for n, v in zip(names, w[1:], strict=True) if abs(v) >= 1e-4
+        }
     return weights, len(labels)
 
 

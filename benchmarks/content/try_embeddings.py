@@ -26,7 +26,17 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from dataset import load_all  # noqa: E402
-from evaluate import FOLDS, PART_NAMES, Scores, _unit_rows, evaluate, fit_weights, fold, star_judged, transcript_and_audio  # noqa: E402
+from evaluate import (  # noqa: E402
+    FOLDS,
+    PART_NAMES,
+    Scores,
+    _unit_rows,
+    evaluate,
+    fit_weights,
+    fold,
+    star_judged,
+    transcript_and_audio,
+)
 
 from voicecoach.analysers import content  # noqa: E402
 

@@ -154,7 +154,11 @@ def add_reverb(path: Path, out: Path) -> None:
     import subprocess
 
     y, sr = sf.read(path, dtype="float32")
-    subprocess.run(["sox", str(path), str(out), "reverb", "50", "50", "60", "trim", "0", f"{len(y) / sr:.4f}"], check=True, capture_output=True)
+    subprocess.run(
+        ["sox", str(path), str(out), "reverb", "50", "50", "60", "trim", "0", f"{len(y) / sr:.4f}"],
+        check=True,
+        capture_output=True,
+    )
 
 
 #: The voice families: espeak-ng's voices, and Piper's neural joe voice.
@@ -183,7 +187,10 @@ def build(out: Path, *, subset: bool = False, family: str = "espeak") -> list[di
                 continue
             wav = out / f"{vname}.wav"
             truth_path = out / f"{vname}.truth.json"
-            if not (out / f"{name}.truth.json").exists() or (out / f"{name}.truth.json").read_text().find(json.dumps(script)[1:40]) < 0:
+            if (
+                not (out / f"{name}.truth.json").exists()
+                or (out / f"{name}.truth.json").read_text().find(json.dumps(script)[1:40]) < 0
+            ):
                 truth = render(script, out / f"{name}.wav", voice=voice, rate_wpm=rate)
                 truth.update(name=name, stats=stats, snr_db=None)
                 (out / f"{name}.truth.json").write_text(json.dumps(truth, indent=1))
@@ -216,7 +223,9 @@ def build(out: Path, *, subset: bool = False, family: str = "espeak") -> list[di
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--family", choices=sorted(FAMILIES), default="espeak", help="the voice family (piper needs voicecoach[corpus])")
+    ap.add_argument(
+        "--family", choices=sorted(FAMILIES), default="espeak", help="the voice family (piper needs voicecoach[corpus])"
+    )
     ap.add_argument("--out", type=Path, help="default: audio/ (espeak) or audio-piper/ (piper) beside this script")
     ap.add_argument("--subset", action="store_true", help="only the files the test suite uses")
     args = ap.parse_args()

@@ -187,7 +187,11 @@ class Analyser:
     @property
     def score_metric(self) -> Metric | None:
         """Its score as a metric (key ``"score"``), if it gives one."""
-        return Metric(SCORE, f"{self.title.lower()} score", "d", "higher", headline=True, noise=self.score_noise) if self.scored else None
+        return (
+            Metric(SCORE, f"{self.title.lower()} score", "d", "higher", headline=True, noise=self.score_noise)
+            if self.scored
+            else None
+        )
 
     @property
     def headline_metrics(self) -> tuple[Metric, ...]:
@@ -243,7 +247,9 @@ class Analyser:
             raise PluginError(f"analyser {where}: METRICS must hold voicecoach.analysers.base.Metric objects")
         score_noise = getattr(module, "SCORE_NOISE", 0.0)
         if isinstance(score_noise, bool) or not isinstance(score_noise, (int, float)) or score_noise < 0:
-            raise PluginError(f"analyser {where}: SCORE_NOISE must be a number of points, 0 or more (got {score_noise!r})")
+            raise PluginError(
+                f"analyser {where}: SCORE_NOISE must be a number of points, 0 or more (got {score_noise!r})"
+            )
         scoring_type = getattr(module, "Scoring", None)
         if scoring_type is not None and not (isinstance(scoring_type, type) and dataclasses.is_dataclass(scoring_type)):
             raise PluginError(f"analyser {where}: Scoring must be a dataclass")
@@ -282,7 +288,9 @@ def _plugins() -> tuple[Analyser, ...]:
         try:
             obj = ep.load()
         except Exception as exc:  # noqa: BLE001 - any failure of another package's import
-            raise PluginError(f"analyser {origin} cannot be loaded: {type(exc).__name__}: {exc}; uninstall or fix the package that provides it") from None
+            raise PluginError(
+                f"analyser {origin} cannot be loaded: {type(exc).__name__}: {exc}; uninstall or fix the package that provides it"
+            ) from None
         found.append(Analyser.of(obj, origin=origin))
     return tuple(found)
 
@@ -297,6 +305,8 @@ def registry(builtin: tuple[Any, ...]) -> tuple[Analyser, ...]:
     seen: set[str] = set()
     for a in out:
         if a.name in seen or a.name in ("overall", "transcription", "scoring"):
-            raise PluginError(f"analyser {a.module.__name__ if hasattr(a.module, '__name__') else a.module!r}: the name {a.name!r} is already taken")
+            raise PluginError(
+                f"analyser {a.module.__name__ if hasattr(a.module, '__name__') else a.module!r}: the name {a.name!r} is already taken"
+            )
         seen.add(a.name)
     return tuple(out)

@@ -83,7 +83,10 @@ _JOINT = re.compile(
 )
 #: In a longer run-on (most likely sentence ends lost by the transcriber), also where a
 #: bare "I" or "we" starts telling what happened.
-_BARE_JOINT = re.compile(r"\s+(?=(?:i|we) (?:\w+ed|made|wrote|built|went|took|set|met|told|gave|ran|put|sent|found|got|did|was|had)\b)", re.IGNORECASE)
+_BARE_JOINT = re.compile(
+    r"\s+(?=(?:i|we) (?:\w+ed|made|wrote|built|went|took|set|met|told|gave|ran|put|sent|found|got|did|was|had)\b)",
+    re.IGNORECASE,
+)
 #: A sentence this long (in words) is cut at its joints, one this long at its bare
 #: joints too, into pieces of at least ``MIN_PIECE_WORDS``.
 RUN_ON_WORDS = 20
@@ -182,7 +185,9 @@ def is_past(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> bool:
     return any(w.endswith("ed") and len(w) > 4 or w in _IRREGULAR_PAST for w in tokens(text, lexicon))
 
 
-def features(text: str, index: int, count: int, lexicon: Lexicon = DEFAULT_LEXICON, *, story_share: float = 1.0) -> dict[str, float]:
+def features(
+    text: str, index: int, count: int, lexicon: Lexicon = DEFAULT_LEXICON, *, story_share: float = 1.0
+) -> dict[str, float]:
     """The features of one unit: ``index`` of ``count`` units in the answer, in which a
     share ``story_share`` of the units tell what happened (:func:`is_past`)."""
     s = stemmed(text, lexicon)
@@ -244,7 +249,9 @@ class Unit:
     scores: tuple[float, ...]  # per PARTS
 
 
-def unit_features(sentences: Sequence[str], lexicon: Lexicon = DEFAULT_LEXICON) -> list[tuple[int, int, int, str, dict[str, float]]]:
+def unit_features(
+    sentences: Sequence[str], lexicon: Lexicon = DEFAULT_LEXICON
+) -> list[tuple[int, int, int, str, dict[str, float]]]:
     """Each sentence cut into units: ``(sentence, first_word, last_word, text, features)``."""
     pieces = []
     for i, text in enumerate(sentences):
@@ -252,7 +259,10 @@ def unit_features(sentences: Sequence[str], lexicon: Lexicon = DEFAULT_LEXICON) 
         for a, b in units(text, lexicon):
             pieces.append((i, a, b, " ".join(words[a : b + 1])))
     share = sum(is_past(text, lexicon) for *_, text in pieces) / len(pieces) if pieces else 0.0
-    return [(i, a, b, text, features(text, k, len(pieces), lexicon, story_share=share)) for k, (i, a, b, text) in enumerate(pieces)]
+    return [
+        (i, a, b, text, features(text, k, len(pieces), lexicon, story_share=share))
+        for k, (i, a, b, text) in enumerate(pieces)
+    ]
 
 
 def star_units(sentences: Sequence[str], lexicon: Lexicon = DEFAULT_LEXICON, *, threshold: float = 0.5) -> list[Unit]:
@@ -311,7 +321,11 @@ _QUESTION_STOPWORDS = frozenset(
 def topic_cues(question_text: str, topic: Sequence[str] = ()) -> tuple[str, ...]:
     """What says an answer is on a question's subject: its ``topic`` words, and the
     content words of its text."""
-    words = [w for w in (normalise_word(x) for x in question_text.split()) if w and w not in _QUESTION_STOPWORDS and len(w) > 2]
+    words = [
+        w
+        for w in (normalise_word(x) for x in question_text.split())
+        if w and w not in _QUESTION_STOPWORDS and len(w) > 2
+    ]
     return tuple(dict.fromkeys([*topic, *words]))
 
 

@@ -65,7 +65,9 @@ METRICS = (
 BLOCK_FRAMES = 2048
 
 
-def estimate_f0_hz(samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float, max_f0_hz: float, voicing_threshold: float) -> np.ndarray:
+def estimate_f0_hz(
+    samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float, max_f0_hz: float, voicing_threshold: float
+) -> np.ndarray:
     """Pitch of each 40 ms frame (20 ms hop) in Hz, NaN where the frame is unvoiced."""
     frame = int(0.040 * sample_rate_hz)
     hop = int(0.020 * sample_rate_hz)
@@ -99,13 +101,21 @@ def estimate_f0_hz(samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float
     return np.where((peak >= voicing_threshold) & loud, f0, np.nan)
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> DeliveryResult:
+def analyse(
+    transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None
+) -> DeliveryResult:
     o = options or Options()
     # Half the rate is plenty for pitch below 400 Hz and halves the work; averaging the
     # sample pairs is the low-pass.
     n = len(audio.samples) // 2 * 2
     half = (audio.samples[:n:2] + audio.samples[1:n:2]) / 2
-    f0 = estimate_f0_hz(half, audio.sample_rate_hz // 2, min_f0_hz=o.min_f0_hz, max_f0_hz=o.max_f0_hz, voicing_threshold=o.voicing_threshold)
+    f0 = estimate_f0_hz(
+        half,
+        audio.sample_rate_hz // 2,
+        min_f0_hz=o.min_f0_hz,
+        max_f0_hz=o.max_f0_hz,
+        voicing_threshold=o.voicing_threshold,
+    )
     voiced = f0[~np.isnan(f0)] if f0.size else f0
     levels = speech_level_db(audio, options=context.silence if context else None)
     loud_spread = float(np.std(levels)) if levels.size else 0.0

@@ -45,7 +45,13 @@ FLOOR = 40
 #: to be an answer.
 FLOOR_LENGTH_SHARE = 0.25
 #: A coach's order: what is fixed first.
-TIP_RANKS = {0: "answer the question asked", 1: "a missing story part or result", 2: "length", 3: "opening and close", 4: "delivery"}
+TIP_RANKS = {
+    0: "answer the question asked",
+    1: "a missing story part or result",
+    2: "length",
+    3: "opening and close",
+    4: "delivery",
+}
 
 
 def floor(results: Mapping[str, Any]) -> str | None:
@@ -106,7 +112,9 @@ class Rubric:
         name, attr = self.keys()[key]
         if attr == "weight":
             return self.weighted(**{name: value})
-        return dataclasses.replace(self, parts={**self.parts, name: dataclasses.replace(self.parts[name], **{attr: value})})
+        return dataclasses.replace(
+            self, parts={**self.parts, name: dataclasses.replace(self.parts[name], **{attr: value})}
+        )
 
     def check(self) -> None:
         """Raises ValueError when the rubric cannot work."""
@@ -150,7 +158,9 @@ def _present(results: Mapping[str, Any], analysers: Iterable[Analyser] | None) -
     return [a for a in (analysers if analysers is not None else registered()) if a.name in results]
 
 
-def compute_scores(results: Mapping[str, Any], rubric: Rubric | None = None, *, analysers: Iterable[Analyser] | None = None) -> Scores:
+def compute_scores(
+    results: Mapping[str, Any], rubric: Rubric | None = None, *, analysers: Iterable[Analyser] | None = None
+) -> Scores:
     """Each present analyser's score, and their weighted mean."""
     r = rubric or Rubric()
     parts: dict[str, int] = {}
@@ -168,7 +178,12 @@ def compute_scores(results: Mapping[str, Any], rubric: Rubric | None = None, *, 
 
 
 def make_tips(
-    results: Mapping[str, Any], scores: Scores, *, rubric: Rubric | None = None, limit: int = 3, analysers: Iterable[Analyser] | None = None
+    results: Mapping[str, Any],
+    scores: Scores,
+    *,
+    rubric: Rubric | None = None,
+    limit: int = 3,
+    analysers: Iterable[Analyser] | None = None,
 ) -> tuple[Tip, ...]:
     """The ``limit`` most useful tips, each with evidence, most important first."""
     r = rubric or Rubric()
@@ -181,7 +196,8 @@ def make_tips(
     out = []
     for value, tip in cands[:limit]:
         reason = (
-            tip.reason or f"{TIP_RANKS.get(tip.rank, 'delivery')} (a coach's step {tip.rank + 1} of {len(TIP_RANKS)}); worth about {value:.0f} overall points"
+            tip.reason
+            or f"{TIP_RANKS.get(tip.rank, 'delivery')} (a coach's step {tip.rank + 1} of {len(TIP_RANKS)}); worth about {value:.0f} overall points"
         )
         out.append(dataclasses.replace(tip, reason=reason))
     return tuple(out)
@@ -209,7 +225,11 @@ def contradictions(results: Mapping[str, Any], tips: Iterable[Tip]) -> list[str]
         m = tip.message.lower()
         if star_all and "example and its result" in m:
             out.append(f"asks for an example and its result, but all four STAR parts were found: {tip.message}")
-        if result and ("finish with the outcome" in m or "finish with what came of it" in m or "did not clearly state the result" in m):
+        if result and (
+            "finish with the outcome" in m
+            or "finish with what came of it" in m
+            or "did not clearly state the result" in m
+        ):
             out.append(f"asks for the result, but a result was found: {tip.message}")
         if off and tip.rank > 0 and tip.area == "structure":
             out.append(f"a structure tip on an answer to another question: {tip.message}")
@@ -218,5 +238,7 @@ def contradictions(results: Mapping[str, Any], tips: Iterable[Tip]) -> list[str]
         for value, unit in said:
             others = {v for v, u in shown if u == unit}
             if others and value not in others:
-                out.append(f"says {value:g} {unit}, its evidence {', '.join(f'{v:g}' for v in sorted(others))}: {tip.message}")
+                out.append(
+                    f"says {value:g} {unit}, its evidence {', '.join(f'{v:g}' for v in sorted(others))}: {tip.message}"
+                )
     return out

@@ -45,7 +45,9 @@ _BE_FORMS = frozenset("is was are were it's that's be".split())
 _DETERMINERS_AFTER_COMPARING_LIKE = frozenset("a an the".split())
 #: Words after which no example or comparison can start: "like" after one of them and a
 #: comma is a filler ("talked about, like the design", "important to, like keep").
-_FUNCTION_WORDS_BEFORE_FILLER_LIKE = frozenset("about to of for with from in on at by and but or because that if than".split())
+_FUNCTION_WORDS_BEFORE_FILLER_LIKE = frozenset(
+    "about to of for with from in on at by and but or because that if than".split()
+)
 #: What may come before an answer's first "so" and leave it a filler ("Um, yeah, so, ...").
 _EMPTY_BEFORE_SO = frozenset("yeah okay ok well right oh alright".split())
 #: "I mean" meant: "what I mean is", "I mean it".
@@ -165,17 +167,25 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
     if rule == "always":
         return True
     if rule == "boundary":
-        if words[i].norm == "i" and (prev_norm in _MEANT_BEFORE_I_MEAN or (next_norm in _MEANT_AFTER_I_MEAN and not comma_after)):
+        if words[i].norm == "i" and (
+            prev_norm in _MEANT_BEFORE_I_MEAN or (next_norm in _MEANT_AFTER_I_MEAN and not comma_after)
+        ):
             return False  # "what I mean is", "I mean it"
         if words[i].norm == "i" and j == i + 1:
             return True  # "I mean" as a restart, with or without commas
         return at_start or set_off
     if rule == "like":
-        if after_comma and (comma_after or prev_norm in _FUNCTION_WORDS_BEFORE_FILLER_LIKE):  # "we, like, won", "about, like the design"
+        if after_comma and (
+            comma_after or prev_norm in _FUNCTION_WORDS_BEFORE_FILLER_LIKE
+        ):  # "we, like, won", "about, like the design"
             return True
         if prev_norm in _SUBJECTS_AND_VERBS_BEFORE_LIKE or next_norm == "to":
             return False
-        if not comma_after and next_norm in _DETERMINERS_AFTER_COMPARING_LIKE and (prev_norm in _BE_FORMS or after_comma):
+        if (
+            not comma_after
+            and next_norm in _DETERMINERS_AFTER_COMPARING_LIKE
+            and (prev_norm in _BE_FORMS or after_comma)
+        ):
             return False  # "is like the index", "the risky ones, like the card provider"
         return set_off or comma_after or after_comma or at_start or prev_norm in _FILLER_LEAD_INS_BEFORE_LIKE
     if rule == "you_know":
@@ -187,7 +197,12 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
     if rule == "so":
         # the first word of the answer (after fillers only), "so yeah", or set off
         opening = all(lexicon.is_vocal(w.norm) or w.norm in _EMPTY_BEFORE_SO for w in words[:i])
-        return set_off or opening or next_norm == "yeah" or (next_is_vocal and j + 2 < len(words) and words[j + 2].norm == "yeah")
+        return (
+            set_off
+            or opening
+            or next_norm == "yeah"
+            or (next_is_vocal and j + 2 < len(words) and words[j + 2].norm == "yeah")
+        )
     if rule == "right":
         return set_off or (after_comma and _ends(words[j], "?"))
     if rule == "kind":
@@ -195,7 +210,9 @@ def is_discourse_filler(rule: str, words: tuple[Word, ...], i: int, j: int, lexi
     raise ValueError(f"unknown discourse filler rule {rule!r}")
 
 
-def acoustic_fillers(audio: Audio, found: list[FillerEvent], *, options: Options, silence: SilenceOptions | None = None) -> list[FillerEvent]:
+def acoustic_fillers(
+    audio: Audio, found: list[FillerEvent], *, options: Options, silence: SilenceOptions | None = None
+) -> list[FillerEvent]:
     """Held sounds ("uhhh", "mmm") that no filler in the transcript accounts for.
 
     Whisper often writes a filler as a word ("hmm" as "home") or stretches the next
@@ -206,14 +223,22 @@ def acoustic_fillers(audio: Audio, found: list[FillerEvent], *, options: Options
     if high_band_share(audio) < options.acoustic_min_high_band_share:
         return []
     out = []
-    for seg in steady_voiced_runs(audio, max_flux=options.acoustic_max_flux, min_s=options.acoustic_min_s, max_s=options.acoustic_max_s, options=silence):
+    for seg in steady_voiced_runs(
+        audio,
+        max_flux=options.acoustic_max_flux,
+        min_s=options.acoustic_min_s,
+        max_s=options.acoustic_max_s,
+        options=silence,
+    ):
         if any(e.start_s - 0.3 <= seg.end_s and e.end_s + 0.3 >= seg.start_s for e in found if e.kind == "vocal"):
             continue
         out.append(FillerEvent("(held sound)", "held sound", "vocal", seg.start_s, seg.end_s, source="acoustic"))
     return out
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> FillersResult:
+def analyse(
+    transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None
+) -> FillersResult:
     o = options or Options()
     lexicon = lexicon_for(o.vocal)  # compiled once; the pipeline gives the other analysers the same
     words = transcript.words
@@ -225,7 +250,9 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         vt = lexicon.vocal_type(norms[i])
         if vt:
             source = "acoustic" if words[i].source == "acoustic" else "transcript"
-            events.append(FillerEvent(words[i].text.strip(",.?!"), vt, "vocal", words[i].start_s, words[i].end_s, source))
+            events.append(
+                FillerEvent(words[i].text.strip(",.?!"), vt, "vocal", words[i].start_s, words[i].end_s, source)
+            )
             i += 1
             continue
         for phrase, rule in phrases:
@@ -285,7 +312,10 @@ def summary(f: FillersResult) -> str:
 
 
 def marks(f: FillersResult) -> tuple[Mark, ...]:
-    return tuple(Mark(e.start_s, e.end_s, f"{e.kind}_filler", e.filler, e.source if e.source == "acoustic" else "") for e in f.events)
+    return tuple(
+        Mark(e.start_s, e.end_s, f"{e.kind}_filler", e.filler, e.source if e.source == "acoustic" else "")
+        for e in f.events
+    )
 
 
 def findings(f: FillersResult) -> tuple[Finding, ...]:

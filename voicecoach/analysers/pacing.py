@@ -113,7 +113,9 @@ METRICS = (
 RESULT = PacingResult
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> PacingResult:
+def analyse(
+    transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None
+) -> PacingResult:
     o = options or Options()
     ctx = context or AnswerContext()
     words = transcript.words
@@ -203,10 +205,13 @@ def tips(p: PacingResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
         measured = f"{pace:.0f} words a minute"
         if abs(pace - p.wpm) >= FLUENT_SHOWN_WPM:
             measured += f" leaving out the time of your fillers ({p.wpm:.0f} with them)"
-        msg = f"Your pace was {measured}, {'above' if kind == 'fast' else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. " + (
-            "Slow down: finish each sentence, breathe, then start the next."
-            if kind == "fast"
-            else "Pick up the pace: rehearse the key points so the words come readily."
+        msg = (
+            f"Your pace was {measured}, {'above' if kind == 'fast' else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. "
+            + (
+                "Slow down: finish each sentence, breathe, then start the next."
+                if kind == "fast"
+                else "Pick up the pace: rehearse the key points so the words come readily."
+            )
         )
     elif p.stretches:
         st = p.stretches[0]
@@ -224,7 +229,11 @@ def tips(p: PacingResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
 
 
 def _fluent(p: PacingResult) -> str:
-    return f", {p.fluent_wpm:.0f} without the fillers' time" if p.fluent_wpm and abs(p.fluent_wpm - p.wpm) >= FLUENT_SHOWN_WPM else ""
+    return (
+        f", {p.fluent_wpm:.0f} without the fillers' time"
+        if p.fluent_wpm and abs(p.fluent_wpm - p.wpm) >= FLUENT_SHOWN_WPM
+        else ""
+    )
 
 
 def headline(p: PacingResult) -> str:

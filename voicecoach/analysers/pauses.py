@@ -42,7 +42,9 @@ class Options:
         if self.min_pause_s <= 0:
             raise ValueError(f"min_pause_s = {self.min_pause_s!r} must be above 0")
         if self.long_pause_s < self.min_pause_s:
-            raise ValueError(f"long_pause_s = {self.long_pause_s!r} must not be below min_pause_s = {self.min_pause_s!r}")
+            raise ValueError(
+                f"long_pause_s = {self.long_pause_s!r} must not be below min_pause_s = {self.min_pause_s!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ METRICS = (
 RESULT = PausesResult
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> PausesResult:
+def analyse(
+    transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None
+) -> PausesResult:
     o = options or Options()
     ctx = context or AnswerContext()
     words = transcript.words
@@ -127,7 +131,9 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         before = words[k] if k >= 0 else words[0]
         position = "between_sentences" if before.text.rstrip().endswith((".", "?", "!")) else "mid_sentence"
         dur = end - start
-        events.append(Pause(round(start, 3), round(end, 3), round(dur, 3), position, before.text, dur >= o.long_pause_s))
+        events.append(
+            Pause(round(start, 3), round(end, 3), round(dur, 3), position, before.text, dur >= o.long_pause_s)
+        )
     span = max(last - first, 1e-6)
     total = sum(e.duration_s for e in events)
     return PausesResult(
@@ -147,7 +153,9 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
 
 def score(p: PausesResult, r: Scoring) -> int:
     half = r.long_pause_ramp_s / 2
-    ramp = sum(min(1.0, max(0.0, (e.duration_s - p.long_pause_s + half) / max(r.long_pause_ramp_s, 1e-9))) for e in p.events)
+    ramp = sum(
+        min(1.0, max(0.0, (e.duration_s - p.long_pause_s + half) / max(r.long_pause_ramp_s, 1e-9))) for e in p.events
+    )
     lost = (
         r.points_per_long_pause * ramp
         + r.points_per_hesitation_s * max(0.0, p.time_to_first_word_s - r.free_hesitation_s)
@@ -163,7 +171,11 @@ def tips(p: PausesResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     if longs:
         msg = (
             f"You paused for {longs[0].duration_s:.1f} s at {format_mmss(longs[0].start_s)}"
-            + (f" and {len(longs) - 1} more time{'s' if len(longs) > 2 else ''} for {p.long_pause_s:g} s or more" if len(longs) > 1 else "")
+            + (
+                f" and {len(longs) - 1} more time{'s' if len(longs) > 2 else ''} for {p.long_pause_s:g} s or more"
+                if len(longs) > 1
+                else ""
+            )
             + '. Bridge a long think with a short phrase ("The key point is...") or plan the answer\'s three beats before you start.'
         )
         ev = tuple(Evidence(e.start_s, e.end_s, f"{e.after_word} [{e.duration_s:.1f} s pause]") for e in longs[:3])
@@ -176,7 +188,9 @@ def tips(p: PausesResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
 
 
 def headline(p: PausesResult) -> str:
-    return f"{p.long_count} long pause{'s' if p.long_count != 1 else ''}, first word after {p.time_to_first_word_s:.1f} s"
+    return (
+        f"{p.long_count} long pause{'s' if p.long_count != 1 else ''}, first word after {p.time_to_first_word_s:.1f} s"
+    )
 
 
 def summary(p: PausesResult) -> str:
@@ -187,4 +201,6 @@ def summary(p: PausesResult) -> str:
 
 
 def marks(p: PausesResult) -> tuple[Mark, ...]:
-    return tuple(Mark(e.start_s, e.end_s, "long_pause" if e.long else "pause", f"{e.duration_s:.1f} s pause") for e in p.events)
+    return tuple(
+        Mark(e.start_s, e.end_s, "long_pause" if e.long else "pause", f"{e.duration_s:.1f} s pause") for e in p.events
+    )

@@ -46,7 +46,9 @@ MIN_WORDS = 6
 #: the answer talks in general: ``partly``.
 MIN_STORY_SHARE = 0.5
 #: A refusal, whatever the topic.
-REFUSALS = re.compile(r"\b(can'?t|cannot) (really )?think of\b|\bnothing comes to mind\b|\bi don'?t have an? (example|story)\b|\bno example\b")
+REFUSALS = re.compile(
+    r"\b(can'?t|cannot) (really )?think of\b|\bnothing comes to mind\b|\bi don'?t have an? (example|story)\b|\bno example\b"
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ def _profile(text: str, topic: Sequence[str]) -> str:
     return f"{text}. {', '.join(topic)}" if topic else text
 
 
-def closer_questions(answer: str, question: Question, lexicon: Lexicon = DEFAULT_LEXICON) -> tuple[int, Question | None]:
+def closer_questions(
+    answer: str, question: Question, lexicon: Lexicon = DEFAULT_LEXICON
+) -> tuple[int, Question | None]:
     """How many bank questions are closer in meaning to ``answer`` than ``question``, and
     the closest one."""
     from .embeddings import embed
@@ -129,13 +133,19 @@ def closer_questions(answer: str, question: Question, lexicon: Lexicon = DEFAULT
     vectors = _bank_vectors() if own_index is not None or question.topic else _bank_text_vectors()
     a = embed([" ".join(tokens(answer, lexicon))])[0]
     sims = vectors @ a
-    own = float(sims[own_index]) if own_index is not None else float(embed([_profile(question.text, question.topic)])[0] @ a)
+    own = (
+        float(sims[own_index])
+        if own_index is not None
+        else float(embed([_profile(question.text, question.topic)])[0] @ a)
+    )
     closer = int(sum(1 for i, s in enumerate(sims) if i != own_index and s > own))
     best = int(np.argmax(sims))
     return closer, (bank[best] if best != own_index else None)
 
 
-def judge(sentences: Sequence[str], question: Question | None, *, story_asked: bool, lexicon: Lexicon = DEFAULT_LEXICON) -> Relevance:
+def judge(
+    sentences: Sequence[str], question: Question | None, *, story_asked: bool, lexicon: Lexicon = DEFAULT_LEXICON
+) -> Relevance:
     """The verdict for an answer (its sentences, fillers and all) to ``question``."""
     answer = " ".join(sentences)
     if question is None:
@@ -155,7 +165,9 @@ def judge(sentences: Sequence[str], question: Question | None, *, story_asked: b
         try:
             closer, best = closer_questions(answer, question, lexicon)
         except (ImportError, OSError, ValueError) as exc:  # no embeddings here: never accuse on words alone
-            return Relevance("yes", f"it touches the question's topic only lightly (meanings not compared: {exc})", said, weight)
+            return Relevance(
+                "yes", f"it touches the question's topic only lightly (meanings not compared: {exc})", said, weight
+            )
         if closer >= MIN_CLOSER_QUESTIONS:
             sounds_like = (best.id, best.text) if best is not None and best.id != question.id else None
             return Relevance("no", "it says almost nothing about what was asked", said, weight, closer, sounds_like)
@@ -165,5 +177,7 @@ def judge(sentences: Sequence[str], question: Question | None, *, story_asked: b
     if story_asked:
         share = sum(is_past(s, lexicon) for s in sentences) / len(sentences) if sentences else 0.0
         if share < MIN_STORY_SHARE:
-            return Relevance("partly", "it talks in general where the question asks for one story from your past", said, weight)
+            return Relevance(
+                "partly", "it talks in general where the question asks for one story from your past", said, weight
+            )
     return weak or Relevance("yes", "it is about what was asked", said, weight)

@@ -115,7 +115,9 @@ def _non_overlapping(starts: list[int], n: int) -> list[int]:
     return out
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> RepetitionResult:
+def analyse(
+    transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None
+) -> RepetitionResult:
     o = options or Options()
     ctx = context or AnswerContext()
     asked = {normalise_word(w) for w in (ctx.question or "").split()}
@@ -142,7 +144,11 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
         free = [i for i in _non_overlapping(starts, n) if not taken.intersection(range(i, i + n))]
         if len(free) < minimum:
             return
-        found.append(Repeat(text, n, len(free), tuple(words[i].start_s for i in free), tuple(words[i + n - 1].end_s for i in free)))
+        found.append(
+            Repeat(
+                text, n, len(free), tuple(words[i].start_s for i in free), tuple(words[i + n - 1].end_s for i in free)
+            )
+        )
         for i in free:
             taken.update(range(i, i + n))
 

@@ -41,7 +41,9 @@ STALLING_OPENINGS = (
     r"\bi (don'?t|do not) (really )?know\b", r"\bi have to think\b", r"\bthere'?s a lot of things\b",
 )  # fmt: skip
 #: Words that carry no content in an opening ("Um, so, well, yeah.").
-EMPTY_OPENING_WORDS = frozenset({"so", "well", "okay", "ok", "yeah", "yes", "right", "oh", "wow", "hmm", "alright", "i", "guess", "think"})
+EMPTY_OPENING_WORDS = frozenset(
+    {"so", "well", "okay", "ok", "yeah", "yes", "right", "oh", "wow", "hmm", "alright", "i", "guess", "think"}
+)
 #: A last sentence that trails off instead of closing (matched on its normalised words).
 TRAILING_CLOSES = (
     r"\b(and|so|but) yeah\b", r"\byeah\W*$", r"\bor something\b", r"\band stuff\b", r"\band everything\W*$", r"\bi guess\W*$",
@@ -88,7 +90,9 @@ class Options:
         """Raises ValueError when the options cannot work together."""
         for kind, span in self.length_ranges_s.items():
             if len(span) != 2 or not 0 <= span[0] < span[1]:
-                raise ValueError(f"length_ranges_s.{kind} = {list(span)!r} must be [shortest, longest] seconds, shortest below longest")
+                raise ValueError(
+                    f"length_ranges_s.{kind} = {list(span)!r} must be [shortest, longest] seconds, shortest below longest"
+                )
         if not 0 < self.star_threshold < 1:
             raise ValueError(f"star_threshold = {self.star_threshold!r} must be between 0 and 1")
         for part, cues in self.star_cues.items():
@@ -229,7 +233,9 @@ def _clean(text: str, lexicon: Lexicon) -> str:
     return " ".join(kept).lower().strip()
 
 
-def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None) -> StructureResult:
+def analyse(
+    transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None
+) -> StructureResult:
     o = options or Options()
     ctx = context or AnswerContext()
     words = transcript.words
@@ -245,7 +251,9 @@ def analyse(transcript: Transcript, audio: Audio, *, options: Options | None = N
     star = []
     for k, part in enumerate(PARTS):
         # the clearest sentences first
-        shown = sorted((u for u in units if part in u.parts), key=lambda u: -(u.probabilities[k] if u.probabilities else 0.0))  # noqa: B023
+        shown = sorted(
+            (u for u in units if part in u.parts), key=lambda u: -(u.probabilities[k] if u.probabilities else 0.0)
+        )  # noqa: B023
         hits = [Evidence(u.start_s, u.end_s, _unit_text(transcript, u)) for u in shown]
         note = f"shown in {len(hits)} sentence{'s' if len(hits) != 1 else ''}" if hits else "not stated clearly"
         star.append(StarPart(part, bool(hits), tuple(hits[:3]), note))
@@ -400,7 +408,12 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     missing = [x.part for x in s.star if not x.present] if s.star_applies and not off_topic else []
     if missing:
         advice = _STAR_ADVICE.get(missing[0], "")
-        out.append((r.star_part_points * len(missing), Tip(NAME, f"Your answer did not clearly state the {listed(missing)}. " + advice, rank=1)))
+        out.append(
+            (
+                r.star_part_points * len(missing),
+                Tip(NAME, f"Your answer did not clearly state the {listed(missing)}. " + advice, rank=1),
+            )
+        )
     uncovered = [c.point for c in s.covers if not c.covered] if not off_topic else []
     if uncovered:
         msg = f"A strong answer here covers {'; '.join(c.point for c in s.covers)}. You did not touch on {listed(uncovered, 'or')}."
@@ -437,7 +450,11 @@ def headline(s: StructureResult) -> str:
 
 def summary(s: StructureResult) -> str:
     missing = [x.part for x in s.star if not x.present]
-    star = f"STAR {len(s.star) - len(missing)} of {len(s.star)}" + (f" (missing {', '.join(missing)})" if missing else "") if s.star_applies else "STAR n/a"
+    star = (
+        f"STAR {len(s.star) - len(missing)} of {len(s.star)}" + (f" (missing {', '.join(missing)})" if missing else "")
+        if s.star_applies
+        else "STAR n/a"
+    )
     return f"{s.length_s:.0f} s / {s.words} words ({s.length_verdict}; {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s), {star}"
 
 
@@ -449,7 +466,9 @@ def findings(s: StructureResult) -> tuple[Finding, ...]:
     out.append(Finding("opening", s.opening_note, s.direct_opening, (s.opening,) if s.opening else ()))
     out.append(Finding("close", s.ending_note, s.clear_ending, (s.ending,) if s.ending else ()))
     for c in s.covers:
-        out.append(Finding("covers", f"{'touched' if c.covered else 'not touched'}: {c.point}", c.covered, c.evidence[:1]))
+        out.append(
+            Finding("covers", f"{'touched' if c.covered else 'not touched'}: {c.point}", c.covered, c.evidence[:1])
+        )
     if s.hedges:
         hedges = ", ".join(f'"{h.text}" x{h.count}' for h in s.hedges)
         times = ", ".join(format_mmss(t) for h in s.hedges for t in h.times_s[:2])
@@ -471,7 +490,9 @@ def _star_units(transcript: Transcript, o: Options, ctx: AnswerContext) -> tuple
         lowered = _clean(u.text, ctx.lexicon)
         parts |= {part for part, cues in o.star_cues.items() if any(re.search(p, lowered) for p in cues)}
         ws = transcript.words
-        out.append(StarUnit(ws[first].start_s, ws[last].end_s, first, last, tuple(p for p in PARTS if p in parts), u.scores))
+        out.append(
+            StarUnit(ws[first].start_s, ws[last].end_s, first, last, tuple(p for p in PARTS if p in parts), u.scores)
+        )
     return tuple(out)
 
 
@@ -479,7 +500,9 @@ def _unit_text(transcript: Transcript, u: StarUnit) -> str:
     return join_words(w.text for w in transcript.words[u.first_word : u.last_word + 1])
 
 
-def _covers(covers: tuple[str, ...], transcript: Transcript, units: tuple[StarUnit, ...], ctx: AnswerContext) -> tuple[CoverPoint, ...]:
+def _covers(
+    covers: tuple[str, ...], transcript: Transcript, units: tuple[StarUnit, ...], ctx: AnswerContext
+) -> tuple[CoverPoint, ...]:
     """Which of a question's "what a strong answer covers" points the answer touches: a
     unit that says one of the point's cues (compared by stems), or, for a point that
     names an outcome or what the speaker did, a unit showing that STAR part."""
@@ -489,7 +512,11 @@ def _covers(covers: tuple[str, ...], transcript: Transcript, units: tuple[StarUn
     for point, cues in parse_covers(covers):
         kind = point_kind(point)
         # the sentences that say one of the point's cues first: they show it most plainly
-        said = [Evidence(u.start_s, u.end_s, text) for u, text, stemmed in stems if any(cue_matches(cue, stemmed) for cue in cues)]
+        said = [
+            Evidence(u.start_s, u.end_s, text)
+            for u, text, stemmed in stems
+            if any(cue_matches(cue, stemmed) for cue in cues)
+        ]
         shown = [Evidence(u.start_s, u.end_s, text) for u, text, _ in stems if kind is not None and kind in u.parts]
         hits = tuple(said + [e for e in shown if e not in said])
         out.append(CoverPoint(point, bool(hits), hits[:2]))

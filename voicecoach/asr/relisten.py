@@ -35,7 +35,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..audio.acoustics import SilenceOptions, low_band_db, nasal_db, peak_frequency_hz, sound_islands, spectral_flux, steady_voiced_runs, voiced_share
+from ..audio.acoustics import (
+    SilenceOptions,
+    low_band_db,
+    nasal_db,
+    peak_frequency_hz,
+    sound_islands,
+    spectral_flux,
+    steady_voiced_runs,
+    voiced_share,
+)
 from ..core.datatypes import Segment, Word
 from ..core.lexicon import is_vocal_filler, vocal_filler_type
 from .alignment import clip_overlaps, dedupe_fillers
@@ -44,13 +53,51 @@ if TYPE_CHECKING:
     from ..audio.decode import Audio
 
 #: Spellings that are one token and a filler on their own.
-FILLER_SPELLINGS = ("um", "uh", "er", "erm", "hmm", "mm", "ah", "umm", "hm", "eh", "Um", "Uh", "Er", "Hmm", "Ah", "Eh", "Err")
+FILLER_SPELLINGS = (
+    "um",
+    "uh",
+    "er",
+    "erm",
+    "hmm",
+    "mm",
+    "ah",
+    "umm",
+    "hm",
+    "eh",
+    "Um",
+    "Uh",
+    "Er",
+    "Hmm",
+    "Ah",
+    "Eh",
+    "Err",
+)
 #: First tokens that begin a filler only when a filler continuation follows ("U"+"mm",
 #: "M"+"m", "H"+"mmm") and a word otherwise ("Mug", "Hello").
 PREFIX_SPELLINGS = {"U": "uh", "M": "mm", "H": "hmm"}
 #: What may follow a prefix in a filler: more of the sound, punctuation ("M...", "U-"),
 #: the end, or the sound again ("M M"). Anything else makes it a word ("M"+"ug").
-CONTINUATIONS = ("m", "mm", "mmm", "mmmm", "hm", "h", "hh", "hhh", "hhhh", "H", "HH", "MM", ".", "...", "…", ",", "-", "?", "!")
+CONTINUATIONS = (
+    "m",
+    "mm",
+    "mmm",
+    "mmmm",
+    "hm",
+    "h",
+    "hh",
+    "hhh",
+    "hhhh",
+    "H",
+    "HH",
+    "MM",
+    ".",
+    "...",
+    "…",
+    ",",
+    "-",
+    "?",
+    "!",
+)
 #: A prefix with less probability than this is not followed up.
 MIN_PREFIX_PROBABILITY = 0.01
 
@@ -124,13 +171,21 @@ class RelistenOptions:
 
     def check(self) -> None:
         """Raises ValueError when the options cannot work together."""
-        for name in ("min_probability", "held_min_probability", "held_max_word_probability", "veto_below", "hum_min_probability"):
+        for name in (
+            "min_probability",
+            "held_min_probability",
+            "held_max_word_probability",
+            "veto_below",
+            "hum_min_probability",
+        ):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} = {getattr(self, name)!r} must be a probability, from 0 to 1")
         if self.batch < 1:
             raise ValueError(f"batch = {self.batch!r} must be at least 1")
         if self.window_s <= self.max_s:
-            raise ValueError(f"window_s = {self.window_s!r} must be above max_s = {self.max_s!r} (a fragment is heard inside the window)")
+            raise ValueError(
+                f"window_s = {self.window_s!r} must be above max_s = {self.max_s!r} (a fragment is heard inside the window)"
+            )
 
 
 @dataclass(frozen=True)
@@ -168,13 +223,17 @@ def _softmax(logits) -> np.ndarray:  # noqa: ANN001
     return p / p.sum()
 
 
-def candidates(audio: Audio, words: list[Word], options: RelistenOptions, silence: SilenceOptions | None = None) -> list[tuple[Segment, bool]]:
+def candidates(
+    audio: Audio, words: list[Word], options: RelistenOptions, silence: SilenceOptions | None = None
+) -> list[tuple[Segment, bool]]:
     """Fragments that may be fillers the transcript has not marked, in time order, each
     with whether it is a held stretch inside a longer island (rather than an island)."""
     found = [w for w in words if is_vocal_filler(w.norm)]
     islands = sound_islands(audio, min_s=options.min_s, max_s=options.max_s, options=silence)
     # a sound followed at once by a stop's release is the start of a word ("ac|t|ually")
-    bursts = sound_islands(audio, min_s=0.0, max_s=options.burst_max_s, options=silence) if options.burst_max_s > 0 else []
+    bursts = (
+        sound_islands(audio, min_s=0.0, max_s=options.burst_max_s, options=silence) if options.burst_max_s > 0 else []
+    )
     broken = [s for s in islands if any(0.0 <= b.start_s - s.end_s <= options.burst_gap_s for b in bursts)]
     # a tone (a radio's beep) heard alone can sound like "ah"; a voice peaks low; a sound
     # whose spectrum keeps moving is a word, not a held filler
@@ -187,10 +246,15 @@ def candidates(audio: Audio, words: list[Word], options: RelistenOptions, silenc
     ]
     held = [
         s
-        for s in steady_voiced_runs(audio, max_flux=options.held_max_flux, min_s=options.min_s, max_s=options.max_s, options=silence)
+        for s in steady_voiced_runs(
+            audio, max_flux=options.held_max_flux, min_s=options.min_s, max_s=options.max_s, options=silence
+        )
         if s not in islands
         and not any(b.start_s - 0.03 <= s.start_s and s.end_s <= b.end_s + 0.03 for b in broken)
-        and not any(w.start_s < s.end_s and w.end_s > s.start_s and w.probability >= options.held_max_word_probability for w in words)
+        and not any(
+            w.start_s < s.end_s and w.end_s > s.start_s and w.probability >= options.held_max_word_probability
+            for w in words
+        )
     ]
     out: list[tuple[Segment, bool]] = []
     for s in sorted({*islands, *held}, key=lambda s: (s.start_s, s.end_s)):
@@ -200,7 +264,9 @@ def candidates(audio: Audio, words: list[Word], options: RelistenOptions, silenc
     return out
 
 
-def filler_probabilities(model, audio: Audio, segments: list[Segment], options: RelistenOptions) -> list[tuple[float, str]]:  # noqa: ANN001
+def filler_probabilities(
+    model, audio: Audio, segments: list[Segment], options: RelistenOptions
+) -> list[tuple[float, str]]:  # noqa: ANN001
     """For each segment heard alone: (probability that what is said is a filler, the
     most likely filler type).
 
@@ -224,7 +290,12 @@ def filler_probabilities(model, audio: Audio, segments: list[Segment], options: 
             buf = np.zeros(n, np.float32)
             buf[lead : lead + len(frag)] = frag
             feats.append(model.feature_extractor(buf, padding=0)[:, :frames])
-        encoded = np.asarray(model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(feats).astype(np.float32))), to_cpu=True))
+        encoded = np.asarray(
+            model.model.encode(
+                ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(feats).astype(np.float32))),
+                to_cpu=True,
+            )
+        )
         first = model.model.generate(
             ctranslate2.StorageView.from_array(encoded),
             [voc.prompt] * len(feats),
@@ -261,7 +332,14 @@ def filler_probabilities(model, audio: Audio, segments: list[Segment], options: 
     return out
 
 
-def relisten_fillers(model, audio: Audio, words: list[Word], *, options: RelistenOptions | None = None, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001
+def relisten_fillers(
+    model,
+    audio: Audio,
+    words: list[Word],
+    *,
+    options: RelistenOptions | None = None,
+    silence: SilenceOptions | None = None,
+) -> list[Word]:  # noqa: ANN001
     """``words`` with the transcript's fillers moved onto their sound, the biased pass's
     fillers that re-listening does not confirm at all removed, and the vocal fillers
     found by re-listening inserted (``source="acoustic"``)."""
@@ -326,7 +404,9 @@ def _outside(audio: Audio, word: Word, fillers: list[Word], silence: SilenceOpti
     return word
 
 
-def _near(audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None) -> dict[int, list[Segment]]:
+def _near(
+    audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None
+) -> dict[int, list[Segment]]:
     """For each transcript filler (by id): the sound islands within reach of it."""
     fillers = [w for w in words if is_vocal_filler(w.norm)]
     if not fillers:
@@ -343,7 +423,11 @@ def _near_fillers(near: dict[int, list[Segment]]) -> list[Segment]:
 
 
 def _place(
-    hear: Callable[[list[Segment]], list[tuple[float, str]]], audio: Audio, words: list[Word], o: RelistenOptions, silence: SilenceOptions | None = None
+    hear: Callable[[list[Segment]], list[tuple[float, str]]],
+    audio: Audio,
+    words: list[Word],
+    o: RelistenOptions,
+    silence: SilenceOptions | None = None,
 ) -> list[Word]:
     """Check each transcript filler against the sounds around it, heard alone
     (``hear``: :func:`filler_probabilities` of segments).
@@ -370,7 +454,11 @@ def _place(
         close = [s for s in near[id(w)] if s.start_s < w.end_s + 0.2 and s.end_s > w.start_s - 0.2]
         if w.source == "filler" and close and max(prob[s] for s in close) < o.veto_below:
             continue  # vetoed
-        snap = [s for s in near[id(w)] if s.start_s < w.end_s + o.snap_s and s.end_s > w.start_s - o.snap_s and prob[s] >= o.min_probability]
+        snap = [
+            s
+            for s in near[id(w)]
+            if s.start_s < w.end_s + o.snap_s and s.end_s > w.start_s - o.snap_s and prob[s] >= o.min_probability
+        ]
         if not snap:
             out.append(w)
             continue

@@ -83,7 +83,9 @@ class TranscribeOptions:
         if self.beam_size < 1:
             raise ValueError(f"beam_size = {self.beam_size!r} must be at least 1")
         if self.language != "en":
-            raise ValueError(f'language = {self.language!r}: voicecoach\'s filler and structure lexicons are English; use "en"')
+            raise ValueError(
+                f'language = {self.language!r}: voicecoach\'s filler and structure lexicons are English; use "en"'
+            )
         if not self.model.strip():
             raise ValueError('model must not be empty; use "default" for the embedded model')
 
@@ -197,7 +199,9 @@ COMPRESSION_RATIO_THRESHOLD = 2.4
 #: hesitant stretch even when a temperature passes ("Thank you very much for watching, and
 #: I'll see you in the next video", twice, over the first 8 s of hesitant_slow on one
 #: machine): no interview answer says them.
-VIDEO_OUTRO = re.compile(r"\b(for watching|in the next video|subscribe to (my|the|our) channel|subs by|subtitles by)\b", re.IGNORECASE)
+VIDEO_OUTRO = re.compile(
+    r"\b(for watching|in the next video|subscribe to (my|the|our) channel|subs by|subtitles by)\b", re.IGNORECASE
+)
 
 
 def _repeats_a_word(norms: list[str]) -> bool:
@@ -213,7 +217,9 @@ def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
         return True
     if _repeats_a_word([normalise_word(w.word) for w in segment.words or ()]):
         return True
-    return segment.temperature >= LAST_TEMPERATURE and (segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD)
+    return segment.temperature >= LAST_TEMPERATURE and (
+        segment.avg_logprob < LOG_PROB_THRESHOLD or segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD
+    )
 
 
 #: The multilingual model that tells the language of a take when the transcript gives
@@ -256,7 +262,13 @@ def _sounds_english(words: list[Word], options: TranscribeOptions) -> bool:
     return looks_english(Transcript(tuple(words), 0.0, options.language))[0]
 
 
-def _another_language(audio: Audio, words: list[Word], failed_words: list[Word], options: TranscribeOptions, silence: SilenceOptions | None) -> bool:
+def _another_language(
+    audio: Audio,
+    words: list[Word],
+    failed_words: list[Word],
+    options: TranscribeOptions,
+    silence: SilenceOptions | None,
+) -> bool:
     """Whether the segments every temperature failed on were speech in another language
     (rather than a hallucination over a hesitant English opening): by LANGUAGE_MODEL where
     installed; otherwise when their words read as another language, are not a loop, and
@@ -357,7 +369,9 @@ GAP_MAX_REPEATS = 3
 GAP_REPETITION_PENALTY = 1.3
 
 
-def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOptions, silence: SilenceOptions | None = None) -> list[Word]:  # noqa: ANN001 - model: faster_whisper.WhisperModel
+def fill_gaps(
+    model, audio: Audio, words: list[Word], *, options: TranscribeOptions, silence: SilenceOptions | None = None
+) -> list[Word]:  # noqa: ANN001 - model: faster_whisper.WhisperModel
     """``words`` with the words of each long stretch of sound they leave empty, decoded
     alone by the filler-biased decoding (``hotwords``, as ``merge``'s second pass): the
     one-pass decoding's guard against a dropped sentence, at the cost of decoding those
@@ -411,13 +425,23 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
         # stretch followed by silence
         clip = np.concatenate(pieces[:-1])
         heard: list[list[Word]] = [[] for _ in group]
-        for text, w_start, w_end, probability in _decode_clip(model, clip, options=options, max_new_tokens=int(GAP_TOKENS_PER_S * at) + 8):
+        for text, w_start, w_end, probability in _decode_clip(
+            model, clip, options=options, max_new_tokens=int(GAP_TOKENS_PER_S * at) + 8
+        ):
             mid = (w_start + w_end) / 2
             k = next((i for i, (lo, hi, _) in enumerate(offsets) if lo - 0.05 <= mid <= hi + 0.05), None)
             if k is None:
                 continue  # a word in the silence between stretches
             lo, hi, shift = offsets[k]
-            heard[k].append(Word(text, round(shift + max(w_start, lo) - lo, 3), round(shift + min(w_end, hi) - lo, 3), round(probability, 4), "filler"))
+            heard[k].append(
+                Word(
+                    text,
+                    round(shift + max(w_start, lo) - lo, 3),
+                    round(shift + min(w_end, hi) - lo, 3),
+                    round(probability, 4),
+                    "filler",
+                )
+            )
         by_span += heard
     added: list[Word] = []
     for got in by_span:
@@ -432,7 +456,9 @@ def fill_gaps(model, audio: Audio, words: list[Word], *, options: TranscribeOpti
     return sorted([*words, *added], key=lambda w: (w.start_s, w.end_s))
 
 
-def _decode_clip(model, clip, *, options: TranscribeOptions, max_new_tokens: int) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 - model: faster_whisper.WhisperModel, clip: numpy array
+def _decode_clip(
+    model, clip, *, options: TranscribeOptions, max_new_tokens: int
+) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 - model: faster_whisper.WhisperModel, clip: numpy array
     """(word, start s, end s, probability) of ``clip`` (at most 30 s) decoded once by the
     filler-biased decoding: one encoder window as long as the clip and GAP_TAIL_S, one beam search without timestamps and
     temperature 0, and the alignment faster-whisper times words with. faster-whisper's
@@ -466,7 +492,11 @@ def _decode_clip(model, clip, *, options: TranscribeOptions, max_new_tokens: int
         return []
     (alignment,) = model.find_alignment(tokenizer, [tokens], encoded, frames)
     merge_punctuations(alignment, "\"'“¿([{-", "\"'.。,，!！?？:：”)]}、")
-    return [(w["word"].strip(), float(w["start"]), float(w["end"]), float(w["probability"])) for w in alignment if w["word"].strip()]
+    return [
+        (w["word"].strip(), float(w["start"]), float(w["end"]), float(w["probability"]))
+        for w in alignment
+        if w["word"].strip()
+    ]
 
 
 def transcribe(
@@ -517,14 +547,24 @@ def transcribe(
     else:
         plain = _decode(model, samples, options=options, biased=False, on_progress=on_progress, prompt=prompt)
         biased = _decode(model, samples, options=options, biased=True, on_progress=on_progress)
-        words = [w for w in merge_fillers(plain, biased) if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE]
+        words = [
+            w
+            for w in merge_fillers(plain, biased)
+            if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE
+        ]
     if options.relisten and options.decoding != "plain" and words:
         from .relisten import relisten_fillers
 
         if on_progress is not None:
             on_progress("re-listening", 0.0, audio.duration_s)
         words = relisten_fillers(model, audio, words, options=relisten, silence=silence)
-    return Transcript(words=tuple(words), duration_s=round(audio.duration_s, 3), language=options.language, model=options.model, decoding=options.decoding)
+    return Transcript(
+        words=tuple(words),
+        duration_s=round(audio.duration_s, 3),
+        language=options.language,
+        model=options.model,
+        decoding=options.decoding,
+    )
 
 
 __all__ = ["TranscribeOptions", "Transcript", "load_model", "normalise_word", "transcribe"]

@@ -138,7 +138,9 @@ def sound_islands(audio: Audio, *, min_s: float, max_s: float, options: SilenceO
     return out
 
 
-def speech_span(audio: Audio, first_word_start_s: float, last_word_end_s: float, *, options: SilenceOptions | None = None) -> tuple[float, float]:
+def speech_span(
+    audio: Audio, first_word_start_s: float, last_word_end_s: float, *, options: SilenceOptions | None = None
+) -> tuple[float, float]:
     """The span of speech: the words' span, trimmed where the audio shows silence at its
     edges (Whisper stretches a first or last word into the silence around it)."""
     start, end = first_word_start_s, last_word_end_s
@@ -207,7 +209,13 @@ def spectral_flux(audio: Audio, start_s: float, end_s: float) -> float:
 
 
 def steady_voiced_runs(
-    audio: Audio, *, max_flux: float, min_s: float, max_s: float, max_centroid_hz: float = 1500.0, options: SilenceOptions | None = None
+    audio: Audio,
+    *,
+    max_flux: float,
+    min_s: float,
+    max_s: float,
+    max_centroid_hz: float = 1500.0,
+    options: SilenceOptions | None = None,
 ) -> list[Segment]:
     """Stretches where the sound is held: not silent, and the spectrum barely changes.
 
@@ -252,7 +260,15 @@ def _span_spectrum(audio: Audio, start_s: float, end_s: float) -> tuple[np.ndarr
     return np.fft.rfftfreq(len(x), 1 / sr), np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
 
 
-def nasal_db(audio: Audio, start_s: float, end_s: float, *, part: float = 1.0, quantile: float = 0.5, options: SilenceOptions | None = None) -> float:
+def nasal_db(
+    audio: Audio,
+    start_s: float,
+    end_s: float,
+    *,
+    part: float = 1.0,
+    quantile: float = 0.5,
+    options: SilenceOptions | None = None,
+) -> float:
     """How much more of its energy the span keeps below 500 Hz than the recording's
     speech does, in dB: over the audible frames of the span's first ``part``, the
     ``quantile`` of each frame's energy below 500 Hz over its energy above, minus the

@@ -35,7 +35,9 @@ MAX_DURATION_S = 30 * 60.0
 #: enough to hold it at this bitrate (bytes a second; 8 kbit/s is below any speech codec
 #: in use), so a lying header does not turn a short file away.
 MIN_PLAUSIBLE_BYTES_PER_S = 1000
-AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".webm", ".mp4", ".wma", ".aiff", ".aif"})
+AUDIO_SUFFIXES = frozenset(
+    {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".webm", ".mp4", ".wma", ".aiff", ".aif"}
+)
 SUPPORTED = "supported: wav, flac, mp3, ogg, m4a"
 
 
@@ -64,7 +66,13 @@ def check_input_file(path: str | Path) -> int:
     return check_regular_file(path, kind="an audio file (wav, flac, mp3, ogg, m4a)", error=AudioError)
 
 
-def load_audio(path: str | Path, *, min_duration_s: float = MIN_DURATION_S, max_duration_s: float = MAX_DURATION_S, data: bytes | None = None) -> Audio:
+def load_audio(
+    path: str | Path,
+    *,
+    min_duration_s: float = MIN_DURATION_S,
+    max_duration_s: float = MAX_DURATION_S,
+    data: bytes | None = None,
+) -> Audio:
     """Decode ``path`` (or, when given, the file's bytes ``data``) to 16 kHz mono.
 
     Raises:
@@ -92,7 +100,9 @@ def _hms(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def _decode(source: str | io.BytesIO, path: Path, size_bytes: int, min_duration_s: float, max_duration_s: float) -> Audio:
+def _decode(
+    source: str | io.BytesIO, path: Path, size_bytes: int, min_duration_s: float, max_duration_s: float
+) -> Audio:
     # PyAV is what faster-whisper decodes with; importing it here keeps start-up fast.
     import av
 
@@ -105,7 +115,11 @@ def _decode(source: str | io.BytesIO, path: Path, size_bytes: int, min_duration_
                 raise AudioError(f"{path}: holds no audio stream; {SUPPORTED}")
             stream = container.streams.audio[0]
             claimed_s = _claimed_duration_s(container, stream)
-            if claimed_s is not None and claimed_s > max_duration_s and size_bytes >= max_duration_s * MIN_PLAUSIBLE_BYTES_PER_S:
+            if (
+                claimed_s is not None
+                and claimed_s > max_duration_s
+                and size_bytes >= max_duration_s * MIN_PLAUSIBLE_BYTES_PER_S
+            ):
                 raise _too_long(path, claimed_s, max_duration_s, " (by its header)")
             resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE_HZ)
             for frame in itertools.chain(_frames(container), [None]):  # None flushes the resampler
@@ -145,7 +159,9 @@ def _claimed_duration_s(container, stream) -> float | None:  # noqa: ANN001
     return None
 
 
-def validate_samples(samples: np.ndarray, *, source: str, sample_rate_hz: int = SAMPLE_RATE_HZ, min_duration_s: float = MIN_DURATION_S) -> Audio:
+def validate_samples(
+    samples: np.ndarray, *, source: str, sample_rate_hz: int = SAMPLE_RATE_HZ, min_duration_s: float = MIN_DURATION_S
+) -> Audio:
     """Check decoded samples and wrap them; the single place audio is validated."""
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim != 1:
@@ -154,7 +170,9 @@ def validate_samples(samples: np.ndarray, *, source: str, sample_rate_hz: int = 
         raise AudioError(f"{source}: the audio holds NaN or infinite samples (corrupt file?)")
     duration_s = len(samples) / sample_rate_hz
     if duration_s < min_duration_s:
-        raise AudioError(f"{source}: the audio is {duration_s:.2f} s long; voicecoach needs at least {min_duration_s:g} s")
+        raise AudioError(
+            f"{source}: the audio is {duration_s:.2f} s long; voicecoach needs at least {min_duration_s:g} s"
+        )
     return Audio(samples=samples, sample_rate_hz=sample_rate_hz, source=source)
 
 

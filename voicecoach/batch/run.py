@@ -111,7 +111,9 @@ class Outcome:
     planned_key: str | None = None
 
 
-def collect_inputs(items: list[str], *, exclude: Path | None = None, on_skip: Callable[[str], None] = lambda _m: None) -> list[Input]:
+def collect_inputs(
+    items: list[str], *, exclude: Path | None = None, on_skip: Callable[[str], None] = lambda _m: None
+) -> list[Input]:
     """Files, folders (recursive), globs and manifest CSVs (``file,question``) -> inputs.
 
     A path that does not exist, or a glob matching nothing, is an :class:`Input` with an
@@ -133,7 +135,9 @@ def collect_inputs(items: list[str], *, exclude: Path | None = None, on_skip: Ca
             if ours(p):
                 on_skip(f"skipped {readable(p)}: it is this batch's own output")
             elif _is_results_table(p):
-                on_skip(f"skipped {readable(p)}: a voicecoach results table, not a manifest (a manifest has columns file,question)")
+                on_skip(
+                    f"skipped {readable(p)}: a voicecoach results table, not a manifest (a manifest has columns file,question)"
+                )
             else:
                 out.extend(_read_manifest(p))
             continue
@@ -188,7 +192,9 @@ def _read_manifest(path: Path) -> list[Input]:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise VoicecoachError(f"{path}: cannot read the manifest ({exc})") from exc
     if not rows or "file" not in rows[0]:
-        raise VoicecoachError(f"{path}: a manifest needs a header row with a 'file' column (and optionally 'question' or 'question_id')")
+        raise VoicecoachError(
+            f"{path}: a manifest needs a header row with a 'file' column (and optionally 'question' or 'question_id')"
+        )
     out = []
     for r in rows:
         name = (r.get("file") or "").strip()
@@ -255,7 +261,9 @@ def read_input(path: str | Path) -> bytes:
         raise VoicecoachError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
 
 
-def plan_jobs(inputs: list[Input], *, question: str | None, fingerprint: str, bank: list[Question] | None = None) -> list[Job]:
+def plan_jobs(
+    inputs: list[Input], *, question: str | None, fingerprint: str, bank: list[Question] | None = None
+) -> list[Job]:
     """One job per input; an input that cannot be read, or whose question is an id the
     bank does not hold, becomes a job with an error. A question value is read as
     :func:`~voicecoach.core.questions.resolve_question` reads it: a bank id or a bank
@@ -332,7 +340,9 @@ def plan_batch(
     if local and settings.transcription.cpu_threads == 0:
         # share the cores between the workers instead of oversubscribing them
         threads = max(1, (os.cpu_count() or 1) // workers)
-        settings = dataclasses.replace(settings, transcription=dataclasses.replace(settings.transcription, cpu_threads=threads))
+        settings = dataclasses.replace(
+            settings, transcription=dataclasses.replace(settings.transcription, cpu_threads=threads)
+        )
     store = Store(out_dir / "results.sqlite")
     try:
         jobs = plan_jobs(found, question=question, fingerprint=settings_fingerprint(settings), bank=bank)
@@ -375,7 +385,10 @@ def run_plan(
             plan.store.put(outcome, questions[planned])
             if outcome.key != planned:  # the file changed after it was planned: its row follows the bytes scored
                 logger.warning("%s changed while the batch ran; scored as it is now", readable(outcome.path))
-                plan.jobs[:] = [dataclasses.replace(j, key=outcome.key) if j.key == planned and j.path == outcome.path else j for j in plan.jobs]
+                plan.jobs[:] = [
+                    dataclasses.replace(j, key=outcome.key) if j.key == planned and j.path == outcome.path else j
+                    for j in plan.jobs
+                ]
             on_outcome(outcome)
 
 
@@ -387,7 +400,8 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise VoicecoachError(
-                f"{path.parent}: cannot create the results folder ({exc.strerror or exc}); choose another results folder", setting="out_dir"
+                f"{path.parent}: cannot create the results folder ({exc.strerror or exc}); choose another results folder",
+                setting="out_dir",
             ) from exc
         try:
             self.db = sqlite3.connect(path, timeout=30)
@@ -399,7 +413,9 @@ class Store:
             )
             self.db.commit()
         except sqlite3.DatabaseError as exc:
-            raise VoicecoachError(f"{path}: cannot use the results store ({exc}); choose another results folder", setting="out_dir") from exc
+            raise VoicecoachError(
+                f"{path}: cannot use the results store ({exc}); choose another results folder", setting="out_dir"
+            ) from exc
 
     def done_keys(self) -> set[str]:
         # failures are retried on a rerun; results are not recomputed
@@ -443,13 +459,27 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def csv_row(
-    path: str, question: str | None, status: str, reason: str, result: dict | None, columns: tuple[str, ...] | None = None, question_id: str = ""
+    path: str,
+    question: str | None,
+    status: str,
+    reason: str,
+    result: dict | None,
+    columns: tuple[str, ...] | None = None,
+    question_id: str = "",
 ) -> dict[str, Any]:
     """One row of results.csv; the file name and the texts as a person reads them
     (:func:`~voicecoach.core.files.readable`)."""
     flat = _flat(result) if result else {}
     row = {c: flat.get(c, "") for c in columns or csv_columns()}
-    row.update({"file": readable(path), "question": readable(question or ""), "question_id": question_id, "status": status, "reason": readable(reason)})
+    row.update(
+        {
+            "file": readable(path),
+            "question": readable(question or ""),
+            "question_id": question_id,
+            "status": status,
+            "reason": readable(reason),
+        }
+    )
     return row
 
 
@@ -475,7 +505,13 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
         row = csv_row(job.path, job.question, status, reason, result, columns, qid)
         writer.writerow(row)
         rows.append(row)
-        failed = {"file": row["file"], "question": job.question and row["question"], "question_id": qid or None, "status": status, "reason": row["reason"]}
+        failed = {
+            "file": row["file"],
+            "question": job.question and row["question"],
+            "question_id": qid or None,
+            "status": status,
+            "reason": row["reason"],
+        }
         lines.append(json.dumps(result if result else failed, ensure_ascii=False))
     atomic_write_text(out_dir / "results.csv", buf.getvalue())
     atomic_write_text(out_dir / "results.jsonl", "\n".join(lines) + ("\n" if lines else ""))
@@ -512,7 +548,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         metrics[column] = {"label": m.label, "mean": statistics.fmean(numbers), "median": statistics.median(numbers)}
         if m.better in ("lower", "higher"):
             ranked = sorted(vals, key=lambda vf: -vf[0] if m.better == "lower" else vf[0])[:3]
-            worst[column] = {"label": f"{'highest' if m.better == 'lower' else 'lowest'} {m.label}", "fmt": m.fmt, "files": [(f, v) for v, f in ranked]}
+            worst[column] = {
+                "label": f"{'highest' if m.better == 'lower' else 'lowest'} {m.label}",
+                "fmt": m.fmt,
+                "files": [(f, v) for v, f in ranked],
+            }
     return {
         "files": len(rows),
         "ok": len(ok),
@@ -556,9 +596,16 @@ def score_job(path: str, question: Asked, key: str, settings: Settings, data: by
         return outcome("no_speech", "no speech found", d, scored_key)
     if not d["english"]:
         if d.get("english_probability") is not None:
-            return outcome("not_english", f"not English (language detection: {d['english_probability']:.0%} English)", d, scored_key)
+            return outcome(
+                "not_english",
+                f"not English (language detection: {d['english_probability']:.0%} English)",
+                d,
+                scored_key,
+            )
         median = d["median_word_probability"]
-        why = "not English, or too unclear to transcribe" + (f" (median word confidence {median:.2f})" if median is not None else "")
+        why = "not English, or too unclear to transcribe" + (
+            f" (median word confidence {median:.2f})" if median is not None else ""
+        )
         return outcome("not_english", why, d, scored_key)
     return outcome("ok", "", d, scored_key)
 
@@ -628,7 +675,9 @@ def run_local(jobs: list[Job], settings: Settings, workers: int) -> Generator[Ou
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = multiprocessing.get_context("spawn")  # no forked CTranslate2 threads
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, os.getpid()))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(settings, os.getpid())
+    )
     finished = False
     try:
         futures = [pool.submit(_worker_job, j.path, j.scored_as, j.key or "") for j in todo]
@@ -663,14 +712,20 @@ def connect_dask(scheduler: str):  # noqa: ANN201 - distributed.Client
     try:
         from distributed import Client
     except ImportError as exc:
-        raise VoicecoachError("scoring on a Dask cluster needs Dask: pip install 'voicecoach[dask]'", setting="scheduler") from exc
+        raise VoicecoachError(
+            "scoring on a Dask cluster needs Dask: pip install 'voicecoach[dask]'", setting="scheduler"
+        ) from exc
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise VoicecoachError(f"{scheduler}: cannot reach the Dask scheduler ({exc}); is `dask scheduler` running?", setting="scheduler") from exc
+        raise VoicecoachError(
+            f"{scheduler}: cannot reach the Dask scheduler ({exc}); is `dask scheduler` running?", setting="scheduler"
+        ) from exc
 
 
-def run_dask(jobs: list[Job], settings: Settings, scheduler: Any, *, send_audio: bool = False, in_flight_per_worker: int = 2) -> Generator[Outcome, None, None]:
+def run_dask(
+    jobs: list[Job], settings: Settings, scheduler: Any, *, send_audio: bool = False, in_flight_per_worker: int = 2
+) -> Generator[Outcome, None, None]:
     """Yield outcomes from a Dask distributed cluster (``scheduler``: its address, or a
     client from :func:`connect_dask`, which this closes); each worker loads the model once.
 
@@ -684,7 +739,9 @@ def run_dask(jobs: list[Job], settings: Settings, scheduler: Any, *, send_audio:
     try:
         from .dask_plugin import ModelPlugin
 
-        client.register_plugin(ModelPlugin(settings.transcription.model, settings.transcription.cpu_threads), name="voicecoach-model")
+        client.register_plugin(
+            ModelPlugin(settings.transcription.model, settings.transcription.cpu_threads), name="voicecoach-model"
+        )
         window = max(1, len(client.scheduler_info().get("workers", {}))) * in_flight_per_worker
         pending = iter([j for j in jobs if j.key is not None])
 
@@ -694,8 +751,18 @@ def run_dask(jobs: list[Job], settings: Settings, scheduler: Any, *, send_audio:
                 try:
                     data = Path(job.path).read_bytes()
                 except OSError as exc:  # gone or unreadable since it was hashed
-                    return client.submit(Outcome, job.key, job.path, "failed", f"{job.path}: cannot read it ({exc.strerror or exc})", None, pure=False)
-            return client.submit(score_job, job.path, job.scored_as, job.key, settings, data, pure=False, key=f"voicecoach-{job.key}")
+                    return client.submit(
+                        Outcome,
+                        job.key,
+                        job.path,
+                        "failed",
+                        f"{job.path}: cannot read it ({exc.strerror or exc})",
+                        None,
+                        pure=False,
+                    )
+            return client.submit(
+                score_job, job.path, job.scored_as, job.key, settings, data, pure=False, key=f"voicecoach-{job.key}"
+            )
 
         queue = as_completed([submit(j) for j in itertools.islice(pending, window)])
         for fut in queue:

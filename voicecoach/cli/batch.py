@@ -23,9 +23,22 @@ from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTI
     show_default=True,
     help="Folder for results.csv, results.jsonl and the resumable store.",
 )
-@click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes, each loading the model once (default: number of cores).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead of local processes.")
-@click.option("--send-audio", is_flag=True, help="With --scheduler: send each file's bytes to the workers (no shared storage needed).")
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    help="Worker processes, each loading the model once (default: number of cores).",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="Run on an existing Dask distributed cluster instead of local processes.",
+)
+@click.option(
+    "--send-audio",
+    is_flag=True,
+    help="With --scheduler: send each file's bytes to the workers (no shared storage needed).",
+)
 @click.option(
     "--question",
     "-q",
@@ -104,7 +117,8 @@ def batch(
                 click.echo(f"failed: {readable(job.error)}", err=True)
         if plan.already:
             click.echo(
-                f"{plan.already} of {len(plan.jobs)} files already scored with these settings; scoring the other {len(plan.jobs) - plan.already}", err=True
+                f"{plan.already} of {len(plan.jobs)} files already scored with these settings; scoring the other {len(plan.jobs) - plan.already}",
+                err=True,
             )
         _run_with_progress(b, plan, workers, scheduler, send_audio, check)
     except KeyboardInterrupt:
@@ -130,7 +144,14 @@ def batch(
 
 def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None:  # noqa: ANN001
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from ..core.files import readable
 
@@ -159,7 +180,14 @@ def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None: 
         progress.update(task, advance=1, minutes=state["minutes"], failed=state["failed"])
 
     try:  # the bar appears once the work has started (a scheduler that does not answer is one line)
-        b.run_plan(plan, workers=workers, scheduler=scheduler, send_audio=send_audio, on_start=progress.start, on_outcome=on_outcome)
+        b.run_plan(
+            plan,
+            workers=workers,
+            scheduler=scheduler,
+            send_audio=send_audio,
+            on_start=progress.start,
+            on_outcome=on_outcome,
+        )
     finally:
         progress.stop()
 

@@ -107,7 +107,9 @@ def settings(config: Path | None, model: str | None, decoding: str | None):  # n
     ctx = click.get_current_context(silent=True)
     if model is not None:
         if not model.strip():
-            raise VoicecoachError("the model name must not be empty; `voicecoach models` lists the models", setting="model")
+            raise VoicecoachError(
+                "the model name must not be empty; `voicecoach models` lists the models", setting="model"
+            )
         transcription = dataclasses.replace(transcription, model=model)
     elif transcription.model != "default" and ctx is not None:
         ctx.meta["model_origin"] = f"{config or default_config_path()}, [transcription] model"
@@ -128,7 +130,9 @@ DECODING_OPTION = click.option(
     help="How fillers are kept: single (default: one pass, then re-listening), merge (a second, filler-biased pass), plain or hotwords (docs/how-it-works.md, 'Keeping the fillers').",
 )
 CONFIG_OPTION = click.option(
-    "--config", type=click.Path(path_type=Path, dir_okay=False), help="A TOML settings file (default: the user config file, if any; `voicecoach config-path`)."
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A TOML settings file (default: the user config file, if any; `voicecoach config-path`).",
 )
 DATA_DIR_OPTION = click.option(
     "--data-dir",

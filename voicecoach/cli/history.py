@@ -13,11 +13,21 @@ from .common import DATA_DIR_OPTION, Command
 @click.command(cls=Command)
 @click.option("--question", "question_id", metavar="ID", help="Only takes of this question.")
 @click.option("--category", "-c", help="Only takes of this category.")
-@click.option("--by", type=click.Choice(["question", "category"]), default="question", show_default=True, help="Group the trends by question or by category.")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many recent takes to list.")
+@click.option(
+    "--by",
+    type=click.Choice(["question", "category"]),
+    default="question",
+    show_default=True,
+    help="Group the trends by question or by category.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many recent takes to list."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the takes as JSON (with their reports).")
 @DATA_DIR_OPTION
-def history(question_id: str | None, category: str | None, by: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
+def history(
+    question_id: str | None, category: str | None, by: str, limit: int, as_json: bool, data_dir: Path | None
+) -> None:
     """List past takes and how your key figures moved over time."""
     from ..practice.history import History, trends
     from ..present.terminal import render_history

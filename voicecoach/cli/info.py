@@ -37,7 +37,14 @@ def models(as_json: bool) -> None:
 @JSON_OPTION
 @click.option("--where", is_flag=True, help="Print the folder your own question files are read from, and exit.")
 @QUESTIONS_OPTION
-def questions(category: str | None, difficulty: str | None, search: str | None, as_json: bool, where: bool, question_files: tuple[Path, ...]) -> None:
+def questions(
+    category: str | None,
+    difficulty: str | None,
+    search: str | None,
+    as_json: bool,
+    where: bool,
+    question_files: tuple[Path, ...],
+) -> None:
     """List the interview questions (built-in and your own files)."""
     from ..core.questions import filter_questions, user_questions_dir
 
@@ -47,13 +54,17 @@ def questions(category: str | None, difficulty: str | None, search: str | None, 
     found = bank(question_files)
     shown = filter_questions(found, category=category, difficulty=difficulty, search=search)
     if category and not shown and not any(q.category == category for q in found):
-        raise click.ClickException(f"--category {category}: no such category; categories: {', '.join(sorted({q.category for q in found}))}")
+        raise click.ClickException(
+            f"--category {category}: no such category; categories: {', '.join(sorted({q.category for q in found}))}"
+        )
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(q) for q in shown]))
         return
     for q in shown:
         click.echo(f"{q.id:<24} {q.category:<21} {q.difficulty:<7} {q.text}")
-    click.echo(f"\n{len(shown)} of {len(found)} questions. Practise one with: voicecoach practice --question ID", err=True)
+    click.echo(
+        f"\n{len(shown)} of {len(found)} questions. Practise one with: voicecoach practice --question ID", err=True
+    )
 
 
 @click.command(cls=Command)
@@ -83,7 +94,9 @@ def analysers(as_json: bool, config: Path | None) -> None:
         return
     click.echo(f"{'name':<12} {'source':<9} {'scored':<7} {'weight':>6}  metrics")
     for r in rows:
-        click.echo(f"{r['name']:<12} {r['source']:<9} {'yes' if r['scored'] else 'no':<7} {r['weight']:>6.2f}  {', '.join(r['metrics']) or '-'}")
+        click.echo(
+            f"{r['name']:<12} {r['source']:<9} {'yes' if r['scored'] else 'no':<7} {r['weight']:>6.2f}  {', '.join(r['metrics']) or '-'}"
+        )
 
 
 @click.command("config-path", cls=Command)

@@ -11,7 +11,17 @@ from pathlib import Path
 
 import click
 
-from .common import CONFIG_OPTION, DATA_DIR_OPTION, DECODING_OPTION, JSON_OPTION, MODEL_OPTION, QUESTIONS_OPTION, Command, bank, settings
+from .common import (
+    CONFIG_OPTION,
+    DATA_DIR_OPTION,
+    DECODING_OPTION,
+    JSON_OPTION,
+    MODEL_OPTION,
+    QUESTIONS_OPTION,
+    Command,
+    bank,
+    settings,
+)
 
 
 @click.command(cls=Command)
@@ -27,21 +37,53 @@ def devices(as_json: bool) -> None:
     if not found:
         raise click.ClickException("no audio input device found; connect a microphone")
     for d in found:
-        click.echo(f"{'*' if d['is_default'] else ' '} {d['name']:<40} {d['channels']} ch, {d['default_rate_hz']:.0f} Hz")
+        click.echo(
+            f"{'*' if d['is_default'] else ' '} {d['name']:<40} {d['channels']} ch, {d['default_rate_hz']:.0f} Hz"
+        )
 
 
 @click.command(cls=Command)
-@click.option("--question", "-q", "question", metavar="ID|TEXT", help="Practise this question: a bank id (`voicecoach questions`) or any question's text.")
+@click.option(
+    "--question",
+    "-q",
+    "question",
+    metavar="ID|TEXT",
+    help="Practise this question: a bank id (`voicecoach questions`) or any question's text.",
+)
 @click.option("--category", "-c", help="Pick a random question from this category.")
 @click.option("--next", "next_unpractised", is_flag=True, help="Pick the next question you have not practised yet.")
-@click.option("--device", "-d", metavar="NAME", help="Input device name or a unique part of it (default: the system default input).")
 @click.option(
-    "--prep-seconds", type=click.IntRange(min=0), help="Preparation countdown before recording; Enter starts at once (default 5 in a terminal, 0 otherwise)."
+    "--device",
+    "-d",
+    metavar="NAME",
+    help="Input device name or a unique part of it (default: the system default input).",
 )
-@click.option("--max-seconds", type=click.FloatRange(min=1), default=180.0, show_default=True, help="Stop recording after this long.")
-@click.option("--stop-on-silence", type=click.FloatRange(min=0.5), metavar="SECONDS", help="Stop after this long a silence once you have started speaking.")
-@click.option("--hints/--no-hints", default=None, help="Show the points a strong answer covers before you answer (default: on a first try; [practice] hints).")
-@click.option("--live", is_flag=True, default=None, help="Show one live cue while you speak (too many fillers, too fast).")
+@click.option(
+    "--prep-seconds",
+    type=click.IntRange(min=0),
+    help="Preparation countdown before recording; Enter starts at once (default 5 in a terminal, 0 otherwise).",
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=1),
+    default=180.0,
+    show_default=True,
+    help="Stop recording after this long.",
+)
+@click.option(
+    "--stop-on-silence",
+    type=click.FloatRange(min=0.5),
+    metavar="SECONDS",
+    help="Stop after this long a silence once you have started speaking.",
+)
+@click.option(
+    "--hints/--no-hints",
+    default=None,
+    help="Show the points a strong answer covers before you answer (default: on a first try; [practice] hints).",
+)
+@click.option(
+    "--live", is_flag=True, default=None, help="Show one live cue while you speak (too many fillers, too fast)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the score as JSON (as score --json, plus take_id).")
 @MODEL_OPTION
 @DECODING_OPTION
@@ -88,19 +130,39 @@ def practice(
     directory = resolve_data_dir(data_dir)
     history = History.open(directory)
     t = s.transcription
-    threading.Thread(target=lambda: _quietly(load_model, t.model, cpu_threads=t.cpu_threads), daemon=True).start()  # while the question is read
+    threading.Thread(
+        target=lambda: _quietly(load_model, t.model, cpu_threads=t.cpu_threads), daemon=True
+    ).start()  # while the question is read
     session = Session()
     code = 0
     ended_by = _TerminateAsInterrupt()
     try:
         with ended_by:
             q = pick_question(
-                questions, category=category, question_id=question, next_unpractised=next_unpractised, practised_ids=history.practised_question_ids()
+                questions,
+                category=category,
+                question_id=question,
+                next_unpractised=next_unpractised,
+                practised_ids=history.practised_question_ids(),
             )
-            take = Take(history, directory, s, device_name(device), interactive=interactive, as_json=as_json, live=s.practice.live if live is None else live)
+            take = Take(
+                history,
+                directory,
+                s,
+                device_name(device),
+                interactive=interactive,
+                as_json=as_json,
+                live=s.practice.live if live is None else live,
+            )
             while True:
                 _show_question(q, history, s, hints, max_seconds)
-                result = take.run(q, prep_seconds if prep_seconds is not None else (5 if interactive else 0), max_seconds, stop_on_silence, device)
+                result = take.run(
+                    q,
+                    prep_seconds if prep_seconds is not None else (5 if interactive else 0),
+                    max_seconds,
+                    stop_on_silence,
+                    device,
+                )
                 if result.report is not None:
                     session.add(q, result.report)
                 if result.status == "interrupted":
@@ -110,10 +172,16 @@ def practice(
                     code = 1
                     break
                 if result.status == "empty":
-                    if interactive and not as_json and click.confirm("Nothing recorded: try again?", default=True, err=True):
+                    if (
+                        interactive
+                        and not as_json
+                        and click.confirm("Nothing recorded: try again?", default=True, err=True)
+                    ):
                         continue
                     break
-                if not (interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)):
+                if not (
+                    interactive and not as_json and click.confirm("Try this question again?", default=False, err=True)
+                ):
                     break
     except KeyboardInterrupt:
         code = 128 + ended_by.signum
@@ -161,7 +229,10 @@ def _show_question(q, history, s, hints: bool | None, max_seconds: float) -> Non
     kind = "your own question" if q.custom else f"{category_name(q.category)}, {q.difficulty}"
     click.echo(f"\nQuestion ({kind}): {q.text}", err=True)
     g = guidance(q, s)
-    click.echo(f"Aim for {g.min_s:.0f}-{g.max_s:.0f} s (recording stops at {format_mmss(max_seconds).removesuffix('.0')}).", err=True)
+    click.echo(
+        f"Aim for {g.min_s:.0f}-{g.max_s:.0f} s (recording stops at {format_mmss(max_seconds).removesuffix('.0')}).",
+        err=True,
+    )
     mode = s.practice.hints
     show = hints if hints is not None else (mode == "always" or (mode == "first" and not practised_before(history, q)))
     if show and g.points:
@@ -201,7 +272,9 @@ class Take:
     """One take in the terminal: countdown, recording with a meter (and a live cue),
     streaming transcription, the report, the comparison with earlier takes."""
 
-    def __init__(self, history, directory: Path, s, device_label: str, *, interactive: bool, as_json: bool, live: bool) -> None:  # noqa: ANN001
+    def __init__(
+        self, history, directory: Path, s, device_label: str, *, interactive: bool, as_json: bool, live: bool
+    ) -> None:  # noqa: ANN001
         self.history, self.directory, self.settings = history, directory, s
         self.device_label = device_label
         self.interactive, self.as_json, self.live = interactive, as_json, live
@@ -220,9 +293,16 @@ class Take:
             if wait_for_enter(1.0):
                 break
         limit = _mmss(max_seconds)
-        click.echo("\rRecording: speak now. " + ("Press Enter to stop. " if self.interactive else "") + f"It stops at {limit}.          ", err=True)
+        click.echo(
+            "\rRecording: speak now. "
+            + ("Press Enter to stop. " if self.interactive else "")
+            + f"It stops at {limit}.          ",
+            err=True,
+        )
         streamer = StreamingTranscriber(self.settings).start() if self.settings.practice.stream else None
-        meter = Meter(err, limit=limit, device=self.device_label, cue=(lambda: streamer.cue()) if self.live and streamer else None)
+        meter = Meter(
+            err, limit=limit, device=self.device_label, cue=(lambda: streamer.cue()) if self.live and streamer else None
+        )
         options = RecordOptions(device=device, max_seconds=max_seconds, stop_on_silence_s=stop_on_silence)
         try:
             with _no_echo_of_ctrl_c():
@@ -247,22 +327,37 @@ class Take:
                 streamer.finish()
             if is_empty_take(rec):
                 self.history.delete_take(take_id)
-                click.echo(f"Interrupted. Nothing was recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.", err=True)
+                click.echo(
+                    f"Interrupted. Nothing was recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.",
+                    err=True,
+                )
             else:
                 click.echo(f"Interrupted. {saved}", err=True)
             return TakeResult("interrupted")
         if rec.error:
-            click.echo(f"Error: {rec.error}. The take stops here and keeps what was recorded (#{take_id}, {rec.duration_s:.1f} s).", err=True)
+            click.echo(
+                f"Error: {rec.error}. The take stops here and keeps what was recorded (#{take_id}, {rec.duration_s:.1f} s).",
+                err=True,
+            )
 
         saved_path: list[bool] = []
 
         def analysing(why: str) -> None:
             saved_path.append(True)
-            click.echo(f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{f' ({why})' if why else ''}...", err=True)
+            click.echo(
+                f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{f' ({why})' if why else ''}...", err=True
+            )
 
         try:
             scored = finish_take(
-                self.history, take_id, rec, q, self.settings, streamer=streamer, on_progress=_progress_bar(rec.duration_s), on_saved_scoring=analysing
+                self.history,
+                take_id,
+                rec,
+                q,
+                self.settings,
+                streamer=streamer,
+                on_progress=_progress_bar(rec.duration_s),
+                on_saved_scoring=analysing,
             )
         except KeyboardInterrupt:
             click.echo(f"\nInterrupted while analysing. {saved}", err=True)
@@ -287,7 +382,10 @@ class Take:
             click.echo(json.dumps({**d, "take_id": take_id}, ensure_ascii=False))
         else:
             render_terminal(scored.report)
-            click.echo(f"Take #{take_id}, {rec.duration_s:.1f} s; report ready {time.monotonic() - stopped:.1f} s after you stopped.", err=True)
+            click.echo(
+                f"Take #{take_id}, {rec.duration_s:.1f} s; report ready {time.monotonic() - stopped:.1f} s after you stopped.",
+                err=True,
+            )
         if scored.store_error:
             click.echo(f"Warning: {scored.store_error}", err=True)
         elif not self.as_json and scored.report.scored:
@@ -311,7 +409,11 @@ def _progress_bar(total_s: float):  # noqa: ANN202 - the pipeline's on_progress 
         last["t"] = now
         width = 30
         filled = int(width * min(1.0, done_s / max(total, 1e-9)))
-        click.echo(f"\r  {stage:<20} [{'#' * filled}{'-' * (width - filled)}] {done_s:5.1f} / {total:.1f} s", nl=False, err=True)
+        click.echo(
+            f"\r  {stage:<20} [{'#' * filled}{'-' * (width - filled)}] {done_s:5.1f} / {total:.1f} s",
+            nl=False,
+            err=True,
+        )
 
     return on_progress
 

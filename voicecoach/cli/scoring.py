@@ -10,18 +10,34 @@ from typing import Any
 import click
 
 from ..core.errors import VoicecoachError
-from .common import CONFIG_OPTION, DATA_DIR_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTION, Command, Progress, bank, fail, settings
+from .common import (
+    CONFIG_OPTION,
+    DATA_DIR_OPTION,
+    DECODING_OPTION,
+    MODEL_OPTION,
+    QUESTIONS_OPTION,
+    Command,
+    Progress,
+    bank,
+    fail,
+    settings,
+)
 
 
 @click.command(cls=Command)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path, readable=False))  # checked when read: one-line errors
+@click.argument(
+    "files", nargs=-1, type=click.Path(path_type=Path, readable=False)
+)  # checked when read: one-line errors
 @click.option("--take", "take_id", type=int, help="Score (again) a practice take from the history, by its id.")
 @click.option("--question-id", metavar="ID", help="The same as --question ID.")
 @DATA_DIR_OPTION
 @QUESTIONS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (schema in docs/json.md).")
 @click.option(
-    "--question", "-q", metavar="ID|TEXT", help="The question answered: a bank id, or any question's text (a bank question's text uses that question)."
+    "--question",
+    "-q",
+    metavar="ID|TEXT",
+    help="The question answered: a bank id, or any question's text (a bank question's text uses that question).",
 )
 @MODEL_OPTION
 @DECODING_OPTION
@@ -107,7 +123,12 @@ def _score_take(take_id: int, data_dir: Path | None, question_files: tuple[Path,
     help="Also write a self-contained HTML report (figures, transcript, audio) to this file.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML report in the browser.")
-@click.option("--question", "-q", metavar="ID|TEXT", help="The question answered (when TARGET is an audio file): a bank id, or any question's text.")
+@click.option(
+    "--question",
+    "-q",
+    metavar="ID|TEXT",
+    help="The question answered (when TARGET is an audio file): a bank id, or any question's text.",
+)
 @QUESTIONS_OPTION
 @MODEL_OPTION
 @CONFIG_OPTION
@@ -143,7 +164,9 @@ def report(
     found = find_report(
         target,
         data_dir=data_dir,
-        score=lambda path: score_file(path, settings=settings(config, model, None), question=asked, on_progress=Progress(str(path))),
+        score=lambda path: score_file(
+            path, settings=settings(config, model, None), question=asked, on_progress=Progress(str(path))
+        ),
     )
     r = found.report
     try:
@@ -160,7 +183,9 @@ def report(
         from ..present.html_report import render_html
 
         if not r.scored:
-            raise click.ClickException("nothing was scored (no speech, or not English), so there is no HTML report to write")
+            raise click.ClickException(
+                "nothing was scored (no speech, or not English), so there is no HTML report to write"
+            )
         audio = load_audio(found.audio_path) if found.audio_path and Path(found.audio_path).exists() else None
         atomic_write_text(html_path, render_html(r, audio=audio, history=takes))
         click.echo(f"HTML report: {html_path}", err=True)

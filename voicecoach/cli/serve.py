@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from .common import CONFIG_OPTION, DATA_DIR_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTION, Command, bank, settings
+from .common import (
+    CONFIG_OPTION,
+    DATA_DIR_OPTION,
+    DECODING_OPTION,
+    MODEL_OPTION,
+    QUESTIONS_OPTION,
+    Command,
+    bank,
+    settings,
+)
 
 
 def _is_loopback(host: str) -> bool:
@@ -20,11 +29,30 @@ def _is_loopback(host: str) -> bool:
 
 
 @click.command(cls=Command)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on; anything but loopback lets other machines reach your takes.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on; anything but loopback lets other machines reach your takes.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (default: a free one).")
-@click.option("--open/--no-open", "open_browser", default=True, help="Open the practice room in the web browser (default: yes).")
-@click.option("--max-seconds", type=click.FloatRange(min=1), default=180.0, show_default=True, help="The longest take the room records.")
-@click.option("--abandon-after-s", type=click.FloatRange(min=0.5), default=20.0, hidden=True, help="Close a take that has had no audio this long.")
+@click.option(
+    "--open/--no-open", "open_browser", default=True, help="Open the practice room in the web browser (default: yes)."
+)
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=1),
+    default=180.0,
+    show_default=True,
+    help="The longest take the room records.",
+)
+@click.option(
+    "--abandon-after-s",
+    type=click.FloatRange(min=0.5),
+    default=20.0,
+    hidden=True,
+    help="Close a take that has had no audio this long.",
+)
 @MODEL_OPTION
 @DECODING_OPTION
 @CONFIG_OPTION
@@ -53,11 +81,16 @@ def serve(
     from ..web.app import Room, run
 
     if not _is_loopback(host):
-        click.echo(f"Warning: listening on {host}: other machines on the network can reach the practice room (the link's key still guards it).", err=True)
+        click.echo(
+            f"Warning: listening on {host}: other machines on the network can reach the practice room (the link's key still guards it).",
+            err=True,
+        )
     s = settings(config, model, decoding)
     room = Room(s, bank(question_files), directory=data_dir, max_take_s=max_seconds, abandon_after_s=abandon_after_s)
     t = s.transcription
-    threading.Thread(target=lambda: load_model(t.model, cpu_threads=t.cpu_threads), daemon=True).start()  # while the page loads
+    threading.Thread(
+        target=lambda: load_model(t.model, cpu_threads=t.cpu_threads), daemon=True
+    ).start()  # while the page loads
 
     def ready(url: str) -> None:
         click.echo(f"voicecoach practice room: {url}", err=True)

@@ -40,7 +40,13 @@ def join_words(texts: Iterable[str]) -> str:
         if not text:
             continue
         dash = text.strip("-\u2013\u2014") == ""  # a dash on its own keeps its spaces
-        if out and not dash and (text.startswith(_ATTACH_BEFORE) or (out[-1].endswith(_ATTACH_AFTER) and out[-1].strip("-\u2013\u2014"))):
+        if (
+            out
+            and not dash
+            and (
+                text.startswith(_ATTACH_BEFORE) or (out[-1].endswith(_ATTACH_AFTER) and out[-1].strip("-\u2013\u2014"))
+            )
+        ):
             out[-1] += text
         else:
             out.append(text)

@@ -87,7 +87,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def check_regular_file(path: str | Path, *, kind: str = "a file", error: type[VoicecoachError] = VoicecoachError, allow_empty: bool = False) -> int:
+def check_regular_file(
+    path: str | Path, *, kind: str = "a file", error: type[VoicecoachError] = VoicecoachError, allow_empty: bool = False
+) -> int:
     """Check that ``path`` is a readable, non-empty regular file; return its size.
 
     Raises:

@@ -11,7 +11,9 @@ from pathlib import Path
 def _platform_dir(kind: str) -> Path:
     import platformdirs
 
-    return Path(platformdirs.user_config_dir("voicecoach") if kind == "config" else platformdirs.user_data_dir("voicecoach"))
+    return Path(
+        platformdirs.user_config_dir("voicecoach") if kind == "config" else platformdirs.user_data_dir("voicecoach")
+    )
 
 
 def default_config_path() -> Path:

@@ -108,7 +108,11 @@ def resolve_question(questions: list[Question], value: str) -> Question:
             return q
     if ID_LIKE.fullmatch(value):
         close = difflib.get_close_matches(value, [q.id for q in questions], n=3, cutoff=0.6)
-        hint = f"; did you mean {' or '.join(close)}?" if close else "; `voicecoach questions` lists them, or give the question's text"
+        hint = (
+            f"; did you mean {' or '.join(close)}?"
+            if close
+            else "; `voicecoach questions` lists them, or give the question's text"
+        )
         raise ConfigError(f"question id {value!r}: no such question{hint}", setting="question")
     return own_question(value)
 
@@ -142,7 +146,9 @@ def _validate(raw: Any, where: str) -> Question:
         raise ConfigError(f"{where}: question {raw.get('id', '?')!r} needs a non-empty {', '.join(missing)}")
     difficulty = raw.get("difficulty", "medium")
     if difficulty not in DIFFICULTIES:
-        raise ConfigError(f"{where}: question {raw['id']!r} has difficulty={difficulty!r}; use one of {', '.join(DIFFICULTIES)}")
+        raise ConfigError(
+            f"{where}: question {raw['id']!r} has difficulty={difficulty!r}; use one of {', '.join(DIFFICULTIES)}"
+        )
     covers = raw.get("covers", [])
     if not isinstance(covers, list) or not all(isinstance(c, str) and "|" in c for c in covers):
         raise ConfigError(f'{where}: question {raw["id"]!r}: covers must be a list of "point | cue, cue" strings')
@@ -152,7 +158,15 @@ def _validate(raw: Any, where: str) -> Question:
     unknown = set(raw) - {"id", "text", "category", "difficulty", "covers", "topic"}
     if unknown:
         raise ConfigError(f"{where}: question {raw['id']!r} has unknown field(s) {', '.join(sorted(unknown))}")
-    return Question(raw["id"].strip(), raw["text"].strip(), raw["category"].strip(), difficulty, tuple(covers), where, tuple(t.strip().lower() for t in topic))
+    return Question(
+        raw["id"].strip(),
+        raw["text"].strip(),
+        raw["category"].strip(),
+        difficulty,
+        tuple(covers),
+        where,
+        tuple(t.strip().lower() for t in topic),
+    )
 
 
 def load_file(path: Path) -> list[Question]:
@@ -188,7 +202,9 @@ def load_file(path: Path) -> list[Question]:
 
 def load_bank(extra_files: tuple[Path, ...] = (), *, include_user_dir: bool = True) -> list[Question]:
     """Built-in questions, then the user folder's files, then ``extra_files``; ids are unique."""
-    builtin = tomllib.loads(resources.files("voicecoach").joinpath("data/questions.toml").read_text(encoding="utf-8"))["question"]
+    builtin = tomllib.loads(resources.files("voicecoach").joinpath("data/questions.toml").read_text(encoding="utf-8"))[
+        "question"
+    ]
     questions = [_validate(q, "built-in") for q in builtin]
     files: list[Path] = []
     folder = user_questions_dir()
@@ -207,7 +223,9 @@ def load_bank(extra_files: tuple[Path, ...] = (), *, include_user_dir: bool = Tr
     return questions
 
 
-def filter_questions(questions: list[Question], *, category: str | None = None, difficulty: str | None = None, search: str | None = None) -> list[Question]:
+def filter_questions(
+    questions: list[Question], *, category: str | None = None, difficulty: str | None = None, search: str | None = None
+) -> list[Question]:
     out = questions
     if category:
         out = [q for q in out if q.category == category]

@@ -141,7 +141,19 @@ _V1_COLUMNS = (
     "structure_score",
 )
 #: The columns of ``takes`` a :class:`Take` is read from.
-_COLUMNS = ("id", "created_at", "question_id", "question_text", "category", "audio_path", "status", "error", "duration_s", "overall", "report_json")
+_COLUMNS = (
+    "id",
+    "created_at",
+    "question_id",
+    "question_text",
+    "category",
+    "audio_path",
+    "status",
+    "error",
+    "duration_s",
+    "overall",
+    "report_json",
+)
 
 
 def report_metrics(report: dict[str, Any]) -> dict[tuple[str, str], float]:
@@ -199,12 +211,15 @@ class History:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise HistoryError(
-                f"{path.parent}: cannot create the data folder ({exc.strerror or exc}); choose a writable data folder", setting="data_dir"
+                f"{path.parent}: cannot create the data folder ({exc.strerror or exc}); choose a writable data folder",
+                setting="data_dir",
             ) from exc
         try:
             self.db = sqlite3.connect(path, timeout=LOCK_WAIT_S)
         except sqlite3.Error as exc:
-            raise HistoryError(f"{path}: cannot open the history database ({exc}); choose a writable data folder", setting="data_dir") from exc
+            raise HistoryError(
+                f"{path}: cannot open the history database ({exc}); choose a writable data folder", setting="data_dir"
+            ) from exc
         try:
             self._prepare()
         except BaseException:
@@ -256,7 +271,9 @@ class History:
     def _backfill_metrics(self) -> None:
         """Add the figures of stored reports that version 1 kept no column for (every
         analyser's score and headline metrics), inside the migration's transaction."""
-        for take_id, report_json in self.db.execute("SELECT id, report_json FROM takes WHERE status = 'scored' AND report_json IS NOT NULL").fetchall():
+        for take_id, report_json in self.db.execute(
+            "SELECT id, report_json FROM takes WHERE status = 'scored' AND report_json IS NOT NULL"
+        ).fetchall():
             try:
                 report = json.loads(report_json)
             except ValueError:
@@ -283,10 +300,15 @@ class History:
         from .record import settle_take_file
 
         changed = []
-        for take_id, audio_path in self.db.execute("SELECT id, audio_path FROM takes WHERE status = 'recording'").fetchall():
+        for take_id, audio_path in self.db.execute(
+            "SELECT id, audio_path FROM takes WHERE status = 'recording'"
+        ).fetchall():
             if not Path(audio_path).exists():
                 with self.db:
-                    self.db.execute("UPDATE takes SET status = 'failed', error = ? WHERE id = ?", (f"the recording {audio_path} is missing", take_id))
+                    self.db.execute(
+                        "UPDATE takes SET status = 'failed', error = ? WHERE id = ?",
+                        (f"the recording {audio_path} is missing", take_id),
+                    )
                 changed.append(take_id)
                 continue
             duration_s = settle_take_file(audio_path)
@@ -304,7 +326,9 @@ class History:
         """Store the reports that were saved next to their takes' audio but never reached
         the database (it was locked, or the program stopped); return their take ids."""
         done = []
-        for take_id, audio_path in self.db.execute("SELECT id, audio_path FROM takes WHERE status != 'scored'").fetchall():
+        for take_id, audio_path in self.db.execute(
+            "SELECT id, audio_path FROM takes WHERE status != 'scored'"
+        ).fetchall():
             sidecar = report_sidecar(audio_path)
             if not sidecar.is_file():
                 continue
@@ -318,7 +342,9 @@ class History:
         return done
 
     @_guarded
-    def start_take(self, *, audio_path: Path, question_id: str | None, question_text: str | None, category: str | None) -> int:
+    def start_take(
+        self, *, audio_path: Path, question_id: str | None, question_text: str | None, category: str | None
+    ) -> int:
         with self.db:
             cur = self.db.execute(
                 "INSERT INTO takes (created_at, question_id, question_text, category, audio_path, status) VALUES (?, ?, ?, ?, ?, 'recording')",
@@ -353,7 +379,9 @@ class History:
         except HistoryError as exc:
             if sidecar is None:
                 raise
-            raise HistoryError(f"{exc}. The report is kept in {sidecar} and goes into the history the next time voicecoach opens it") from exc
+            raise HistoryError(
+                f"{exc}. The report is kept in {sidecar} and goes into the history the next time voicecoach opens it"
+            ) from exc
         return sidecar
 
     def _save_report_waiting(self, take_id: int, report: dict[str, Any]) -> None:
@@ -366,7 +394,11 @@ class History:
         except HistoryError as exc:
             if "locked by another program" not in str(exc):
                 raise
-            logger.warning("The history database %s is locked by another program; retrying for up to %g s", self.path, LOCK_WAIT_S - 1)
+            logger.warning(
+                "The history database %s is locked by another program; retrying for up to %g s",
+                self.path,
+                LOCK_WAIT_S - 1,
+            )
         finally:
             self.db.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_S * 1000)}")
         self.db.execute(f"PRAGMA busy_timeout = {int((LOCK_WAIT_S - 1) * 1000)}")
@@ -385,7 +417,9 @@ class History:
                 (report.get("duration_s"), json.dumps(report), (report.get("scores") or {}).get("overall"), take_id),
             )
             self.db.execute("DELETE FROM take_metrics WHERE take_id = ?", (take_id,))
-            self.db.executemany("INSERT INTO take_metrics VALUES (?, ?, ?, ?)", [(take_id, a, m, v) for (a, m), v in metrics.items()])
+            self.db.executemany(
+                "INSERT INTO take_metrics VALUES (?, ?, ?, ?)", [(take_id, a, m, v) for (a, m), v in metrics.items()]
+            )
 
     @_guarded
     def save_failure(self, take_id: int, error: str) -> None:
@@ -428,7 +462,14 @@ class History:
                 path.unlink()
 
     @_guarded
-    def takes(self, *, question_id: str | None = None, question_text: str | None = None, category: str | None = None, limit: int | None = None) -> list[Take]:
+    def takes(
+        self,
+        *,
+        question_id: str | None = None,
+        question_text: str | None = None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> list[Take]:
         """Takes, oldest first: of a bank question (``question_id``), of a question of
         your own (``question_text``, no id), of a category, or all."""
         clauses, args = [], []
@@ -444,7 +485,9 @@ class History:
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._rows(where, tuple(args), limit)
 
-    def same_question(self, question_id: str | None, question_text: str | None, *, limit: int | None = None) -> list[Take]:
+    def same_question(
+        self, question_id: str | None, question_text: str | None, *, limit: int | None = None
+    ) -> list[Take]:
         """The takes of one question, oldest first: a bank question by its id, a question
         of your own by its text; none for an answer to no question (progress compares a
         question with itself only)."""
@@ -454,7 +497,12 @@ class History:
 
     @_guarded
     def practised_question_ids(self) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT DISTINCT question_id FROM takes WHERE status = 'scored' AND question_id IS NOT NULL")}
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT question_id FROM takes WHERE status = 'scored' AND question_id IS NOT NULL"
+            )
+        }
 
 
 def trend_metrics() -> list[tuple[str, Any]]:
@@ -510,11 +558,15 @@ def compare(now: dict[str, Any], before: dict[str, Any]) -> list[Change]:
             continue
         spec = ".0f" if m.fmt == "d" else m.fmt
         verdict = judge_change(m.better, float(b), float(n), spec, list(band) if band else None, m.noise)
-        out.append(Change(f"{a.name if a else 'overall'}.{m.key}", m.label, spec, float(b), float(n), verdict or "same"))
+        out.append(
+            Change(f"{a.name if a else 'overall'}.{m.key}", m.label, spec, float(b), float(n), verdict or "same")
+        )
     return out
 
 
-def judge_change(better: str, first: float, latest: float, spec: str, band: list[float] | None = None, noise: float = 0.0) -> str:
+def judge_change(
+    better: str, first: float, latest: float, spec: str, band: list[float] | None = None, noise: float = 0.0
+) -> str:
     """ "better", "worse" or "same" for ``first`` -> ``latest`` of a figure whose better
     direction is ``better`` ("lower", "higher", or "band": nearer ``band``); "" when it has
     none. "same" when the printed values agree or the change is within ``noise``."""
@@ -575,18 +627,36 @@ def trends(takes: list[Take], *, by: str = "question_id") -> list[dict[str, Any]
             if by == "question_id":
                 first, latest = values[0], values[-1]
             else:
-                pairs = [(v[0], v[-1]) for v in ([t.metrics[name] for t in q if name in t.metrics] for q in twice) if len(v) >= 2]
+                pairs = [
+                    (v[0], v[-1])
+                    for v in ([t.metrics[name] for t in q if name in t.metrics] for q in twice)
+                    if len(v) >= 2
+                ]
                 if not pairs:
                     first = latest = values[-1]
                 else:
                     first, latest = (sum(p[i] for p in pairs) / len(pairs) for i in (0, 1))
-            metrics[name] = {"label": m.label, "better": m.better, "fmt": m.fmt, "noise": m.noise, "first": first, "latest": latest, "series": values}
+            metrics[name] = {
+                "label": m.label,
+                "better": m.better,
+                "fmt": m.fmt,
+                "noise": m.noise,
+                "first": first,
+                "latest": latest,
+                "series": values,
+            }
             if m.band is not None:  # the band in force at the latest take
                 result = (ts[-1].report or {}).get(name.split(".")[0]) or {}
                 bounds = [result.get(f) for f in m.band]
                 if all(isinstance(v, (int, float)) for v in bounds):
                     metrics[name]["band"] = bounds
-        group = {by.replace("_id", ""): key, "title": titles[key], "takes": len(ts), "questions": len(per_question), "metrics": metrics}
+        group = {
+            by.replace("_id", ""): key,
+            "title": titles[key],
+            "takes": len(ts),
+            "questions": len(per_question),
+            "metrics": metrics,
+        }
         if by != "question_id":
             group["questions_twice"] = len(twice)
         out.append(group)

@@ -39,7 +39,9 @@ def find_report(target: str, *, data_dir: Path | None = None, score: Callable[[P
         finally:
             h.close()
         if t.report is None:
-            raise VoicecoachError(f"take {t.id} has no report yet (status {t.status}); score it with: voicecoach score --take {t.id}")
+            raise VoicecoachError(
+                f"take {t.id} has no report yet (status {t.status}); score it with: voicecoach score --take {t.id}"
+            )
         return Found(report_from_dict(t.report, source=f"take {t.id}"), t.audio_path, t.id)
     if path.suffix.lower() in (".json", ".jsonl"):
         report = load_report(path)
@@ -47,7 +49,9 @@ def find_report(target: str, *, data_dir: Path | None = None, score: Callable[[P
     return Found(score(path), str(path))
 
 
-def recent_takes(data_dir: Path | None, *, question_id: str | None, question_text: str | None = None, limit: int = 20) -> list[Take]:
+def recent_takes(
+    data_dir: Path | None, *, question_id: str | None, question_text: str | None = None, limit: int = 20
+) -> list[Take]:
     """The last ``limit`` takes of one question (a bank id, or the text of a question of
     your own), oldest first; empty for an answer to no question, and when there is no
     history yet (none is created).

@@ -68,7 +68,9 @@ def _sounddevice() -> Any:
     try:
         import sounddevice
     except OSError as exc:  # raised at import when libportaudio is missing
-        raise DeviceError("PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)") from exc
+        raise DeviceError(
+            "PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)"
+        ) from exc
     return sounddevice
 
 
@@ -81,7 +83,13 @@ def input_devices() -> list[dict[str, Any]]:
     except sd.PortAudioError as exc:
         raise DeviceError(f"cannot list audio devices ({exc})") from exc
     return [
-        {"index": i, "name": d["name"], "channels": d["max_input_channels"], "default_rate_hz": d["default_samplerate"], "is_default": i == default_in}
+        {
+            "index": i,
+            "name": d["name"],
+            "channels": d["max_input_channels"],
+            "default_rate_hz": d["default_samplerate"],
+            "is_default": i == default_in,
+        }
         for i, d in enumerate(devices)
         if d["max_input_channels"] > 0
     ]
@@ -104,7 +112,10 @@ def resolve_device(name: str | None) -> int | None:
     names = ", ".join(repr(d["name"]) for d in devices)
     if not match:
         raise DeviceError(f"input device {name!r}: no such input device; available: {names}", setting="device")
-    raise DeviceError(f"input device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full name", setting="device")
+    raise DeviceError(
+        f"input device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full name",
+        setting="device",
+    )
 
 
 def device_name(name: str | None) -> str:
@@ -215,7 +226,8 @@ class TakeWriter:
             raise
         except OSError as exc:
             raise TakeWriteError(
-                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data folder", setting="data_dir"
+                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data folder",
+                setting="data_dir",
             ) from exc
         try:
             self._write_at(0, _wav_header(0, sample_rate_hz))  # the header exists from the first moment
@@ -224,7 +236,8 @@ class TakeWriter:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
             raise TakeWriteError(
-                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data folder", setting="data_dir"
+                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data folder",
+                setting="data_dir",
             ) from exc
         _lock(self._fd)
         self._last_sync = time.monotonic()
@@ -235,7 +248,11 @@ class TakeWriter:
         taken), created exclusively: two takes started at once never share a file."""
         for n in itertools.count(1):
             try:
-                return cls(directory / (f"{stem}.wav" if n == 1 else f"{stem}-{n}.wav"), sample_rate_hz=sample_rate_hz, exclusive=True)
+                return cls(
+                    directory / (f"{stem}.wav" if n == 1 else f"{stem}-{n}.wav"),
+                    sample_rate_hz=sample_rate_hz,
+                    exclusive=True,
+                )
             except FileExistsError:
                 continue
         raise AssertionError("unreachable")
@@ -270,7 +287,9 @@ class TakeWriter:
                 os.ftruncate(self._fd, WAV_HEADER_BYTES + self.frames * 2)
                 self._write_at(0, _wav_header(self.frames, self.sample_rate_hz))
                 os.fsync(self._fd)
-            raise TakeWriteError(f"{self.path}: cannot write the take ({exc.strerror or exc}); the {kept:.1f} s recorded before are kept") from exc
+            raise TakeWriteError(
+                f"{self.path}: cannot write the take ({exc.strerror or exc}); the {kept:.1f} s recorded before are kept"
+            ) from exc
         self.frames = frames
         if time.monotonic() - self._last_sync > 1.0:
             self._sync()
@@ -290,14 +309,18 @@ class TakeWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
         except OSError as exc:
-            raise TakeWriteError(f"{self.path}: the take's file was removed and cannot be written back ({exc.strerror or exc})") from exc
+            raise TakeWriteError(
+                f"{self.path}: the take's file was removed and cannot be written back ({exc.strerror or exc})"
+            ) from exc
         _lock(fd)
         old, self._fd = self._fd, fd
         try:
             self._write_at(0, content)
             os.fsync(fd)
         except OSError as exc:
-            raise TakeWriteError(f"{self.path}: the take's file was removed and cannot be written back ({exc.strerror or exc})") from exc
+            raise TakeWriteError(
+                f"{self.path}: the take's file was removed and cannot be written back ({exc.strerror or exc})"
+            ) from exc
         finally:
             os.close(old)
         logger.warning("%s was removed while recording; written back (%.1f s)", self.path, self.duration_s)
@@ -371,12 +394,18 @@ def record(
         device = resolve_device(o.device)
         try:
             stream = sd.InputStream(
-                samplerate=o.sample_rate_hz, channels=1, dtype="int16", device=device, blocksize=int(o.block_s * o.sample_rate_hz), callback=callback
+                samplerate=o.sample_rate_hz,
+                channels=1,
+                dtype="int16",
+                device=device,
+                blocksize=int(o.block_s * o.sample_rate_hz),
+                callback=callback,
             )
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             raise DeviceError(
-                f"cannot open the input device {o.device or 'default'!r} ({exc}); is it busy or unplugged? (voicecoach devices lists inputs)", setting="device"
+                f"cannot open the input device {o.device or 'default'!r} ({exc}); is it busy or unplugged? (voicecoach devices lists inputs)",
+                setting="device",
             ) from exc
         started = last_audio = time.monotonic()
         try:
@@ -418,7 +447,9 @@ def record(
                 stream.stop()
                 stream.close()
         try:
-            while not blocks.empty() and stopped_by != "write_error":  # what the callback delivered before the stream stopped
+            while (
+                not blocks.empty() and stopped_by != "write_error"
+            ):  # what the callback delivered before the stream stopped
                 keep(blocks.get_nowait())
         except TakeWriteError as exc:
             stopped_by, error = "write_error", str(exc)

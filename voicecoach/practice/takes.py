@@ -51,7 +51,9 @@ def take_stem(question_id: str | None) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{question_id or 'free'}"
 
 
-def open_take(history: History, question: Question | None, *, directory: Path, sample_rate_hz: int = SAMPLE_RATE_HZ) -> tuple[int, TakeWriter]:
+def open_take(
+    history: History, question: Question | None, *, directory: Path, sample_rate_hz: int = SAMPLE_RATE_HZ
+) -> tuple[int, TakeWriter]:
     """Create a new take: its WAV file (created exclusively, so two takes started in the
     same second never share one) and its history row, before the first sample. A question
     of your own (no id) is kept by its text."""
@@ -96,7 +98,9 @@ def record_take(
     return take_id, recording
 
 
-def is_empty_take(recording: Recording, streamed: tuple[Audio, Transcript] | None = None, *, speech_s: float | None = None) -> bool:
+def is_empty_take(
+    recording: Recording, streamed: tuple[Audio, Transcript] | None = None, *, speech_s: float | None = None
+) -> bool:
     """Whether a take holds nothing: under :data:`MIN_TAKE_S`, or no speech in it (by the
     voice activity detector: ``speech_s`` when measured while streaming, else on the
     streamed audio or the saved file)."""
@@ -141,7 +145,9 @@ def score_streamed_take(
     take = history.get(take_id)
     audio = Audio(audio.samples, audio.sample_rate_hz, take.audio_path)
     try:
-        report = score_transcript(audio, transcript, settings=settings, question=question or take.question_text, speech_s=speech_s)
+        report = score_transcript(
+            audio, transcript, settings=settings, question=question or take.question_text, speech_s=speech_s
+        )
     except VoicecoachError as exc:
         history.save_failure(take_id, str(exc))
         return ScoredTake(take_id, None, str(exc))
@@ -180,14 +186,20 @@ def earlier_takes(history: History, take: Take) -> tuple[Take | None, Take | Non
     """(the previous scored take of the same question, the best by overall score) before
     ``take``; None where there is none."""
     same = history.same_question(take.question_id, take.question_text)
-    before = [t for t in same if t.id != take.id and t.created_at <= take.created_at and t.status == "scored" and t.overall is not None]
+    before = [
+        t
+        for t in same
+        if t.id != take.id and t.created_at <= take.created_at and t.status == "scored" and t.overall is not None
+    ]
     if not before:
         return None, None
     best = max(before, key=lambda t: (t.overall or 0, t.created_at))
     return before[-1], best
 
 
-def progress_since(history: History, take_id: int, report: dict[str, Any]) -> tuple[tuple[Take, list[Change]] | None, tuple[Take, list[Change]] | None]:
+def progress_since(
+    history: History, take_id: int, report: dict[str, Any]
+) -> tuple[tuple[Take, list[Change]] | None, tuple[Take, list[Change]] | None]:
     """How this take compares with the previous take of its question and with the best:
     ((take, changes) or None, (take, changes) or None)."""
     previous, best = earlier_takes(history, history.get(take_id))
@@ -198,7 +210,9 @@ def progress_since(history: History, take_id: int, report: dict[str, Any]) -> tu
     return out[0], out[1]
 
 
-def score_saved_take(history: History, take_id: int, question: Question | str | None, settings: Settings, *, on_progress: Any = None) -> ScoredTake:
+def score_saved_take(
+    history: History, take_id: int, question: Question | str | None, settings: Settings, *, on_progress: Any = None
+) -> ScoredTake:
     """Analyse a recorded take and store the report (or the error) in the history.
 
     The report is written next to the take's audio before the database is touched, so a
@@ -206,7 +220,9 @@ def score_saved_take(history: History, take_id: int, question: Question | str | 
     """
     take = history.get(take_id)
     try:
-        report = score_file(take.audio_path, settings=settings, question=question or take.question_text, on_progress=on_progress)
+        report = score_file(
+            take.audio_path, settings=settings, question=question or take.question_text, on_progress=on_progress
+        )
     except VoicecoachError as exc:
         try:
             history.save_failure(take_id, str(exc))
@@ -216,7 +232,9 @@ def score_saved_take(history: History, take_id: int, question: Question | str | 
     return _keep(history, take_id, report)
 
 
-def rescore_take(history: History, take_id: int, settings: Settings, *, bank: list[Question] | None = None) -> ScoredTake:
+def rescore_take(
+    history: History, take_id: int, settings: Settings, *, bank: list[Question] | None = None
+) -> ScoredTake:
     """Score a saved take again, against its bank question when the bank still has it
     (else against the question's text), and store the result."""
     from ..core.questions import pick_question

@@ -98,7 +98,11 @@ def _envelope(audio: Audio | None, duration_s: float, points: int = 500) -> str:
         xs.append(W * (t + len(b) * HOP_S / 2) / duration_s)
         ys.append(top + height - height * float(b.max()) / 60)
         t += len(b) * HOP_S
-    d = f"M0,{top + height} " + " ".join(f"L{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True)) + f" L{W},{top + height} Z"
+    d = (
+        f"M0,{top + height} "
+        + " ".join(f"L{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+        + f" L{W},{top + height} Z"
+    )
     return f'<path class="envelope" d="{d}" fill="#cbd5e0" stroke="#718096" stroke-width="0.6"/>'
 
 
@@ -148,9 +152,13 @@ def timeline_svg(report: Report, audio: Audio | None) -> str:
             band = ""
             if series.band:
                 lo, hi = series.band
-                parts.append(f'<rect x="0" y="{y(hi):.1f}" width="{W}" height="{y(lo) - y(hi):.1f}" fill="#c6f6d5" opacity="0.6"/>')
+                parts.append(
+                    f'<rect x="0" y="{y(hi):.1f}" width="{W}" height="{y(lo) - y(hi):.1f}" fill="#c6f6d5" opacity="0.6"/>'
+                )
                 band = f"green: {lo:.0f}-{hi:.0f}; "
-            parts.append(f'<text x="4" y="{top + 10}" font-size="11" fill="#4a5568">{_e(series.label)} ({band}scale {vmin:.0f}-{vmax:.0f})</text>')
+            parts.append(
+                f'<text x="4" y="{top + 10}" font-size="11" fill="#4a5568">{_e(series.label)} ({band}scale {vmin:.0f}-{vmax:.0f})</text>'
+            )
             pts = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in series.points)
             if pts:
                 parts.append(f'<polyline class="series" points="{pts}" fill="none" stroke="#2b6cb0" stroke-width="2"/>')
@@ -159,7 +167,9 @@ def timeline_svg(report: Report, audio: Audio | None) -> str:
     for t in range(0, int(dur) + 1, step):
         # a label is about 40 units wide: anchored so it stays inside the figure
         anchor = "end" if x(t) > W - 45 else "start" if x(t) < 45 else "middle"
-        parts.append(f'<text x="{x(t):.1f}" y="{H + 8}" font-size="10" text-anchor="{anchor}" fill="#718096">{format_mmss(t)}</text>')
+        parts.append(
+            f'<text x="{x(t):.1f}" y="{H + 8}" font-size="10" text-anchor="{anchor}" fill="#718096">{format_mmss(t)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -175,11 +185,17 @@ def transcript_html(report: Report) -> str:
         at = f'data-t="{w.start_s:.2f}"'
         if kind == "vocal_filler":
             if w.source == "acoustic":
-                out.append(f'<mark class="filler vocal acoustic" {at} title="vocal filler at {format_mmss(w.start_s)}, found by re-listening">({text})</mark>')
+                out.append(
+                    f'<mark class="filler vocal acoustic" {at} title="vocal filler at {format_mmss(w.start_s)}, found by re-listening">({text})</mark>'
+                )
             else:
-                out.append(f'<mark class="filler vocal" {at} title="vocal filler at {format_mmss(w.start_s)}">{text}</mark>')
+                out.append(
+                    f'<mark class="filler vocal" {at} title="vocal filler at {format_mmss(w.start_s)}">{text}</mark>'
+                )
         elif kind == "discourse_filler":
-            out.append(f'<mark class="filler discourse" {at} title="discourse filler at {format_mmss(w.start_s)}">{text}</mark>')
+            out.append(
+                f'<mark class="filler discourse" {at} title="discourse filler at {format_mmss(w.start_s)}">{text}</mark>'
+            )
         elif kind == "repeat":
             out.append(f'<span class="w repeat" {at} title="a word or phrase said many times">{text}</span>')
         else:
@@ -189,7 +205,9 @@ def transcript_html(report: Report) -> str:
     return " ".join(out)
 
 
-def _line_chart(title: str, values: list[float], labels: list[str], fmt: str, better: str, band: tuple[float, float] | None = None) -> str:
+def _line_chart(
+    title: str, values: list[float], labels: list[str], fmt: str, better: str, band: tuple[float, float] | None = None
+) -> str:
     """A small trend chart: each take's value written by its point, the target band
     shaded when the figure has one."""
     w, h, pad, top = 300, 140, 26, 18
@@ -218,15 +236,21 @@ def _line_chart(title: str, values: list[float], labels: list[str], fmt: str, be
     parts.append(f'<polyline points="{pts}" fill="none" stroke="#2b6cb0" stroke-width="2"/>')
     every = max(1, round(len(values) / 8))  # a label on at most about eight points
     for i, v in enumerate(values):
-        parts.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="3" fill="#2b6cb0"><title>{_e(labels[i])}: {format(v, fmt)}</title></circle>')
+        parts.append(
+            f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="3" fill="#2b6cb0"><title>{_e(labels[i])}: {format(v, fmt)}</title></circle>'
+        )
         if i % every == 0 or i == len(values) - 1:
             anchor = "start" if i == 0 else "end" if i == len(values) - 1 else "middle"
             parts.append(
                 f'<text class="value" x="{px(i):.1f}" y="{py(v) - 6:.1f}" font-size="10" text-anchor="{anchor}" fill="#1d2430">{format(v, fmt)}</text>'
             )
     parts.append(f'<text x="{pad}" y="{h - 6}" font-size="10" fill="#4a5568">{_e(labels[0])}</text>')
-    parts.append(f'<text x="{w - pad}" y="{h - 6}" font-size="10" text-anchor="end" fill="#4a5568">{_e(labels[-1])}</text>')
-    hint = {"lower": "lower is better", "higher": "higher is better", "band": "best inside the green band"}.get(better, "")
+    parts.append(
+        f'<text x="{w - pad}" y="{h - 6}" font-size="10" text-anchor="end" fill="#4a5568">{_e(labels[-1])}</text>'
+    )
+    hint = {"lower": "lower is better", "higher": "higher is better", "band": "best inside the green band"}.get(
+        better, ""
+    )
     target = f" · target {format(band[0], fmt)}-{format(band[1], fmt)}" if band else ""
     return (
         f'<div class="trend-chart"><b>{_e(title)}</b> <span class="muted">{format(values[0], fmt)} → {format(values[-1], fmt)}{" · " + hint if hint else ""}{target}</span>'
@@ -244,7 +268,9 @@ def progress_html(takes: list[Take], report: Report | None = None) -> str:
         return '<p class="muted">No practice history yet.</p>'
     labels = [f"#{t.id} {t.created_at_iso[:10]}" for t in scored]
     charts = []
-    figures: list[tuple[str, str, str, str, tuple[float, float] | None]] = [("overall.score", "overall score", "d", "higher", None)]
+    figures: list[tuple[str, str, str, str, tuple[float, float] | None]] = [
+        ("overall.score", "overall score", "d", "higher", None)
+    ]
     for a in registered():
         m = a.primary_metric
         if m is not None:
@@ -257,7 +283,11 @@ def progress_html(takes: list[Take], report: Report | None = None) -> str:
     for key, title, fmt, better, band in figures:
         pairs = [(t.metrics[key], label) for t, label in zip(scored, labels, strict=True) if key in t.metrics]
         if pairs:
-            charts.append(_line_chart(title, [v for v, _ in pairs], [lab for _, lab in pairs], ".0f" if fmt == "d" else fmt, better, band))
+            charts.append(
+                _line_chart(
+                    title, [v for v, _ in pairs], [lab for _, lab in pairs], ".0f" if fmt == "d" else fmt, better, band
+                )
+            )
     return f'<div class="charts" id="progress">{"".join(charts)}</div>'
 
 
@@ -317,7 +347,10 @@ def render_html(
     f = report.results.get("fillers")
     fillers_section = ""
     if f is not None:
-        breakdown = "".join(f"<tr><td>{_e(k)}</td><td>{int(v)}</td></tr>" for k, v in f.by_type.items()) or '<tr><td colspan="2">none</td></tr>'
+        breakdown = (
+            "".join(f"<tr><td>{_e(k)}</td><td>{int(v)}</td></tr>" for k, v in f.by_type.items())
+            or '<tr><td colspan="2">none</td></tr>'
+        )
         fillers_section = (
             f'<h2>Filler words</h2><p id="filler-summary">{f.count} fillers ({f.vocal_count} vocal, {f.discourse_count} discourse), '
             f"{f.per_min:.1f} a minute, {100 * f.share_of_words:.1f}% of words</p>"
@@ -333,9 +366,7 @@ def render_html(
             for e in longest
         )
         empty = f'<tr><td colspan="4">no pauses of {1000 * pa.min_pause_s:.0f} ms or more</td></tr>'
-        pauses_section = (
-            f'<h2>Longest pauses</h2><table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th>said before it</th></tr>{pauses_rows or empty}</table>'
-        )
+        pauses_section = f'<h2>Longest pauses</h2><table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th>said before it</th></tr>{pauses_rows or empty}</table>'
     tips = "".join(
         f"<li><b>{_e(t.area)}</b>: {_e(t.message)} "
         + " ".join(_evidence(ev) for ev in t.evidence)

@@ -59,7 +59,9 @@ def _transcript_markup(report: Report, *, mark_long_pauses: bool = True) -> Any:
         while pauses and pauses[0].start_s < w.start_s:
             text.append(f"[{pauses.pop(0).label}] ", style="bold red")
         # a filler found by re-listening is not in Whisper's text: shown in brackets
-        text.append(f"({w.text.strip()})" if w.source == "acoustic" else w.text.strip(), style=MARK_STYLES.get(kind or "", ""))
+        text.append(
+            f"({w.text.strip()})" if w.source == "acoustic" else w.text.strip(), style=MARK_STYLES.get(kind or "", "")
+        )
         text.append(" ")
     return text
 
@@ -124,7 +126,11 @@ def _scores_and_tips(console: Any, report: Report, *, details: bool) -> None:
         for f in found:
             colour = {True: "green", False: "red"}.get(f.ok, "")  # type: ignore[arg-type]
             text = f"[{colour}]{escape(f.text)}[/]" if colour else escape(f.text)
-            quote = f" - {format_mmss(f.evidence[0].start_s)} “{escape(f.evidence[0].quote)}”" if f.evidence and f.quote else ""
+            quote = (
+                f" - {format_mmss(f.evidence[0].start_s)} “{escape(f.evidence[0].quote)}”"
+                if f.evidence and f.quote
+                else ""
+            )
             grid = Table.grid(padding=(0, 1))
             grid.add_column(width=12)
             grid.add_column()
@@ -156,7 +162,9 @@ def timeline_strip(events: list[tuple[float, float]], duration_s: float, *, widt
     return "".join(ramp[min(c, 4)] for c in counts)
 
 
-def render_filler_report(report: Report, *, trend: list[float] | None = None, file: IO[str] | None = None, width: int | None = None) -> None:
+def render_filler_report(
+    report: Report, *, trend: list[float] | None = None, file: IO[str] | None = None, width: int | None = None
+) -> None:
     """The filler-word report of ``voicecoach report`` (``trend``: fillers per minute over
     the last takes of the question, oldest first)."""
     from rich.console import Console
@@ -188,14 +196,22 @@ def render_filler_report(report: Report, *, trend: list[float] | None = None, fi
         console.print(table)
         heard = sum(e.source == "acoustic" for e in f.events)
         if heard:
-            console.print(f"  {heard} of the vocal fillers were found by re-listening to the audio, not in the recogniser's text: (bracketed) below.")
+            console.print(
+                f"  {heard} of the vocal fillers were found by re-listening to the audio, not in the recogniser's text: (bracketed) below."
+            )
 
     dur = report.duration_s
     strip_w = 60
     pauses = long_pauses(report)
     console.print("\nWhere they cluster (each column is " + f"{dur / strip_w:.1f} s):")
-    console.print("  fillers     |" + timeline_strip([(e.start_s, e.end_s) for e in f.events], dur, width=strip_w) + "|", markup=False)
-    console.print("  long pauses |" + timeline_strip([(m.start_s, m.end_s) for m in pauses], dur, width=strip_w) + "|", markup=False)
+    console.print(
+        "  fillers     |" + timeline_strip([(e.start_s, e.end_s) for e in f.events], dur, width=strip_w) + "|",
+        markup=False,
+    )
+    console.print(
+        "  long pauses |" + timeline_strip([(m.start_s, m.end_s) for m in pauses], dur, width=strip_w) + "|",
+        markup=False,
+    )
     console.print(f"              0:00{' ' * (strip_w - 8)}{format_mmss(dur)}", markup=False)
 
     console.print(Panel(_transcript_markup(report, mark_long_pauses=False), title="Transcript", subtitle=LEGEND))
@@ -205,9 +221,15 @@ def render_filler_report(report: Report, *, trend: list[float] | None = None, fi
     if longest:
         console.print("[bold]Longest pauses[/]")
         for e in longest:
-            console.print(f'  {format_mmss(e.start_s)}  {e.duration_s:.1f} s, {e.position.replace("_", " ")}, after "{escape(e.after_word)}"')
+            console.print(
+                f'  {format_mmss(e.start_s)}  {e.duration_s:.1f} s, {e.position.replace("_", " ")}, after "{escape(e.after_word)}"'
+            )
     if trend and len(trend) >= 2:
-        console.print(f"\n[bold]Fillers per minute over your last {len(trend)} takes[/]: " + " ".join(f"{v:.1f}" for v in trend) + f"  {sparkline(trend)}")
+        console.print(
+            f"\n[bold]Fillers per minute over your last {len(trend)} takes[/]: "
+            + " ".join(f"{v:.1f}" for v in trend)
+            + f"  {sparkline(trend)}"
+        )
 
 
 def sparkline(values: list[float]) -> str:
@@ -238,7 +260,9 @@ def take_status(take: Any) -> str:
     return "scored"
 
 
-def trend_word(better: str, first: float, latest: float, spec: str, band: list[float] | None = None, noise: float = 0.0) -> str:
+def trend_word(
+    better: str, first: float, latest: float, spec: str, band: list[float] | None = None, noise: float = 0.0
+) -> str:
     """ "better", "worse" or "same" for a figure whose better direction is ``better``
     ("lower", "higher", or "band": nearer ``band``); "" when it has none; "same" within
     the figure's ``noise``."""
@@ -247,7 +271,9 @@ def trend_word(better: str, first: float, latest: float, spec: str, band: list[f
     return judge_change(better, first, latest, spec, band, noise)
 
 
-def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = "question", file: IO[str] | None = None) -> None:
+def render_history(
+    takes: list[Any], groups: list[dict[str, Any]], *, by: str = "question", file: IO[str] | None = None
+) -> None:
     """The takes as a table (the question's text, the overall score and each analyser's
     primary figure), then per group with two or more scored takes the trend of those
     figures, each said better or worse."""
@@ -272,13 +298,19 @@ def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = 
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(t.created_at))
         question = t.question_text or t.question_id or "-"
         question = question if len(question) <= 34 else question[:33] + "…"
-        values = " ".join(f"{_fmt(t.metrics.get(key), spec):>{w}}" for (key, _, spec), w in zip(columns, widths, strict=True))
+        values = " ".join(
+            f"{_fmt(t.metrics.get(key), spec):>{w}}" for (key, _, spec), w in zip(columns, widths, strict=True)
+        )
         out(f"{t.id:>5}  {when:<16}  {question:<34} {take_status(t):<9} {_fmt(t.duration_s, '6.1f'):>6} {values}")
     if groups:
         if by == "category":
-            out("\nTrends by category (each question's first -> latest take, averaged over the category's questions taken twice or more):")
+            out(
+                "\nTrends by category (each question's first -> latest take, averaged over the category's questions taken twice or more):"
+            )
         else:
-            out(f"\nTrends by {by} (first -> latest over the scored takes; a change within a figure's noise is the same):")
+            out(
+                f"\nTrends by {by} (first -> latest over the scored takes; a change within a figure's noise is the same):"
+            )
         shown = [key for key, _, _ in columns]
         for g in groups:
             name = g.get("title") or g[by]
@@ -286,7 +318,9 @@ def render_history(takes: list[Any], groups: list[dict[str, Any]], *, by: str = 
                 out(f"  {name}: 1 take, no trend yet")
                 continue
             if by == "category" and not g.get("questions_twice"):
-                out(f"  {name} ({g['takes']} takes of {g['questions']} questions): no question taken twice yet, no trend")
+                out(
+                    f"  {name} ({g['takes']} takes of {g['questions']} questions): no question taken twice yet, no trend"
+                )
                 continue
             parts = []
             for m in (g["metrics"][k] for k in shown if k in g["metrics"]):
@@ -320,7 +354,9 @@ def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None
         out(f"{w['label'] + ':':<26}" + "; ".join(f"{f} {format(v, spec)}" for f, v in w["files"]))
 
 
-def render_comparison(previous: tuple[Any, list[Any]] | None, best: tuple[Any, list[Any]] | None, *, file: IO[str] | None = None) -> None:
+def render_comparison(
+    previous: tuple[Any, list[Any]] | None, best: tuple[Any, list[Any]] | None, *, file: IO[str] | None = None
+) -> None:
     """How this take compares with the previous take of the question and the best one:
     each figure before and now, said better or worse in words and colour."""
     from rich.console import Console

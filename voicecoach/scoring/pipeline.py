@@ -92,8 +92,21 @@ def score_audio(
     overall score is the weighted mean of those that ran."""
     settings = settings or Settings()
     t0 = time.perf_counter()
-    transcript = transcribe(audio, options=settings.transcription, on_progress=on_progress, relisten=settings.relisten, silence=settings.silence)
-    return score_transcript(audio, transcript, settings=settings, question=question, analysers=analysers, timings_s={"transcribe_s": time.perf_counter() - t0})
+    transcript = transcribe(
+        audio,
+        options=settings.transcription,
+        on_progress=on_progress,
+        relisten=settings.relisten,
+        silence=settings.silence,
+    )
+    return score_transcript(
+        audio,
+        transcript,
+        settings=settings,
+        question=question,
+        analysers=analysers,
+        timings_s={"transcribe_s": time.perf_counter() - t0},
+    )
 
 
 def score_transcript(
@@ -109,7 +122,15 @@ def score_transcript(
     """Analyse an answer already transcribed (by :func:`score_audio`, or piece by piece
     while it was recorded, :mod:`voicecoach.scoring.stream`; ``speech_s``: the seconds of speech
     the voice activity detector heard, when already measured)."""
-    report = _analyse_transcript(audio, transcript, settings=settings, question=question, analysers=analysers, timings_s=timings_s, speech_s=speech_s)
+    report = _analyse_transcript(
+        audio,
+        transcript,
+        settings=settings,
+        question=question,
+        analysers=analysers,
+        timings_s=timings_s,
+        speech_s=speech_s,
+    )
     return dataclasses.replace(report, recorded_at=recorded_at(audio.source))
 
 
@@ -137,17 +158,32 @@ def _analyse_transcript(
     q = question if isinstance(question, Question) else None
     question_text = q.text if q else (question if isinstance(question, str) else None)
     question_id = (q.id or None) if q else None
-    chosen = registered() if analysers is None else tuple(a if isinstance(a, Analyser) else Analyser.of(a) for a in analysers)
+    chosen = (
+        registered()
+        if analysers is None
+        else tuple(a if isinstance(a, Analyser) else Analyser.of(a) for a in analysers)
+    )
     t1 = time.perf_counter()
     timings = dict(timings_s or {})
     if not _believable(transcript, audio, speech_s):
         empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
-        if not transcript.words and (speech_seconds(audio, enough_s=MIN_SPEECH_S) if speech_s is None else speech_s) >= MIN_SPEECH_S:
+        if (
+            not transcript.words
+            and (speech_seconds(audio, enough_s=MIN_SPEECH_S) if speech_s is None else speech_s) >= MIN_SPEECH_S
+        ):
             # speech the recogniser wrote no word of: another language, where that can be told
             p_en = english_probability(audio, silence=settings.silence)
             if p_en is not None and p_en < MIN_ENGLISH_PROBABILITY:
                 return Report(
-                    audio.source, audio.duration_s, question_text, question_id, empty, True, timings_s=timings, english=False, english_probability=p_en
+                    audio.source,
+                    audio.duration_s,
+                    question_text,
+                    question_id,
+                    empty,
+                    True,
+                    timings_s=timings,
+                    english=False,
+                    english_probability=p_en,
                 )
         return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
     english, median_p = looks_english(transcript)
@@ -169,14 +205,35 @@ def _analyse_transcript(
             english_probability=p_en,
         )
     context = settings.context(
-        question=question_text, category=q.category if q else None, covers=q.covers if q else (), question_id=q.id if q else "", topic=q.topic if q else ()
+        question=question_text,
+        category=q.category if q else None,
+        covers=q.covers if q else (),
+        question_id=q.id if q else "",
+        topic=q.topic if q else (),
     )
-    results = {a.name: a.analyse(transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context) for a in chosen}
+    results = {
+        a.name: a.analyse(
+            transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context
+        )
+        for a in chosen
+    }
     timings["analyse_s"] = time.perf_counter() - t1
     scores = compute_scores(results, settings.scoring, analysers=chosen)
     tips = make_tips(results, scores, rubric=settings.scoring, analysers=chosen)
     return Report(
-        audio.source, audio.duration_s, question_text, question_id, transcript, True, results, scores, tips, timings, True, median_p, english_probability=p_en
+        audio.source,
+        audio.duration_s,
+        question_text,
+        question_id,
+        transcript,
+        True,
+        results,
+        scores,
+        tips,
+        timings,
+        True,
+        median_p,
+        english_probability=p_en,
     )
 
 
@@ -203,4 +260,12 @@ def score_file(
     return dataclasses.replace(report, timings_s={"load_s": load_s, **report.timings_s})
 
 
-__all__ = ["MIN_MEDIAN_WORD_PROBABILITY", "MIN_WORDS_FOR_LANGUAGE", "Report", "looks_english", "report_to_dict", "score_audio", "score_file"]
+__all__ = [
+    "MIN_MEDIAN_WORD_PROBABILITY",
+    "MIN_WORDS_FOR_LANGUAGE",
+    "Report",
+    "looks_english",
+    "report_to_dict",
+    "score_audio",
+    "score_file",
+]

@@ -88,7 +88,11 @@ class Report:
                 "voicecoach scores English answers, so no scores are given."
             )
         if not self.english:
-            p = f"median word confidence {self.median_word_probability:.2f}, " if self.median_word_probability is not None else ""
+            p = (
+                f"median word confidence {self.median_word_probability:.2f}, "
+                if self.median_word_probability is not None
+                else ""
+            )
             return (
                 f"This does not sound like English speech, or the recording is too unclear to transcribe "
                 f"({p}below {MIN_MEDIAN_WORD_PROBABILITY}). voicecoach scores English answers, so no scores are given."
@@ -97,7 +101,11 @@ class Report:
 
     def analysers(self, analysers: Iterable[Analyser] | None = None) -> list[tuple[Analyser, Any]]:
         """(analyser, result) for every registered analyser with a result here, in order."""
-        return [(a, self.results[a.name]) for a in (analysers if analysers is not None else registered()) if a.name in self.results]
+        return [
+            (a, self.results[a.name])
+            for a in (analysers if analysers is not None else registered())
+            if a.name in self.results
+        ]
 
 
 # ---------------------------------------------------------------- to JSON
@@ -127,7 +135,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "question_id": report.question_id,
         "speech_found": report.speech_found,
         "english": report.english,
-        "median_word_probability": None if report.median_word_probability is None else round(report.median_word_probability, 4),
+        "median_word_probability": None
+        if report.median_word_probability is None
+        else round(report.median_word_probability, 4),
         "english_probability": None if report.english_probability is None else round(report.english_probability, 4),
         "warning": report.warning,
         "recorded_at": report.recorded_at,
@@ -196,7 +206,9 @@ class _Reader:
                 return tuple(self.read(args[0], v, f"{where}[{i}]", name) for i, v in enumerate(value))
             if len(value) != len(args):
                 raise ResultError(f"{where} must be a list of {len(args)}")
-            return tuple(self.read(a, v, f"{where}[{i}]", name) for i, (a, v) in enumerate(zip(args, value, strict=True)))
+            return tuple(
+                self.read(a, v, f"{where}[{i}]", name) for i, (a, v) in enumerate(zip(args, value, strict=True))
+            )
         if origin is dict:
             if not isinstance(value, dict):
                 raise ResultError(f"{where} must be an object")
@@ -245,7 +257,9 @@ def report_from_dict(obj: Any, *, source: str = "the result", analysers: Iterabl
     if not isinstance(obj, dict):
         raise ResultError(f"{source}: expected one result of `voicecoach score --json` (a JSON object)")
     if obj.get("schema_version") != SCHEMA_VERSION:
-        raise ResultError(f"{source}: expected a result of `voicecoach score --json` with schema_version {SCHEMA_VERSION}")
+        raise ResultError(
+            f"{source}: expected a result of `voicecoach score --json` with schema_version {SCHEMA_VERSION}"
+        )
     try:
         return _report(obj, analysers)
     except ResultError as exc:
@@ -313,7 +327,22 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         for k, v in (raw if isinstance(raw, dict) else {}).items()
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     }
-    return Report(file, duration, question, question_id, transcript, True, results, Scores(overall, parts), tips, timings, True, median_p, recorded_at, p_en)
+    return Report(
+        file,
+        duration,
+        question,
+        question_id,
+        transcript,
+        True,
+        results,
+        Scores(overall, parts),
+        tips,
+        timings,
+        True,
+        median_p,
+        recorded_at,
+        p_en,
+    )
 
 
 def check_result(obj: Any, *, source: str = "the result") -> dict[str, Any]:
@@ -354,4 +383,12 @@ def load_report(path: Path) -> Report:
     return report_from_dict(_read_json(path), source=str(path))
 
 
-__all__ = ["Report", "ResultError", "check_result", "load_report", "load_result_file", "report_from_dict", "report_to_dict"]
+__all__ = [
+    "Report",
+    "ResultError",
+    "check_result",
+    "load_report",
+    "load_result_file",
+    "report_from_dict",
+    "report_to_dict",
+]

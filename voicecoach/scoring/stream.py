@@ -109,7 +109,13 @@ def find_cut(samples: np.ndarray, start: int, end: int, *, options: StreamOption
 class StreamingTranscriber:
     """Transcribes audio piece by piece while it arrives (see the module docstring)."""
 
-    def __init__(self, settings: Settings | None = None, *, options: StreamOptions | None = None, on_piece: Callable[[list[Word]], None] | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        options: StreamOptions | None = None,
+        on_piece: Callable[[list[Word]], None] | None = None,
+    ):
         self.settings = settings or Settings()
         self.options = options or StreamOptions()
         self.on_piece = on_piece
@@ -190,7 +196,9 @@ class StreamingTranscriber:
             self._transcribe(samples, self._cut, self._n, context_from=self._context_start(self._n))
         audio = Audio(samples, SAMPLE_RATE_HZ, "take")
         t = self.settings.transcription
-        transcript = Transcript(tuple(self._words), round(len(samples) / SAMPLE_RATE_HZ, 3), t.language, t.model, t.decoding)
+        transcript = Transcript(
+            tuple(self._words), round(len(samples) / SAMPLE_RATE_HZ, 3), t.language, t.model, t.decoding
+        )
         return audio, transcript
 
     # ---------------------------------------------------------------- the worker
@@ -299,7 +307,9 @@ class StreamingTranscriber:
             words = [
                 Word(w.text, round(w.start_s + offset, 3), round(w.end_s + offset, 3), w.probability, w.source)
                 for w in got.words
-                if w.norm and (w.start_s + w.end_s) / 2 + offset >= after_s and voiced_share(piece, w.start_s, w.end_s, options=s.silence) >= MIN_VOICED_SHARE
+                if w.norm
+                and (w.start_s + w.end_s) / 2 + offset >= after_s
+                and voiced_share(piece, w.start_s, w.end_s, options=s.silence) >= MIN_VOICED_SHARE
             ]
         with self._cond:
             self._words.extend(words)
@@ -308,7 +318,9 @@ class StreamingTranscriber:
         self.pieces += 1
         took = time.perf_counter() - t0
         self.busy_s += took
-        logger.debug("piece %.2f-%.2f s: %d words in %.2f s", start / SAMPLE_RATE_HZ, end / SAMPLE_RATE_HZ, len(words), took)
+        logger.debug(
+            "piece %.2f-%.2f s: %d words in %.2f s", start / SAMPLE_RATE_HZ, end / SAMPLE_RATE_HZ, len(words), took
+        )
         if self.on_piece is not None and words:
             self.on_piece(words)
 

@@ -86,14 +86,29 @@ class Settings:
         return self.analysers[name]
 
     def context(
-        self, *, question: str | None = None, category: str | None = None, covers: tuple[str, ...] = (), question_id: str = "", topic: tuple[str, ...] = ()
+        self,
+        *,
+        question: str | None = None,
+        category: str | None = None,
+        covers: tuple[str, ...] = (),
+        question_id: str = "",
+        topic: tuple[str, ...] = (),
     ) -> AnswerContext:
         """What the analysers know about one answer, with the lexicon these settings give:
         the vocal and discourse fillers of ``[fillers]``, compiled once for every analyser."""
         fillers = self.analysers.get("fillers")
         vocal = fillers.vocal if fillers is not None else VOCAL_FILLERS
         discourse = fillers.discourse if fillers is not None else DISCOURSE_FILLERS
-        return AnswerContext(question, category, tuple(covers), lexicon_for(vocal), frozenset(discourse), self.silence, question_id, tuple(topic))
+        return AnswerContext(
+            question,
+            category,
+            tuple(covers),
+            lexicon_for(vocal),
+            frozenset(discourse),
+            self.silence,
+            question_id,
+            tuple(topic),
+        )
 
 
 #: The sections that are not analysers', by name.
@@ -131,7 +146,9 @@ def _coerce(where: str, value: Any, current: Any) -> Any:
             if isinstance(sample, tuple):
                 kinds = (int, float) if all(isinstance(x, (int, float)) for x in sample) else (str,)
                 if not isinstance(v, list) or not all(isinstance(x, kinds) and not isinstance(x, bool) for x in v):
-                    raise ConfigError(f"{where}.{k} = {v!r} must be a list of {'numbers' if str not in kinds else 'strings'}")
+                    raise ConfigError(
+                        f"{where}.{k} = {v!r} must be a list of {'numbers' if str not in kinds else 'strings'}"
+                    )
                 v = tuple(v)
             elif isinstance(sample, str) and not isinstance(v, str):
                 raise ConfigError(f"{where}.{k} = {v!r} must be a string")

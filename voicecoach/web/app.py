@@ -179,7 +179,13 @@ class Room:
                     h.finish_recording(t.take_id, rec.duration_s)
                 finally:
                     h.close()
-            logger.info("take %d: %s after %.1f s of audio; kept (score it with: voicecoach score --take %d)", t.take_id, why, rec.duration_s, t.take_id)
+            logger.info(
+                "take %d: %s after %.1f s of audio; kept (score it with: voicecoach score --take %d)",
+                t.take_id,
+                why,
+                rec.duration_s,
+                t.take_id,
+            )
         return [t.take_id for t in gone]
 
 
@@ -213,7 +219,11 @@ class Guard:
                 {
                     "type": "http.response.start",
                     "status": status,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), *extra],
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                        *extra,
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": body})
@@ -228,10 +238,18 @@ class Guard:
         try:
             await self.app(scope, receive, send_tracked)
         except Exception as exc:  # noqa: BLE001 - one line in the terminal and to the page, never a traceback
-            logger.error("%s %s failed: %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__, " ".join(str(exc).split()))
+            logger.error(
+                "%s %s failed: %s: %s",
+                scope.get("method"),
+                scope.get("path"),
+                type(exc).__name__,
+                " ".join(str(exc).split()),
+            )
             if started:
                 return
-            body = json.dumps({"error": f"the practice room failed ({type(exc).__name__}: {' '.join(str(exc).split())})"}).encode()
+            body = json.dumps(
+                {"error": f"the practice room failed ({type(exc).__name__}: {' '.join(str(exc).split())})"}
+            ).encode()
             await send_with_headers(
                 {
                     "type": "http.response.start",
@@ -244,7 +262,11 @@ class Guard:
     def refusal(self, scope: dict, headers: dict[str, str]) -> tuple[int, str, list] | None:
         host = headers.get("host", "").lower()
         if host not in self.room.hosts:
-            return 421, f"voicecoach: this server answers only to {', '.join(sorted(self.room.hosts))}, not {host or 'no Host'}\n", []
+            return (
+                421,
+                f"voicecoach: this server answers only to {', '.join(sorted(self.room.hosts))}, not {host or 'no Host'}\n",
+                [],
+            )
         origin = headers.get("origin")
         if origin is not None and origin.lower() not in {f"http://{h}" for h in self.room.hosts}:
             return 403, "voicecoach: requests from another site are refused\n", []
@@ -254,8 +276,14 @@ class Guard:
             return 403, "voicecoach: requests from another site are refused\n", []
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         given = query.get("token")
-        if given is not None and hmac.compare_digest(given.encode(), self.room.token.encode()) and scope["method"] == "GET":
-            rest = urlencode([(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k != "token"])
+        if (
+            given is not None
+            and hmac.compare_digest(given.encode(), self.room.token.encode())
+            and scope["method"] == "GET"
+        ):
+            rest = urlencode(
+                [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k != "token"]
+            )
             location = scope["path"] + (f"?{rest}" if rest else "")
             set_cookie = f"{COOKIE}={self.room.token}; HttpOnly; SameSite=Strict; Path=/"
             return 303, "", [(b"location", location.encode()), (b"set-cookie", set_cookie.encode())]
@@ -360,7 +388,11 @@ def progress_page(room: Room) -> str:
         h.close()
     scored = [t for t in takes if t.status == "scored" and t.overall is not None]
     if not takes:
-        return _page("Progress", '<h1>Progress</h1><p class="muted">No takes yet: <a href="/">practise a question</a>.</p>', active="progress")
+        return _page(
+            "Progress",
+            '<h1>Progress</h1><p class="muted">No takes yet: <a href="/">practise a question</a>.</p>',
+            active="progress",
+        )
     rows = "".join(
         f"<tr><td>{t.id}</td><td>{_e(t.created_at_iso.replace('T', ' ')[:16])}</td><td>{_e(t.question_text or '')}</td>"
         f"<td>{_e(category_name(t.category) if t.category else '')}</td><td>{(t.duration_s or 0):.0f} s</td>"
@@ -371,7 +403,10 @@ def progress_page(room: Room) -> str:
     )
     by_q = trends(takes)
     by_c = trends(takes, by="category")
-    q_rows = "".join(f"<tr><td>{_e(g['title'])}</td><td>{g['takes']}</td><td>{_e(_trend(g['metrics'].get('overall.score')))}</td></tr>" for g in by_q)
+    q_rows = "".join(
+        f"<tr><td>{_e(g['title'])}</td><td>{g['takes']}</td><td>{_e(_trend(g['metrics'].get('overall.score')))}</td></tr>"
+        for g in by_q
+    )
     c_rows = "".join(
         f"<tr><td>{_e(category_name(g['category']) if g['category'] != '(no category)' else 'your own questions')}</td>"
         f"<td>{g['takes']}</td><td>{g['questions_twice']} of {g['questions']}</td>"
@@ -391,11 +426,18 @@ def progress_page(room: Room) -> str:
     else:
         summary = "Take a question a second time to see how it moved: progress compares each question with itself."
     charts: list[str] = []
-    for g in sorted(by_q, key=lambda g: -max(t.created_at for t in scored if (t.question_id or t.question_text or "(no question)") == g["question"])):
+    for g in sorted(
+        by_q,
+        key=lambda g: (
+            -max(t.created_at for t in scored if (t.question_id or t.question_text or "(no question)") == g["question"])
+        ),
+    ):
         same = [t for t in scored if (t.question_id or t.question_text or "(no question)") == g["question"]]
         if len(same) >= 2:
             opened = " open" if not charts else ""
-            charts.append(f"<details{opened}><summary>{_e(g['title'])} ({len(same)} takes)</summary>{progress_html(same)}</details>")
+            charts.append(
+                f"<details{opened}><summary>{_e(g['title'])} ({len(same)} takes)</summary>{progress_html(same)}</details>"
+            )
     questions = len({t.question_id or t.question_text for t in scored})
     body = f"""
 <h1>Progress</h1>
@@ -463,15 +505,28 @@ def report_page(room: Room, take_id: int) -> str | None:
     audio = None
     with contextlib.suppress(VoicecoachError, OSError):
         audio = load_audio(take.audio_path)
-    inner = render_html(report, audio=audio, history=same, audio_src=f"/api/takes/{take_id}/audio.wav", script_src="/static/report.js", after_scores=compare)
+    inner = render_html(
+        report,
+        audio=audio,
+        history=same,
+        audio_src=f"/api/takes/{take_id}/audio.wav",
+        script_src="/static/report.js",
+        after_scores=compare,
+    )
     body = inner[inner.index("<body>") + len("<body>") : inner.rindex("</body>")]
     # in the practice room a take is known by its number, not by where its file is
     body = re.sub(r'<h1 id="title">.*?</h1>', f'<h1 id="title">Take #{take_id}</h1>', body, count=1, flags=re.S)
     style = inner[inner.index("<style>") + len("<style>") : inner.index("</style>")]
-    again = "/?" + urlencode({"question": take.question_id} if take.question_id else {"own": take.question_text or ""}, quote_via=quote)
+    again = "/?" + urlencode(
+        {"question": take.question_id} if take.question_id else {"own": take.question_text or ""}, quote_via=quote
+    )
     actions = f'<p class="actions"><a class="button" id="again" href="{_e(again)}">Try again</a> <a class="button" id="next-question" href="/?next=1">Next question</a></p>'
     page = _page(f"Report #{take_id}", f'<div class="report">{actions}{body}</div>', active="")
-    return page.replace('<link rel="stylesheet" href="/static/app.css">', f'<link rel="stylesheet" href="/static/app.css"><style>{style}</style>', 1)
+    return page.replace(
+        '<link rel="stylesheet" href="/static/app.css">',
+        f'<link rel="stylesheet" href="/static/app.css"><style>{style}</style>',
+        1,
+    )
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -548,7 +603,12 @@ def create_app(room: Room) -> Any:
         page = await run_in_threadpool(report_page, room, request.path_params["take_id"])
         if page is None:
             return HTMLResponse(
-                _page("No report", '<h1>No report</h1><p>This take has no report (yet). <a href="/progress">Your takes</a>.</p>', active=""), 404
+                _page(
+                    "No report",
+                    '<h1>No report</h1><p>This take has no report (yet). <a href="/progress">Your takes</a>.</p>',
+                    active="",
+                ),
+                404,
             )
         return HTMLResponse(page)
 
@@ -581,7 +641,12 @@ def create_app(room: Room) -> Any:
             text = p["own"].strip()[:1000]
             q = find_text(room.bank, text) or own_question(text)
             return JSONResponse([_question_json(room, q, practised)])
-        chosen = filter_questions(room.bank, category=p.get("category") or None, difficulty=p.get("difficulty") or None, search=p.get("search") or None)
+        chosen = filter_questions(
+            room.bank,
+            category=p.get("category") or None,
+            difficulty=p.get("difficulty") or None,
+            search=p.get("search") or None,
+        )
         return JSONResponse([_question_json(room, q, practised) for q in chosen[:200]])
 
     async def start(request: Request) -> Response:
@@ -695,19 +760,31 @@ def create_app(room: Room) -> Any:
             finally:
                 h.close()
             if scored is None:
-                return {"take_id": take_id, "status": "empty", "message": f"Nothing recorded ({rec.duration_s:.1f} s, no speech): the take is not kept."}
+                return {
+                    "take_id": take_id,
+                    "status": "empty",
+                    "message": f"Nothing recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.",
+                }
             if scored.report is None:
                 return {
                     "take_id": take_id,
                     "status": "failed",
                     "message": f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}",
                 }
-            return {"take_id": take_id, "status": "scored", "url": f"/takes/{take_id}", "warning": scored.store_error, "note": note}
+            return {
+                "take_id": take_id,
+                "status": "scored",
+                "url": f"/takes/{take_id}",
+                "warning": scored.store_error,
+                "note": note,
+            }
 
         try:
             return JSONResponse(await run_in_threadpool(finish, t))
         except VoicecoachError as exc:
-            return error(500, f"{exc}. The take's audio is kept as #{take_id}; score it with: voicecoach score --take {take_id}")
+            return error(
+                500, f"{exc}. The take's audio is kept as #{take_id}; score it with: voicecoach score --take {take_id}"
+            )
 
     async def take_audio(request: Request) -> Response:
         take = room.take(request.path_params["take_id"])
@@ -738,7 +815,9 @@ def create_app(room: Room) -> Any:
         Route("/api/takes/{take_id:int}/stop", stop, methods=["POST"]),
         Route("/api/takes/{take_id:int}/audio.wav", take_audio),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(Guard, room=room)], exception_handlers={VoicecoachError: voicecoach_error})
+    return Starlette(
+        routes=routes, middleware=[Middleware(Guard, room=room)], exception_handlers={VoicecoachError: voicecoach_error}
+    )
 
 
 def free_port(host: str) -> int:
@@ -782,7 +861,9 @@ def run(room: Room, *, host: str = "127.0.0.1", port: int = 0, on_ready: Any = N
 
     # uvicorn shuts down on SIGTERM, then raises it again for the handler in force before it
     # started: this one, so that the takes still open are closed and kept before the exit
-    previous = signal.signal(signal.SIGTERM, terminated) if threading.current_thread() is threading.main_thread() else None
+    previous = (
+        signal.signal(signal.SIGTERM, terminated) if threading.current_thread() is threading.main_thread() else None
+    )
     try:
         server.run()
     finally:
