@@ -89,7 +89,7 @@ def main() -> None:
 
     import jiwer
 
-    from voicecoach.asr.transcribe import load_model
+    from voicecoach.asr.models import load_model
     from voicecoach.audio.decode import load_audio
     from voicecoach.core.datatypes import normalise_word
     from voicecoach.core.lexicon import is_vocal_filler

@@ -58,7 +58,7 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    from voicecoach.asr.transcribe import load_model
+    from voicecoach.asr.models import load_model
     from voicecoach.audio.decode import SAMPLE_RATE_HZ, Audio, load_audio
     from voicecoach.scoring.pipeline import report_to_dict, score_audio, score_transcript
     from voicecoach.scoring.stream import StreamingTranscriber, StreamOptions

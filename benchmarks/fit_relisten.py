@@ -137,8 +137,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from voicecoach.asr import relisten
+    from voicecoach.asr.models import load_model
     from voicecoach.asr.relisten import RelistenOptions
-    from voicecoach.asr.transcribe import load_model
     from voicecoach.audio.decode import load_audio
 
     model = load_model("default")

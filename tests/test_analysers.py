@@ -361,7 +361,7 @@ def test_the_language_is_judged_on_enough_words_only():
     handful of unsure words (a short take) is not judged."""
     import dataclasses
 
-    from voicecoach.scoring.pipeline import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, looks_english
+    from voicecoach.asr.language import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, looks_english
 
     def with_p(text: str, p: float) -> Transcript:
         t = transcript_of(text)

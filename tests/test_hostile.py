@@ -29,9 +29,8 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import ROOT, SAMPLES, convert, open_page
-from voicecoach.asr.transcribe import MIN_ENGLISH_PROBABILITY
+from voicecoach.asr.language import MIN_ENGLISH_PROBABILITY, MIN_MEDIAN_WORD_PROBABILITY
 from voicecoach.practice.history import History
-from voicecoach.scoring.pipeline import MIN_MEDIAN_WORD_PROBABILITY
 
 CLIP = SAMPLES / "motivation_fast.wav"  # 26 s, the shortest sample
 STAR = SAMPLES / "star_answer.wav"
@@ -306,8 +305,8 @@ def _intel_mkl() -> bool:
 
 
 def _language_model_installed() -> bool:
+    from voicecoach.asr.language import LANGUAGE_MODEL
     from voicecoach.asr.models import PYPI_MODELS, pypi_model_parts
-    from voicecoach.asr.transcribe import LANGUAGE_MODEL
 
     return pypi_model_parts(PYPI_MODELS[LANGUAGE_MODEL]) is not None
 
@@ -384,7 +383,7 @@ def test_a_video_sign_off_or_a_loop_marks_a_segment_failed():
 @pytest.mark.skipif(not _language_model_installed(), reason="Whisper base (voicecoach[base]) is not installed")
 def test_whisper_base_tells_the_language(spoken_languages):
     """Measured: German 0.06, French 0.009, English 0.88, under oneDNN and MKL alike."""
-    from voicecoach.asr.transcribe import english_probability
+    from voicecoach.asr.language import english_probability
     from voicecoach.audio.decode import load_audio
 
     p = {lang: english_probability(load_audio(path)) for lang, path in spoken_languages.items()}

@@ -40,8 +40,8 @@ def said_alone(tmp_path_factory) -> dict[str, tuple[dict, object]]:
 def test_a_filler_heard_alone_is_told_from_a_word(said_alone):
     """The first-token filler probability separates fillers from words, including "a"
     and "the", which sound most like "uh" (measured: words <= 0.06, fillers 0.07-0.89)."""
+    from voicecoach.asr.models import load_model
     from voicecoach.asr.relisten import RelistenOptions, filler_probabilities
-    from voicecoach.asr.transcribe import load_model
 
     o = RelistenOptions()
     fillers_heard, fillers_total, words_heard = 0, 0, []
@@ -65,8 +65,8 @@ def test_relisten_inserts_the_fillers(said_alone):
     two long silences sounds like "thuh" and is at the threshold (measured 0.03-0.11
     as the fragment's edges move by 5 ms): at most one find may fall on "a" or "the",
     none on any other word."""
+    from voicecoach.asr.models import load_model
     from voicecoach.asr.relisten import relisten_fillers
-    from voicecoach.asr.transcribe import load_model
 
     truth, audio = said_alone["en-us"]
     spoken = [s for s in truth["spans"] if s["kind"] == "speech"]
@@ -89,8 +89,8 @@ def test_a_hum_is_typed_by_its_sound(said_alone):
     all three voices); its onset keeps 11-14 dB more of its energy below 500 Hz than the
     recording's speech, and re-listening types it a hum. No vowel filler (um, uh, er,
     ah: -14 to +1 dB) becomes one."""
+    from voicecoach.asr.models import load_model
     from voicecoach.asr.relisten import relisten_fillers
-    from voicecoach.asr.transcribe import load_model
     from voicecoach.core.lexicon import vocal_filler_type
 
     hums = typed = 0
@@ -152,8 +152,8 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
     import numpy as np
     from synth import render
 
+    from voicecoach.asr.models import load_model
     from voicecoach.asr.relisten import RelistenOptions, relisten_fillers
-    from voicecoach.asr.transcribe import load_model
     from voicecoach.audio.decode import load_audio
     from voicecoach.core.lexicon import vocal_filler_type
 
@@ -281,8 +281,8 @@ def test_relisten_is_a_transcription_setting(said_alone, tmp_path):
 def test_a_biased_pass_filler_over_a_word_is_vetoed(said_alone):
     """A filler only the biased pass wrote survives where the sound is a filler, and is
     dropped where every sound nearby is a word ("project", "because")."""
+    from voicecoach.asr.models import load_model
     from voicecoach.asr.relisten import relisten_fillers
-    from voicecoach.asr.transcribe import load_model
 
     truth, audio = said_alone["en-us"]
     span = {s["text"]: s for s in truth["spans"]}
@@ -301,8 +301,8 @@ def test_a_misplaced_filler_is_moved_onto_its_sound(said_alone):
     """Whisper often times a filler a few hundred ms off its sound. A transcript filler is
     moved onto the nearby sound that, heard alone, is a filler; a second copy of the same
     filler (the other pass, timed elsewhere) is dropped; the word it overlapped is cut."""
+    from voicecoach.asr.models import load_model
     from voicecoach.asr.relisten import relisten_fillers
-    from voicecoach.asr.transcribe import load_model
 
     for voice in VOICES:
         truth, audio = said_alone[voice]

@@ -25,13 +25,16 @@ A model is named by one of:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import ModelNotFoundError
 from ..core.paths import user_cache_dir, user_models_dir
@@ -344,3 +347,58 @@ def list_models() -> list[ModelInfo]:
             )
         )
     return out
+
+
+_LOADING = threading.Lock()
+_MODELS: dict[tuple[str, int], Any] = {}
+#: Models kept loaded in one process.
+MAX_MODELS = 4
+
+
+def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_whisper.WhisperModel
+    """Load a model once per process (cached by name and threads), also when two threads
+    ask at once (``practice`` loads it while the question is read, and its transcriber
+    asks too)."""
+    with _LOADING:
+        key = (model, cpu_threads)
+        if key not in _MODELS:
+            if len(_MODELS) >= MAX_MODELS:
+                _MODELS.pop(next(iter(_MODELS)))
+            _MODELS[key] = _load_model(model, cpu_threads)
+        return _MODELS[key]
+
+
+def release_model(model: str) -> bool:
+    """Unload ``model`` (every thread count) and give its memory back to the system; True
+    if it was loaded. A batch worker releases the language model after the take that
+    needed it, so that a worker holds one model, not two."""
+    with _LOADING:
+        found = [k for k in _MODELS if k[0] == model]
+        for k in found:
+            del _MODELS[k]
+    if found:
+        import gc
+
+        gc.collect()
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                import ctypes
+
+                ctypes.CDLL("libc.so.6").malloc_trim(0)  # CTranslate2's buffers stay with the allocator otherwise
+    return bool(found)
+
+
+def clear_model_cache() -> None:
+    """Forget the loaded models (the next use loads again)."""
+    with _LOADING:
+        _MODELS.clear()
+
+
+def _load_model(model: str, cpu_threads: int):  # -> faster_whisper.WhisperModel
+    info = resolve_model(model)
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(info.path, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelNotFoundError(f"model {model!r}: could not load {info.path} ({exc})") from exc

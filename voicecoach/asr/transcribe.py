@@ -23,21 +23,19 @@ The other decodings are kept for comparison and for users who measure differentl
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import re
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..audio.acoustics import SilenceOptions, sound_islands, voiced_share
-from ..core.datatypes import Transcript, Word, looks_english, normalise_word
-from ..core.errors import ModelNotFoundError
+from ..core.datatypes import Transcript, Word, normalise_word
 from .alignment import merge_fillers
+from .language import MIN_ENGLISH_PROBABILITY, english_probability, looks_english
+from .models import load_model
 
 if TYPE_CHECKING:
     from ..audio.decode import Audio
@@ -88,63 +86,6 @@ class TranscribeOptions:
             )
         if not self.model.strip():
             raise ValueError('model must not be empty; use "default" for the embedded model')
-
-
-_LOADING = threading.Lock()
-_MODELS: dict[tuple[str, int], Any] = {}
-#: Models kept loaded in one process.
-MAX_MODELS = 4
-
-
-def load_model(model: str = "default", *, cpu_threads: int = 0):  # -> faster_whisper.WhisperModel
-    """Load a model once per process (cached by name and threads), also when two threads
-    ask at once (``practice`` loads it while the question is read, and its transcriber
-    asks too)."""
-    with _LOADING:
-        key = (model, cpu_threads)
-        if key not in _MODELS:
-            if len(_MODELS) >= MAX_MODELS:
-                _MODELS.pop(next(iter(_MODELS)))
-            _MODELS[key] = _load_model(model, cpu_threads)
-        return _MODELS[key]
-
-
-def release_model(model: str) -> bool:
-    """Unload ``model`` (every thread count) and give its memory back to the system; True
-    if it was loaded. A batch worker releases the language model after the take that
-    needed it, so that a worker holds one model, not two."""
-    with _LOADING:
-        found = [k for k in _MODELS if k[0] == model]
-        for k in found:
-            del _MODELS[k]
-    if found:
-        import gc
-
-        gc.collect()
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(OSError, AttributeError):
-                import ctypes
-
-                ctypes.CDLL("libc.so.6").malloc_trim(0)  # CTranslate2's buffers stay with the allocator otherwise
-    return bool(found)
-
-
-def clear_model_cache() -> None:
-    """Forget the loaded models (the next use loads again)."""
-    with _LOADING:
-        _MODELS.clear()
-
-
-def _load_model(model: str, cpu_threads: int):  # -> faster_whisper.WhisperModel
-    from .models import resolve_model
-
-    info = resolve_model(model)
-    from faster_whisper import WhisperModel
-
-    try:
-        return WhisperModel(info.path, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise ModelNotFoundError(f"model {model!r}: could not load {info.path} ({exc})") from exc
 
 
 #: ``on_progress(stage, done_s, total_s)``: a decoding pass ("plain", "filler-biased") or
@@ -222,43 +163,8 @@ def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
     )
 
 
-#: The multilingual model that tells the language of a take when the transcript gives
-#: reason to doubt it (tiny.en cannot: it writes every language as English words), used
-#: only when installed for offline use (``voicecoach[base]``).
-LANGUAGE_MODEL = "base"
-#: A take whose probability of English by LANGUAGE_MODEL is under this is not English
-#: (measured: German 0.06, French 0.009; English samples, corpus and real recordings
-#: 0.72-1.00, under oneDNN and MKL alike).
-MIN_ENGLISH_PROBABILITY = 0.3
-#: The language is told from at most this much audio, from the first sound on, and not
-#: from less than LANGUAGE_MIN_S (English espeak: 0.71-0.93 from 1.5-4 s; the first
-#: 3.5 s of hesitant_slow, a hum and "That is a", 0.35).
-LANGUAGE_CLIP_S = 30.0
-LANGUAGE_MIN_S = 1.0
-
-
-def english_probability(audio: Audio, *, silence: SilenceOptions | None = None) -> float | None:
-    """The probability that ``audio`` is English speech, by LANGUAGE_MODEL's language
-    detection on its first LANGUAGE_CLIP_S from the first sound; None when that model is
-    not installed for offline use (nothing is downloaded for this) or there is less than
-    LANGUAGE_MIN_S from the first sound."""
-    from .models import PYPI_MODELS, pypi_model_parts
-
-    if pypi_model_parts(PYPI_MODELS[LANGUAGE_MODEL]) is None:
-        return None
-    islands = sound_islands(audio, min_s=0.0, max_s=audio.duration_s + 1.0, options=silence)
-    start = int(islands[0].start_s * audio.sample_rate_hz) if islands else 0
-    clip = audio.samples[start : start + int(LANGUAGE_CLIP_S * audio.sample_rate_hz)]
-    if len(clip) < LANGUAGE_MIN_S * audio.sample_rate_hz:
-        return None
-    _language, _p, ranked = load_model(LANGUAGE_MODEL).detect_language(clip)
-    p = dict(ranked).get("en", 0.0)
-    logger.debug("language detection: %s (English %.3f)", ranked[:3], p)
-    return float(p)
-
-
 def _sounds_english(words: list[Word], options: TranscribeOptions) -> bool:
-    """Whether ``words`` pass the language check (:func:`voicecoach.core.datatypes.looks_english`)."""
+    """Whether ``words`` pass the language check (:func:`voicecoach.asr.language.looks_english`)."""
     return looks_english(Transcript(tuple(words), 0.0, options.language))[0]
 
 

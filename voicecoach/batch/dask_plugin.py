@@ -11,6 +11,6 @@ class ModelPlugin(WorkerPlugin):
         self.cpu_threads = cpu_threads
 
     def setup(self, worker) -> None:  # noqa: ANN001 - distributed.Worker
-        from voicecoach.asr.transcribe import load_model
+        from voicecoach.asr.models import load_model
 
         load_model(self.model, cpu_threads=self.cpu_threads)

@@ -574,7 +574,8 @@ def score_job(path: str, question: Asked, key: str, settings: Settings, data: by
     def outcome(status: str, reason: str, result: dict[str, Any] | None, scored_key: str = key) -> Outcome:
         return Outcome(scored_key, path, status, reason, result, planned_key=key)
 
-    from ..asr.transcribe import LANGUAGE_MODEL, release_model
+    from ..asr.language import LANGUAGE_MODEL
+    from ..asr.models import release_model
 
     try:
         if data is None:
@@ -647,7 +648,7 @@ def _init_worker(settings: Settings, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     _WORKER_SETTINGS = settings
-    from ..asr.transcribe import load_model
+    from ..asr.models import load_model
 
     load_model(settings.transcription.model, cpu_threads=settings.transcription.cpu_threads)  # once per process
 

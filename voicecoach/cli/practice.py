@@ -117,7 +117,7 @@ def practice(
     """
     import threading
 
-    from ..asr.transcribe import load_model
+    from ..asr.models import load_model
     from ..core.paths import data_dir as resolve_data_dir
     from ..core.questions import pick_question
     from ..practice.history import History

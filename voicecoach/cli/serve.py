@@ -77,7 +77,7 @@ def serve(
     import threading
     import webbrowser
 
-    from ..asr.transcribe import load_model
+    from ..asr.models import load_model
     from ..web.app import Room, run
 
     if not _is_loopback(host):

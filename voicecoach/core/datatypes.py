@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from .lexicon import is_vocal_filler
 
 SCHEMA_VERSION = 1
 
@@ -97,32 +94,6 @@ class Transcript:
     @property
     def sentences(self) -> tuple[Sentence, ...]:
         return split_sentences(self.words)
-
-
-#: A transcript is believed to be English only when its median word probability (vocal
-#: fillers aside) is at least this. An English-only model writes English-looking nonsense
-#: for other languages, so its own confidence is the evidence. Measured with tiny.en on
-#: four espeak-ng German and French answers under the AVX2, AVX512 and GENERIC
-#: instruction sets: 0.08-0.43; on English 0.53-0.99, the lowest the noisy, band-limited
-#: Apollo radio (0.53-0.58), then a meeting (0.80), the espeak English answers 0.95-0.97.
-#: The threshold sits between the two; the margin is small (0.04 below, 0.06 above).
-MIN_MEDIAN_WORD_PROBABILITY = 0.47
-#: The language is judged only on at least this many words (fillers aside): the median of
-#: a handful is too noisy. A 5-second practice take ("Hmm, that is a good question.")
-#: through the virtual microphone fell below the threshold in a CI run; the
-#: German and French answers measured have 14-44 words.
-MIN_WORDS_FOR_LANGUAGE = 10
-
-
-def looks_english(transcript: Transcript) -> tuple[bool, float | None]:
-    """(whether the transcript may be scored as English, its median word probability,
-    vocal fillers aside). Fewer than MIN_WORDS_FOR_LANGUAGE words get the benefit of the
-    doubt."""
-    probs = [w.probability for w in transcript.words if not is_vocal_filler(w.norm)]
-    if not probs:
-        return True, None
-    median_p = statistics.median(probs)
-    return len(probs) < MIN_WORDS_FOR_LANGUAGE or median_p >= MIN_MEDIAN_WORD_PROBABILITY, median_p
 
 
 def split_sentences(words: tuple[Word, ...] | list[Word]) -> tuple[Sentence, ...]:

@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from ..audio.decode import SAMPLE_RATE_HZ, Audio
+from ..audio.voice import speech_seconds
 from ..core.datatypes import Transcript
 from ..core.errors import DeviceError, HistoryError, VoicecoachError
 from ..core.questions import Question
-from ..scoring.pipeline import Report, report_to_dict, score_file, score_transcript, speech_seconds
+from ..scoring.pipeline import Report, report_to_dict, score_file, score_transcript
 from ..settings.config import Settings
 from .history import Change, History, Take, compare
 from .record import Recording, RecordOptions, TakeWriter, record
@@ -106,7 +107,7 @@ def is_empty_take(
     streamed audio or the saved file)."""
     if recording.duration_s < MIN_TAKE_S:
         return True
-    from ..scoring.pipeline import MIN_SPEECH_S
+    from ..audio.voice import MIN_SPEECH_S
 
     if speech_s is not None:
         return speech_s < MIN_SPEECH_S

@@ -13,68 +13,24 @@ from typing import Any
 
 from ..analysers import Analyser, registered
 from ..analysers.feedback import compute_scores, make_tips
-from ..asr.transcribe import MIN_ENGLISH_PROBABILITY, ProgressCallback, english_probability, transcribe
+from ..asr.language import (
+    MIN_ENGLISH_PROBABILITY,
+    MIN_MEDIAN_WORD_PROBABILITY,
+    MIN_WORDS_FOR_LANGUAGE,
+    believable,
+    english_probability,
+    in_doubt,
+    looks_english,
+)
+from ..asr.transcribe import ProgressCallback, transcribe
 from ..audio.decode import Audio, load_audio
-from ..core.datatypes import MIN_MEDIAN_WORD_PROBABILITY, MIN_WORDS_FOR_LANGUAGE, Transcript, looks_english
-from ..core.lexicon import is_vocal_filler
+from ..audio.voice import MIN_SPEECH_S, speech_seconds
+from ..core.datatypes import Transcript
 from ..core.questions import Question
 from ..settings.config import Settings
 from .result import Report, report_to_dict
 
 logger = logging.getLogger(__name__)
-
-#: Less speech than this (by the VAD) is reported as no speech.
-MIN_SPEECH_S = 0.5
-
-
-#: The voice activity detector hears this much audio at a time (one call on a 10-minute
-#: file took 200 MB; it costs about 2 ms a second of audio).
-VAD_CHUNK_S = 10.0
-
-
-def speech_seconds(audio: Audio, *, enough_s: float | None = None) -> float:
-    """Seconds of speech by the Silero VAD that faster-whisper ships, heard VAD_CHUNK_S at
-    a time; with ``enough_s``, counting stops once that much speech is heard."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    sr = audio.sample_rate_hz
-    step = int(VAD_CHUNK_S * sr)
-    total = 0
-    for start in range(0, len(audio.samples), step):
-        spans = get_speech_timestamps(audio.samples[start : start + step], VadOptions(min_speech_duration_ms=250))
-        total += sum(s["end"] - s["start"] for s in spans)
-        if enough_s is not None and total / sr >= enough_s:
-            break
-    return total / sr
-
-
-def _believable(transcript: Transcript, audio: Audio, speech_s: float | None = None) -> bool:
-    """Whisper invents words on silence and noise ("you", "Thank you."), and on noise the
-    invention varies from run to run (temperature fallback samples): a transcript counts
-    only when the Silero voice activity detector also hears speech (~2 ms a second;
-    ``speech_s``: already measured)."""
-    if not transcript.words:
-        return False
-    return (speech_seconds(audio, enough_s=MIN_SPEECH_S) if speech_s is None else speech_s) >= MIN_SPEECH_S
-
-
-#: A transcript is doubted, and the language told by the multilingual model where it is
-#: installed, when its median word probability is under this (English samples, corpus
-#: and real recordings: 0.80-0.99, the Apollo radio 0.55) ...
-DOUBT_MEDIAN_PROBABILITY = 0.75
-#: ... or when it has fewer words a second than this over a take of DOUBT_MIN_S or more
-#: (English: 1.6-3.7 a second of speech; German under Intel MKL: "Thank you very much."
-#: over 15 s).
-DOUBT_WORDS_PER_S = 0.75
-DOUBT_MIN_S = 5.0
-
-
-def _in_doubt(transcript: Transcript, audio: Audio, median_p: float | None) -> bool:
-    """Whether the transcript gives reason to doubt that the take is English."""
-    if median_p is not None and median_p < DOUBT_MEDIAN_PROBABILITY:
-        return True
-    words = [w for w in transcript.words if not is_vocal_filler(w.norm)]
-    return audio.duration_s >= DOUBT_MIN_S and len(words) / audio.duration_s < DOUBT_WORDS_PER_S
 
 
 def score_audio(
@@ -165,7 +121,7 @@ def _analyse_transcript(
     )
     t1 = time.perf_counter()
     timings = dict(timings_s or {})
-    if not _believable(transcript, audio, speech_s):
+    if not believable(transcript, audio, speech_s):
         empty = Transcript((), transcript.duration_s, transcript.language, transcript.model, transcript.decoding)
         if (
             not transcript.words
@@ -188,7 +144,7 @@ def _analyse_transcript(
         return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
     english, median_p = looks_english(transcript)
     p_en = None
-    if english and _in_doubt(transcript, audio, median_p):
+    if english and in_doubt(transcript, audio, median_p):
         p_en = english_probability(audio, silence=settings.silence)
         english = p_en is None or p_en >= MIN_ENGLISH_PROBABILITY
     if not english:

@@ -24,7 +24,8 @@ from typing import Any
 
 from ..analysers import Analyser, registered
 from ..analysers.feedback import Scores, floor
-from ..core.datatypes import MIN_MEDIAN_WORD_PROBABILITY, SCHEMA_VERSION, Tip, Transcript, Word
+from ..asr.language import MIN_MEDIAN_WORD_PROBABILITY
+from ..core.datatypes import SCHEMA_VERSION, Tip, Transcript, Word
 from ..core.errors import VoicecoachError
 from ..core.files import read_user_text
 

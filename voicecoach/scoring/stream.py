@@ -203,7 +203,7 @@ class StreamingTranscriber:
 
     # ---------------------------------------------------------------- the worker
     def _run(self) -> None:
-        from ..asr.transcribe import load_model
+        from ..asr.models import load_model
 
         try:
             t = self.settings.transcription
@@ -285,7 +285,7 @@ class StreamingTranscriber:
         when given: only the words after ``start`` are kept)."""
         from ..asr.transcribe import MIN_VOICED_SHARE, transcribe
         from ..audio.acoustics import voiced_share
-        from .pipeline import speech_seconds
+        from ..audio.voice import speech_seconds
 
         t0 = time.perf_counter()
         words: list[Word] = []
