@@ -19,7 +19,8 @@ from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import AnswerContext, structure
 from voicecoach.cli import cli
 from voicecoach.core.questions import load_bank
-from voicecoach.practice.history import History, trends
+from voicecoach.practice.history import History
+from voicecoach.practice.progress import trends
 
 CATEGORIES = {
     "behavioural",
@@ -204,7 +205,7 @@ def test_progress_compares_each_question_with_itself(tmp_path):
         (70 + 70 + int(OVERALL.noise)) / 2,
     )  # the mean of each question's first and latest
     conflict = next(g for g in trends(takes) if g["question"] == "beh-conflict")
-    from voicecoach.practice.history import judge_change
+    from voicecoach.practice.progress import judge_change
 
     wpm = conflict["metrics"]["pacing.wpm"]
     assert (

@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import tone_audio, transcript_of
 from voicecoach.analysers.base import OVERALL
 from voicecoach.core.questions import load_bank, resolve_question
-from voicecoach.practice.history import compare
+from voicecoach.practice.progress import compare
 from voicecoach.scoring.stream import CUE_FAST, CUE_FILLERS, StreamOptions, find_cut, live_cue
 from voicecoach.settings.config import Settings
 

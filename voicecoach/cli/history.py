@@ -29,7 +29,8 @@ def history(
     question_id: str | None, category: str | None, by: str, limit: int, as_json: bool, data_dir: Path | None
 ) -> None:
     """List past takes and how your key figures moved over time."""
-    from ..practice.history import History, trends
+    from ..practice.history import History
+    from ..practice.progress import trends
     from ..present.terminal import render_history
 
     h = History.open(data_dir)

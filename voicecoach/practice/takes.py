@@ -25,7 +25,8 @@ from ..core.errors import DeviceError, HistoryError, VoicecoachError
 from ..core.questions import Question
 from ..scoring.pipeline import Report, report_to_dict, score_file, score_transcript
 from ..settings.config import Settings
-from .history import Change, History, Take, compare
+from .history import History, Take
+from .progress import Change, compare
 from .record import Recording, RecordOptions, TakeWriter, record
 
 logger = logging.getLogger(__name__)

@@ -266,7 +266,7 @@ def trend_word(
     """ "better", "worse" or "same" for a figure whose better direction is ``better``
     ("lower", "higher", or "band": nearer ``band``); "" when it has none; "same" within
     the figure's ``noise``."""
-    from ..practice.history import judge_change
+    from ..practice.progress import judge_change
 
     return judge_change(better, first, latest, spec, band, noise)
 

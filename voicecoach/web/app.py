@@ -364,7 +364,7 @@ def practise_page(room: Room) -> str:
 def _trend(metric: dict | None) -> str:
     """A question's (or a category's) overall score, first -> latest, in words; a change
     within the score's noise is "about the same"."""
-    from ..practice.history import judge_change
+    from ..practice.progress import judge_change
 
     if metric is None or len(metric["series"]) < 2:
         return "one take so far"
@@ -378,7 +378,7 @@ def _trend(metric: dict | None) -> str:
 
 
 def progress_page(room: Room) -> str:
-    from ..practice.history import judge_change, trends
+    from ..practice.progress import judge_change, trends
     from ..present.html_report import progress_html
 
     h = room.history()
