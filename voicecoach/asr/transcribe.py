@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from ..audio.acoustics import SilenceOptions, sound_islands, voiced_share
 from ..core.datatypes import Transcript, Word, normalise_word
+from . import DECODINGS
 from .alignment import merge_fillers
 from .language import MIN_ENGLISH_PROBABILITY, english_probability, looks_english
 from .models import load_model
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DECODINGS = ("single", "merge", "plain", "hotwords")
 #: A word from the filler-biased pass is kept only if at least this share of its span is
 #: audible: that pass invents "uh" in silence at the end of a file.
 MIN_VOICED_SHARE = 0.3

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..asr import DECODINGS
 from ..core.errors import ModelNotFoundError, VoicecoachError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -126,7 +127,7 @@ MODEL_OPTION = click.option(
 )
 DECODING_OPTION = click.option(
     "--decoding",
-    type=click.Choice(["single", "merge", "plain", "hotwords"]),
+    type=click.Choice(DECODINGS),
     help="How fillers are kept: single (default: one pass, then re-listening), merge (a second, filler-biased pass), plain or hotwords (docs/how-it-works.md, 'Keeping the fillers').",
 )
 CONFIG_OPTION = click.option(

@@ -283,6 +283,7 @@ class Take:
         """Countdown, recording, report. Every way the take ends leaves a status on disk
         that the message states: scored, recorded (interrupted, or the device or the disk
         failed; score it later) or nothing (an empty take is not kept)."""
+        from ..core.datatypes import format_mmss
         from ..practice.record import RecordOptions
         from ..practice.takes import finish_take, is_empty_take, record_take
         from ..scoring.stream import StreamingTranscriber
@@ -292,7 +293,7 @@ class Take:
             click.echo(f"\rRecording starts in {left} s (Enter: start now)... ", nl=False, err=True)
             if wait_for_enter(1.0):
                 break
-        limit = _mmss(max_seconds)
+        limit = format_mmss(max_seconds, tenths=False)
         click.echo(
             "\rRecording: speak now. "
             + ("Press Enter to stop. " if self.interactive else "")
@@ -392,10 +393,6 @@ class Take:
             previous, best = progress_since(self.history, take_id, d)
             render_comparison(previous, best)
         return d
-
-
-def _mmss(seconds: float) -> str:
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 def _progress_bar(total_s: float):  # noqa: ANN202 - the pipeline's on_progress callback

@@ -11,11 +11,14 @@ SCHEMA_VERSION = 1
 _NON_WORD = re.compile(r"[^\w']+")
 
 
-def format_mmss(t: float) -> str:
+def format_mmss(t: float, *, tenths: bool = True) -> str:
     """Seconds as ``m:ss.s`` (``75.2`` -> ``"1:15.2"``; ``599.96`` -> ``"10:00.0"``, not
-    ``"9:60.0"``), for showing times to people."""
-    tenths = round(t * 10)
-    return f"{tenths // 600}:{tenths % 600 / 10:04.1f}"
+    ``"9:60.0"``), for showing times to people; without ``tenths``, whole seconds
+    (``75.9`` -> ``"1:15"``, as a clock counts)."""
+    if not tenths:
+        return f"{int(t // 60)}:{int(t % 60):02d}"
+    d = round(t * 10)
+    return f"{d // 600}:{d % 600 / 10:04.1f}"
 
 
 def normalise_word(text: str) -> str:

@@ -38,7 +38,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import numpy as np
 
-from ..audio.decode import load_audio
+from ..audio.decode import SAMPLE_RATE_HZ, load_audio
 from ..core.errors import HistoryError, TakeWriteError, VoicecoachError
 from ..core.paths import data_dir
 from ..core.questions import Question, category_name, filter_questions, find_text, own_question
@@ -58,7 +58,6 @@ MAX_CHUNKS_PER_S = 20
 MAX_JSON_BYTES = 16_384
 #: A take that has had no audio for this long (the tab was closed) is closed and kept.
 ABANDONED_AFTER_S = 20.0
-SAMPLE_RATE_HZ = 16_000
 #: Files under /static/ (nothing else is served from disk).
 STATIC = {
     "app.css": "text/css; charset=utf-8",
