@@ -255,7 +255,8 @@ def main() -> None:
                 rows["merge-no-relisten"][group].append(evaluate(truth, no_rl))
                 rows["merge-no-relisten"]["all"].append(rows["merge-no-relisten"][group][-1])
         print(
-            f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) {time.perf_counter() - t:.1f} s",
+            f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) "
+            f"{time.perf_counter() - t:.1f} s",
             file=sys.stderr,
         )
 
@@ -303,7 +304,9 @@ def main() -> None:
             continue
         tm = timing[dec]
         print(
-            f"{dec} time: transcription {tm['transcribe_s']:.1f} s ({audio_s / max(tm['transcribe_s'], 1e-9):.1f}x real time), analysers {tm['analyse_s']:.2f} s ({100 * tm['analyse_s'] / max(tm['transcribe_s'], 1e-9):.1f}% of transcription)"
+            f"{dec} time: transcription {tm['transcribe_s']:.1f} s ({audio_s / max(tm['transcribe_s'], 1e-9):.1f}x "
+            f"real time), analysers {tm['analyse_s']:.2f} s "
+            f"({100 * tm['analyse_s'] / max(tm['transcribe_s'], 1e-9):.1f}% of transcription)"
         )
     if len(decodings) > 1:
         base = timing[decodings[0]]["transcribe_s"] + timing[decodings[0]]["analyse_s"]

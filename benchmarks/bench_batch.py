@@ -83,8 +83,8 @@ def workers_gone_after_kill(src: Path, out: Path, workers: int) -> float:
     """Seconds from ``kill -9`` of a running batch until its last worker is gone."""
     import signal
 
-    proc = subprocess.Popen([sys.executable, "-m", "voicecoach", "batch", str(src), "--out", str(out), "--workers", str(workers)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    cmd = [sys.executable, "-m", "voicecoach", "batch", str(src), "--out", str(out), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     pids: list[int] = []
     while time.time() < deadline and len(pids) < workers:
@@ -143,7 +143,8 @@ def main() -> None:
     except (OSError, StopIteration):
         pass
     print(
-        f"{n} files, {audio_s / 60:.1f} audio minutes, decoding={args.decoding or 'default'}, {os.cpu_count()} cores ({cpu})"
+        f"{n} files, {audio_s / 60:.1f} audio minutes, decoding={args.decoding or 'default'}, {os.cpu_count()} cores "
+        f"({cpu})"
     )
     print(
         f"{'workers':<9}{'wall s':>9}{'files/min':>11}{'audio min/min':>15}{'worker peak MB':>16}{'tree peak MB':>14}"

@@ -120,10 +120,12 @@ def main() -> None:
         print("\n".join(table(name, s)))
     n = s_clean.answers + s_noisy.answers
     print(
-        f"\ntime: {1000 * elapsed / n:.1f} ms an answer ({n} answers; the structure analysis, and fitting when cross-validating)"
+        f"\ntime: {1000 * elapsed / n:.1f} ms an answer ({n} answers; the structure analysis, and fitting when "
+        "cross-validating)"
     )
     print(
-        "\ntargets: STAR part F1 >= 0.85 clean, >= 0.80 with errors (each part); covered points F1 >= 0.80; opening and close accuracy >= 0.90"
+        "\ntargets: STAR part F1 >= 0.85 clean, >= 0.80 with errors (each part); covered points F1 >= 0.80; opening "
+        "and close accuracy >= 0.90"
     )
     worst_clean = min(c.f1 for c in s_clean.parts.values())
     worst_noisy = min(c.f1 for c in s_noisy.parts.values())

@@ -96,7 +96,8 @@ def main() -> None:
     for d in decodings:
         ratios = [r[d]["ratio"] for r in out["runs"]]
         print(
-            f"{d}: mean {statistics.mean(ratios):.2f}x, worst {max(ratios):.2f}x one plain transcription (target <= {TARGET_RATIO}x)"
+            f"{d}: mean {statistics.mean(ratios):.2f}x, worst {max(ratios):.2f}x one plain transcription (target <= "
+            f"{TARGET_RATIO}x)"
         )
     if args.minutes:
         last = out["runs"][-1][decodings[0]]

@@ -92,7 +92,8 @@ def filler_counts(answer: Answer, report: Report, counts: dict[str, Counter], er
         if hit != is_filler:
             words = [w.text for w in transcript.words]
             errors.append(
-                f"{answer.id}: {phrase!r} {'missed' if is_filler else 'counted'}: {' '.join(words[max(0, index - 5) : index + 6])}"
+                f"{answer.id}: {phrase!r} {'missed' if is_filler else 'counted'}: "
+                f"{' '.join(words[max(0, index - 5) : index + 6])}"
             )
 
 
@@ -140,7 +141,8 @@ def run(answers: list[Answer], label: str, show_errors: bool) -> dict[str, float
     rho = spearman(overall, grades)
     print(f"\n{label}: {len(answers)} answers ({time.perf_counter() - t0:.0f} s)")
     print(
-        f"  relevance   F1 of 'no' {f1:.3f} (target {TARGETS['relevance_f1']})   on-topic called off-topic {yes_off:.1%} (target <= 5 %)"
+        f"  relevance   F1 of 'no' {f1:.3f} (target {TARGETS['relevance_f1']})   on-topic called off-topic "
+        f"{yes_off:.1%} (target <= 5 %)"
     )
     print("              labelled -> verdict: " + ", ".join(f"{t}->{p} {v}" for (t, p), v in sorted(confusion.items())))
     print(f"  overall     Spearman with the grade {rho:.3f} (target {TARGETS['spearman']})")

@@ -89,7 +89,8 @@ def main() -> None:
         many = d / "many.wav"
         subprocess.run(["sox", *([str(joined)] * repeats), str(many)], check=True)
         print(
-            f"{'length':>8} {'voicecoach s':>13} {'peak MB':>8} {'bare s':>8} {'peak MB':>8} {'time x':>7} {'memory x':>9}"
+            f"{'length':>8} {'voicecoach s':>13} {'peak MB':>8} {'bare s':>8} {'peak MB':>8} {'time x':>7} "
+            f"{'memory x':>9}"
         )
         for minutes in args.minutes:
             f = d / f"{minutes:g}min.wav"

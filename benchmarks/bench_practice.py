@@ -105,7 +105,8 @@ def main() -> None:
             offline = time.monotonic() - start
             rows.append((dur, first, full, after_first, offline))
             print(
-                f"{dur:6.1f} s answer: report after {first:.2f} s (whole report {full:.2f} s); scored after the take {after_first:.2f} s; `score` {offline:.2f} s",
+                f"{dur:6.1f} s answer: report after {first:.2f} s (whole report {full:.2f} s); scored after the take "
+                f"{after_first:.2f} s; `score` {offline:.2f} s",
                 flush=True,
             )
     finally:

@@ -127,7 +127,8 @@ def main() -> None:
     out["startup_help_s"] = startup_s()
     print(f"\nvoicecoach --help: {out['startup_help_s']:.3f} s (best of 5)")
     print(
-        f"mean ratio score/bare: {statistics.mean(s['ratio'] for s in out['speed']):.2f}; mean analyser share: {100 * statistics.mean(s['analyse_share_of_transcription'] for s in out['speed']):.1f}%"
+        f"mean ratio score/bare: {statistics.mean(s['ratio'] for s in out['speed']):.2f}; mean analyser share: "
+        f"{100 * statistics.mean(s['analyse_share_of_transcription'] for s in out['speed']):.1f}%"
     )
 
     print(f"\n{'decoding':<10}{'filler P':>9}{'filler R':>9}{'filler F1':>10}{'WER':>7}{'time s':>8}")
@@ -164,7 +165,8 @@ def main() -> None:
         out["long_file"] = long_file_run(args.long_minutes)
         lf = out["long_file"]
         print(
-            f"\n{lf['audio_min']:.0f}-minute file: {lf['wall_s']:.1f} s ({lf['audio_min'] * 60 / lf['wall_s']:.1f}x real time), peak memory {lf['peak_rss_mb']:.0f} MB"
+            f"\n{lf['audio_min']:.0f}-minute file: {lf['wall_s']:.1f} s ({lf['audio_min'] * 60 / lf['wall_s']:.1f}x "
+            f"real time), peak memory {lf['peak_rss_mb']:.0f} MB"
         )
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))

@@ -111,7 +111,8 @@ def main() -> None:
         v = a["vocal"]
         wait = "whole take" if key == "file" else "last piece"
         print(
-            f"{key:<30}{a['wer']:>7.3f}{v['f1']:>10.3f}{v['precision']:>7.3f}{v['recall']:>7.3f}{a['wpm_abs_pct_error']:>11.2f}{np.mean(waits[key]):>9.2f} ({wait})"
+            f"{key:<30}{a['wer']:>7.3f}{v['f1']:>10.3f}{v['precision']:>7.3f}{v['recall']:>7.3f}"
+            f"{a['wpm_abs_pct_error']:>11.2f}{np.mean(waits[key]):>9.2f} ({wait})"
         )
 
 

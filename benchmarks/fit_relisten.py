@@ -191,7 +191,8 @@ def main() -> None:
     print(
         "\nshipped defaults: "
         + ", ".join(
-            f"{fam} P {base[fam]['precision']:.3f} R {base[fam]['recall']:.3f} F1 {base[fam]['f1']:.3f} same sound {base[fam]['same_sound']:.2f}"
+            f"{fam} P {base[fam]['precision']:.3f} R {base[fam]['recall']:.3f} F1 {base[fam]['f1']:.3f} same sound "
+            f"{base[fam]['same_sound']:.2f}"
             for fam in families
         )
     )
@@ -199,7 +200,8 @@ def main() -> None:
         for fit, test in (families, families[::-1]):
             best = max(scores, key=lambda r: r[fit]["f1"])
             print(
-                f"fit on {fit}: {best['options']} -> {fit} F1 {best[fit]['f1']:.3f}, held-out {test} F1 {best[test]['f1']:.3f} (P {best[test]['precision']:.3f} R {best[test]['recall']:.3f})"
+                f"fit on {fit}: {best['options']} -> {fit} F1 {best[fit]['f1']:.3f}, held-out {test} F1 "
+                f"{best[test]['f1']:.3f} (P {best[test]['precision']:.3f} R {best[test]['recall']:.3f})"
             )
         both = max(scores, key=lambda r: min(r[f]["f1"] for f in families))
         print(

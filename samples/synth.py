@@ -266,7 +266,8 @@ def main(argv: list[str]) -> None:
         truth["question"] = s.get("question")
         (here / f"{name}.truth.json").write_text(json.dumps(truth, indent=2) + "\n")
         print(
-            f"{wav.name}: {truth['duration_s']:.1f} s, {truth['words']} words, {len(truth['vocal_fillers'])} vocal fillers, {len(truth['pauses'])} pauses"
+            f"{wav.name}: {truth['duration_s']:.1f} s, {truth['words']} words, {len(truth['vocal_fillers'])} vocal "
+            f"fillers, {len(truth['pauses'])} pauses"
         )
 
 

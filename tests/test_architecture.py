@@ -86,7 +86,10 @@ def test_public_api_is_complete_and_light():
     assert set(voicecoach.__all__) == {"__version__", *voicecoach._EXPORTS}
     for name in voicecoach.__all__:
         assert getattr(voicecoach, name) is not None, name
-    code = "import sys, voicecoach; print(sorted(m for m in ('faster_whisper','librosa','ctranslate2','numpy') if m in sys.modules))"
+    code = (
+        "import sys, voicecoach; print(sorted(m for m in ('faster_whisper','librosa','ctranslate2','numpy') if m "
+        "in sys.modules))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent
     ).stdout

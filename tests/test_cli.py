@@ -190,7 +190,10 @@ def test_hub_sizes_match_faster_whisper():
 
 # ---------------------------------------------------------------- start-up and help
 def test_help_imports_no_heavy_module():
-    code = "import sys; from voicecoach.cli import cli; cli(['--help'], standalone_mode=False); print(sorted(m for m in ('faster_whisper','librosa','sounddevice','dask','ctranslate2','numpy') if m in sys.modules))"
+    code = (
+        "import sys; from voicecoach.cli import cli; cli(['--help'], standalone_mode=False); print(sorted(m for m "
+        "in ('faster_whisper','librosa','sounddevice','dask','ctranslate2','numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert out.strip().splitlines()[-1] == "[]"
 

@@ -174,7 +174,8 @@ def test_a_retake_is_compared_with_the_previous_and_the_session_is_summed_up(mic
     child.sendline("")
     # the verdict is in words and in colour (green better, red worse)
     child.expect(
-        r"Since your last take of this question \(#1(, your best)?\): overall score (\d+) -> (\d+) (?:\x1b\[(\d+)m)?(better|worse|same)"
+        r"Since your last take of this question \(#1(, your best)?\): overall score (\d+) -> (\d+) "
+        r"(?:\x1b\[(\d+)m)?(better|worse|same)"
     )
     colour, word = child.match.group(4), child.match.group(5)
     assert colour == {"better": "32", "worse": "31", "same": None}[word]

@@ -146,7 +146,8 @@ def test_a_trailing_close_and_a_stalling_opening_are_caught():
     assert not s.direct_opening and not s.clear_ending
     assert s.ending_note == "trails off" and s.opening_note.startswith("stalls")
     s, _ = _structure(
-        "Um, yeah, so, I was working in a phone shop when a customer came in angry. I calmed him down and fixed his bill.",
+        "Um, yeah, so, I was working in a phone shop when a customer came in angry. I calmed him down and fixed his "
+        "bill.",
         "beh-difficult-customer",
     )
     assert s.direct_opening, "fillers before the content are counted as fillers, not judged twice"

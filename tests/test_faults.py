@@ -200,7 +200,8 @@ def small_disk(tmp_path):
     )
     if done.returncode != 0:
         pytest.skip(
-            f"cannot mount a small tmpfs here ({done.stderr.strip() or done.returncode}); the full-disk case needs root and mount"
+            f"cannot mount a small tmpfs here ({done.stderr.strip() or done.returncode}); the full-disk case needs "
+            "root and mount"
         )
     yield where
     subprocess.run(["umount", "-l", str(where)], capture_output=True)
@@ -430,7 +431,8 @@ def test_an_upload_cut_mid_way_is_one_line_in_the_servers_terminal(tmp_path):
     host, port = s.host.rsplit(":", 1)
     with socket.create_connection((host, int(port))) as c:
         head = (
-            f"POST /api/takes/{take_id}/audio HTTP/1.1\r\nHost: {s.host}\r\nOrigin: {s.origin}\r\nCookie: voicecoach_token={s.token}\r\n"
+            f"POST /api/takes/{take_id}/audio HTTP/1.1\r\nHost: {s.host}\r\nOrigin: {s.origin}\r\nCookie: "
+            f"voicecoach_token={s.token}\r\n"
             "Content-Type: application/octet-stream\r\nContent-Length: 32000\r\n\r\n"
         )
         c.sendall(head.encode() + b"\0" * 1000)

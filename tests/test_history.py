@@ -63,7 +63,8 @@ def test_questions_command_filters(monkeypatch, tmp_path):
     [
         (
             "mine.toml",
-            '[[question]]\nid = "my-1"\ntext = "Why data science?"\ncategory = "motivation"\ndifficulty = "easy"\ncovers = ["a reason | because, love"]\n',
+            '[[question]]\nid = "my-1"\ntext = "Why data science?"\ncategory = "motivation"\ndifficulty = '
+            '"easy"\ncovers = ["a reason | because, love"]\n',
         ),
         (
             "mine.json",
@@ -103,7 +104,8 @@ def test_covers_points_use_the_question():
     q = next(q for q in load_bank(include_user_dir=False) if q.id == "sw-weakness")
     ctx = AnswerContext(question=q.text, category=q.category, covers=q.covers)
     tr = transcript_of(
-        "My weakness is that I find it hard to say no to people, so I end up with too much work. It is something I think about a lot, honestly."
+        "My weakness is that I find it hard to say no to people, so I end up with too much work. It is something I "
+        "think about a lot, honestly."
     )
     r = structure.analyse(tr, audio_for(tr), context=ctx)
     assert {c.point: c.covered for c in r.covers} == {

@@ -267,9 +267,11 @@ def spoken_languages(tmp_path_factory) -> dict[str, Path]:
     """The same interview answer spoken by espeak-ng in German, French and English."""
     d = tmp_path_factory.mktemp("lang")
     texts = {
-        "de": "In meinem letzten Projekt habe ich ein Team von fünf Entwicklern geleitet. Wir mussten die Datenbank in drei Monaten umstellen, "
+        "de": "In meinem letzten Projekt habe ich ein Team von fünf Entwicklern geleitet. Wir mussten die Datenbank "
+        "in drei Monaten umstellen, "
         "und am Ende haben wir die Kosten um dreißig Prozent gesenkt. Das war eine sehr gute Erfahrung für mich.",
-        "fr": "Dans mon dernier poste, j'ai dirigé une équipe de cinq développeurs. Nous devions migrer la base de données en trois mois, "
+        "fr": "Dans mon dernier poste, j'ai dirigé une équipe de cinq développeurs. Nous devions migrer la base de "
+        "données en trois mois, "
         "et à la fin nous avons réduit les coûts de trente pour cent. C'était une très bonne expérience pour moi.",
         "en": "In my last job I led a team of five developers. We had to move the database in three months, "
         "and in the end we cut the costs by thirty percent. It was a very good experience for me.",
@@ -477,7 +479,8 @@ def test_batch_skips_its_own_results_and_resumes_with_other_workers(hostile_batc
     own = vc("batch", str(out / "results.csv"), "--out", str(d / "other"))
     assert own.returncode == 1
     assert own.stderr.splitlines() == [
-        f"skipped {out / 'results.csv'}: a voicecoach results table, not a manifest (a manifest has columns file,question)",
+        f"skipped {out / 'results.csv'}: a voicecoach results table, not a manifest (a manifest has columns "
+        "file,question)",
         "Error: no audio files found in the inputs",
     ]
 

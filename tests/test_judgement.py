@@ -35,7 +35,8 @@ FAILURE_STORY = (
     "It was off by twenty percent and the team ordered too much stock, and that was my mistake. "
     "I told my manager myself the same morning, before anyone else found it. "
     "I rebuilt the model with a back-test, so every forecast is now checked against what actually happened. "
-    "Since then my forecasts have stayed within five percent, and I learned to test my own work before anyone relies on it."
+    "Since then my forecasts have stayed within five percent, and I learned to test my own work before anyone relies "
+    "on it."
 )
 GENERAL_TALK = (
     "I think failure is a normal part of learning, and I always try to learn from my mistakes. "
@@ -126,7 +127,10 @@ def test_a_question_of_your_own_is_judged_by_its_own_words_and_never_accused_lig
     q = resolve_question(
         list(BANK.values()), "Tell me about a time you had to learn a new programming language quickly."
     )
-    on = "Last spring I had to learn Rust in two weeks for a new project. I rewrote one of our small command-line tools in it, and I asked a colleague to review my code every day. The tool shipped on time."
+    on = (
+        "Last spring I had to learn Rust in two weeks for a new project. I rewrote one of our small command-line "
+        "tools in it, and I asked a colleague to review my code every day. The tool shipped on time."
+    )
     t = transcript_of(on)
     assert (
         score_transcript(audio_for(t), t, question=q, speech_s=t.duration_s).results["structure"].relevance.verdict
@@ -256,7 +260,10 @@ def test_loading_the_embeddings_leaves_logging_as_it_was():
     root logger has no handler for basicConfig to find."""
     import subprocess
 
-    code = "import logging; from voicecoach.analysers import embeddings; embeddings.embed(['a test']); r = logging.getLogger(); print(len(r.handlers), r.level)"
+    code = (
+        "import logging; from voicecoach.analysers import embeddings; embeddings.embed(['a test']); r = "
+        "logging.getLogger(); print(len(r.handlers), r.level)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert proc.stdout.split() == ["0", str(logging.WARNING)], proc.stdout
 

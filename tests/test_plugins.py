@@ -61,7 +61,8 @@ def score(result, scoring):
 def tips(result, score, scoring):
     if not result.count:
         return []
-    return [(100 - score, Tip(NAME, f"You used {result.count} buzzwords; say what you did instead.", tuple(Evidence(t, t, "buzzword") for t in result.times_s), rank=1))]
+    evidence = tuple(Evidence(t, t, "buzzword") for t in result.times_s)
+    return [(100 - score, Tip(NAME, f"You used {result.count} buzzwords; say what you did instead.", evidence, rank=1))]
 
 
 def summary(result):
@@ -133,7 +134,8 @@ def test_the_plugin_is_listed_after_the_built_in_analysers(site):
 def test_its_options_and_weight_come_from_the_config(site, tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text(
-        '[buzzwords]\nwords = ["synergy"]\n\n[scoring]\nweight_buzzwords = 0.2\nweight_fillers = 0.0\nbuzzwords_points_per_use = 20\n'
+        '[buzzwords]\nwords = ["synergy"]\n\n[scoring]\nweight_buzzwords = 0.2\nweight_fillers = '
+        "0.0\nbuzzwords_points_per_use = 20\n"
     )
     proc = vc("analysers", "--json", "--config", str(cfg), site=site)
     assert proc.returncode == 0, proc.stderr
@@ -162,7 +164,8 @@ def test_a_plugin_that_cannot_be_loaded_is_one_line_naming_it(tmp_path):
     assert proc.returncode == 1
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith(
-        "Error: analyser 'broken' (broken_analyser, entry point group voicecoach.analysers) cannot be loaded: RuntimeError: boom"
+        "Error: analyser 'broken' (broken_analyser, entry point group voicecoach.analysers) cannot be loaded: "
+        "RuntimeError: boom"
     )
     assert vc("--help", site=site).returncode == 0  # help never loads analysers
 
@@ -226,9 +229,12 @@ def test_a_plugin_is_scored_shown_exported_and_trended(site, tmp_path, browser):
     # the history keeps and trends it
     data = tmp_path / "data"
     store = (
-        "import json, sys\nfrom voicecoach.practice.history import History\nh = History.open(__import__('pathlib').Path(sys.argv[1]))\n"
-        "for n in (3, 1):\n    r = json.load(open(sys.argv[2]))\n    r['buzzwords']['count'] = n\n    r['scores']['buzzwords'] = 100 - 10 * n\n"
-        "    t = h.start_take(audio_path=sys.argv[3], question_id='q1', question_text='Q', category='general')\n    h.save_report(t, r)\nh.close()\n"
+        "import json, sys\nfrom voicecoach.practice.history import History\nh = "
+        "History.open(__import__('pathlib').Path(sys.argv[1]))\n"
+        "for n in (3, 1):\n    r = json.load(open(sys.argv[2]))\n    r['buzzwords']['count'] = n\n    "
+        "r['scores']['buzzwords'] = 100 - 10 * n\n"
+        "    t = h.start_take(audio_path=sys.argv[3], question_id='q1', question_text='Q', category='general')\n    "
+        "h.save_report(t, r)\nh.close()\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(Path(__file__).resolve().parent.parent)])}
     subprocess.run([sys.executable, "-c", store, str(data), str(result), str(wav)], check=True, env=env)

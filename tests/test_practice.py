@@ -213,7 +213,8 @@ def test_portaudio_missing(tmp_path):
     assert result.returncode == 1
     assert (
         result.stderr.strip()
-        == "Error: PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)"
+        == "Error: PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get "
+        "install libportaudio2)"
     )
 
 

@@ -18,7 +18,10 @@ pytestmark = [
 
 sys.path.insert(0, str(ROOT / "samples"))
 
-SCRIPT = "{um} [700] project [700] {hmm} [700] table [700] {uh:500} [700] because [700] {er} [700] Monday [700] {ah} [700] number [700] {mm} [700] a [700] the"
+SCRIPT = (
+    "{um} [700] project [700] {hmm} [700] table [700] {uh:500} [700] because [700] {er} [700] Monday [700] {ah} "
+    "[700] number [700] {mm} [700] a [700] the"
+)
 VOICES = ("en-us", "en-gb", "en-us+m3")
 
 
@@ -137,7 +140,10 @@ def test_a_hum_is_told_from_a_vowel_on_a_dull_microphone(said_alone):
             assert max(onset[t] for t in ("um", "uh", "er", "ah")) < limit - 2, (voice, onset)
 
 
-HUM_SCRIPT = "{mm} [700] project [700] {mm} [700] table [700] {uh:500} [700] because [700] {mm:600} [700] Monday [700] {um} [700] number [700] {mm} [700] a [700] the"
+HUM_SCRIPT = (
+    "{mm} [700] project [700] {mm} [700] table [700] {uh:500} [700] because [700] {mm:600} [700] Monday "
+    "[700] {um} [700] number [700] {mm} [700] a [700] the"
+)
 
 
 def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):

@@ -16,7 +16,8 @@ from voicecoach.settings.config import Settings
 LEANING = (
     "Obviously the release process was slow. Obviously I rebuilt the release process in a month. "
     "The team liked the release process, and obviously the release process is now the norm. "
-    "At the end of the day we shipped faster. At the end of the day that matters. Obviously, at the end of the day I learned a lot."
+    "At the end of the day we shipped faster. At the end of the day that matters. Obviously, at the end of the day I "
+    "learned a lot."
 )
 
 
@@ -50,7 +51,10 @@ def test_a_phrase_inside_a_longer_one_said_as_often_is_not_listed_again():
 
 
 def test_function_words_fillers_and_the_questions_words_do_not_count():
-    text = "Um, I think, you know, I think the the migration, like, the migration was, like, the migration. You know the migration, you know."
+    text = (
+        "Um, I think, you know, I think the the migration, like, the migration was, like, the migration. You know "
+        "the migration, you know."
+    )
     r = _analyse(text)
     assert _found(r) == {"migration": 4}  # not "the", "i", "think", "um", "you know", "like"
     asked = _analyse(text, question="Tell me about a migration you led.")

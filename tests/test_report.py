@@ -223,7 +223,8 @@ def test_html_report_says_what_the_terminal_says(browser, behavioural_html):
         """() => [...document.querySelectorAll('svg')].flatMap(svg => {
              const box = svg.getBoundingClientRect();
              return [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect(), box])
-               .filter(([, r, b]) => r.left < b.left - 0.5 || r.right > b.right + 0.5 || r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5)
+               .filter(([, r, b]) => r.left < b.left - 0.5 || r.right > b.right + 0.5
+                                  || r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5)
                .map(([s]) => s);
            })"""
     )

@@ -295,7 +295,10 @@ def test_hyphenated_words_and_contractions_spoken(tmp_path):
 
     require("espeak-ng", "apt-get install espeak-ng")
     wav = tmp_path / "pieces.wav"
-    script = "We had a one-to-one check-in every week, and it's a well-known fact that a one-page plan works. I didn't expect twenty percent."
+    script = (
+        "We had a one-to-one check-in every week, and it's a well-known fact that a one-page plan works. I "
+        "didn't expect twenty percent."
+    )
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), script], check=True)
     t = transcribe(load_audio(wav))
     words = [w.text for w in t.words]

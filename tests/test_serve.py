@@ -229,7 +229,8 @@ def test_takes_recorded_in_the_browser_are_scored_compared_and_kept(chromium_mic
     # comparison below the score cards, not above them
     assert page.locator("#timeline path.envelope").count() == 1
     assert page.evaluate(
-        "document.getElementById('scores').compareDocumentPosition(document.getElementById('compare')) & Node.DOCUMENT_POSITION_FOLLOWING"
+        "document.getElementById('scores').compareDocumentPosition(document.getElementById('compare')) & "
+        "Node.DOCUMENT_POSITION_FOLLOWING"
     )
     _shot(page, "report")
     # the progress page has both takes, and says how the question went in words: the
@@ -406,8 +407,8 @@ def test_the_progress_page_compares_each_question_with_itself(chromium_mic, tmp_
 
         lo, hi = Options().length_ranges_s["behavioural"]
         assert (
-            page.inner_text("#target")
-            == f"A question of your own: aim for {int(lo // 60)}:{int(lo % 60):02d} to {int(hi // 60)}:{int(hi % 60):02d}, as for a behavioural question."
+            page.inner_text("#target") == f"A question of your own: aim for {int(lo // 60)}:{int(lo % 60):02d} to "
+            f"{int(hi // 60)}:{int(hi % 60):02d}, as for a behavioural question."
         )
         page.close()
     finally:

@@ -24,8 +24,9 @@ from voicecoach.settings.config import Settings
 #: question or exclamation mark, and holds one of these verbs; no space before
 #: punctuation, no "(s)", no word said twice in a row.
 VERBS = frozenset(
-    """was were is are did used paused took ran drifted said covers touch opens stalls has trails ends closes keep slow pick finish
-    start bridge plan add cut stress let say aim open describe makes sounds pause use rehearse breathe varied tell give back asks talks""".split()
+    """was were is are did used paused took ran drifted said covers touch opens stalls has trails ends closes keep
+    slow pick finish start bridge plan add cut stress let say aim open describe makes sounds pause use rehearse
+    breathe varied tell give back asks talks""".split()
 )
 
 
@@ -58,7 +59,8 @@ def _variants() -> list[tuple[str, list[Tip]]]:
     """Answers built to fire every tip template at least once."""
     out = []
     rambling = _analysed(
-        "Um, that's a good question, let me think. Um so uh there was a project and, like, we, you know, did some things "
+        "Um, that's a good question, let me think. Um so uh there was a project and, like, we, you know, did some "
+        "things "
         "and, um, basically it was, like, fine and, uh, I mean, sort of okay and stuff, so yeah",
         question_id="beh-deadline",
         gap_s=0.05,
@@ -141,8 +143,10 @@ def _variants() -> list[tuple[str, list[Tip]]]:
         ("monotone", _tips({**rambling, "delivery": dataclasses.replace(d, monotone=True, pitch_spread_st=0.8)}))
     )
     leaning = _analysed(
-        "Obviously the release process mattered. Obviously I fixed the release process first. The release process was obviously slow, "
-        "and the release process obviously needed tests, and the pipeline and the pipeline and the pipeline and the dashboard and the dashboard and the dashboard failed.",
+        "Obviously the release process mattered. Obviously I fixed the release process first. The release process was "
+        "obviously slow, "
+        "and the release process obviously needed tests, and the pipeline and the pipeline and the pipeline and the "
+        "dashboard and the dashboard and the dashboard failed.",
         question_id="beh-deadline",
     )
     out.append(("repetition", _tips(leaning)))

@@ -35,7 +35,8 @@ class VirtualMic:
         daemon = subprocess.Popen(
             [
                 "pulseaudio", "--daemonize=no", "-n", "--exit-idle-time=-1", "--use-pid-file=no",
-                "-L", f"module-native-protocol-unix auth-anonymous=1 auth-cookie-enabled=0 socket={self.dir / 'pulse.sock'}",
+                "-L", "module-native-protocol-unix auth-anonymous=1 auth-cookie-enabled=0 "
+                    f"socket={self.dir / 'pulse.sock'}",
                 "-L", "module-null-sink sink_name=vspk",
             ],
             env={**self.env, "HOME": str(self.dir)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -52,7 +53,8 @@ class VirtualMic:
         self._pactl("set-default-source", "vspk.monitor")
         # an idle null sink renders in ~2 s blocks; a permanent silent stream keeps it live
         keep = subprocess.Popen(
-            ["pacat", "--playback", "--device=vspk", "--latency-msec=20", "--raw", "--format=s16le", "--rate=16000", "--channels=1", "/dev/zero"],
+            ["pacat", "--playback", "--device=vspk", "--latency-msec=20", "--raw", "--format=s16le", "--rate=16000",
+             "--channels=1", "/dev/zero"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self.procs.append(keep)

@@ -40,8 +40,9 @@ STAR_CUES: dict[str, tuple[str, ...]] = {
 
 
 CLOSING_CUES = (
-    r"\bi learn(ed|t)\b", r"\bas a result\b", r"\bin the end\b", r"\boverall\b", r"\bthat'?s (why|how)\b", r"\bso that'?s\b",
-    r"\bin short\b", r"\bin summary\b", r"\bthe result\b", r"\b(has|have) helped\b", r"\bwhich is why\b",
+    r"\bi learn(ed|t)\b", r"\bas a result\b", r"\bin the end\b", r"\boverall\b", r"\bthat'?s (why|how)\b",
+    r"\bso that'?s\b", r"\bin short\b", r"\bin summary\b", r"\bthe result\b", r"\b(has|have) helped\b",
+    r"\bwhich is why\b",
 ) + STAR_CUES["result"]  # fmt: skip
 
 WEAK_OPENINGS = (

@@ -71,7 +71,8 @@ class Answer:
             unknown = {b for b in braced if b[1] not in LABELLED_FILLERS}
             if unknown:
                 raise ValueError(
-                    f"answer {self.id!r}: braces around {sorted(p for _, p in unknown)}: only {', '.join(LABELLED_FILLERS)} are labelled"
+                    f"answer {self.id!r}: braces around {sorted(p for _, p in unknown)}: only "
+                    f"{', '.join(LABELLED_FILLERS)} are labelled"
                 )
             offset += len(words)
         return out
@@ -90,7 +91,8 @@ def load(path: Path) -> list[Answer]:
             covers = tuple(int(x) for x in head["covers"].split() if x != "-")
             answers.append(
                 Answer(
-                    head["id"], head["q"], _choice(head, "open", "direct", "indirect"), _choice(head, "close", "clear", "unclear"),
+                    head["id"], head["q"], _choice(head, "open", "direct", "indirect"),
+                    _choice(head, "close", "clear", "unclear"),
                     covers, _choice(head, "star", "yes", "no"), tuple(body), tuple(joined),
                     _grade(head), _relevance(head),
                 )

@@ -27,8 +27,10 @@ def main() -> None:
     answers = [a for a in clean + noisy if star_judged(a) and a.part == "dev"]
     weights, units = fit_weights(answers)
     doc = {
-        "about": "STAR part weights for voicecoach.analysers.content, fitted by benchmarks/content/fit_star.py on the labelled "
-        f"answers of benchmarks/content, development part ({len(answers)} answers judged for STAR, {units} units, L2 {L2}).",
+        "about": "STAR part weights for voicecoach.analysers.content, fitted by benchmarks/content/fit_star.py on the "
+        "labelled "
+        f"answers of benchmarks/content, development part ({len(answers)} answers judged for STAR, {units} units, L2 "
+        f"{L2}).",
         "weights": weights,
     }
     OUT.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -233,7 +233,8 @@ def main() -> None:
     index = build(out, subset=args.subset, family=args.family)
     total = sum(x["duration_s"] for x in index)
     print(f"{len(index)} files, {total / 60:.1f} min, {sum(x['vocal'] for x in index)} vocal fillers, "
-          f"{sum(x['discourse'] for x in index)} discourse fillers, {sum(x['traps'] for x in index)} trap sentences -> {out}")  # fmt: skip
+          f"{sum(x['discourse'] for x in index)} discourse fillers, {sum(x['traps'] for x in index)} trap sentences "
+              f"-> {out}")  # fmt: skip
 
 
 if __name__ == "__main__":

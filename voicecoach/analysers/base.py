@@ -289,7 +289,8 @@ def _plugins() -> tuple[Analyser, ...]:
             obj = ep.load()
         except Exception as exc:  # noqa: BLE001 - any failure of another package's import
             raise PluginError(
-                f"analyser {origin} cannot be loaded: {type(exc).__name__}: {exc}; uninstall or fix the package that provides it"
+                f"analyser {origin} cannot be loaded: {type(exc).__name__}: {exc}; uninstall or fix the package that "
+                "provides it"
             ) from None
         found.append(Analyser.of(obj, origin=origin))
     return tuple(found)
@@ -306,7 +307,8 @@ def registry(builtin: tuple[Any, ...]) -> tuple[Analyser, ...]:
     for a in out:
         if a.name in seen or a.name in ("overall", "transcription", "scoring"):
             raise PluginError(
-                f"analyser {a.module.__name__ if hasattr(a.module, '__name__') else a.module!r}: the name {a.name!r} is already taken"
+                f"analyser {a.module.__name__ if hasattr(a.module, '__name__') else a.module!r}: the name {a.name!r} "
+                "is already taken"
             )
         seen.add(a.name)
     return tuple(out)

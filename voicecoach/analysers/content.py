@@ -78,7 +78,8 @@ def stemmed(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> str:
 _JOINT = re.compile(
     r",?\s+(?=(?:(?:and then|so then|and so|then|so|and|but|after that|because)\s+(?:i|we)\b"
     r"|my (?:job|role|part|task|goal|aim|responsibility)\b|i (?:had|needed|wanted|was asked) to\b"
-    r"|in the end\b|as a result\b|since then\b|the next (?:day|week|month|quarter|year)\b|(?:last|that) (?:year|spring|summer|autumn|winter|quarter|month|week)\b))",
+    r"|in the end\b|as a result\b|since then\b|the next (?:day|week|month|quarter|year)\b|(?:last|that) "
+    r"(?:year|spring|summer|autumn|winter|quarter|month|week)\b))",
     re.IGNORECASE,
 )
 #: In a longer run-on (most likely sentence ends lost by the transcriber), also where a
@@ -118,21 +119,28 @@ def units(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> list[tuple[int, int]
 # -- features ----------------------------------------------------------------------------
 
 _NUMBER_WORDS = (
-    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty seventy eighti ninety "
+    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty seventy "
+    "eighti ninety "
     "hundr thousand million half third quarter percent per cent"
 ).split()
 #: Past-tense and base forms of doing verbs, as stems; ASR often drops "-ed".
 _ACTION_STEMS = (
-    "ask talk met meet wrote rode write built build made make set split cut cot move went go took take told toll tell show "
-    "found find start rebuilt rewrot rewrit chose choos pick call offer explain suggest organis organiz creat design run ran "
-    "ad add put sent send decid plan measur share post pair join read listen apologis apologiz document brief fix learn "
-    "drew draw teach taught taught recruit convinc book manag rais point pull led lead train review test stay switch mapp "
-    "map help gave give bought launch hire introduc automat schedul prioritis prioritiz reorganis argu argued keep kept "
+    "ask talk met meet wrote rode write built build made make set split cut cot move went go took take told toll tell "
+    "show "
+    "found find start rebuilt rewrot rewrit chose choos pick call offer explain suggest organis organiz creat design "
+    "run ran "
+    "ad add put sent send decid plan measur share post pair join read listen apologis apologiz document brief fix "
+    "learn "
+    "drew draw teach taught taught recruit convinc book manag rais point pull led lead train review test stay switch "
+    "mapp "
+    "map help gave give bought launch hire introduc automat schedul prioritis prioritiz reorganis argu argued keep "
+    "kept "
     "block stop spent spend check came come did do got get work tri tried use"
 ).split()
 _RESULT_STEMS = (
     "ship shipp pass won win launch deliv submit agre renew finish complet fix approv thank close handl stop fell drop "
-    "rose grew increas reduc improv halv doubl save cut rais went result outcom end never still now sinc learn lesson taught "
+    "rose grew increas reduc improv halv doubl save cut rais went result outcom end never still now sinc learn lesson "
+    "taught "
     "show realis realiz smooth success happi satisfi"
 ).split()
 
@@ -140,42 +148,61 @@ _RESULT_STEMS = (
 _FEATURES: dict[str, re.Pattern[str]] = {
     name: re.compile(p)
     for name, p in {
-        "time_setting": r" (last|this|that|one|in my|at my|at|my) (year|spring|summer|autumn|fall|winter|month|week|quarter|term|semest|night) "
-        r"| (in|at) (my|our|the|a) (last|previous|current|first|second|third|final|old)? ?(job|role|compani|team|internship|univers|school|"
-        r"work|shop|restaur|pharmaci|librari|volunt|offic|town) | when i was | back in | halfway | year ago | in my (first|second|third|final) ",
-        "there_was": r" there (was|were|is) | we (had|were) | i (was|work|worked) (a|an|the|on|at|in|as|work|just) | had been ",
-        "third_subject": r"^ (and |so |but )?(he|she|they|the|a|my (manag|colleagu|flatmat|lectur|boss)|our|his|her|their|it|someon|nobodi|everyon|one of) ",
-        "problem": r" (problem|issu|complain|angri|furious|broke|down|late|wrong|fail|mistak|slow|couldn't|nobodi|no one|behind|risk|bug|error|crash|"
+        "time_setting": r" (last|this|that|one|in my|at my|at|my) "
+        r"(year|spring|summer|autumn|fall|winter|month|week|quarter|term|semest|night) "
+        r"| (in|at) (my|our|the|a) (last|previous|current|first|second|third|final|old)? "
+        r"?(job|role|compani|team|internship|univers|school|"
+        r"work|shop|restaur|pharmaci|librari|volunt|offic|town) | when i was | back in | halfway | year ago | in my "
+        r"(first|second|third|final) ",
+        "there_was": r" there (was|were|is) | we (had|were) | i (was|work|worked) (a|an|the|on|at|in|as|work|just) | "
+        r"had been ",
+        "third_subject": r"^ (and |so |but )?(he|she|they|the|a|my "
+        r"(manag|colleagu|flatmat|lectur|boss)|our|his|her|their|it|someon|nobodi|everyon|one of) ",
+        "problem": r" (problem|issu|complain|angri|furious|broke|down|late|wrong|fail|mistak|slow|couldn't|nobodi|no "
+        r"one|behind|risk|bug|error|crash|"
         r"fragil|tens|confus|disappear|upset|annoy|froze|miss|cost|strugg|cut its|lost|lose) ",
-        "obligation": r" (i|we) (had|have|need|want)\w* (us |him |her |them |it )?to | my (job|part|role|task|goal|aim|respons) | (was|were) (ask|respons|task|lead|in charg) "
-        r"| the (goal|task|challeng|aim|deadlin) (is|was) | sat with me | i decid to take | so i had | i (want|wanted) (him|her|them|us) ",
+        "obligation": r" (i|we) (had|have|need|want)\w* (us |him |her |them |it )?to | my "
+        r"(job|part|role|task|goal|aim|respons) | (was|were) (ask|respons|task|lead|in charg) "
+        r"| the (goal|task|challeng|aim|deadlin) (is|was) | sat with me | i decid to take | so i had | i "
+        r"(want|wanted) (him|her|them|us) ",
         "i_start": r"^ (and |so |then |but |after that |first |also )*(i|we) ",
         "i_action": r" (i|we) (also |then |first |just |quick |person |myself )?(" + "|".join(_ACTION_STEMS) + r") ",
         "step_word": r"^ (so |and )?(first|then|next|after that|later|so i|so we|and then|onc|as soon as|instead) ",
-        "feeling": r" i (felt|feel|thought|think|guess|suppos|don't|didn't (realli )?(agre|rememb|know)|was (nervous|sure|annoy|stress)) | it stung | honest ",
+        "feeling": r" i (felt|feel|thought|think|guess|suppos|don't|didn't (realli )?(agre|rememb|know)|was "
+        r"(nervous|sure|annoy|stress)) | it stung | honest ",
         "hypothetical": r" (i'd|i would|i will|i'll|you'd|we'd|would) ",
-        "general": r" i (alway|usual|often|generally|tend|like to|tri to|love|enjoy) | i'm (a|generally|realli|good|hard|quit) | (alway|usual|generally) ",
+        "general": r" i (alway|usual|often|generally|tend|like to|tri to|love|enjoy) | i'm "
+        r"(a|generally|realli|good|hard|quit) | (alway|usual|generally) ",
         "number": r" \d| (" + "|".join(_NUMBER_WORDS) + r") ",
-        "change": r" (fell|drop|cut|cot|rose|grew|increas|reduc|improv|halv|doubl|save|faster|slower|down to|went from|from \w+ to|within|under) ",
-        "outcome_phrase": r" (in the end|in the and|as a result|and a remot|end up|ended up|the result|the outcom|result was|now|sinc then|sinc than|still|went well|"
-        r"without (a|ani|me|an)|no longer|never .* again|the next (quarter|year|week|month)|later|within a|after (six|two|three|a) |by the end"
+        "change": r" (fell|drop|cut|cot|rose|grew|increas|reduc|improv|halv|doubl|save|faster|slower|down to|went "
+        r"from|from \w+ to|within|under) ",
+        "outcome_phrase": r" (in the end|in the and|as a result|and a remot|end up|ended up|the result|the "
+        r"outcom|result was|now|sinc then|sinc than|still|went well|"
+        r"without (a|ani|me|an)|no longer|never .* again|the next (quarter|year|week|month)|later|within a|after "
+        r"(six|two|three|a) |by the end"
         r"|(it|that|this|which) (has |have |had )?(realli )?(help|work)) ",
         "result_verb": r" (" + "|".join(_RESULT_STEMS) + r") ",
-        "lesson": r" (learn|lesson|taught me|show me|showed me|i know now|what i took|realis|realiz|now i|sinc then|sinc than|next time) ",
+        "lesson": r" (learn|lesson|taught me|show me|showed me|i know now|what i took|realis|realiz|now i|sinc "
+        r"then|sinc than|next time) ",
         "which_clause": r" which (cut|meant|led|save|was|is|cover|made|help) | so (that|now) ",
-        "they_did": r" (he|she|they|the team|the client|the custom|our|it) (\w+ )?(chang|agre|renew|approv|thank|kept|stop|start|came|fix|ran|use|pass|close|put|present|coach|ask) ",
-        "meta": r" (that's a|that was a|let me think|good question|hard one|tough one|i don't know|i'm not sure|so yeah|and stuff|or someth|that's about it|i guess|i suppos) ",
+        "they_did": r" (he|she|they|the team|the client|the custom|our|it) (\w+ "
+        r")?(chang|agre|renew|approv|thank|kept|stop|start|came|fix|ran|use|pass|close|put|present|coach|ask) ",
+        "meta": r" (that's a|that was a|let me think|good question|hard one|tough one|i don't know|i'm not sure|so "
+        r"yeah|and stuff|or someth|that's about it|i guess|i suppos) ",
         "they_past": r"^ (and |so |but |then )*(he|she|they|it|everyon|peopl|the \w+) \w+ed ",
     }.items()
 }
 
 
 _IRREGULAR_PAST = frozenset(
-    "was were had did made wrote built went took set met told gave ran cut put sent showed found got brought spoke drew taught chose kept "
-    "began led held sat thought felt said came saw left lost paid won fell rose grew stood heard knew became spent caught".split()
+    "was were had did made wrote built went took set met told gave ran cut put sent showed found got brought spoke "
+    "drew taught chose kept "
+    "began led held sat thought felt said came saw left lost paid won fell rose grew stood heard knew became spent "
+    "caught".split()
 )
 _PRESENT_HABIT = re.compile(
-    r" (i|we) (always|usually|often|generally|normally|tend to|try to|like to) | when (things|i'm|i am|there's|it's) | (always|usually|every time) "
+    r" (i|we) (always|usually|often|generally|normally|tend to|try to|like to) | when (things|i'm|i am|there's|it's) "
+    r"| (always|usually|every time) "
 )
 
 
@@ -280,9 +307,11 @@ def star_units(sentences: Sequence[str], lexicon: Lexicon = DEFAULT_LEXICON, *, 
 #: A covered point whose wording names an outcome is touched by any result unit, one that
 #: names what the speaker did by any action unit, whatever the words.
 _POINT_KINDS = (
-    ("result", r"\b(outcome|result|impact|success|resolved|happened next|decision that followed|consequence|progress|how you improved|"
+    ("result", r"\b(outcome|result|impact|success|resolved|happened next|decision that "
+        r"followed|consequence|progress|how you improved|"
      r"what you learned|the lesson|growth|who benefited|what the team gained|who you are now|results)\b"),
-    ("action", r"\b(how you (handled|adapted|helped|overcame|responded|decided|did it|raised|brought|listened|stayed|planned)|what you (did|do|changed)|"
+    ("action", r"\b(how you (handled|adapted|helped|overcame|responded|decided|did "
+        r"it|raised|brought|listened|stayed|planned)|what you (did|do|changed)|"
      r"your own contribution|what you changed|what you adapted)\b"),
 )  # fmt: skip
 
@@ -312,9 +341,12 @@ def _cue_forms(cue: str) -> tuple[str, ...]:
 
 #: Words of a question's text that say nothing about its subject.
 _QUESTION_STOPWORDS = frozenset(
-    "a an the to of in on at for with about and or but if what which who how why when where whi do does did you your yours "
-    "yourself me my i we our us tell describe give example time times situation explain walk through would could can is are "
-    "was were be been have has had this that these those there it its one some any most more someth someone ever".split()
+    "a an the to of in on at for with about and or but if what which who how why when where whi do does did you your "
+    "yours "
+    "yourself me my i we our us tell describe give example time times situation explain walk through would could can "
+    "is are "
+    "was were be been have has had this that these those there it its one some any most more someth someone "
+    "ever".split()
 )
 
 

@@ -131,7 +131,10 @@ def analyse(
 def tips(d: DeliveryResult, score: int | None, scoring: object) -> list[tuple[float, Tip]]:
     if not d.monotone:
         return []
-    msg = f"Your pitch varied little ({d.pitch_spread_st:.1f} semitones); stress the key words and let your voice rise and fall with the story."
+    msg = (
+        f"Your pitch varied little ({d.pitch_spread_st:.1f} semitones); stress the key words and let your voice "
+        "rise and fall with the story."
+    )
     return [(100.0, Tip(NAME, msg))]
 
 
@@ -142,4 +145,7 @@ def findings(d: DeliveryResult) -> tuple[Finding, ...]:
 
 
 def summary(d: DeliveryResult) -> str:
-    return f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread {d.loudness_spread_db:.1f} dB"
+    return (
+        f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread "
+        f"{d.loudness_spread_db:.1f} dB"
+    )

@@ -63,7 +63,10 @@ def floor(results: Mapping[str, Any]) -> str | None:
     if rel is not None and rel.verdict == "no":
         return f"This does not answer the question: {rel.why()}."
     if s.length_s < FLOOR_LENGTH_SHARE * s.recommended_min_s:
-        return f"At {s.length_s:.0f} s this is too short to be an answer (aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s)."
+        return (
+            f"At {s.length_s:.0f} s this is too short to be an answer (aim for "
+            f"{s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s)."
+        )
     return None
 
 
@@ -197,7 +200,8 @@ def make_tips(
     for value, tip in cands[:limit]:
         reason = (
             tip.reason
-            or f"{TIP_RANKS.get(tip.rank, 'delivery')} (a coach's step {tip.rank + 1} of {len(TIP_RANKS)}); worth about {value:.0f} overall points"
+            or f"{TIP_RANKS.get(tip.rank, 'delivery')} (a coach's step {tip.rank + 1} of {len(TIP_RANKS)}); worth "
+            f"about {value:.0f} overall points"
         )
         out.append(dataclasses.replace(tip, reason=reason))
     return tuple(out)

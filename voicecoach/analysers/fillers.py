@@ -37,7 +37,8 @@ _SUBJECTS_AND_VERBS_BEFORE_LIKE = frozenset(
 )
 _FILLER_LEAD_INS_BEFORE_LIKE = frozenset("was is it's that's were and but so um uh".split())
 _OBJECTS_AFTER_YOU_KNOW = frozenset(
-    "that what how why who where when if whether the a an about him her it them me us this my your his their our someone something nothing everyone".split()
+    "that what how why who where when if whether the a an about him her it them me us this my your his their our "
+    "someone something nothing everyone".split()
 )
 _NOT_FILLER_BEFORE_YOU_KNOW = frozenset("do did don't didn't if as would will to".split())
 #: "like" comparing or giving examples: "is like the index", "ones, like the card provider".
@@ -54,7 +55,8 @@ _EMPTY_BEFORE_SO = frozenset("yeah okay ok well right oh alright".split())
 _MEANT_BEFORE_I_MEAN = frozenset("what that's which".split())
 _MEANT_AFTER_I_MEAN = frozenset("it is that to by".split())
 _DETERMINERS_BEFORE_KIND = frozenset(
-    "what which this that the a an any some every each one these those my your our his her their its same different all no two three many other".split()
+    "what which this that the a an any some every each one these those my your our his her their its same different "
+    "all no two three many other".split()
 )
 
 
@@ -308,7 +310,10 @@ def headline(f: FillersResult) -> str:
 
 def summary(f: FillersResult) -> str:
     by_type = ", ".join(f"{k} {v}" for k, v in f.by_type.items()) or "none"
-    return f"{f.count} ({f.vocal_count} vocal, {f.discourse_count} discourse), {f.per_min:.1f}/min, {100 * f.share_of_words:.1f}% of words: {by_type}"
+    return (
+        f"{f.count} ({f.vocal_count} vocal, {f.discourse_count} discourse), {f.per_min:.1f}/min, "
+        f"{100 * f.share_of_words:.1f}% of words: {by_type}"
+    )
 
 
 def marks(f: FillersResult) -> tuple[Mark, ...]:

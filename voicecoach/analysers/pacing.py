@@ -206,7 +206,8 @@ def tips(p: PacingResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
         if abs(pace - p.wpm) >= FLUENT_SHOWN_WPM:
             measured += f" leaving out the time of your fillers ({p.wpm:.0f} with them)"
         msg = (
-            f"Your pace was {measured}, {'above' if kind == 'fast' else 'below'} the {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. "
+            f"Your pace was {measured}, {'above' if kind == 'fast' else 'below'} the "
+            f"{p.target_min_wpm:.0f}-{p.target_max_wpm:.0f} band. "
             + (
                 "Slow down: finish each sentence, breathe, then start the next."
                 if kind == "fast"
@@ -241,7 +242,10 @@ def headline(p: PacingResult) -> str:
 
 
 def summary(p: PacingResult) -> str:
-    return f"{p.wpm:.0f} wpm{_fluent(p)} (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation {p.articulation_wpm:.0f} wpm"
+    return (
+        f"{p.wpm:.0f} wpm{_fluent(p)} (target {p.target_min_wpm:.0f}-{p.target_max_wpm:.0f}), articulation "
+        f"{p.articulation_wpm:.0f} wpm"
+    )
 
 
 def series(p: PacingResult) -> tuple[Series, ...]:

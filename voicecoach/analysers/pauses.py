@@ -176,12 +176,16 @@ def tips(p: PausesResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
                 if len(longs) > 1
                 else ""
             )
-            + '. Bridge a long think with a short phrase ("The key point is...") or plan the answer\'s three beats before you start.'
+            + '. Bridge a long think with a short phrase ("The key point is...") or plan the answer\'s three beats '
+            "before you start."
         )
         ev = tuple(Evidence(e.start_s, e.end_s, f"{e.after_word} [{e.duration_s:.1f} s pause]") for e in longs[:3])
         more = max(0, len(longs) - 3)
     else:
-        msg = f"You took {p.time_to_first_word_s:.1f} s to start. It's fine to take a breath, but open with your headline and build from there."
+        msg = (
+            f"You took {p.time_to_first_word_s:.1f} s to start. It's fine to take a breath, but open with your "
+            "headline and build from there."
+        )
         ev = (Evidence(0.0, p.time_to_first_word_s, "silence before the first word"),)
         more = 0
     return [(100 - score, Tip(NAME, msg, ev, more=more))]

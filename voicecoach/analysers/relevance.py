@@ -47,7 +47,8 @@ MIN_WORDS = 6
 MIN_STORY_SHARE = 0.5
 #: A refusal, whatever the topic.
 REFUSALS = re.compile(
-    r"\b(can'?t|cannot) (really )?think of\b|\bnothing comes to mind\b|\bi don'?t have an? (example|story)\b|\bno example\b"
+    r"\b(can'?t|cannot) (really )?think of\b|\bnothing comes to mind\b|\bi don'?t have an? (example|story)\b|\bno "
+    r"example\b"
 )
 
 

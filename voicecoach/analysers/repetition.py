@@ -185,7 +185,8 @@ def tips(r: RepetitionResult, score: int, s: Scoring) -> list[tuple[float, Tip]]
         others += f" and {len(r.repeats) - 3} more"
     msg = (
         f'You said "{top.text}" {top.count} times{others}. '
-        "Leaning on the same words makes an answer sound rehearsed or stuck; say it once, then use a more precise word or let the example carry it."
+        "Leaning on the same words makes an answer sound rehearsed or stuck; say it once, then use a more precise "
+        "word or let the example carry it."
     )
     ev = tuple(Evidence(t, e, top.text) for t, e in zip(top.times_s[:3], top.ends_s, strict=False))
     return [(100 - score, Tip(NAME, msg, ev, more=max(0, top.count - len(ev))))]

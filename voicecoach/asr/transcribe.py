@@ -366,8 +366,9 @@ def _decode_clip(
     model, clip, *, options: TranscribeOptions, max_new_tokens: int
 ) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 - model: faster_whisper.WhisperModel, clip: numpy array
     """(word, start s, end s, probability) of ``clip`` (at most 30 s) decoded once by the
-    filler-biased decoding: one encoder window as long as the clip and GAP_TAIL_S, one beam search without timestamps and
-    temperature 0, and the alignment faster-whisper times words with. faster-whisper's
+    filler-biased decoding: one encoder window as long as the clip and GAP_TAIL_S, one beam
+    search without timestamps and temperature 0, and the alignment faster-whisper times words
+    with. faster-whisper's
     ``transcribe`` decodes again from the last word's end until the clip is used up: four
     windows, 1.6 s, for one 1.4 s stretch of the real talk that gave no word."""
     from faster_whisper.audio import pad_or_trim

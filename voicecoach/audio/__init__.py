@@ -1,1 +1,2 @@
-"""Audio in: decoding any format to 16 kHz mono, validated once, and the signal measures (silences, sound islands, levels, pitch)."""
+"""Audio in: decoding any format to 16 kHz mono, validated once, and the signal measures
+(silences, sound islands, levels, pitch)."""

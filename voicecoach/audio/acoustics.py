@@ -43,7 +43,8 @@ class SilenceOptions:
         """Raises ValueError when the options cannot work together."""
         if not 0 <= self.floor_percentile < self.speech_percentile <= 100:
             raise ValueError(
-                f"floor_percentile = {self.floor_percentile!r} and speech_percentile = {self.speech_percentile!r} must be percentiles, the floor below the speech"
+                f"floor_percentile = {self.floor_percentile!r} and speech_percentile = {self.speech_percentile!r} "
+                "must be percentiles, the floor below the speech"
             )
         if not 0 < self.ratio < 1:
             raise ValueError(f"ratio = {self.ratio!r} must be between 0 and 1")

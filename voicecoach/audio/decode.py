@@ -91,7 +91,8 @@ def load_audio(
 
 def _too_long(path: Path, duration_s: float, max_duration_s: float, how: str) -> AudioError:
     return AudioError(
-        f"{path}: the audio is {_hms(duration_s)} long{how}; voicecoach scores answers of up to {_hms(max_duration_s)}; cut it into parts (e.g. with sox or ffmpeg)"
+        f"{path}: the audio is {_hms(duration_s)} long{how}; voicecoach scores answers of up to "
+        f"{_hms(max_duration_s)}; cut it into parts (e.g. with sox or ffmpeg)"
     )
 
 

@@ -136,7 +136,8 @@ def collect_inputs(
                 on_skip(f"skipped {readable(p)}: it is this batch's own output")
             elif _is_results_table(p):
                 on_skip(
-                    f"skipped {readable(p)}: a voicecoach results table, not a manifest (a manifest has columns file,question)"
+                    f"skipped {readable(p)}: a voicecoach results table, not a manifest (a manifest has columns "
+                    "file,question)"
                 )
             else:
                 out.extend(_read_manifest(p))
@@ -157,7 +158,8 @@ def collect_inputs(
         inside = [c for c in candidates if ours(c)]
         if inside:
             on_skip(
-                f"skipped {len(inside)} file{'s' if len(inside) != 1 else ''} in {readable(item)}: under this batch's own output folder {readable(exclude or '')}"
+                f"skipped {len(inside)} file{'s' if len(inside) != 1 else ''} in {readable(item)}: under this batch's "
+                f"own output folder {readable(exclude or '')}"
             )
         for c in candidates:
             if ours(c):
@@ -400,7 +402,8 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise VoicecoachError(
-                f"{path.parent}: cannot create the results folder ({exc.strerror or exc}); choose another results folder",
+                f"{path.parent}: cannot create the results folder ({exc.strerror or exc}); choose another results "
+                "folder",
                 setting="out_dir",
             ) from exc
         try:
@@ -408,7 +411,8 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute(
-                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, path TEXT NOT NULL, question TEXT, status TEXT NOT NULL, "
+                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, path TEXT NOT NULL, question TEXT, status "
+                "TEXT NOT NULL, "
                 "reason TEXT, result_json TEXT, finished_at REAL NOT NULL)"
             )
             self.db.commit()

@@ -43,7 +43,8 @@ from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTI
     "--question",
     "-q",
     metavar="ID|TEXT",
-    help="The question every answer responds to: a bank id, or any question's text (a manifest CSV can give one per file).",
+    help="The question every answer responds to: a bank id, or any question's text (a manifest CSV can give one per "
+    "file).",
 )
 @QUESTIONS_OPTION
 @MODEL_OPTION
@@ -117,7 +118,8 @@ def batch(
                 click.echo(f"failed: {readable(job.error)}", err=True)
         if plan.already:
             click.echo(
-                f"{plan.already} of {len(plan.jobs)} files already scored with these settings; scoring the other {len(plan.jobs) - plan.already}",
+                f"{plan.already} of {len(plan.jobs)} files already scored with these settings; scoring the other "
+                f"{len(plan.jobs) - plan.already}",
                 err=True,
             )
         _run_with_progress(b, plan, workers, scheduler, send_audio, check)

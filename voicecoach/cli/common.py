@@ -123,12 +123,14 @@ MODEL_OPTION = click.option(
     "--model",
     "-m",
     metavar="NAME|PATH",
-    help="Whisper model: 'default' (embedded tiny.en), a CTranslate2 folder, or a faster-whisper size such as base.en (downloaded when online); see `voicecoach models`.",
+    help="Whisper model: 'default' (embedded tiny.en), a CTranslate2 folder, or a faster-whisper size such as base.en "
+    "(downloaded when online); see `voicecoach models`.",
 )
 DECODING_OPTION = click.option(
     "--decoding",
     type=click.Choice(DECODINGS),
-    help="How fillers are kept: single (default: one pass, then re-listening), merge (a second, filler-biased pass), plain or hotwords (docs/how-it-works.md, 'Keeping the fillers').",
+    help="How fillers are kept: single (default: one pass, then re-listening), merge (a second, filler-biased pass), "
+    "plain or hotwords (docs/how-it-works.md, 'Keeping the fillers').",
 )
 CONFIG_OPTION = click.option(
     "--config",

@@ -95,7 +95,8 @@ def analysers(as_json: bool, config: Path | None) -> None:
     click.echo(f"{'name':<12} {'source':<9} {'scored':<7} {'weight':>6}  metrics")
     for r in rows:
         click.echo(
-            f"{r['name']:<12} {r['source']:<9} {'yes' if r['scored'] else 'no':<7} {r['weight']:>6.2f}  {', '.join(r['metrics']) or '-'}"
+            f"{r['name']:<12} {r['source']:<9} {'yes' if r['scored'] else 'no':<7} {r['weight']:>6.2f}  "
+            f"{', '.join(r['metrics']) or '-'}"
         )
 
 

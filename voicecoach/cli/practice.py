@@ -254,7 +254,10 @@ class Session:
         scores = [str(v) for _, v in self.takes if v is not None]
         n_q = len({k for k, _ in self.takes})
         overall = f"; overall {' -> '.join(scores)}" if scores else ""
-        return f"Session: {len(self.takes)} take{'s' if len(self.takes) != 1 else ''} of {n_q} question{'s' if n_q != 1 else ''}{overall}. Your takes are in `voicecoach history`."
+        return (
+            f"Session: {len(self.takes)} take{'s' if len(self.takes) != 1 else ''} of {n_q} "
+            f"question{'s' if n_q != 1 else ''}{overall}. Your takes are in `voicecoach history`."
+        )
 
 
 @dataclass(frozen=True)
@@ -322,7 +325,10 @@ class Take:
             raise
         stopped = time.monotonic()
         meter.done()
-        saved = f"The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach score --take {take_id}"
+        saved = (
+            f"The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach "
+            f"score --take {take_id}"
+        )
         if rec.stopped_by == "interrupt":
             if streamer is not None:
                 streamer.finish()
@@ -337,7 +343,8 @@ class Take:
             return TakeResult("interrupted")
         if rec.error:
             click.echo(
-                f"Error: {rec.error}. The take stops here and keeps what was recorded (#{take_id}, {rec.duration_s:.1f} s).",
+                f"Error: {rec.error}. The take stops here and keeps what was recorded (#{take_id}, "
+                f"{rec.duration_s:.1f} s).",
                 err=True,
             )
 
@@ -384,7 +391,8 @@ class Take:
         else:
             render_terminal(scored.report)
             click.echo(
-                f"Take #{take_id}, {rec.duration_s:.1f} s; report ready {time.monotonic() - stopped:.1f} s after you stopped.",
+                f"Take #{take_id}, {rec.duration_s:.1f} s; report ready {time.monotonic() - stopped:.1f} s after you "
+                "stopped.",
                 err=True,
             )
         if scored.store_error:

@@ -82,7 +82,8 @@ def serve(
 
     if not _is_loopback(host):
         click.echo(
-            f"Warning: listening on {host}: other machines on the network can reach the practice room (the link's key still guards it).",
+            f"Warning: listening on {host}: other machines on the network can reach the practice room (the link's key "
+            "still guards it).",
             err=True,
         )
     s = settings(config, model, decoding)

@@ -191,7 +191,8 @@ def _guarded(method: _F) -> _F:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise HistoryError(
-                    f"{self.path}: the history database is locked by another program (waited {LOCK_WAIT_S:g} s); try again when it is done"
+                    f"{self.path}: the history database is locked by another program (waited {LOCK_WAIT_S:g} s); try "
+                    "again when it is done"
                 ) from exc
             raise HistoryError(f"{self.path}: cannot use the history database ({exc})") from exc
         except sqlite3.DatabaseError as exc:
@@ -201,7 +202,10 @@ def _guarded(method: _F) -> _F:
 
 
 def _damaged(path: Path, exc: BaseException) -> str:
-    return f"{path}: the history database is damaged ({exc}); move it aside and voicecoach starts a new one (the recordings stay in {path.parent / 'takes'})"
+    return (
+        f"{path}: the history database is damaged ({exc}); move it aside and voicecoach starts a new one (the "
+        f"recordings stay in {path.parent / 'takes'})"
+    )
 
 
 class History:
@@ -237,7 +241,8 @@ class History:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise HistoryError(
-                f"{self.path}: the history database was written by a newer voicecoach (layout {version}; this one reads up to {SCHEMA_VERSION}); "
+                f"{self.path}: the history database was written by a newer voicecoach (layout {version}; this one "
+                f"reads up to {SCHEMA_VERSION}); "
                 "upgrade voicecoach, or choose another data folder",
                 setting="data_dir",
             )
@@ -249,7 +254,8 @@ class History:
             missing = [c for c in (_V1_COLUMNS if version == 1 else _COLUMNS) if c not in columns]
             if missing:
                 raise HistoryError(
-                    f"{self.path}: the history database has a layout this voicecoach cannot read (no column {', '.join(missing)}); "
+                    f"{self.path}: the history database has a layout this voicecoach cannot read (no column "
+                    f"{', '.join(missing)}); "
                     "choose another data folder, or move the file aside",
                     setting="data_dir",
                 )
@@ -347,7 +353,8 @@ class History:
     ) -> int:
         with self.db:
             cur = self.db.execute(
-                "INSERT INTO takes (created_at, question_id, question_text, category, audio_path, status) VALUES (?, ?, ?, ?, ?, 'recording')",
+                "INSERT INTO takes (created_at, question_id, question_text, category, audio_path, status) VALUES (?, "
+                "?, ?, ?, ?, 'recording')",
                 (time.time(), question_id, question_text, category, str(audio_path)),
             )
         if cur.lastrowid is None:
@@ -413,7 +420,8 @@ class History:
         metrics = report_metrics(report)
         with self.db:
             self.db.execute(
-                "UPDATE takes SET status = 'scored', error = NULL, duration_s = ?, report_json = ?, overall = ? WHERE id = ?",
+                "UPDATE takes SET status = 'scored', error = NULL, duration_s = ?, report_json = ?, overall = ? WHERE "
+                "id = ?",
                 (report.get("duration_s"), json.dumps(report), (report.get("scores") or {}).get("overall"), take_id),
             )
             self.db.execute("DELETE FROM take_metrics WHERE take_id = ?", (take_id,))
@@ -434,7 +442,10 @@ class History:
         ids = list(metrics)
         for i in range(0, len(ids), 500):  # SQLite's limit on bound parameters
             chunk = ids[i : i + 500]
-            q = f"SELECT take_id, analyser, metric, value FROM take_metrics WHERE take_id IN ({', '.join('?' * len(chunk))})"
+            q = (
+                "SELECT take_id, analyser, metric, value FROM take_metrics WHERE take_id IN "
+                f"({', '.join('?' * len(chunk))})"
+            )
             for take_id, analyser, metric, value in self.db.execute(q, chunk):
                 metrics[take_id][f"{analyser}.{metric}"] = value
         return [Take(*r[: len(_COLUMNS)], metrics=metrics[r[0]]) for r in rows]  # type: ignore[misc]

@@ -69,7 +69,8 @@ def _sounddevice() -> Any:
         import sounddevice
     except OSError as exc:  # raised at import when libportaudio is missing
         raise DeviceError(
-            "PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install libportaudio2)"
+            "PortAudio is not installed, so voicecoach cannot record; install it (Debian/Ubuntu: apt-get install "
+            "libportaudio2)"
         ) from exc
     return sounddevice
 
@@ -113,7 +114,8 @@ def resolve_device(name: str | None) -> int | None:
     if not match:
         raise DeviceError(f"input device {name!r}: no such input device; available: {names}", setting="device")
     raise DeviceError(
-        f"input device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full name",
+        f"input device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full "
+        "name",
         setting="device",
     )
 
@@ -226,7 +228,8 @@ class TakeWriter:
             raise
         except OSError as exc:
             raise TakeWriteError(
-                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data folder",
+                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data "
+                "folder",
                 setting="data_dir",
             ) from exc
         try:
@@ -236,7 +239,8 @@ class TakeWriter:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
             raise TakeWriteError(
-                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data folder",
+                f"{self.path}: cannot write the take ({exc.strerror or exc}); free some space or choose another data "
+                "folder",
                 setting="data_dir",
             ) from exc
         _lock(self._fd)
@@ -404,7 +408,8 @@ def record(
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             raise DeviceError(
-                f"cannot open the input device {o.device or 'default'!r} ({exc}); is it busy or unplugged? (voicecoach devices lists inputs)",
+                f"cannot open the input device {o.device or 'default'!r} ({exc}); is it busy or unplugged? "
+                "(voicecoach devices lists inputs)",
                 setting="device",
             ) from exc
         started = last_audio = time.monotonic()
@@ -433,7 +438,10 @@ def record(
                     break
                 if now - last_audio >= o.no_audio_s:
                     stopped_by = "device_lost"
-                    error = f"the microphone stopped sending sound {take.duration_s:.1f} s into the take (unplugged, or the sound system stopped)"
+                    error = (
+                        f"the microphone stopped sending sound {take.duration_s:.1f} s into the take (unplugged, "
+                        "or the sound system stopped)"
+                    )
                     break
                 if should_stop():
                     stopped_by = "enter"

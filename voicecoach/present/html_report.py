@@ -127,8 +127,10 @@ def timeline_svg(report: Report, audio: Audio | None) -> str:
     for m in (m for m in marks if m.kind in ("pause", "long_pause")):
         long = m.kind == "long_pause"
         parts.append(
-            f'<rect class="pause{" long" if long else ""}" data-t="{m.start_s:.2f}" x="{x(m.start_s):.1f}" y="20" width="{max(1.0, x(m.end_s) - x(m.start_s)):.1f}" '
-            f'height="90" fill="{"#feb2b2" if long else "#e2e8f0"}" opacity="0.8"><title>{_e(m.label)} at {format_mmss(m.start_s)}</title></rect>'
+            f'<rect class="pause{" long" if long else ""}" data-t="{m.start_s:.2f}" x="{x(m.start_s):.1f}" y="20" '
+            f'width="{max(1.0, x(m.end_s) - x(m.start_s)):.1f}" '
+            f'height="90" fill="{"#feb2b2" if long else "#e2e8f0"}" opacity="0.8"><title>{_e(m.label)} at '
+            f"{format_mmss(m.start_s)}</title></rect>"
         )
     parts.append('<text x="4" y="128" font-size="11" fill="#4a5568">words</text>')
     for w in report.transcript.words:
@@ -138,7 +140,8 @@ def timeline_svg(report: Report, audio: Audio | None) -> str:
         cls = f"filler-dot {m.kind.split('_')[0]}" if m.kind.endswith("_filler") else f"mark-dot {m.kind}"
         cy = 170 if m.kind.endswith("_filler") else 176
         parts.append(
-            f'<circle class="{cls}" data-t="{m.start_s:.2f}" cx="{x(m.start_s):.1f}" cy="{cy}" r="{6 if cy == 170 else 4}" fill="{DOT_COLOURS[m.kind]}">'
+            f'<circle class="{cls}" data-t="{m.start_s:.2f}" cx="{x(m.start_s):.1f}" cy="{cy}" '
+            f'r="{6 if cy == 170 else 4}" fill="{DOT_COLOURS[m.kind]}">'
             f"<title>{_e(m.label)} at {format_mmss(m.start_s)}</title></circle>"
         )
     top, height, vmin = 185, 95, 60.0
@@ -153,11 +156,13 @@ def timeline_svg(report: Report, audio: Audio | None) -> str:
             if series.band:
                 lo, hi = series.band
                 parts.append(
-                    f'<rect x="0" y="{y(hi):.1f}" width="{W}" height="{y(lo) - y(hi):.1f}" fill="#c6f6d5" opacity="0.6"/>'
+                    f'<rect x="0" y="{y(hi):.1f}" width="{W}" height="{y(lo) - y(hi):.1f}" fill="#c6f6d5" '
+                    'opacity="0.6"/>'
                 )
                 band = f"green: {lo:.0f}-{hi:.0f}; "
             parts.append(
-                f'<text x="4" y="{top + 10}" font-size="11" fill="#4a5568">{_e(series.label)} ({band}scale {vmin:.0f}-{vmax:.0f})</text>'
+                f'<text x="4" y="{top + 10}" font-size="11" fill="#4a5568">{_e(series.label)} ({band}scale '
+                f"{vmin:.0f}-{vmax:.0f})</text>"
             )
             pts = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in series.points)
             if pts:
@@ -168,7 +173,8 @@ def timeline_svg(report: Report, audio: Audio | None) -> str:
         # a label is about 40 units wide: anchored so it stays inside the figure
         anchor = "end" if x(t) > W - 45 else "start" if x(t) < 45 else "middle"
         parts.append(
-            f'<text x="{x(t):.1f}" y="{H + 8}" font-size="10" text-anchor="{anchor}" fill="#718096">{format_mmss(t)}</text>'
+            f'<text x="{x(t):.1f}" y="{H + 8}" font-size="10" text-anchor="{anchor}" '
+            f'fill="#718096">{format_mmss(t)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -186,7 +192,8 @@ def transcript_html(report: Report) -> str:
         if kind == "vocal_filler":
             if w.source == "acoustic":
                 out.append(
-                    f'<mark class="filler vocal acoustic" {at} title="vocal filler at {format_mmss(w.start_s)}, found by re-listening">({text})</mark>'
+                    f'<mark class="filler vocal acoustic" {at} title="vocal filler at {format_mmss(w.start_s)}, found '
+                    f'by re-listening">({text})</mark>'
                 )
             else:
                 out.append(
@@ -194,7 +201,8 @@ def transcript_html(report: Report) -> str:
                 )
         elif kind == "discourse_filler":
             out.append(
-                f'<mark class="filler discourse" {at} title="discourse filler at {format_mmss(w.start_s)}">{text}</mark>'
+                f'<mark class="filler discourse" {at} title="discourse filler at '
+                f'{format_mmss(w.start_s)}">{text}</mark>'
             )
         elif kind == "repeat":
             out.append(f'<span class="w repeat" {at} title="a word or phrase said many times">{text}</span>')
@@ -229,7 +237,8 @@ def _line_chart(
     parts = []
     if band:
         parts.append(
-            f'<rect class="band" x="{pad}" y="{py(band[1]):.1f}" width="{w - 2 * pad}" height="{py(band[0]) - py(band[1]):.1f}" fill="#c6f6d5">'
+            f'<rect class="band" x="{pad}" y="{py(band[1]):.1f}" width="{w - 2 * pad}" '
+            f'height="{py(band[0]) - py(band[1]):.1f}" fill="#c6f6d5">'
             f"<title>target {format(band[0], fmt)}-{format(band[1], fmt)}</title></rect>"
         )
     pts = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(values))
@@ -237,12 +246,14 @@ def _line_chart(
     every = max(1, round(len(values) / 8))  # a label on at most about eight points
     for i, v in enumerate(values):
         parts.append(
-            f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="3" fill="#2b6cb0"><title>{_e(labels[i])}: {format(v, fmt)}</title></circle>'
+            f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="3" fill="#2b6cb0"><title>{_e(labels[i])}: '
+            f"{format(v, fmt)}</title></circle>"
         )
         if i % every == 0 or i == len(values) - 1:
             anchor = "start" if i == 0 else "end" if i == len(values) - 1 else "middle"
             parts.append(
-                f'<text class="value" x="{px(i):.1f}" y="{py(v) - 6:.1f}" font-size="10" text-anchor="{anchor}" fill="#1d2430">{format(v, fmt)}</text>'
+                f'<text class="value" x="{px(i):.1f}" y="{py(v) - 6:.1f}" font-size="10" text-anchor="{anchor}" '
+                f'fill="#1d2430">{format(v, fmt)}</text>'
             )
     parts.append(f'<text x="{pad}" y="{h - 6}" font-size="10" fill="#4a5568">{_e(labels[0])}</text>')
     parts.append(
@@ -253,8 +264,10 @@ def _line_chart(
     )
     target = f" · target {format(band[0], fmt)}-{format(band[1], fmt)}" if band else ""
     return (
-        f'<div class="trend-chart"><b>{_e(title)}</b> <span class="muted">{format(values[0], fmt)} → {format(values[-1], fmt)}{" · " + hint if hint else ""}{target}</span>'
-        f'<svg class="trend" viewBox="0 0 {w} {h}" role="img" aria-label="{_e(title)} over {len(values)} takes">{"".join(parts)}</svg></div>'
+        f'<div class="trend-chart"><b>{_e(title)}</b> <span class="muted">{format(values[0], fmt)} → '
+        f"{format(values[-1], fmt)}{' · ' + hint if hint else ''}{target}</span>"
+        f'<svg class="trend" viewBox="0 0 {w} {h}" role="img" aria-label="{_e(title)} over {len(values)} '
+        f'takes">{"".join(parts)}</svg></div>'
     )
 
 
@@ -352,7 +365,8 @@ def render_html(
             or '<tr><td colspan="2">none</td></tr>'
         )
         fillers_section = (
-            f'<h2>Filler words</h2><p id="filler-summary">{f.count} fillers ({f.vocal_count} vocal, {f.discourse_count} discourse), '
+            f'<h2>Filler words</h2><p id="filler-summary">{f.count} fillers ({f.vocal_count} vocal, '
+            f"{f.discourse_count} discourse), "
             f"{f.per_min:.1f} a minute, {100 * f.share_of_words:.1f}% of words</p>"
             f'<table id="breakdown"><tr><th>filler</th><th>times</th></tr>{breakdown}</table>'
         )
@@ -361,12 +375,17 @@ def render_html(
     if pa is not None:
         longest = sorted(pa.events, key=lambda e: -e.duration_s)[:5]
         pauses_rows = "".join(
-            f'<tr><td><span class="ev" data-t="{e.start_s:.2f}">{format_mmss(e.start_s)}</span></td><td>{e.duration_s:.1f} s</td>'
+            '<tr><td><span class="ev" '
+            f'data-t="{e.start_s:.2f}">{format_mmss(e.start_s)}</span></td><td>{e.duration_s:.1f} s</td>'
             f"<td>{_e(e.position.replace('_', ' '))}</td><td>after “{_e(e.after_word)}”</td></tr>"
             for e in longest
         )
         empty = f'<tr><td colspan="4">no pauses of {1000 * pa.min_pause_s:.0f} ms or more</td></tr>'
-        pauses_section = f'<h2>Longest pauses</h2><table id="pauses"><tr><th>at</th><th>length</th><th>where</th><th>said before it</th></tr>{pauses_rows or empty}</table>'
+        pauses_section = (
+            "<h2>Longest pauses</h2><table "
+            'id="pauses"><tr><th>at</th><th>length</th><th>where</th><th>said before '
+            f"it</th></tr>{pauses_rows or empty}</table>"
+        )
     tips = "".join(
         f"<li><b>{_e(t.area)}</b>: {_e(t.message)} "
         + " ".join(_evidence(ev) for ev in t.evidence)

@@ -197,7 +197,8 @@ def render_filler_report(
         heard = sum(e.source == "acoustic" for e in f.events)
         if heard:
             console.print(
-                f"  {heard} of the vocal fillers were found by re-listening to the audio, not in the recogniser's text: (bracketed) below."
+                f"  {heard} of the vocal fillers were found by re-listening to the audio, not in the recogniser's "
+                "text: (bracketed) below."
             )
 
     dur = report.duration_s
@@ -222,7 +223,8 @@ def render_filler_report(
         console.print("[bold]Longest pauses[/]")
         for e in longest:
             console.print(
-                f'  {format_mmss(e.start_s)}  {e.duration_s:.1f} s, {e.position.replace("_", " ")}, after "{escape(e.after_word)}"'
+                f"  {format_mmss(e.start_s)}  {e.duration_s:.1f} s, {e.position.replace('_', ' ')}, after "
+                f'"{escape(e.after_word)}"'
             )
     if trend and len(trend) >= 2:
         console.print(
@@ -305,11 +307,13 @@ def render_history(
     if groups:
         if by == "category":
             out(
-                "\nTrends by category (each question's first -> latest take, averaged over the category's questions taken twice or more):"
+                "\nTrends by category (each question's first -> latest take, averaged over the category's questions "
+                "taken twice or more):"
             )
         else:
             out(
-                f"\nTrends by {by} (first -> latest over the scored takes; a change within a figure's noise is the same):"
+                f"\nTrends by {by} (first -> latest over the scored takes; a change within a figure's noise is the "
+                "same):"
             )
         shown = [key for key, _, _ in columns]
         for g in groups:
@@ -319,14 +323,18 @@ def render_history(
                 continue
             if by == "category" and not g.get("questions_twice"):
                 out(
-                    f"  {name} ({g['takes']} takes of {g['questions']} questions): no question taken twice yet, no trend"
+                    f"  {name} ({g['takes']} takes of {g['questions']} questions): no question taken twice yet, no "
+                    "trend"
                 )
                 continue
             parts = []
             for m in (g["metrics"][k] for k in shown if k in g["metrics"]):
                 spec = ".0f" if m["fmt"] == "d" else m["fmt"]
                 word = trend_word(m["better"], m["first"], m["latest"], spec, m.get("band"), m.get("noise", 0.0))
-                line = f"{m['label']} {format(m['first'], spec)} -> {format(m['latest'], spec)}{' ' + word if word else ''}"
+                line = (
+                    f"{m['label']} {format(m['first'], spec)} -> "
+                    f"{format(m['latest'], spec)}{' ' + word if word else ''}"
+                )
                 parts.append(line if by == "category" else f"{line} {sparkline(m['series'])}".rstrip())
             over = f"{g['takes']} takes"
             if by == "category":

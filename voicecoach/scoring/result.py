@@ -85,7 +85,8 @@ class Report:
             return "No speech was found in this recording: nothing to score. Check the microphone or the file."
         if not self.english and self.english_probability is not None:
             return (
-                f"This does not sound like English speech (language detection: {self.english_probability:.0%} English). "
+                f"This does not sound like English speech (language detection: {self.english_probability:.0%} "
+                "English). "
                 "voicecoach scores English answers, so no scores are given."
             )
         if not self.english:

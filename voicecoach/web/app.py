@@ -263,7 +263,8 @@ class Guard:
         if host not in self.room.hosts:
             return (
                 421,
-                f"voicecoach: this server answers only to {', '.join(sorted(self.room.hosts))}, not {host or 'no Host'}\n",
+                f"voicecoach: this server answers only to {', '.join(sorted(self.room.hosts))}, not "
+                f"{host or 'no Host'}\n",
                 [],
             )
         origin = headers.get("origin")
@@ -373,7 +374,10 @@ def _trend(metric: dict | None) -> str:
         return f"improving: {first} → {latest}"
     if word == "worse":
         return f"slipping: {first} → {latest}"
-    return f"about the same: {first} → {latest} (within {metric['noise']:.0f} points, what a second take of one answer moves)"
+    return (
+        f"about the same: {first} → {latest} (within {metric['noise']:.0f} points, what a second take of one "
+        "answer moves)"
+    )
 
 
 def progress_page(room: Room) -> str:
@@ -421,7 +425,10 @@ def progress_page(room: Room) -> str:
     if verdicts:
         said = ", ".join(f"{word} on {n}" for word, n in ((w, verdicts[w]) for w in ("better", "worse", "same")) if n)
         n = sum(verdicts.values())
-        summary = f"Against each question's first take, the overall score is {said} of the {n} question{'s' if n != 1 else ''} taken twice or more."
+        summary = (
+            f"Against each question's first take, the overall score is {said} of the {n} "
+            f"question{'s' if n != 1 else ''} taken twice or more."
+        )
     else:
         summary = "Take a question a second time to see how it moved: progress compares each question with itself."
     charts: list[str] = []
@@ -435,7 +442,8 @@ def progress_page(room: Room) -> str:
         if len(same) >= 2:
             opened = " open" if not charts else ""
             charts.append(
-                f"<details{opened}><summary>{_e(g['title'])} ({len(same)} takes)</summary>{progress_html(same)}</details>"
+                f"<details{opened}><summary>{_e(g['title'])} ({len(same)} "
+                f"takes)</summary>{progress_html(same)}</details>"
             )
     questions = len({t.question_id or t.question_text for t in scored})
     body = f"""
@@ -491,15 +499,20 @@ def report_page(room: Room, take_id: int) -> str | None:
     if previous is not None:
         before, changes = previous
         items = "".join(
-            f'<li class="{_e(c.verdict)}">{_e(c.label)}: {format(c.before, c.fmt if c.fmt != "d" else ".0f")} → {format(c.now, c.fmt if c.fmt != "d" else ".0f")} ({_e(c.verdict)})</li>'
+            f'<li class="{_e(c.verdict)}">{_e(c.label)}: {format(c.before, c.fmt if c.fmt != "d" else ".0f")} → '
+            f"{format(c.now, c.fmt if c.fmt != 'd' else '.0f')} ({_e(c.verdict)})</li>"
             for c in changes
         )
         compare = (
-            f'<section id="compare"><h2>Against your previous take (#{before.id}, {_e(before.created_at_iso[:16].replace("T", " "))})</h2><ul>{items}</ul>'
+            f'<section id="compare"><h2>Against your previous take (#{before.id}, '
+            f"{_e(before.created_at_iso[:16].replace('T', ' '))})</h2><ul>{items}</ul>"
             '<p class="muted">A change within what a second take of the same answer moves is "same".</p></section>'
         )
     elif take.question_text:
-        compare = '<section id="compare"><h2>Against your previous take</h2><p class="muted">This is your first scored take of this question.</p></section>'
+        compare = (
+            '<section id="compare"><h2>Against your previous take</h2><p class="muted">This is your first '
+            "scored take of this question.</p></section>"
+        )
     # the same page as `report --html`: the take's audio gives the loudness band
     audio = None
     with contextlib.suppress(VoicecoachError, OSError):
@@ -519,7 +532,10 @@ def report_page(room: Room, take_id: int) -> str | None:
     again = "/?" + urlencode(
         {"question": take.question_id} if take.question_id else {"own": take.question_text or ""}, quote_via=quote
     )
-    actions = f'<p class="actions"><a class="button" id="again" href="{_e(again)}">Try again</a> <a class="button" id="next-question" href="/?next=1">Next question</a></p>'
+    actions = (
+        f'<p class="actions"><a class="button" id="again" href="{_e(again)}">Try again</a> <a class="button" '
+        'id="next-question" href="/?next=1">Next question</a></p>'
+    )
     page = _page(f"Report #{take_id}", f'<div class="report">{actions}{body}</div>', active="")
     return page.replace(
         '<link rel="stylesheet" href="/static/app.css">',
@@ -569,7 +585,8 @@ def create_app(room: Room) -> Any:
             kept_s = late.writer.duration_s
             return (
                 f"take {take_id} was closed after {room.abandon_after_s:.0f} s without audio (was the tab asleep?); "
-                f"the {kept_s:.1f} s recorded before are kept: press Stop for their report, or score it with: voicecoach score --take {take_id}"
+                f"the {kept_s:.1f} s recorded before are kept: press Stop for their report, or score it with: "
+                f"voicecoach score --take {take_id}"
             )
         return f"take {take_id} is not being recorded"
 
@@ -749,7 +766,10 @@ def create_app(room: Room) -> Any:
             rec = Recording(t.writer.path, t.writer.duration_s, "abandoned" if late else "enter", t.write_error)
             note = None
             if late:  # closed for want of audio (the tab slept): the report is of what was kept
-                note = f"The take was closed after {room.abandon_after_s:.0f} s without audio (was the tab asleep?); the report covers the {rec.duration_s:.1f} s recorded before."
+                note = (
+                    f"The take was closed after {room.abandon_after_s:.0f} s without audio (was the tab asleep?); "
+                    f"the report covers the {rec.duration_s:.1f} s recorded before."
+                )
             elif t.write_error:
                 note = f"{t.write_error}. The report covers the {rec.duration_s:.1f} s recorded before."
             h = room.history()
@@ -768,7 +788,8 @@ def create_app(room: Room) -> Any:
                 return {
                     "take_id": take_id,
                     "status": "failed",
-                    "message": f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take {take_id}",
+                    "message": f"{scored.error}. The take is saved as #{take_id}; retry with: voicecoach score --take "
+                    f"{take_id}",
                 }
             return {
                 "take_id": take_id,
