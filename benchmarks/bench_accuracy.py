@@ -28,6 +28,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -271,7 +272,7 @@ def main() -> None:
     )
     print(head)
 
-    def line(label: str, get) -> None:  # noqa: ANN001
+    def line(label: str, get: Any) -> None:
         cells = []
         for dec in decodings:
             for g in groups:

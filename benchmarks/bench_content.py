@@ -20,6 +20,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "content"))
 from dataset import PARTS, load_all  # noqa: E402
@@ -41,7 +42,7 @@ def _no_cuts() -> None:
 def _no_pairs() -> None:
     plain = content.features
 
-    def features(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+    def features(*args: Any, **kw: Any) -> Any:
         f = plain(*args, **kw)
         return {
             k: v

@@ -23,6 +23,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,12 +43,12 @@ GRID = {
 }
 
 
-def remembered(fn):  # noqa: ANN001, ANN201
+def remembered(fn: Any) -> Any:
     """``fn(audio, *args, **kwargs)`` remembered per audio file and arguments: the
     signal analysis of a file does not change across the grid."""
     memo: dict = {}
 
-    def wrapper(audio, *args, **kwargs):  # noqa: ANN001, ANN202
+    def wrapper(audio: Any, *args: Any, **kwargs: Any) -> Any:
         key = (audio.source, args, tuple(sorted(kwargs.items())))
         if key not in memo:
             memo[key] = fn(audio, *args, **kwargs)
@@ -56,7 +57,7 @@ def remembered(fn):  # noqa: ANN001, ANN201
     return wrapper
 
 
-def plain_words(model, family: str, wav: Path, audio) -> list:  # noqa: ANN001
+def plain_words(model: Any, family: str, wav: Path, audio: Any) -> list:
     from voicecoach.asr.transcribe import TranscribeOptions, _decode
     from voicecoach.core.datatypes import Word
 
@@ -81,7 +82,7 @@ class ProbabilityCache:
         self.file = ""
         self.new = 0
 
-    def __call__(self, model, audio, segments, options):  # noqa: ANN001, ANN204
+    def __call__(self, model: Any, audio: Any, segments: Any, options: Any) -> Any:
         keys = [f"{self.file}|{s.start_s:.3f}|{s.end_s:.3f}|{options.window_s}" for s in segments]
         todo = [(k, s) for k, s in zip(keys, segments, strict=True) if k not in self.memo]
         if todo:
@@ -97,7 +98,7 @@ class ProbabilityCache:
             self.path.write_text(json.dumps(self.memo))
 
 
-def evaluate(files: list[dict], model, options) -> dict:  # noqa: ANN001
+def evaluate(files: list[dict], model: Any, options: Any) -> dict:
     from bench_accuracy import SOUND, match, prf
 
     from voicecoach.asr import relisten

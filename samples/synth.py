@@ -39,6 +39,7 @@ import tomllib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -118,7 +119,7 @@ PIPER_WPM_AT_SCALE_1 = 195.0
 
 
 @functools.lru_cache(maxsize=1)
-def _piper_voice(name: str, seed: int):  # noqa: ANN202
+def _piper_voice(name: str, seed: int) -> Any:
     """The voice, in a new ONNX session whose random generator (Piper samples noise for
     natural prosody) starts from ``seed``: the same answer always sounds the same."""
     try:

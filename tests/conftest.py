@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ def browser():
         b.close()
 
 
-def launch_chromium(playwright, *extra_args: str):  # noqa: ANN001, ANN201 - Playwright's objects
+def launch_chromium(playwright: Any, *extra_args: str) -> Any:
     """Debian's Chromium, headless, with ``extra_args``."""
     return playwright.chromium.launch(
         executable_path=require("chromium", "apt-get install chromium"),

@@ -18,6 +18,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -32,7 +33,7 @@ from tests.vmic import VirtualMic, practice_process
 VC = [sys.executable, "-m", "voicecoach"]
 
 
-def _wait_for(predicate, timeout_s: float = 30.0, what: str = "the condition"):  # noqa: ANN001, ANN202
+def _wait_for(predicate: Any, timeout_s: float = 30.0, what: str = "the condition") -> Any:
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         found = predicate()

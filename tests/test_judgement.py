@@ -12,6 +12,7 @@ import logging
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ GENERAL_TALK = (
 )
 
 
-def report(text: str, question_id: str):  # noqa: ANN201
+def report(text: str, question_id: str) -> Any:
     t = transcript_of(text)
     return score_transcript(audio_for(t), t, question=BANK[question_id], speech_s=t.duration_s)
 
@@ -241,7 +242,7 @@ def test_the_embeddings_load_without_the_network(monkeypatch):
 
     embeddings.model.cache_clear()
 
-    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def refuse(*args: Any, **kwargs: Any) -> Any:
         raise OSError("no network in this test")
 
     monkeypatch.setattr(socket, "create_connection", refuse)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ from evaluate import (  # noqa: E402
 from voicecoach.analysers import content  # noqa: E402
 
 
-def load_model():  # noqa: ANN201
+def load_model() -> Any:
     import wordllama
     from wordllama import WordLlama
 
@@ -69,7 +70,9 @@ def main() -> None:
         v = model.embed([" ".join(content.tokens(text))])[0]
         return v / (np.linalg.norm(v) or 1.0)
 
-    def features(text: str, index: int, count: int, lexicon=content.DEFAULT_LEXICON, *, story_share: float = 1.0):  # noqa: ANN001, ANN202
+    def features(
+        text: str, index: int, count: int, lexicon: Any = content.DEFAULT_LEXICON, *, story_share: float = 1.0
+    ) -> Any:
         f = plain(text, index, count, lexicon, story_share=story_share)
         if prototypes:
             v = embed(text)

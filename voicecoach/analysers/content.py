@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from ..core.datatypes import normalise_word
 from ..core.lexicon import DEFAULT_LEXICON, Lexicon
@@ -36,7 +37,7 @@ _DROP_PAIRS = (("you", "know"), ("i", "mean"), ("kind", "of"), ("sort", "of"))
 
 
 @functools.cache
-def _stemmer():  # noqa: ANN202
+def _stemmer() -> Any:
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")

@@ -31,7 +31,7 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -198,13 +198,13 @@ class _Vocabulary:
 
 
 @functools.lru_cache(maxsize=4)
-def _vocabulary(model) -> _Vocabulary:  # noqa: ANN001
+def _vocabulary(model: Any) -> _Vocabulary:
     from faster_whisper.tokenizer import Tokenizer
 
     tok = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
 
-    def single(texts, with_space=True):  # noqa: ANN001, ANN202
-        out = {}
+    def single(texts: Any, with_space: bool = True) -> dict[int, str]:
+        out: dict[int, str] = {}
         for text, kind in texts:
             for t in (text, " " + text) if with_space else (text,):
                 enc = tok.encode(t)
@@ -218,7 +218,7 @@ def _vocabulary(model) -> _Vocabulary:  # noqa: ANN001
     return _Vocabulary([*tok.sot_sequence, tok.no_timestamps], fillers, prefixes, continuations)
 
 
-def _softmax(logits) -> np.ndarray:  # noqa: ANN001
+def _softmax(logits: np.ndarray) -> np.ndarray:
     x = np.asarray(logits, dtype=np.float64)
     p = np.exp(x - x.max())
     return p / p.sum()
@@ -266,8 +266,8 @@ def candidates(
 
 
 def filler_probabilities(
-    model, audio: Audio, segments: list[Segment], options: RelistenOptions
-) -> list[tuple[float, str]]:  # noqa: ANN001
+    model: Any, audio: Audio, segments: list[Segment], options: RelistenOptions
+) -> list[tuple[float, str]]:
     """For each segment heard alone: (probability that what is said is a filler, the
     most likely filler type).
 
@@ -334,13 +334,13 @@ def filler_probabilities(
 
 
 def relisten_fillers(
-    model,
+    model: Any,
     audio: Audio,
     words: list[Word],
     *,
     options: RelistenOptions | None = None,
     silence: SilenceOptions | None = None,
-) -> list[Word]:  # noqa: ANN001
+) -> list[Word]:
     """``words`` with the transcript's fillers moved onto their sound, the biased pass's
     fillers that re-listening does not confirm at all removed, and the vocal fillers
     found by re-listening inserted (``source="acoustic"``)."""

@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..audio.acoustics import SilenceOptions, sound_islands, voiced_share
 from ..core.datatypes import Transcript, Word, normalise_word
@@ -39,6 +39,8 @@ from .language import MIN_ENGLISH_PROBABILITY, english_probability, looks_englis
 from .models import load_model
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..audio.decode import Audio
     from .relisten import RelistenOptions
 
@@ -106,7 +108,7 @@ WINDOW_SEARCH_S = 20.0
 PROMPT_WORDS = 40
 
 
-def decoding_windows(samples, *, sample_rate_hz: int = 16_000) -> list[tuple[int, int]]:  # noqa: ANN001 - numpy array
+def decoding_windows(samples: np.ndarray, *, sample_rate_hz: int = 16_000) -> list[tuple[int, int]]:
     """(start, end) sample indices of the windows ``samples`` is decoded in: one window up to
     WINDOW_S plus a minute; beyond that, cuts at the quietest 0.2 s before each WINDOW_S."""
     import numpy as np
@@ -150,7 +152,7 @@ def _repeats_a_word(norms: list[str]) -> bool:
     return any(len(list(run)) > GAP_MAX_REPEATS for norm, run in itertools.groupby(norms) if norm)
 
 
-def failed(segment) -> bool:  # noqa: ANN001 - faster_whisper.transcribe.Segment
+def failed(segment: Any) -> bool:
     """Whether faster-whisper returned ``segment`` after every temperature failed, or it
     is a video's sign-off (VIDEO_OUTRO), or loops: a word more than GAP_MAX_REPEATS times
     in a row ("1, 2, 3, 3, 3, 3, ..." over a 4.5 s hesitant take, at probability 0.85)."""
@@ -191,8 +193,8 @@ def _another_language(
 
 
 def _decode(
-    model,  # noqa: ANN001 - faster_whisper.WhisperModel
-    samples,  # noqa: ANN001 - numpy array
+    model: Any,
+    samples: np.ndarray,
     *,
     options: TranscribeOptions,
     biased: bool,
@@ -276,8 +278,8 @@ GAP_REPETITION_PENALTY = 1.3
 
 
 def fill_gaps(
-    model, audio: Audio, words: list[Word], *, options: TranscribeOptions, silence: SilenceOptions | None = None
-) -> list[Word]:  # noqa: ANN001 - model: faster_whisper.WhisperModel
+    model: Any, audio: Audio, words: list[Word], *, options: TranscribeOptions, silence: SilenceOptions | None = None
+) -> list[Word]:
     """``words`` with the words of each long stretch of sound they leave empty, decoded
     alone by the filler-biased decoding (``hotwords``, as ``merge``'s second pass): the
     one-pass decoding's guard against a dropped sentence, at the cost of decoding those
@@ -363,8 +365,8 @@ def fill_gaps(
 
 
 def _decode_clip(
-    model, clip, *, options: TranscribeOptions, max_new_tokens: int
-) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 - model: faster_whisper.WhisperModel, clip: numpy array
+    model: Any, clip: np.ndarray, *, options: TranscribeOptions, max_new_tokens: int
+) -> list[tuple[str, float, float, float]]:
     """(word, start s, end s, probability) of ``clip`` (at most 30 s) decoded once by the
     filler-biased decoding: one encoder window as long as the clip and GAP_TAIL_S, one beam
     search without timestamps and temperature 0, and the alignment faster-whisper times words

@@ -15,6 +15,7 @@ import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -138,7 +139,7 @@ def _decode(
     return validate_samples(samples, source=str(path), min_duration_s=min_duration_s)
 
 
-def _frames(container):  # noqa: ANN001, ANN202 - av containers are untyped
+def _frames(container: Any) -> Any:
     """Decoded frames of the first audio stream, skipping corrupt packets."""
     import av
 
@@ -152,7 +153,7 @@ def _frames(container):  # noqa: ANN001, ANN202 - av containers are untyped
             continue
 
 
-def _claimed_duration_s(container, stream) -> float | None:  # noqa: ANN001
+def _claimed_duration_s(container: Any, stream: Any) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:

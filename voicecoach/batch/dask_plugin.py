@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from distributed.diagnostics.plugin import WorkerPlugin
 
 
@@ -10,7 +12,7 @@ class ModelPlugin(WorkerPlugin):
         self.model = model
         self.cpu_threads = cpu_threads
 
-    def setup(self, worker) -> None:  # noqa: ANN001 - distributed.Worker
+    def setup(self, worker: Any) -> None:
         from voicecoach.asr.models import load_model
 
         load_model(self.model, cpu_threads=self.cpu_threads)

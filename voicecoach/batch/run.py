@@ -696,7 +696,7 @@ def run_local(jobs: list[Job], settings: Settings, workers: int) -> Generator[Ou
             _terminate(pool)
 
 
-def _terminate(pool) -> None:  # noqa: ANN001 - concurrent.futures.ProcessPoolExecutor
+def _terminate(pool: Any) -> None:
     """Stop a process pool now: cancel what has not started, kill what has."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
@@ -708,7 +708,7 @@ def _terminate(pool) -> None:  # noqa: ANN001 - concurrent.futures.ProcessPoolEx
             proc.join(timeout=5)
 
 
-def connect_dask(scheduler: str):  # noqa: ANN201 - distributed.Client
+def connect_dask(scheduler: str) -> Any:
     """A client of the Dask scheduler at ``scheduler``.
 
     Raises:

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -92,12 +93,12 @@ def batch(
     )
     interrupted = 0
 
-    def stop(signum, frame):  # noqa: ANN001, ARG001
+    def stop(signum: Any, frame: Any) -> Any:
         nonlocal interrupted
         interrupted = signum
         raise KeyboardInterrupt
 
-    def remember(signum, frame):  # noqa: ANN001, ARG001
+    def remember(signum: Any, frame: Any) -> Any:
         nonlocal interrupted
         interrupted = interrupted or signum
 
@@ -144,7 +145,7 @@ def batch(
         sys.exit(1)
 
 
-def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None:  # noqa: ANN001
+def _run_with_progress(b: Any, plan: Any, workers: Any, scheduler: Any, send_audio: Any, check: Any) -> None:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -172,7 +173,7 @@ def _run_with_progress(b, plan, workers, scheduler, send_audio, check) -> None: 
     progress = Progress(*columns, console=Console(stderr=True), transient=False)
     task = progress.add_task("batch", total=len(plan.todo), minutes=0.0, failed=0)
 
-    def on_outcome(outcome) -> None:  # noqa: ANN001
+    def on_outcome(outcome: Any) -> None:
         check()
         if outcome.status == "failed":
             state["failed"] += 1

@@ -98,7 +98,7 @@ def setup_logging() -> None:
         log.setLevel(logging.INFO)
 
 
-def settings(config: Path | None, model: str | None, decoding: str | None):  # noqa: ANN201 - voicecoach.settings.config.Settings
+def settings(config: Path | None, model: str | None, decoding: str | None) -> Any:
     """The settings in force: the config file, then --model and --decoding."""
     from ..settings.config import default_config_path, load_settings
 
@@ -153,7 +153,7 @@ QUESTIONS_OPTION = click.option(
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def bank(question_files: tuple[Path, ...]):  # noqa: ANN201 - list[voicecoach.core.questions.Question]
+def bank(question_files: tuple[Path, ...]) -> Any:
     from ..core.questions import load_bank
 
     return load_bank(question_files)

@@ -8,6 +8,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +23,11 @@ from .common import (
     bank,
     settings,
 )
+
+if TYPE_CHECKING:
+    from ..core.questions import Question
+    from ..practice.history import History
+    from ..settings.config import Settings
 
 
 @click.command(cls=Command)
@@ -145,7 +151,7 @@ def practice(
                 next_unpractised=next_unpractised,
                 practised_ids=history.practised_question_ids(),
             )
-            take = Take(
+            take = TerminalTake(
                 history,
                 directory,
                 s,
@@ -214,14 +220,14 @@ class _TerminateAsInterrupt:
         signal.signal(signal.SIGTERM, self.previous)
 
 
-def _quietly(fn, *args, **kwargs) -> None:  # noqa: ANN001 - a prefetch; its errors surface when the model is used
+def _quietly(fn: Any, *args: Any, **kwargs: Any) -> None:
     try:
         fn(*args, **kwargs)
     except Exception:  # noqa: BLE001, S110
         pass
 
 
-def _show_question(q, history, s, hints: bool | None, max_seconds: float) -> None:  # noqa: ANN001
+def _show_question(q: Question, history: History, s: Settings, hints: bool | None, max_seconds: float) -> None:
     from ..core.datatypes import format_mmss
     from ..core.questions import category_name
     from ..practice.takes import guidance, practised_before
@@ -245,7 +251,7 @@ class Session:
     def __init__(self) -> None:
         self.takes: list[tuple[str, int | None]] = []
 
-    def add(self, q, report: dict) -> None:  # noqa: ANN001
+    def add(self, q: Question, report: dict) -> None:
         self.takes.append((q.id or q.text, (report.get("scores") or {}).get("overall")))
 
     def summary(self) -> str:
@@ -271,18 +277,28 @@ class TakeResult:
     report: dict | None = None
 
 
-class Take:
+class TerminalTake:
     """One take in the terminal: countdown, recording with a meter (and a live cue),
     streaming transcription, the report, the comparison with earlier takes."""
 
     def __init__(
-        self, history, directory: Path, s, device_label: str, *, interactive: bool, as_json: bool, live: bool
-    ) -> None:  # noqa: ANN001
+        self,
+        history: History,
+        directory: Path,
+        s: Settings,
+        device_label: str,
+        *,
+        interactive: bool,
+        as_json: bool,
+        live: bool,
+    ) -> None:
         self.history, self.directory, self.settings = history, directory, s
         self.device_label = device_label
         self.interactive, self.as_json, self.live = interactive, as_json, live
 
-    def run(self, q, prep: int, max_seconds: float, stop_on_silence: float | None, device: str | None) -> TakeResult:  # noqa: ANN001
+    def run(
+        self, q: Question, prep: int, max_seconds: float, stop_on_silence: float | None, device: str | None
+    ) -> TakeResult:
         """Countdown, recording, report. Every way the take ends leaves a status on disk
         that the message states: scored, recorded (interrupted, or the device or the disk
         failed; score it later) or nothing (an empty take is not kept)."""
@@ -380,7 +396,7 @@ class Take:
             raise click.ClickException(f"{scored.error}. {saved}")
         return TakeResult(ended, self._show(take_id, rec, scored, stopped))
 
-    def _show(self, take_id: int, rec, scored, stopped: float) -> dict:  # noqa: ANN001
+    def _show(self, take_id: int, rec: Any, scored: Any, stopped: float) -> dict:
         from ..practice.takes import progress_since
         from ..present.terminal import render_comparison, render_terminal
         from ..scoring.result import report_to_dict
@@ -403,7 +419,7 @@ class Take:
         return d
 
 
-def _progress_bar(total_s: float):  # noqa: ANN202 - the pipeline's on_progress callback
+def _progress_bar(total_s: float) -> Any:
     """A one-line progress indicator on stderr for scoring after the take."""
     last = {"t": 0.0}
 
@@ -459,7 +475,7 @@ class Meter:
     #: How soon a device that delivers no sound is reported.
     NO_SOUND_AFTER_S = 3.0
 
-    def __init__(self, stream, *, limit: str = "", device: str = "the microphone", cue=None) -> None:  # noqa: ANN001
+    def __init__(self, stream: Any, *, limit: str = "", device: str = "the microphone", cue: Any = None) -> None:
         self.stream = stream
         self.tty = stream.isatty()
         self.last = 0.0

@@ -6,6 +6,8 @@ the flag or environment variable the user actually used); the message itself nam
 flag.
 """
 
+from typing import Any
+
 
 class VoicecoachError(Exception):
     """Root of every error voicecoach raises on purpose; the message is for the user."""
@@ -14,7 +16,7 @@ class VoicecoachError(Exception):
         super().__init__(message)
         self.setting = setting
 
-    def __reduce__(self):  # noqa: ANN204 - keep ``setting`` across processes (batch workers)
+    def __reduce__(self) -> Any:
         return (_rebuild, (type(self), str(self), self.setting))
 
 

@@ -378,7 +378,7 @@ def record(
     o = options or RecordOptions()
     blocks: queue.Queue[np.ndarray] = queue.Queue()
 
-    def callback(indata, frames, time_info, status):  # noqa: ANN001 - PortAudio's signature
+    def callback(indata: Any, frames: Any, time_info: Any, status: Any) -> Any:
         if status:
             logger.debug("input status: %s", status)
         blocks.put(indata[:, 0].copy())
