@@ -148,16 +148,15 @@ def _valid_result() -> dict[str, Any]:
     }
     scores = compute_scores(results)
     report = Report(
-        "answer.wav",
-        audio.duration_s,
-        "Tell me about a project.",
-        None,
-        t,
-        True,
-        results,
-        scores,
-        make_tips(results, scores),
-        {},
+        file="answer.wav",
+        duration_s=audio.duration_s,
+        question="Tell me about a project.",
+        question_id=None,
+        transcript=t,
+        speech_found=True,
+        results=results,
+        scores=scores,
+        tips=make_tips(results, scores),
     )
     return json.loads(json.dumps(report_to_dict(report)))
 

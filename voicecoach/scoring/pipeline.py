@@ -119,6 +119,9 @@ def _analyse_transcript(
         if analysers is None
         else tuple(a if isinstance(a, Analyser) else Analyser.of(a) for a in analysers)
     )
+    about: dict[str, Any] = dict(
+        file=audio.source, duration_s=audio.duration_s, question=question_text, question_id=question_id
+    )
     t1 = time.perf_counter()
     timings = dict(timings_s or {})
     if not believable(transcript, audio, speech_s):
@@ -131,17 +134,14 @@ def _analyse_transcript(
             p_en = english_probability(audio, silence=settings.silence)
             if p_en is not None and p_en < MIN_ENGLISH_PROBABILITY:
                 return Report(
-                    audio.source,
-                    audio.duration_s,
-                    question_text,
-                    question_id,
-                    empty,
-                    True,
+                    **about,
+                    transcript=empty,
+                    speech_found=True,
                     timings_s=timings,
                     english=False,
                     english_probability=p_en,
                 )
-        return Report(audio.source, audio.duration_s, question_text, question_id, empty, False, timings_s=timings)
+        return Report(**about, transcript=empty, speech_found=False, timings_s=timings)
     english, median_p = looks_english(transcript)
     p_en = None
     if english and in_doubt(transcript, audio, median_p):
@@ -149,12 +149,9 @@ def _analyse_transcript(
         english = p_en is None or p_en >= MIN_ENGLISH_PROBABILITY
     if not english:
         return Report(
-            audio.source,
-            audio.duration_s,
-            question_text,
-            question_id,
-            transcript,
-            True,
+            **about,
+            transcript=transcript,
+            speech_found=True,
             timings_s=timings,
             english=False,
             median_word_probability=median_p,
@@ -177,18 +174,14 @@ def _analyse_transcript(
     scores = compute_scores(results, settings.scoring, analysers=chosen)
     tips = make_tips(results, scores, rubric=settings.scoring, analysers=chosen)
     return Report(
-        audio.source,
-        audio.duration_s,
-        question_text,
-        question_id,
-        transcript,
-        True,
-        results,
-        scores,
-        tips,
-        timings,
-        True,
-        median_p,
+        **about,
+        transcript=transcript,
+        speech_found=True,
+        results=results,
+        scores=scores,
+        tips=tips,
+        timings_s=timings,
+        median_word_probability=median_p,
         english_probability=p_en,
     )
 

@@ -35,7 +35,7 @@ MAX_RESULT_DURATION_S = 24 * 3600.0
 TIME_FIELDS = frozenset({"start_s", "end_s", "times_s", "ends_s"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Report:
     """Everything voicecoach found in one answer.
 
@@ -295,12 +295,12 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
     )
     if not speech or not english:
         return Report(
-            file,
-            duration,
-            question,
-            question_id,
-            transcript,
-            speech,
+            file=file,
+            duration_s=duration,
+            question=question,
+            question_id=question_id,
+            transcript=transcript,
+            speech_found=speech,
             english=english,
             median_word_probability=median_p,
             recorded_at=recorded_at,
@@ -330,20 +330,19 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     }
     return Report(
-        file,
-        duration,
-        question,
-        question_id,
-        transcript,
-        True,
-        results,
-        Scores(overall, parts),
-        tips,
-        timings,
-        True,
-        median_p,
-        recorded_at,
-        p_en,
+        file=file,
+        duration_s=duration,
+        question=question,
+        question_id=question_id,
+        transcript=transcript,
+        speech_found=True,
+        results=results,
+        scores=Scores(overall, parts),
+        tips=tips,
+        timings_s=timings,
+        median_word_probability=median_p,
+        recorded_at=recorded_at,
+        english_probability=p_en,
     )
 
 
