@@ -1,24 +1,24 @@
 """Speech to a word-timed transcript with faster-whisper, keeping the disfluencies.
 
 Whisper is trained on transcripts that leave out "um" and "uh", so plain decoding drops
-most of them. voicecoach's default decoding, ``single``, decodes the audio **once**
-(plain beam search: the words, their punctuation and their timing, without the segments
-every temperature failed on: :func:`failed`), decodes the stretches of sound that pass
-left empty with the filler-biased decoding (:func:`fill_gaps`: plain decoding sometimes
-drops a sentence after a long hesitation), and then **re-listens**
-(:mod:`voicecoach.asr.relisten`) to every short sound the transcript does not already mark as
-a filler, on its own: heard alone, a filler Whisper folded into a neighbouring word comes
-back. ``score`` then costs 1.16x one bare transcription on average (docs/how-it-works.md, "One pass").
+most of them. The default decoding, ``single``, decodes the audio **once** (plain beam
+search: the words, their punctuation and their timing, without the segments every
+temperature failed on: :func:`failed`), decodes the stretches of sound that pass left
+empty with the filler-biased decoding (:func:`fill_gaps`: plain decoding sometimes drops a
+sentence after a long hesitation), and then **re-listens** (:mod:`voicecoach.asr.relisten`)
+to every short sound the transcript does not already mark as a filler, on its own: heard
+alone, a filler Whisper folded into a neighbouring word comes back.
 
 The other decodings are kept for comparison and for users who measure differently:
 
-* ``merge`` (the default before issue 15) adds a second, **filler-biased** pass, with the
-  filler words given as faster-whisper ``hotwords`` (a decoder prompt repeated in every
-  30 s window) and no conditioning on earlier text; only its vocal-filler tokens are
-  kept, aligned into the plain pass's words with difflib. 2.5x one bare transcription;
-  filler F1 0.016 above ``single`` on the espeak corpus, 0.008 below it on the Piper one.
+* ``merge`` adds a second, **filler-biased** pass over the whole answer, with the filler
+  words given as faster-whisper ``hotwords`` (a decoder prompt repeated in every 30 s
+  window) and no conditioning on earlier text; only its vocal-filler tokens are kept,
+  aligned into the plain pass's words with difflib;
 * ``hotwords``: the biased pass alone (fewer words right);
 * ``plain``: one plain pass, not re-listened (the baseline).
+
+What each costs and finds is on the benchmarks page (docs/benchmarks.md).
 """
 
 from __future__ import annotations
