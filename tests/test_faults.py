@@ -294,7 +294,7 @@ def test_ctrl_c_on_an_empty_take_keeps_nothing(mic, tmp_path):
     _, err = proc.communicate(timeout=30)
     _no_traceback(err)
     assert proc.returncode == 130
-    assert "Nothing was recorded" in err and "score --take" not in err
+    assert "Interrupted. Nothing recorded (" in err and "score --take" not in err
     assert _rows(data) == [] and list(data.glob("takes/*")) == []
 
 

@@ -304,7 +304,7 @@ class TerminalTake:
         failed; score it later) or nothing (an empty take is not kept)."""
         from ..core.datatypes import format_mmss
         from ..practice.record import RecordOptions
-        from ..practice.takes import finish_take, is_empty_take, record_take
+        from ..practice.takes import finish_take, is_empty_take, nothing_recorded, record_take
         from ..scoring.stream import StreamingTranscriber
 
         err = sys.stderr
@@ -351,7 +351,7 @@ class TerminalTake:
             if is_empty_take(rec):
                 self.history.delete_take(take_id)
                 click.echo(
-                    f"Interrupted. Nothing was recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.",
+                    f"Interrupted. {nothing_recorded(rec.duration_s)}",
                     err=True,
                 )
             else:
@@ -388,7 +388,7 @@ class TerminalTake:
             return TakeResult("interrupted")
         ended = "stopped" if rec.error else "scored"
         if scored is None:
-            click.echo(f"Nothing recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.", err=True)
+            click.echo(nothing_recorded(rec.duration_s), err=True)
             return TakeResult("stopped" if rec.error else "empty")
         if saved_path:
             click.echo("", err=True)  # end the progress line

@@ -100,6 +100,11 @@ def record_take(
     return take_id, recording
 
 
+def nothing_recorded(duration_s: float) -> str:
+    """What a take that held no speech is told: the terminal and the browser room say it alike."""
+    return f"Nothing recorded ({duration_s:.1f} s, no speech): the take is not kept."
+
+
 def is_empty_take(
     recording: Recording, streamed: tuple[Audio, Transcript] | None = None, *, speech_s: float | None = None
 ) -> bool:

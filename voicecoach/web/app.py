@@ -759,7 +759,7 @@ def create_app(room: Room) -> Any:
             return error(409, not_recording(take_id))
 
         def finish(t: OpenTake) -> dict[str, Any]:
-            from ..practice.takes import finish_take
+            from ..practice.takes import finish_take, nothing_recorded
 
             with t.lock:
                 t.writer.close()
@@ -782,7 +782,7 @@ def create_app(room: Room) -> Any:
                 return {
                     "take_id": take_id,
                     "status": "empty",
-                    "message": f"Nothing recorded ({rec.duration_s:.1f} s, no speech): the take is not kept.",
+                    "message": nothing_recorded(rec.duration_s),
                 }
             if scored.report is None:
                 return {
