@@ -118,9 +118,9 @@ def test_scoring_opens_no_network_connection(monkeypatch):
     monkeypatch.setattr(
         socket, "getaddrinfo", lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(OSError("no DNS"))
     )
-    from voicecoach.asr import transcribe
+    from voicecoach.asr import models
 
-    transcribe.clear_model_cache()  # load the model under the guard too
+    models.clear_model_cache()  # load the model under the guard too
     result = run("score", "--json", str(SAMPLES / "motivation_fast.wav"))
     assert result.exit_code == 0, result.output
     assert attempts == []
