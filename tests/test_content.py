@@ -14,6 +14,7 @@ from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import structure
 from voicecoach.analysers.context import AnswerContext
 from voicecoach.core.questions import load_bank
+from voicecoach.settings.config import Settings
 
 CONTENT = Path(__file__).resolve().parents[1] / "benchmarks" / "content"
 sys.path.insert(0, str(CONTENT))
@@ -104,7 +105,7 @@ def _structure(text: str, question_id: str) -> tuple[structure.StructureResult, 
     q = BANK[question_id]
     t = transcript_of(text)
     result = structure.analyse(
-        t, audio_for(t), context=AnswerContext(question=q.text, category=q.category, covers=q.covers)
+        t, audio_for(t), context=Settings().context(question=q.text, category=q.category, covers=q.covers)
     )
     return result, [w.text for w in t.words]
 

@@ -183,7 +183,8 @@ def test_a_microphone_that_vanishes_mid_take_ends_it_with_a_message(tmp_path):
         own.stop()
     _no_traceback(err)
     assert proc.returncode == 1, err
-    assert "the microphone stopped sending sound" in err and "keeps what was recorded" in err
+    assert "the microphone stopped sending sound" in err and "The take stops here" in err
+    assert "the report covers the" in err  # and the report says what it covers
     assert waited_s < 20, waited_s  # the no-audio limit (4 s) and the scoring, not --max-seconds
     ((take_id, status, duration, path, _error),) = _rows(data)
     assert status == "scored" and 2.5 <= duration <= 6.0, (status, duration)
@@ -228,7 +229,7 @@ def test_a_full_disk_mid_take_keeps_the_audio_and_the_streamed_transcript(mic, s
     player.kill()
     _no_traceback(err)
     assert proc.returncode == 1, err
-    assert "No space left on device" in err and "keeps what was recorded" in err
+    assert "No space left on device" in err and "The take stops here" in err
     (wav,) = data.glob("takes/*.wav")
     y, sr = sf.read(str(wav))
     assert sr == 16000 and 1.0 < len(y) / sr < 5.0 and abs(y).max() > 0.01
@@ -401,8 +402,9 @@ def test_a_suspended_tab_keeps_its_take_and_stop_scores_it(tmp_path):
         _wait_for(lambda: takes(s.data)[0][1] == "recorded", timeout_s=20, what="the take to be closed")
         late = s.request("POST", f"/api/takes/{take_id}/audio", body=y[:4000].tobytes())
         assert late.status == 409
-        message = json.loads(late.body)["error"]
-        assert "8.0 s recorded before are kept" in message and f"score --take {take_id}" in message
+        refused = json.loads(late.body)
+        assert "8.0 s recorded before are kept" in refused["error"]
+        assert refused["hint"] == {"action": "score-take", "arg": take_id}  # the page offers to score it
         stopped = json.loads(s.request("POST", f"/api/takes/{take_id}/stop", body=b"{}").body)
         assert stopped["status"] == "scored" and "8.0 s recorded before" in stopped["note"]
         report = json.loads(s.request("GET", f"/api/takes/{take_id}").body)["report"]

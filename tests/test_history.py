@@ -16,11 +16,12 @@ from click.testing import CliRunner
 
 from tests.conftest import ROOT, SAMPLES
 from tests.helpers import audio_for, transcript_of
-from voicecoach.analysers import AnswerContext, structure
+from voicecoach.analysers import structure
 from voicecoach.cli import cli
 from voicecoach.core.questions import load_bank
 from voicecoach.practice.history import History
 from voicecoach.practice.progress import trends
+from voicecoach.settings.config import Settings
 
 CATEGORIES = {
     "behavioural",
@@ -102,7 +103,7 @@ def test_bad_question_files(content, message, tmp_path, monkeypatch):
 
 def test_covers_points_use_the_question():
     q = next(q for q in load_bank(include_user_dir=False) if q.id == "sw-weakness")
-    ctx = AnswerContext(question=q.text, category=q.category, covers=q.covers)
+    ctx = Settings().context(question=q.text, category=q.category, covers=q.covers)
     tr = transcript_of(
         "My weakness is that I find it hard to say no to people, so I end up with too much work. It is something I "
         "think about a lot, honestly."

@@ -201,7 +201,7 @@ def test_no_input_device(tmp_path):
     assert result.returncode == 1
     assert (
         result.stderr.strip()
-        == "Error: no audio input device found; connect a microphone (voicecoach devices lists what is seen)"
+        == "Error: no audio input device found; connect a microphone; `voicecoach devices` lists the inputs"
     )
 
 

@@ -11,7 +11,6 @@ from voicecoach.analysers import structure
 from voicecoach.analysers.context import AnswerContext
 from voicecoach.audio.decode import Audio
 from voicecoach.core.datatypes import Transcript, normalise_word
-from voicecoach.core.questions import parse_covers
 
 # fmt: off
 STAR_CUES: dict[str, tuple[str, ...]] = {
@@ -83,7 +82,7 @@ def analyse_with_cues(transcript: Transcript, audio: Audio, ctx: AnswerContext) 
     )
     covers = tuple(
         structure.CoverPoint(point, any(re.search(rf"\b{re.escape(cue)}", c) for c in cleaned for cue in cues), ())
-        for point, cues in parse_covers(ctx.covers)
+        for point, cues in ctx.cover_points
     )
     words = transcript.words
     s0 = sentences[0]

@@ -20,7 +20,11 @@ from voicecoach.analysers import content, structure
 from voicecoach.analysers.context import AnswerContext
 from voicecoach.audio.decode import SAMPLE_RATE_HZ, Audio, validate_samples
 from voicecoach.core.datatypes import Transcript, Word
-from voicecoach.core.questions import Question, load_bank
+from voicecoach.core.questions import Question, load_bank, question_kind
+from voicecoach.settings.config import Settings
+
+#: The default settings: the context every analysed answer gets, as `score` gives it.
+SETTINGS = Settings()
 
 PART_NAMES = dict(zip(PARTS, content.PARTS, strict=True))
 
@@ -148,7 +152,7 @@ def evaluate(answers: Iterable[Answer], analyse: Analyse = default_analyse) -> S
     for a in answers:
         q = questions[a.question]
         transcript, audio, owner = transcript_and_audio(a)
-        ctx = AnswerContext(question=q.text, category=q.category, covers=q.covers, question_id=q.id, topic=q.topic)
+        ctx = SETTINGS.context(question=q.text, category=q.category, covers=q.covers, question_id=q.id, topic=q.topic)
         result = analyse(transcript, audio, ctx)
         scores.answers += 1
         if star_judged(a):
@@ -178,10 +182,7 @@ def evaluate(answers: Iterable[Answer], analyse: Analyse = default_analyse) -> S
 def star_judged(answer: Answer) -> bool:
     """Whether the answer's sentences are judged for STAR parts: it tells a story, or it
     answers a question that asks for one (then every sentence should show none)."""
-    return (
-        answer.star
-        or structure.classify_question(bank()[answer.question].text, bank()[answer.question].category) == "behavioural"
-    )
+    return answer.star or question_kind(bank()[answer.question].text, bank()[answer.question].category) == "behavioural"
 
 
 L2 = 0.6

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.lexicon import DEFAULT_LEXICON, Lexicon
-from ..core.questions import Question, load_bank
+from ..core.questions import Question
 from .content import cue_matches, is_past, tokens, topic_cues, topic_hits, topic_text
 
 #: Under this topic weight an answer says almost nothing of what was asked (labelled set,
@@ -80,41 +80,36 @@ class Relevance:
 
 
 @functools.cache
-def _bank() -> tuple[Question, ...]:
-    return tuple(load_bank(include_user_dir=False))
+def _bank_cues(bank: tuple[Question, ...]) -> dict[str, tuple[str, ...]]:
+    return {q.id: topic_cues(q.text, q.topic) for q in bank}
 
 
 @functools.cache
-def _bank_cues() -> dict[str, tuple[str, ...]]:
-    return {q.id: topic_cues(q.text, q.topic) for q in _bank()}
-
-
-@functools.cache
-def _bank_cue_texts() -> tuple[tuple[tuple[str, str], ...], ...]:
+def _bank_cue_texts(bank: tuple[Question, ...]) -> tuple[tuple[tuple[str, str], ...], ...]:
     """Per bank question, each topic cue with its text as stems."""
-    return tuple(tuple((c, topic_text(c)) for c in cues) for cues in _bank_cues().values())
+    return tuple(tuple((c, topic_text(c)) for c in cues) for cues in _bank_cues(bank).values())
 
 
 @functools.cache
-def _cue_weight(cue: str) -> float:
+def _cue_weight(cue: str, bank: tuple[Question, ...]) -> float:
     """1 / the number of bank questions whose topic holds a cue matching this one."""
     stems = topic_text(cue)
-    n = sum(any(cue_matches(c, stems) or cue_matches(cue, text) for c, text in cues) for cues in _bank_cue_texts())
+    n = sum(any(cue_matches(c, stems) or cue_matches(cue, text) for c, text in cues) for cues in _bank_cue_texts(bank))
     return 1.0 / max(n, 1)
 
 
 @functools.cache
-def _bank_vectors() -> np.ndarray:
+def _bank_vectors(bank: tuple[Question, ...]) -> np.ndarray:
     from .embeddings import embed
 
-    return embed([_profile(q.text, q.topic) for q in _bank()])
+    return embed([_profile(q.text, q.topic) for q in bank])
 
 
 @functools.cache
-def _bank_text_vectors() -> np.ndarray:
+def _bank_text_vectors(bank: tuple[Question, ...]) -> np.ndarray:
     from .embeddings import embed
 
-    return embed([q.text for q in _bank()])
+    return embed([q.text for q in bank])
 
 
 def _profile(text: str, topic: Sequence[str]) -> str:
@@ -122,16 +117,15 @@ def _profile(text: str, topic: Sequence[str]) -> str:
 
 
 def closer_questions(
-    answer: str, question: Question, lexicon: Lexicon = DEFAULT_LEXICON
+    answer: str, question: Question, bank: tuple[Question, ...], lexicon: Lexicon = DEFAULT_LEXICON
 ) -> tuple[int, Question | None]:
-    """How many bank questions are closer in meaning to ``answer`` than ``question``, and
-    the closest one."""
+    """How many ``bank`` questions are closer in meaning to ``answer`` than ``question``,
+    and the closest one."""
     from .embeddings import embed
 
-    bank = _bank()
     own_index = next((i for i, q in enumerate(bank) if question.id and q.id == question.id), None)
     # a question of your own has only its text: compare it with the bank's texts alone
-    vectors = _bank_vectors() if own_index is not None or question.topic else _bank_text_vectors()
+    vectors = _bank_vectors(bank) if own_index is not None or question.topic else _bank_text_vectors(bank)
     a = embed([" ".join(tokens(answer, lexicon))])[0]
     sims = vectors @ a
     own = (
@@ -145,26 +139,35 @@ def closer_questions(
 
 
 def judge(
-    sentences: Sequence[str], question: Question | None, *, story_asked: bool, lexicon: Lexicon = DEFAULT_LEXICON
+    sentences: Sequence[str],
+    question: Question | None,
+    *,
+    story_asked: bool,
+    bank: tuple[Question, ...],
+    lexicon: Lexicon = DEFAULT_LEXICON,
 ) -> Relevance:
-    """The verdict for an answer (its sentences, fillers and all) to ``question``."""
+    """The verdict for an answer (its sentences, fillers and all) to ``question``, among
+    the questions of ``bank`` (empty: the meaning is not compared, as when the embeddings
+    are missing)."""
     answer = " ".join(sentences)
     if question is None:
         return Relevance("not judged", "no question was given")
     words = tokens(answer, lexicon)
     if len(words) < MIN_WORDS:
         return Relevance("not judged", f"{len(words)} words are too few to judge")
-    cues = _bank_cues().get(question.id) if question.id else None
+    cues = _bank_cues(bank).get(question.id) if question.id else None
     if cues is None:
         cues = topic_cues(question.text, question.topic)
     stems = topic_text(answer, lexicon)
     said = topic_hits(stems, cues)
-    weight = round(sum(_cue_weight(c) for c in said), 3)
+    weight = round(sum(_cue_weight(c, bank) for c in said), 3)
     if weight < MIN_TOPIC_WEIGHT:
         if REFUSALS.search(" ".join(words)):
             return Relevance("no", "it says there is no example instead of giving one", said, weight)
         try:
-            closer, best = closer_questions(answer, question, lexicon)
+            if not bank:
+                raise ValueError("no question bank to compare with")
+            closer, best = closer_questions(answer, question, bank, lexicon)
         except (ImportError, OSError, ValueError) as exc:  # no embeddings here: never accuse on words alone
             return Relevance(
                 "yes", f"it touches the question's topic only lightly (meanings not compared: {exc})", said, weight

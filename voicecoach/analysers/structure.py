@@ -19,7 +19,7 @@ from ..audio.acoustics import speech_span
 from ..audio.decode import Audio
 from ..core.datatypes import Evidence, Tip, Transcript, format_mmss, join_words, normalise_word
 from ..core.lexicon import HEDGES, Lexicon
-from ..core.questions import Question, is_behavioural, parse_covers
+from ..core.questions import Question
 from .base import Finding, Metric
 from .content import PARTS, cue_matches, point_kind, star_units, stemmed, tokens
 from .context import AnswerContext
@@ -223,13 +223,6 @@ def listed(items: list[str], last: str = "and") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def classify_question(question: str | None, category: str | None = None) -> str:
-    """The question type: behavioural (by category or wording), else the category, else general."""
-    if category == "behavioural" or (question and is_behavioural(question)):
-        return "behavioural"
-    return category or "general"
-
-
 def _clean(text: str, lexicon: Lexicon) -> str:
     """A sentence without vocal fillers, lower-cased, for cue matching."""
     kept = [w for w in text.split() if not lexicon.is_vocal(normalise_word(w))]
@@ -243,7 +236,7 @@ def analyse(
     ctx = context or AnswerContext()
     words = transcript.words
     sentences = transcript.sentences
-    qtype = classify_question(ctx.question, ctx.category)
+    qtype = ctx.kind
     first, last = speech_span(audio, words[0].start_s, words[-1].end_s, options=ctx.silence) if words else (0.0, 0.0)
     length_s = last - first
     n_words = sum(1 for w in words if not ctx.lexicon.is_vocal(w.norm))
@@ -323,7 +316,7 @@ def analyse(
         ending_note=ending_note,
         hedges=tuple(hedges),
         repeated_phrases=_repeats(transcript, o.repeat_min_words, ctx.lexicon),
-        covers=_covers(ctx.covers, transcript, units, ctx),
+        covers=_covers(ctx.cover_points, transcript, units, ctx),
         units=units,
         relevance=_relevance(transcript, ctx, story_asked=star_applies),
     )
@@ -332,9 +325,10 @@ def analyse(
 def _relevance(transcript: Transcript, ctx: AnswerContext, *, story_asked: bool) -> Relevance:
     """Whether the answer answers its question (:mod:`.relevance`)."""
     if not ctx.question:
-        return judge([], None, story_asked=story_asked)
-    question = Question(ctx.question_id, ctx.question, ctx.category or "general", "medium", ctx.covers, topic=ctx.topic)
-    return judge([s.text for s in transcript.sentences], question, story_asked=story_asked, lexicon=ctx.lexicon)
+        return judge([], None, story_asked=story_asked, bank=ctx.bank)
+    question = Question(ctx.question_id, ctx.question, ctx.category or "general", "medium", topic=ctx.topic)
+    sentences = [s.text for s in transcript.sentences]
+    return judge(sentences, question, story_asked=story_asked, lexicon=ctx.lexicon, bank=ctx.bank)
 
 
 RESULT = StructureResult
@@ -522,7 +516,10 @@ def _unit_text(transcript: Transcript, u: StarUnit) -> str:
 
 
 def _covers(
-    covers: tuple[str, ...], transcript: Transcript, units: tuple[StarUnit, ...], ctx: AnswerContext
+    cover_points: tuple[tuple[str, tuple[str, ...]], ...],
+    transcript: Transcript,
+    units: tuple[StarUnit, ...],
+    ctx: AnswerContext,
 ) -> tuple[CoverPoint, ...]:
     """Which of a question's "what a strong answer covers" points the answer touches: a
     unit that says one of the point's cues (compared by stems), or, for a point that
@@ -530,7 +527,7 @@ def _covers(
     texts = [(u, _unit_text(transcript, u)) for u in units]
     stems = [(u, text, stemmed(text, ctx.lexicon)) for u, text in texts]
     out = []
-    for point, cues in parse_covers(covers):
+    for point, cues in cover_points:
         kind = point_kind(point)
         # the sentences that say one of the point's cues first: they show it most plainly
         said = [

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ModelNotFoundError
+from ..core.errors import Hint, ModelNotFoundError
 from ..core.paths import user_cache_dir, user_models_dir
 
 logger = logging.getLogger(__name__)
@@ -224,8 +224,8 @@ def resolve_model(name: str | None = None, *, allow_download: bool = True) -> Mo
     if name not in HUB_SIZES and not _HUB_ID.fullmatch(name):
         raise ModelNotFoundError(
             f"model {name!r}: no such model folder, no folder of that name in {user_models_dir()}, "
-            f"and not a faster-whisper size ({', '.join(s for s in HUB_SIZES if s.endswith('.en'))}, ...); "
-            "run `voicecoach models` to see what is available"
+            f"and not a faster-whisper size ({', '.join(s for s in HUB_SIZES if s.endswith('.en'))}, ...)",
+            hint=Hint("models"),
         )
     cached = _hub_cached_path(name)
     if cached:

@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from ..asr import DECODINGS
-from ..core.errors import ModelNotFoundError, VoicecoachError
+from ..core.errors import Hint, ModelNotFoundError, VoicecoachError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -37,14 +37,35 @@ def where_set(ctx: click.Context | None, setting: str) -> str | None:
     return f"set it with {flag}" + (f" or {env}" if env else "")
 
 
+#: A library hint (what the user can do next) as the command that does it.
+HINTS = {
+    "devices": "`voicecoach devices` lists the inputs",
+    "models": "`voicecoach models` lists what is available",
+    "questions": "`voicecoach questions` lists them",
+    "history": "`voicecoach history` lists the takes",
+    "score-take": "score it with: voicecoach score --take {arg}",
+}
+
+
+def hint_words(hint: Hint | None) -> str:
+    """``hint`` as the command that does it ("" for none)."""
+    if hint is None or hint.action not in HINTS:
+        return ""
+    return HINTS[hint.action].format(arg=hint.arg)
+
+
 def fail(exc: VoicecoachError) -> click.ClickException:
     """The one place a library error becomes the CLI's one-line ``Error: ...``, with the
-    flag (or environment variable, or config file) of the setting it is about."""
+    flag (or environment variable, or config file) of the setting it is about, and the
+    command that helps (the error's hint)."""
     message = " ".join(str(exc).split())  # one line, whatever the message held
     setting = getattr(exc, "setting", None) or ("model" if isinstance(exc, ModelNotFoundError) else None)
     where = where_set(click.get_current_context(silent=True), setting) if setting else None
     if where:
         message += f" ({where})"
+    hint = hint_words(getattr(exc, "hint", None))
+    if hint:
+        message += f"; {hint}"
     return click.ClickException(message)
 
 

@@ -27,6 +27,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..core.questions import Question
     from ..practice.history import History
+    from ..practice.session import Outcome
     from ..settings.config import Settings
 
 
@@ -139,7 +140,7 @@ def practice(
     threading.Thread(
         target=lambda: _quietly(load_model, t.model, cpu_threads=t.cpu_threads), daemon=True
     ).start()  # while the question is read
-    session = Session()
+    summary = RunSummary()
     code = 0
     ended_by = _TerminateAsInterrupt()
     try:
@@ -170,11 +171,11 @@ def practice(
                     device,
                 )
                 if result.report is not None:
-                    session.add(q, result.report)
-                if result.status == "interrupted":
+                    summary.add(q, result.report)
+                if result.interrupted:
                     code = 128 + ended_by.signum
                     break
-                if result.status == "stopped":  # the device or the disk failed: the take is kept, the session ends
+                if result.cut_short:  # the device or the disk failed: the take is kept, the session ends
                     code = 1
                     break
                 if result.status == "empty":
@@ -193,7 +194,7 @@ def practice(
         code = 128 + ended_by.signum
     finally:
         history.close()
-        line = session.summary()
+        line = summary.summary()
         if line:
             click.echo(line, err=True)
     if code:
@@ -245,7 +246,7 @@ def _show_question(q: Question, history: History, s: Settings, hints: bool | Non
         click.echo("A strong answer covers: " + "; ".join(g.points) + ".", err=True)
 
 
-class Session:
+class RunSummary:
     """The takes of this run, for the line printed when it ends."""
 
     def __init__(self) -> None:
@@ -268,13 +269,14 @@ class Session:
 
 @dataclass(frozen=True)
 class TakeResult:
-    """How a take in the terminal ended: "scored", "empty" (nothing recorded, not kept),
-    "interrupted" (kept unless empty) or "stopped" (the device or the disk failed; the
-    take is kept, and scored from what was recorded); ``report``: its JSON object, when
-    there is one."""
+    """How a take in the terminal ended: its outcome's status, its report's JSON object
+    when there is one, whether Ctrl-C ended it (the session ends) and whether the device
+    or the disk cut it short (the session ends too)."""
 
     status: str
     report: dict | None = None
+    interrupted: bool = False
+    cut_short: bool = False
 
 
 class TerminalTake:
@@ -304,8 +306,7 @@ class TerminalTake:
         failed; score it later) or nothing (an empty take is not kept)."""
         from ..core.datatypes import format_mmss
         from ..practice.record import RecordOptions
-        from ..practice.takes import finish_take, is_empty_take, nothing_recorded, record_take
-        from ..scoring.stream import StreamingTranscriber
+        from ..practice.session import PracticeSession
 
         err = sys.stderr
         for left in range(prep, 0, -1):
@@ -319,49 +320,20 @@ class TerminalTake:
             + f"It stops at {limit}.          ",
             err=True,
         )
-        streamer = StreamingTranscriber(self.settings).start() if self.settings.practice.stream else None
-        meter = Meter(
-            err, limit=limit, device=self.device_label, cue=(lambda: streamer.cue()) if self.live and streamer else None
-        )
+        session = PracticeSession.open(q, self.settings, directory=self.directory, history=self.history)
+        meter = Meter(err, limit=limit, device=self.device_label, cue=session.cue if self.live else None)
         options = RecordOptions(device=device, max_seconds=max_seconds, stop_on_silence_s=stop_on_silence)
-        try:
-            with _no_echo_of_ctrl_c():
-                take_id, rec = record_take(
-                    self.history,
-                    q,
-                    directory=self.directory,
-                    options=options,
-                    should_stop=enter_pressed,
-                    on_block=meter.update,
-                    on_samples=streamer.feed if streamer else None,
-                )
-        except BaseException:
-            if streamer is not None:
-                streamer.finish()
-            raise
+        with _no_echo_of_ctrl_c():
+            rec = session.record(options, should_stop=enter_pressed, on_block=meter.update)
         stopped = time.monotonic()
         meter.done()
-        saved = (
-            f"The take is saved as #{take_id} ({rec.duration_s:.1f} s, {rec.path}); score it with: voicecoach "
-            f"score --take {take_id}"
-        )
         if rec.stopped_by == "interrupt":
-            if streamer is not None:
-                streamer.finish()
-            if is_empty_take(rec):
-                self.history.delete_take(take_id)
-                click.echo(
-                    f"Interrupted. {nothing_recorded(rec.duration_s)}",
-                    err=True,
-                )
-            else:
-                click.echo(f"Interrupted. {saved}", err=True)
-            return TakeResult("interrupted")
+            outcome = session.stop(interrupted=True)
+            click.echo(f"Interrupted. {_said(outcome)}", err=True)
+            return TakeResult("interrupted" if outcome.kept else "empty", interrupted=True)
         if rec.error:
             click.echo(
-                f"Error: {rec.error}. The take stops here and keeps what was recorded (#{take_id}, "
-                f"{rec.duration_s:.1f} s).",
-                err=True,
+                f"Error: {rec.error}. The take stops here (#{session.take_id}, {rec.duration_s:.1f} s).", err=True
             )
 
         saved_path: list[bool] = []
@@ -369,54 +341,56 @@ class TerminalTake:
         def analysing(why: str) -> None:
             saved_path.append(True)
             click.echo(
-                f"Recorded {rec.duration_s:.1f} s (take #{take_id}); analysing{f' ({why})' if why else ''}...", err=True
+                f"Recorded {rec.duration_s:.1f} s (take #{session.take_id}); analysing{f' ({why})' if why else ''}...",
+                err=True,
             )
 
-        try:
-            scored = finish_take(
-                self.history,
-                take_id,
-                rec,
-                q,
-                self.settings,
-                streamer=streamer,
-                on_progress=_progress_bar(rec.duration_s),
-                on_saved_scoring=analysing,
-            )
-        except KeyboardInterrupt:
-            click.echo(f"\nInterrupted while analysing. {saved}", err=True)
-            return TakeResult("interrupted")
-        ended = "stopped" if rec.error else "scored"
-        if scored is None:
-            click.echo(nothing_recorded(rec.duration_s), err=True)
-            return TakeResult("stopped" if rec.error else "empty")
+        outcome = session.stop(on_saved_scoring=analysing, on_progress=_progress_bar(rec.duration_s))
         if saved_path:
             click.echo("", err=True)  # end the progress line
-        if scored.report is None:
-            raise click.ClickException(f"{scored.error}. {saved}")
-        return TakeResult(ended, self._show(take_id, rec, scored, stopped))
+        if outcome.status == "interrupted":
+            click.echo(f"\nInterrupted while analysing. {_said(outcome)}", err=True)
+            return TakeResult("interrupted", interrupted=True)
+        if outcome.status == "empty":
+            click.echo(_said(outcome), err=True)
+            return TakeResult("empty", cut_short=bool(rec.error))
+        if outcome.status == "failed":
+            raise click.ClickException(_said(outcome))
+        if outcome.note:
+            click.echo(outcome.note, err=True)
+        return TakeResult("scored", self._show(outcome, stopped), cut_short=bool(rec.error))
 
-    def _show(self, take_id: int, rec: Any, scored: Any, stopped: float) -> dict:
+    def _show(self, outcome: Outcome, stopped: float) -> dict:
         from ..practice.takes import progress_since
         from ..present.terminal import render_comparison, render_terminal
         from ..scoring.result import report_to_dict
 
-        d = report_to_dict(scored.report)
+        report = outcome.report
+        assert report is not None  # a scored outcome
+        d = report_to_dict(report)
         if self.as_json:
-            click.echo(json.dumps({**d, "take_id": take_id}, ensure_ascii=False))
+            click.echo(json.dumps({**d, "take_id": outcome.take_id}, ensure_ascii=False))
         else:
-            render_terminal(scored.report)
+            render_terminal(report)
             click.echo(
-                f"Take #{take_id}, {rec.duration_s:.1f} s; report ready {time.monotonic() - stopped:.1f} s after you "
-                "stopped.",
+                f"Take #{outcome.take_id}, {outcome.duration_s:.1f} s; report ready {time.monotonic() - stopped:.1f} s "
+                "after you stopped.",
                 err=True,
             )
-        if scored.store_error:
-            click.echo(f"Warning: {scored.store_error}", err=True)
-        elif not self.as_json and scored.report.scored:
-            previous, best = progress_since(self.history, take_id, d)
+        if outcome.store_error:
+            click.echo(f"Warning: {outcome.store_error}", err=True)
+        elif not self.as_json and report.scored:
+            previous, best = progress_since(self.history, outcome.take_id, d)
             render_comparison(previous, best)
         return d
+
+
+def _said(outcome: Outcome) -> str:
+    """An outcome's message and what to do next, as the terminal says them."""
+    from .common import hint_words
+
+    hint = hint_words(outcome.hint)
+    return f"{outcome.message[:-1]}; {hint}" if hint else outcome.message
 
 
 def _progress_bar(total_s: float) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from .common import (
     bank,
     settings,
 )
+
+if TYPE_CHECKING:
+    from ..practice.session import Outcome
 
 
 def _is_loopback(host: str) -> bool:
@@ -78,7 +82,8 @@ def serve(
     import webbrowser
 
     from ..asr.models import load_model
-    from ..web.app import Room, run
+    from ..web import Room, run
+    from .common import hint_words
 
     if not _is_loopback(host):
         click.echo(
@@ -87,7 +92,19 @@ def serve(
             err=True,
         )
     s = settings(config, model, decoding)
-    room = Room(s, bank(question_files), directory=data_dir, max_take_s=max_seconds, abandon_after_s=abandon_after_s)
+
+    def kept(outcome: Outcome, why: str) -> None:
+        said = f"Take #{outcome.take_id} {why} after {outcome.duration_s:.1f} s of audio; kept"
+        click.echo(f"{said}: {hint_words(outcome.hint)}", err=True)
+
+    room = Room(
+        s,
+        bank(question_files),
+        directory=data_dir,
+        max_take_s=max_seconds,
+        abandon_after_s=abandon_after_s,
+        on_kept=kept,
+    )
     t = s.transcription
     threading.Thread(
         target=lambda: load_model(t.model, cpu_threads=t.cpu_threads), daemon=True

@@ -10,6 +10,7 @@ config directory (``voicecoach questions --where`` prints it), or in a file give
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import random
 import re
@@ -19,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, Hint
 from .files import read_user_text
 from .paths import user_questions_dir
 
@@ -98,7 +99,7 @@ def resolve_question(questions: list[Question], value: str) -> Question:
     """
     value = value.strip()
     if not value:
-        raise ConfigError("the question is empty; give a question id (`voicecoach questions`) or the question's text")
+        raise ConfigError("the question is empty; give a question id or the question's text", hint=Hint("questions"))
     for q in questions:
         if q.id == value:
             return q
@@ -108,12 +109,15 @@ def resolve_question(questions: list[Question], value: str) -> Question:
             return q
     if ID_LIKE.fullmatch(value):
         close = difflib.get_close_matches(value, [q.id for q in questions], n=3, cutoff=0.6)
-        hint = (
-            f"; did you mean {' or '.join(close)}?"
-            if close
-            else "; `voicecoach questions` lists them, or give the question's text"
+        if close:
+            raise ConfigError(
+                f"question id {value!r}: no such question; did you mean {' or '.join(close)}?", setting="question"
+            )
+        raise ConfigError(
+            f"question id {value!r}: no such question; give a question id or the question's text",
+            setting="question",
+            hint=Hint("questions"),
         )
-        raise ConfigError(f"question id {value!r}: no such question{hint}", setting="question")
     return own_question(value)
 
 
@@ -128,6 +132,14 @@ def find_text(questions: list[Question], text: str) -> Question | None:
     """The bank question whose text is ``text`` (case and punctuation aside), if any."""
     plain = _plain_text(text)
     return next((q for q in questions if _plain_text(q.text) == plain), None)
+
+
+def question_kind(text: str | None, category: str | None = None) -> str:
+    """The question type whose rules an answer is judged by: behavioural (by category or
+    wording), else the category, else general."""
+    if category == "behavioural" or (text and is_behavioural(text)):
+        return "behavioural"
+    return category or "general"
 
 
 def parse_covers(covers: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -198,6 +210,13 @@ def load_file(path: Path) -> list[Question]:
     if not isinstance(data, list):
         raise ConfigError(f"{path}: expected a list of questions")
     return [_validate(q, str(path)) for q in data]
+
+
+@functools.cache
+def builtin_bank() -> tuple[Question, ...]:
+    """The questions that ship with voicecoach (the user's own files left out): what an
+    answer's relevance is measured against."""
+    return tuple(load_bank(include_user_dir=False))
 
 
 def load_bank(extra_files: tuple[Path, ...] = (), *, include_user_dir: bool = True) -> list[Question]:

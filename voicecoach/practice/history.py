@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..core.errors import HistoryError, VoicecoachError
+from ..core.errors import Hint, HistoryError, VoicecoachError
 from ..core.files import atomic_write_text
 from ..core.paths import data_dir
 
@@ -454,7 +454,7 @@ class History:
     def get(self, take_id: int) -> Take:
         rows = self._rows("WHERE id = ?", (take_id,)) if 1 <= take_id <= MAX_TAKE_ID else []
         if not rows:
-            raise VoicecoachError(f"take {take_id}: no such take in {self.path}; `voicecoach history` lists them")
+            raise VoicecoachError(f"take {take_id}: no such take in {self.path}", hint=Hint("history"))
         return rows[0]
 
     @_guarded

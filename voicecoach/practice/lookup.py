@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import VoicecoachError
+from ..core.errors import Hint, VoicecoachError
 from ..core.paths import data_dir as resolve_data_dir
 from ..scoring.result import Report, load_report, report_from_dict
 from .history import History, Take
@@ -39,9 +39,7 @@ def find_report(target: str, *, data_dir: Path | None = None, score: Callable[[P
         finally:
             h.close()
         if t.report is None:
-            raise VoicecoachError(
-                f"take {t.id} has no report yet (status {t.status}); score it with: voicecoach score --take {t.id}"
-            )
+            raise VoicecoachError(f"take {t.id} has no report yet (status {t.status})", hint=Hint("score-take", t.id))
         return Found(report_from_dict(t.report, source=f"take {t.id}"), t.audio_path, t.id)
     if path.suffix.lower() in (".json", ".jsonl"):
         report = load_report(path)

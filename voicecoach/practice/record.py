@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import DeviceError, TakeWriteError
+from ..core.errors import DeviceError, Hint, TakeWriteError
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def resolve_device(name: str | None) -> int | None:
     """The PortAudio index of input device ``name`` (exact name, else a unique part of it)."""
     devices = input_devices()
     if not devices:
-        raise DeviceError("no audio input device found; connect a microphone (voicecoach devices lists what is seen)")
+        raise DeviceError("no audio input device found; connect a microphone", hint=Hint("devices"))
     if name is None:
         if not any(d["is_default"] for d in devices):
             return devices[0]["index"]
@@ -408,9 +408,9 @@ def record(
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             raise DeviceError(
-                f"cannot open the input device {o.device or 'default'!r} ({exc}); is it busy or unplugged? "
-                "(voicecoach devices lists inputs)",
+                f"cannot open the input device {o.device or 'default'!r} ({exc}); is it busy or unplugged?",
                 setting="device",
+                hint=Hint("devices"),
             ) from exc
         started = last_audio = time.monotonic()
         try:

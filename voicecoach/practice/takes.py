@@ -1,33 +1,31 @@
-"""One practice take: record to disk, save in the history, score, save the report.
+"""The steps of a practice take that :class:`~voicecoach.practice.session.PracticeSession`
+puts in order, and what is asked of saved takes: open one, tell an empty one, score one
+(from the streamed transcript or the saved file) and store its report, score it again,
+compare it with earlier takes of its question, and what to aim for before answering.
 
 The order is what makes a take impossible to lose: the history row exists before the
 first sample is recorded, the audio is on disk as it is recorded, and the report is
-stored once the take is saved; a failed analysis leaves the take for ``score --take``.
-While the take is recorded, a :class:`~voicecoach.scoring.stream.StreamingTranscriber` can
-transcribe it piece by piece, so that only the last piece is left when it stops.
+stored once the take is saved; a failed analysis leaves the take to be scored again.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..audio.decode import SAMPLE_RATE_HZ, Audio
 from ..audio.voice import speech_seconds
 from ..core.datatypes import Transcript
-from ..core.errors import DeviceError, HistoryError, VoicecoachError
+from ..core.errors import HistoryError, VoicecoachError
 from ..core.questions import Question
 from ..scoring.pipeline import Report, report_to_dict, score_file, score_transcript
 from ..settings.config import Settings
 from .history import History, Take
 from .progress import Change, compare
-from .record import Recording, RecordOptions, TakeWriter, record
+from .record import Recording, TakeWriter
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +56,7 @@ def open_take(
 ) -> tuple[int, TakeWriter]:
     """Create a new take: its WAV file (created exclusively, so two takes started in the
     same second never share one) and its history row, before the first sample. A question
-    of your own (no id) is kept by its text."""
+    of your own (no id) is kept by its text, under no category ("your own questions")."""
     qid = (question.id or None) if question else None
     writer = TakeWriter.create(directory / "takes", take_stem(qid), sample_rate_hz=sample_rate_hz)
     try:
@@ -66,38 +64,12 @@ def open_take(
             audio_path=writer.path,
             question_id=qid,
             question_text=question.text if question else None,
-            category=(question.category or None) if question else None,
+            category=(question.category or None) if question and not question.custom else None,
         )
     except BaseException:
         writer.discard()
         raise
     return take_id, writer
-
-
-def record_take(
-    history: History,
-    question: Question | None,
-    *,
-    directory: Path,
-    options: RecordOptions,
-    should_stop: Callable[[], bool] = lambda: False,
-    on_block: Callable[[float, float], None] | None = None,
-    on_samples: Callable[[np.ndarray], None] | None = None,
-) -> tuple[int, Recording]:
-    """Record a take from the microphone; its history row is written before recording
-    starts and marked ``recorded`` once the file is closed, however the recording ended.
-    A device that cannot be opened leaves nothing behind (no row, no file)."""
-    take_id, writer = open_take(history, question, directory=directory, sample_rate_hz=options.sample_rate_hz)
-    try:
-        recording = record(writer, options=options, should_stop=should_stop, on_block=on_block, on_samples=on_samples)
-    except DeviceError:
-        history.delete_take(take_id)  # nothing was recorded
-        raise
-    try:
-        history.finish_recording(take_id, recording.duration_s)
-    except HistoryError as exc:  # the audio is safe on disk; the next open of the history settles the row
-        logger.warning("%s; the take is marked recorded the next time the history is opened", exc)
-    return take_id, recording
 
 
 def nothing_recorded(duration_s: float) -> str:
@@ -159,34 +131,6 @@ def score_streamed_take(
         history.save_failure(take_id, str(exc))
         return ScoredTake(take_id, None, str(exc))
     return _keep(history, take_id, report)
-
-
-def finish_take(
-    history: History,
-    take_id: int,
-    recording: Recording,
-    question: Question | str | None,
-    settings: Settings,
-    *,
-    streamer: Any = None,
-    on_progress: Any = None,
-    on_saved_scoring: Callable[[str], None] | None = None,
-) -> ScoredTake | None:
-    """After recording: discard an empty take (None), else score it, from what
-    ``streamer`` (a :class:`~voicecoach.scoring.stream.StreamingTranscriber`, or None) transcribed
-    while it was recorded, or from the saved file when it could not keep up
-    (``on_saved_scoring(why)`` is told first). The terminal and the browser practice room
-    both end a take here."""
-    streamed = streamer.finish() if streamer is not None else None
-    speech_s = streamer.speech_s if streamed is not None else None
-    if is_empty_take(recording, streamed, speech_s=speech_s):
-        history.delete_take(take_id)
-        return None
-    if streamed is not None:
-        return score_streamed_take(history, take_id, question, settings, *streamed, speech_s=speech_s)
-    if on_saved_scoring is not None:
-        on_saved_scoring(streamer.gave_up if streamer is not None and streamer.gave_up else "")
-    return score_saved_take(history, take_id, question, settings, on_progress=on_progress)
 
 
 def earlier_takes(history: History, take: Take) -> tuple[Take | None, Take | None]:
@@ -269,9 +213,10 @@ class Guidance:
 
 def guidance(question: Question, settings: Settings) -> Guidance:
     from ..analysers import structure
+    from ..core.questions import question_kind
 
     options = settings.analysers.get("structure") or structure.Options()
-    kind = structure.classify_question(question.text, question.category or None)
+    kind = question_kind(question.text, question.category or None)
     lo, hi = options.length_ranges_s.get(kind, options.length_ranges_s.get("general", (30.0, 120.0)))
     return Guidance(lo, hi, tuple(point for point, _cues in question.cover_points), kind)
 

@@ -3,7 +3,8 @@
 Everything is inline: CSS, a few lines of JS, SVG figures drawn here, and the answer's
 audio as a WAV data URI. A Content-Security-Policy forbids fetching anything else, so the
 page cannot reach the network even by accident. Every piece of user data (file names,
-transcripts, question text) goes through :func:`html.escape`.
+transcripts, question text) goes through markupsafe's ``escape``, the escaper of the
+practice room's templates.
 
 What is shown per analyser comes from the analyser (score, summary, findings, marks,
 series; see :mod:`voicecoach.analysers.base`): a new analyser appears without a change here.
@@ -14,12 +15,12 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
-import html
 import io
 import wave
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from markupsafe import escape
 
 from ..analysers import Mark
 from ..analysers.feedback import FLOOR, floor
@@ -70,7 +71,7 @@ CSP = (
 
 
 def _e(x: Any) -> str:
-    return html.escape(str(x), quote=True)
+    return str(escape(x))  # the escaper of the practice room's templates too
 
 
 def audio_data_uri(audio: Audio) -> str:
@@ -337,21 +338,36 @@ def _when(iso: str) -> str:
     return iso[:16].replace("T", " ")
 
 
-def render_html(
+def render_html(report: Report, *, audio: Audio | None, history: list[Take] | None = None) -> str:
+    """The whole page for a scored :class:`~voicecoach.scoring.result.Report`, self-contained:
+    the audio embedded, the script inline and allowed by its hash."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>voicecoach report: {_e(report.file)}</title><style>{CSS}</style></head>
+<body>
+{report_body(report, audio=audio, history=history)}
+<script>{JS}</script>
+</body></html>
+"""
+
+
+def report_body(
     report: Report,
     *,
     audio: Audio | None,
     history: list[Take] | None = None,
     audio_src: str | None = None,
-    script_src: str | None = None,
+    title: str | None = None,
     after_scores: str = "",
 ) -> str:
-    """The whole page for a scored :class:`~voicecoach.scoring.result.Report`: self-contained
-    (the audio embedded, the script inline and allowed by its hash); for the practice
-    room, ``audio_src`` and ``script_src`` load the audio and the script from the server
-    instead (which sends its own Content-Security-Policy)."""
+    """The report's content, for :func:`render_html` and for the practice room's page (which
+    loads the audio from ``audio_src``, names the take ``title``, adds ``after_scores``
+    under the scores, and brings :data:`CSS` and :data:`JS` itself)."""
     if report.scores is None:
-        raise ValueError("render_html needs a scored report")
+        raise ValueError("a report page needs a scored report")
     s = report.scores
     shown = {a.name: (a.title, a.headline(result)) for a, result in report.analysers()}
     cards = _card("Overall", s.overall, "weighted mean of the areas") + "".join(
@@ -407,14 +423,7 @@ def render_html(
 
     recorded = f"recorded {_e(_when(report.recorded_at))}" if report.recorded_at else "recording time unknown"
     made = _e(_when(datetime.datetime.now().astimezone().isoformat(timespec="seconds")))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-{"" if script_src else f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'}
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>voicecoach report: {_e(report.file)}</title><style>{CSS}</style></head>
-<body>
-<h1 id="title">{_e(report.file)}</h1>{question}
+    return f"""<h1 id="title">{_e(title or report.file)}</h1>{question}
 <p class="muted" id="when">{report.duration_s:.1f} s · {recorded} · report made {made} · by voicecoach · everything on this page stays on this computer</p>
 <div class="cards" id="scores">{cards}</div>
 {after_scores}{audio_tag}
@@ -430,7 +439,4 @@ def render_html(
 <p class="transcript" id="transcript">{transcript_html(report)}</p>
 {pauses_section}
 <h2>Progress</h2>
-{progress_html(history or [], report)}
-{f'<script src="{_e(script_src)}"></script>' if script_src else f"<script>{JS}</script>"}
-</body></html>
-"""
+{progress_html(history or [], report)}"""

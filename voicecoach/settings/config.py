@@ -31,10 +31,13 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..analysers import AnswerContext, registered
 from ..analysers.feedback import Rubric
+
+if TYPE_CHECKING:
+    from ..core.questions import Question
 from ..asr.relisten import RelistenOptions
 from ..asr.transcribe import TranscribeOptions
 from ..audio.acoustics import SilenceOptions
@@ -93,21 +96,28 @@ class Settings:
         covers: tuple[str, ...] = (),
         question_id: str = "",
         topic: tuple[str, ...] = (),
+        bank: tuple[Question, ...] | None = None,
     ) -> AnswerContext:
-        """What the analysers know about one answer, with the lexicon these settings give:
-        the vocal and discourse fillers of ``[fillers]``, compiled once for every analyser."""
+        """What the analysers know about one answer: the question's type and covered points
+        parsed, the bank its relevance is measured against (default: the built-in
+        questions), and the lexicon these settings give (the vocal and discourse fillers of
+        ``[fillers]``, compiled once for every analyser)."""
+        from ..core.questions import builtin_bank, parse_covers, question_kind
+
         fillers = self.analysers.get("fillers")
         vocal = fillers.vocal if fillers is not None else VOCAL_FILLERS
         discourse = fillers.discourse if fillers is not None else DISCOURSE_FILLERS
         return AnswerContext(
-            question,
-            category,
-            tuple(covers),
-            lexicon_for(vocal),
-            frozenset(discourse),
-            self.silence,
-            question_id,
-            tuple(topic),
+            question=question,
+            category=category,
+            kind=question_kind(question, category),
+            cover_points=parse_covers(tuple(covers)),
+            lexicon=lexicon_for(vocal),
+            discourse_fillers=frozenset(discourse),
+            silence=self.silence,
+            question_id=question_id,
+            topic=tuple(topic),
+            bank=builtin_bank() if bank is None else bank,
         )
 
 

@@ -17,7 +17,11 @@ async function api(path, options) {
   const r = await fetch(path, Object.assign({credentials: 'same-origin'}, options || {}));
   let body = null;
   try { body = await r.json(); } catch (e) { body = null; }
-  if (!r.ok) throw new Error((body && body.error) || ('the server answered ' + r.status));
+  if (!r.ok) {
+    const e = new Error((body && body.error) || ('the server answered ' + r.status));
+    e.hint = body && body.hint;
+    throw e;
+  }
   return body;
 }
 
@@ -103,6 +107,7 @@ function flush() {
 
 async function start() {
   if (!chosen) { say('Choose a question first.'); return; }
+  offerScoring(null);
   state = 'countdown';
   $('record').textContent = 'Cancel';
   try {
@@ -182,11 +187,35 @@ async function stop() {
       return;
     }
     say(r.message);
+    offerScoring(r.hint);
   } catch (e) {
     say('The analysis failed: ' + e.message);
+    offerScoring(e.hint);
   }
   state = 'idle';
   $('record').disabled = false;
+}
+
+// A take that was kept without a report (the analysis failed, the tab slept) can be scored
+// again from here: the server's hint names it.
+function offerScoring(hint) {
+  const b = $('score-take');
+  b.hidden = !(hint && hint.action === 'score-take');
+  if (!b.hidden) b.dataset.take = String(hint.arg);
+}
+
+async function scoreSaved() {
+  const b = $('score-take');
+  b.disabled = true;
+  say('Analysing the saved take...');
+  try {
+    const r = await api('/api/takes/' + b.dataset.take + '/score', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
+    if (r.status === 'scored') { window.location.assign(r.url); return; }
+    say(r.message);
+  } catch (e) {
+    say('The analysis failed again: ' + e.message);
+  }
+  b.disabled = false;
 }
 
 function toggle() { if (state === 'idle') start(); else stop(); }
@@ -198,6 +227,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('next').addEventListener('click', next);
   $('use-own').addEventListener('click', () => chooseOwn($('own').value));
   $('record').addEventListener('click', toggle);
+  $('score-take').addEventListener('click', scoreSaved);
   document.addEventListener('keydown', (ev) => {
     if (ev.code !== 'Space' || ev.repeat) return;
     const tag = (ev.target && ev.target.tagName) || '';
