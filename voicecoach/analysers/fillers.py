@@ -220,7 +220,7 @@ def acoustic_fillers(
     Whisper often writes a filler as a word ("hmm" as "home") or stretches the next
     word over it; the signal still shows a voiced stretch whose spectrum hardly changes
     for 250 ms to 1 s. Each becomes a vocal filler event marked ``source="acoustic"``.
-    Measured on the corpus (docs/how-it-works.md): recall up, precision down a little.
+    It raises recall at a small cost in precision (docs/how-it-works.md).
     """
     if high_band_share(audio) < options.acoustic_min_high_band_share:
         return []

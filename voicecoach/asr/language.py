@@ -18,16 +18,13 @@ logger = logging.getLogger(__name__)
 
 #: A transcript is believed to be English only when its median word probability (vocal
 #: fillers aside) is at least this. An English-only model writes English-looking nonsense
-#: for other languages, so its own confidence is the evidence. Measured with tiny.en on
-#: four espeak-ng German and French answers under the AVX2, AVX512 and GENERIC
-#: instruction sets: 0.08-0.43; on English 0.53-0.99, the lowest the noisy, band-limited
-#: Apollo radio (0.53-0.58), then a meeting (0.80), the espeak English answers 0.95-0.97.
-#: The threshold sits between the two; the margin is small (0.04 below, 0.06 above).
+#: for other languages, so its own confidence is the evidence. The threshold sits between
+#: what German and French answers and noisy English recordings give, with a small margin
+#: each side (the figures: docs/when-things-go-wrong.md, "Not English").
 MIN_MEDIAN_WORD_PROBABILITY = 0.47
 #: The language is judged only on at least this many words (fillers aside): the median of
-#: a handful is too noisy. A 5-second practice take ("Hmm, that is a good question.")
-#: through the virtual microphone fell below the threshold in a CI run; the
-#: German and French answers measured have 14-44 words.
+#: a handful is too noisy (a 5-second "Hmm, that is a good question." can fall below the
+#: threshold), and a take in another language long enough to matter has more.
 MIN_WORDS_FOR_LANGUAGE = 10
 
 
@@ -47,12 +44,11 @@ def looks_english(transcript: Transcript) -> tuple[bool, float | None]:
 #: only when installed for offline use (``voicecoach[base]``).
 LANGUAGE_MODEL = "base"
 #: A take whose probability of English by LANGUAGE_MODEL is under this is not English
-#: (measured: German 0.06, French 0.009; English samples, corpus and real recordings
-#: 0.72-1.00, under oneDNN and MKL alike).
+#: (other languages measure far below it, English recordings far above).
 MIN_ENGLISH_PROBABILITY = 0.3
 #: The language is told from at most this much audio, from the first sound on, and not
-#: from less than LANGUAGE_MIN_S (English espeak: 0.71-0.93 from 1.5-4 s; the first
-#: 3.5 s of hesitant_slow, a hum and "That is a", 0.35).
+#: from less than LANGUAGE_MIN_S (a second or two of hums and half a sentence is too
+#: little to tell).
 LANGUAGE_CLIP_S = 30.0
 LANGUAGE_MIN_S = 1.0
 

@@ -14,9 +14,8 @@ transcript does not already explain as a filler:
   :func:`voicecoach.audio.acoustics.steady_voiced_runs`), where a filler joins a word with no gap.
 
 Each fragment is placed 0.2 s into a short window of silence (3 s: the encoder cost is
-proportional to the window, and 3 s keeps the answer of a full 30 s window for all but 2
-of 311 fragments; shorter windows lost fillers of the neural voice; measured in README
-"Re-listening" and "One pass"), encoded in batches, and decoded for one step (two when the first
+proportional to the window, 3 s gives nearly always the answer of a full 30 s window, and
+shorter windows lose fillers; docs/how-it-works.md), encoded in batches, and decoded for one step (two when the first
 token only begins a filler, as " M" begins "Mmm" and "Mug"). A fragment whose filler
 probability is high enough becomes a vocal filler word, marked ``source="acoustic"``,
 with the fragment's signal timing (more exact than Whisper's word timing). The same
@@ -110,8 +109,8 @@ class RelistenOptions:
     held_min_probability: the same for a held stretch inside a longer island, which
         needs more evidence (it is usually part of a word).
     window_s: length of the silent window each fragment is heard in.
-    min_s, max_s: how long a candidate fragment may be (espeak's shortest "uh" is
-        0.17 s; shorter fragments are mostly the tail of a word).
+    min_s, max_s: how long a candidate fragment may be (a shorter fragment is mostly the
+        tail of a word).
     held_max_flux: the held stretches that are candidates (see
         :func:`voicecoach.audio.acoustics.steady_voiced_runs`).
     held_max_word_probability: a held stretch inside a word the recogniser is at least
@@ -140,9 +139,8 @@ class RelistenOptions:
         500 Hz than the recording's speech does (see
         :func:`voicecoach.audio.acoustics.nasal_db`), and keeps more of its whole energy under
         350 Hz than above (:func:`voicecoach.audio.acoustics.low_band_db`), begins with the
-        mouth closed: it is a hum ("mm"), whatever the first token says. Heard alone, a
-        hum is often read as "uh" or "um" (45 of the 57 hums of espeak that
-        re-listening found). A large value turns the check off.
+        mouth closed: it is a hum ("mm"), whatever the first token says (heard alone, a
+        hum is most often read as "uh" or "um"). A large value turns the check off.
     hum_min_probability: a candidate that is a nasal murmur throughout (four fifths of
         its audible frames ``hum_onset_db`` or more above the speech: no vowel, so no
         word) and keeps more of its energy under 350 Hz than above is a hum with only

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..audio.acoustics import SilenceOptions, sound_islands, voiced_share
+from ..audio.acoustics import SilenceOptions, frame_power, quietest, sound_islands, voiced_share
 from ..core.datatypes import Transcript, Word, normalise_word
 from . import DECODINGS
 from .alignment import merge_fillers
@@ -98,9 +98,7 @@ ProgressCallback = Callable[[str, float, float], None]
 #: Audio longer than this is decoded in windows of about this length, cut at the quietest
 #: moment of the WINDOW_SEARCH_S before each boundary. faster-whisper computes the
 #: features of its whole input at once, so memory would otherwise grow with the answer
-#: (a 15-minute answer peaked at 1.02 GB decoded whole, 608 MB in 300 s windows; a
-#: 10-minute one 569 MB in 300 s windows and 437 MB in 120 s windows, in the same time;
-#: README, "Long answers").
+#: (the figures: docs/how-it-works.md, "One pass").
 WINDOW_S = 120.0
 WINDOW_SEARCH_S = 20.0
 #: The plain pass is prompted with this many words of the window before, standing in for
@@ -122,17 +120,15 @@ def decoding_windows(samples: np.ndarray, *, sample_rate_hz: int = 16_000) -> li
         target = cuts[-1] + int(WINDOW_S * sample_rate_hz)
         lo = target - int(WINDOW_SEARCH_S * sample_rate_hz)
         region = np.asarray(samples[lo:target], dtype=np.float32)
-        frames = region[: len(region) // hop * hop].reshape(-1, hop)
-        energy = np.convolve((frames**2).mean(axis=1), np.ones(20) / 20, mode="valid")  # 0.2 s
-        cuts.append(lo + (int(np.argmin(energy)) + 10) * hop)  # the middle of the quietest 0.2 s
+        cuts.append(lo + quietest(frame_power(region, hop)) * hop)
     return list(zip(cuts, [*cuts[1:], n], strict=True))
 
 
 #: faster-whisper decodes a segment again at a higher temperature while its average log
 #: probability is below -1 or its text compresses more than 2.4 times; a segment that still
 #: fails at the last temperature is returned anyway. On a short take of a hesitant opening
-#: (the first 4-8 s of hesitant_slow) that is where tiny.en writes an outro over the speech
-#: ("Thank you very much for watching", "Subs by www...") or loops on numbers.
+#: that is where tiny.en writes an outro over the speech ("Thank you very much for
+#: watching", "Subs by www...") or loops on numbers.
 LAST_TEMPERATURE = 1.0
 LOG_PROB_THRESHOLD = -1.0
 COMPRESSION_RATIO_THRESHOLD = 2.4
@@ -140,8 +136,7 @@ COMPRESSION_RATIO_THRESHOLD = 2.4
 
 #: The sign-offs of the videos Whisper learnt from, which it writes over a short or
 #: hesitant stretch even when a temperature passes ("Thank you very much for watching, and
-#: I'll see you in the next video", twice, over the first 8 s of hesitant_slow on one
-#: machine): no interview answer says them.
+#: I'll see you in the next video"): no interview answer says them.
 VIDEO_OUTRO = re.compile(
     r"\b(for watching|in the next video|subscribe to (my|the|our) channel|subs by|subtitles by)\b", re.IGNORECASE
 )
@@ -253,7 +248,7 @@ def _decode(
 
 #: A stretch of sound at least this long that no word of the plain pass comes within
 #: GAP_MARGIN_S of is decoded again on its own (plain decoding sometimes drops a whole
-#: sentence after a long hesitation: "That is a good question" in hesitant_slow).
+#: sentence after a long hesitation, such as "That is a good question").
 GAP_MIN_S = 1.0
 GAP_MARGIN_S = 0.2
 #: Sounds this close together are one stretch.
@@ -380,8 +375,8 @@ def _decode_clip(
     tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=options.language)
     features = model.feature_extractor(clip)
     frames = min(features.shape[-1] - 1, model.feature_extractor.nb_max_frames)
-    # the encoder hears the clip and GAP_TAIL_S of silence, not a whole 30 s window: a
-    # quarter of the time on hesitant_slow's stretch, the same words
+    # the encoder hears the clip and GAP_TAIL_S of silence, not a whole 30 s window: the
+    # same words for a fraction of the time
     window = min(model.feature_extractor.nb_max_frames, int((frames / 100 + GAP_TAIL_S) // 1 + 1) * 100)
     encoded = model.encode(pad_or_trim(features[:, :frames], length=window))
     prompt = model.get_prompt(tokenizer, [], without_timestamps=True, hotwords=options.hotwords)
@@ -390,8 +385,8 @@ def _decode_clip(
         [prompt],
         beam_size=options.beam_size,
         max_length=len(prompt) + max_new_tokens,
-        # Whisper base under AVX512 loops on hesitant_slow's stretch ("um uh uh uh ...")
-        # without it; with it, it writes the sentence (tiny.en writes the same either way)
+        # without it Whisper base can loop on a hesitant stretch ("um uh uh uh ..."); with it,
+        # it writes the sentence (tiny.en writes the same either way)
         repetition_penalty=GAP_REPETITION_PENALTY,
         suppress_blank=True,
         suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),

@@ -27,10 +27,9 @@ logger = logging.getLogger(__name__)
 SAMPLE_RATE_HZ = 16_000
 MIN_DURATION_S = 1.0
 #: The longest answer voicecoach scores: 30 minutes. An interview answer runs 30 s to
-#: 3 minutes; 30 minutes takes a whole mock interview. Decoded in windows, scoring one of
-#: that length peaked at 856 MB (README, "Long answers"); memory still grows with the
-#: decoded audio and the transcript (about 16 MB a minute), so the limit keeps it under
-#: 1 GB.
+#: 3 minutes; 30 minutes takes a whole mock interview. Decoded in windows, memory still
+#: grows with the decoded audio and the transcript, so the limit keeps it under 1 GB
+#: (docs/how-it-works.md, "One pass").
 MAX_DURATION_S = 30 * 60.0
 #: A container that claims more than MAX_DURATION_S is believed only if the file is big
 #: enough to hold it at this bitrate (bytes a second; 8 kbit/s is below any speech codec

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..audio.acoustics import frame_power, quietest
 from ..audio.decode import SAMPLE_RATE_HZ, Audio
 from ..core.datatypes import Transcript, Word
 from ..settings.config import Settings
@@ -45,26 +46,24 @@ class StreamOptions:
         (0: heard alone).
     """
 
-    #: Whisper hears a short piece worse than the same words inside a 30 s window: cut at
-    #: 3 s, the streamed words had a WER of 0.167 against 0.122 for the same takes scored as
-    #: files (23 espeak answers), with outros ("Thank you for watching") written over a
-    #: hesitant opening; at 10 s, 0.127, at 15 s 0.117. Only the piece after the last cut
-    #: is left when the speaker stops, so this bounds the wait for the report.
+    #: Whisper hears a short piece worse than the same words inside a 30 s window (and
+    #: writes outros over a hesitant opening); at 10 s the streamed words are nearly those
+    #: of the whole file. Only the piece after the last cut is left when the speaker
+    #: stops, so this bounds the wait for the report (the figures: docs/practice.md).
     min_piece_s: float = 10.0
     max_piece_s: float = 28.0
     cut_pause_s: float = 0.3
     guard_s: float = 0.3
     max_backlog_s: float = 45.0
-    #: Heard alone, the last 4 s of star_answer through the virtual microphone, "a daily
-    #: check between the old and new ledgers", came out "a daily check that we need to hold
-    #: and do the edges"; measured by benchmarks/bench_stream.py (see the README).
+    #: A last piece of a few seconds heard alone loses words ("between the old and new
+    #: ledgers" became "that we need to hold and do the edges"): it is heard with what came
+    #: before it.
     last_piece_min_s: float = 10.0
 
 
 #: The words of the pieces before that prompt the plain pass of the next. None: a prompt
-#: made the decoding of a 4 s piece slower (1.0 s without, 1.7 s with 10 words, 7.7 s with
-#: 40 words, as a long prompt set off the temperature fallback) and brought no accuracy
-#: measured on the samples.
+#: made a short piece's decoding several times slower (a long prompt sets off the
+#: temperature fallback) and brought no accuracy.
 PROMPT_WORDS = 0
 #: Frames below this are digital silence (the device sent zeros).
 DIGITAL_SILENCE_DB = -90.0
@@ -76,9 +75,7 @@ HOP = SAMPLE_RATE_HZ // 100  # 10 ms frames for finding cuts
 
 
 def _frame_db(samples: np.ndarray) -> np.ndarray:
-    n = len(samples) // HOP
-    frames = samples[: n * HOP].reshape(n, HOP).astype(np.float64)
-    return 10 * np.log10(np.maximum((frames**2).mean(axis=1), 1e-10))
+    return 10 * np.log10(np.maximum(frame_power(samples, HOP), 1e-10))
 
 
 def find_cut(samples: np.ndarray, start: int, end: int, *, options: StreamOptions, floor_db: float) -> int | None:
@@ -101,8 +98,7 @@ def find_cut(samples: np.ndarray, start: int, end: int, *, options: StreamOption
             return start + (i - run // 2) * HOP
     if end - start >= options.max_piece_s * sr:
         tail = levels[-800:]
-        smooth = np.convolve(tail, np.ones(20) / 20, mode="valid")
-        return start + (len(levels) - len(tail) + int(np.argmin(smooth)) + 10) * HOP
+        return start + (len(levels) - len(tail) + quietest(tail)) * HOP
     return None
 
 
