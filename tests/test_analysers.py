@@ -221,9 +221,7 @@ STAR_TEXT = (
 
 def test_star_parts_with_evidence():
     tr = transcript_of(STAR_TEXT)
-    r = structure.analyse(
-        tr, audio_for(tr), context=Settings().context(question="Tell me about a time you improved a process.")
-    )
+    r = structure.analyse(tr, audio_for(tr), context=Settings().context("Tell me about a time you improved a process."))
     assert r.question_type == "behavioural" and r.star_applies
     parts = {p.part: p for p in r.star}
     assert all(p.present for p in parts.values())
@@ -234,9 +232,7 @@ def test_star_parts_with_evidence():
 
 def test_missing_parts_weak_opening_trailing_close():
     tr = transcript_of("Um so that's a good question. I worked on a lot of things there. And yeah.")
-    r = structure.analyse(
-        tr, audio_for(tr), context=Settings().context(question="Describe a situation where you failed.")
-    )
+    r = structure.analyse(tr, audio_for(tr), context=Settings().context("Describe a situation where you failed."))
     parts = {p.part: p.present for p in r.star}
     assert not parts["result"] and not parts["task"]
     assert not r.direct_opening
@@ -246,7 +242,7 @@ def test_missing_parts_weak_opening_trailing_close():
 
 def test_non_behavioural_question_skips_star():
     tr = transcript_of("I want this role because I enjoy building tools people use every day.")
-    r = structure.analyse(tr, audio_for(tr), context=Settings().context(question="Why do you want this job?"))
+    r = structure.analyse(tr, audio_for(tr), context=Settings().context("Why do you want this job?"))
     assert r.question_type == "general" and not r.star_applies
 
 

@@ -104,9 +104,7 @@ def test_a_fixed_part_of_the_set_stays_above_its_floor(answers):
 def _structure(text: str, question_id: str) -> tuple[structure.StructureResult, list[str]]:
     q = BANK[question_id]
     t = transcript_of(text)
-    result = structure.analyse(
-        t, audio_for(t), context=Settings().context(question=q.text, category=q.category, covers=q.covers)
-    )
+    result = structure.analyse(t, audio_for(t), context=Settings().context(q))
     return result, [w.text for w in t.words]
 
 

@@ -103,7 +103,7 @@ def test_bad_question_files(content, message, tmp_path, monkeypatch):
 
 def test_covers_points_use_the_question():
     q = next(q for q in load_bank(include_user_dir=False) if q.id == "sw-weakness")
-    ctx = Settings().context(question=q.text, category=q.category, covers=q.covers)
+    ctx = Settings().context(q)
     tr = transcript_of(
         "My weakness is that I find it hard to say no to people, so I end up with too much work. It is something I "
         "think about a lot, honestly."

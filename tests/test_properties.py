@@ -141,9 +141,7 @@ def _valid_result() -> dict[str, Any]:
     audio = audio_for(t)
     s = Settings()
     results = {
-        m.NAME: m.analyse(
-            t, audio, options=s.options_for(m.NAME), context=s.context(question="Tell me about a project.")
-        )
+        m.NAME: m.analyse(t, audio, options=s.options_for(m.NAME), context=s.context("Tell me about a project."))
         for m in DEFAULT_ANALYSERS
     }
     scores = compute_scores(results)

@@ -24,9 +24,7 @@ LEANING = (
 def _analyse(text: str, question: str | None = None, **options) -> repetition.RepetitionResult:
     t = transcript_of(text)
     s = Settings()
-    return repetition.analyse(
-        t, audio_for(t), options=repetition.Options(**options), context=s.context(question=question)
-    )
+    return repetition.analyse(t, audio_for(t), options=repetition.Options(**options), context=s.context(question))
 
 
 def _found(r: repetition.RepetitionResult) -> dict[str, int]:

@@ -47,7 +47,7 @@ def _analysed(text: str, *, question_id: str | None = None, **kw) -> dict:
     audio = audio_for(t)
     s = Settings()
     q = next((q for q in load_bank(include_user_dir=False) if q.id == question_id), None)
-    ctx = s.context(question=q.text if q else None, category=q.category if q else None, covers=q.covers if q else ())
+    ctx = s.context(q)
     return {m.NAME: m.analyse(t, audio, options=s.options_for(m.NAME), context=ctx) for m in BUILTIN}
 
 

@@ -152,7 +152,7 @@ def evaluate(answers: Iterable[Answer], analyse: Analyse = default_analyse) -> S
     for a in answers:
         q = questions[a.question]
         transcript, audio, owner = transcript_and_audio(a)
-        ctx = SETTINGS.context(question=q.text, category=q.category, covers=q.covers, question_id=q.id, topic=q.topic)
+        ctx = SETTINGS.context(q)
         result = analyse(transcript, audio, ctx)
         scores.answers += 1
         if star_judged(a):

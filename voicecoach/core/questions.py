@@ -128,6 +128,14 @@ def own_question(text: str) -> Question:
     return Question("", text.strip(), category, "medium", (), "your own")
 
 
+def as_question(value: Question | str | None) -> Question | None:
+    """The one question value: a :class:`Question` as it is, the text of a question of your
+    own as one (:func:`own_question`), nothing (or blank text) as None."""
+    if value is None or isinstance(value, Question):
+        return value
+    return own_question(value) if value.strip() else None
+
+
 def find_text(questions: list[Question], text: str) -> Question | None:
     """The bank question whose text is ``text`` (case and punctuation aside), if any."""
     plain = _plain_text(text)

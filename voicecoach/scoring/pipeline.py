@@ -26,7 +26,7 @@ from ..asr.transcribe import ProgressCallback, transcribe
 from ..audio.decode import Audio, load_audio
 from ..audio.voice import MIN_SPEECH_S, speech_seconds
 from ..core.datatypes import Transcript
-from ..core.questions import Question
+from ..core.questions import Question, as_question
 from ..settings.config import Settings
 from .result import Report, report_to_dict
 
@@ -111,8 +111,8 @@ def _analyse_transcript(
     speech_s: float | None,
 ) -> Report:
     settings = settings or Settings()
-    q = question if isinstance(question, Question) else None
-    question_text = q.text if q else (question if isinstance(question, str) else None)
+    q = as_question(question)
+    question_text = q.text if q else None
     question_id = (q.id or None) if q else None
     chosen = (
         registered()
@@ -157,13 +157,7 @@ def _analyse_transcript(
             median_word_probability=median_p,
             english_probability=p_en,
         )
-    context = settings.context(
-        question=question_text,
-        category=q.category if q else None,
-        covers=q.covers if q else (),
-        question_id=q.id if q else "",
-        topic=q.topic if q else (),
-    )
+    context = settings.context(q)
     results = {
         a.name: a.analyse(
             transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context

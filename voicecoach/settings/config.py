@@ -89,34 +89,30 @@ class Settings:
         return self.analysers[name]
 
     def context(
-        self,
-        *,
-        question: str | None = None,
-        category: str | None = None,
-        covers: tuple[str, ...] = (),
-        question_id: str = "",
-        topic: tuple[str, ...] = (),
-        bank: tuple[Question, ...] | None = None,
+        self, question: Question | str | None = None, *, bank: tuple[Question, ...] | None = None
     ) -> AnswerContext:
-        """What the analysers know about one answer: the question's type and covered points
-        parsed, the bank its relevance is measured against (default: the built-in
-        questions), and the lexicon these settings give (the vocal and discourse fillers of
-        ``[fillers]``, compiled once for every analyser)."""
-        from ..core.questions import builtin_bank, parse_covers, question_kind
+        """What the analysers know about one answer to ``question`` (a bank question, or the
+        text of one of your own): its type and covered points parsed, the bank its
+        relevance is measured against (default: the built-in questions), and the lexicon
+        these settings give (the vocal and discourse fillers of ``[fillers]``, compiled once
+        for every analyser)."""
+        from ..core.questions import as_question, builtin_bank, question_kind
+
+        q = as_question(question)
 
         fillers = self.analysers.get("fillers")
         vocal = fillers.vocal if fillers is not None else VOCAL_FILLERS
         discourse = fillers.discourse if fillers is not None else DISCOURSE_FILLERS
         return AnswerContext(
-            question=question,
-            category=category,
-            kind=question_kind(question, category),
-            cover_points=parse_covers(tuple(covers)),
+            question=q.text if q else None,
+            category=(q.category or None) if q else None,
+            kind=question_kind(q.text, q.category or None) if q else "general",
+            cover_points=q.cover_points if q else (),
             lexicon=lexicon_for(vocal),
             discourse_fillers=frozenset(discourse),
             silence=self.silence,
-            question_id=question_id,
-            topic=tuple(topic),
+            question_id=q.id if q else "",
+            topic=q.topic if q else (),
             bank=builtin_bank() if bank is None else bank,
         )
 
