@@ -97,15 +97,24 @@ def create_app(room: Room) -> Any:
         logger.warning("%s %s: %s", request.method, request.url.path, " ".join(str(exc).split()))
         return error(503 if isinstance(exc, HistoryError) else 500, str(exc), getattr(exc, "hint", None))
 
-    async def json_body(request: Request) -> dict[str, Any] | JSONResponse:
+    async def capped_body(request: Request, limit: int, too_big: str, cut_off: str) -> bytes | JSONResponse:
+        """The request's body, refused once it is over ``limit`` bytes (413) or cut off (400)."""
         body = b""
         try:
             async for chunk in request.stream():
                 body += chunk
-                if len(body) > MAX_JSON_BYTES:
-                    return error(413, f"the request is over {MAX_JSON_BYTES} bytes")
+                if len(body) > limit:
+                    return error(413, too_big)
         except ClientDisconnect:
-            return error(400, "the request was cut off")
+            return error(400, cut_off)
+        return body
+
+    async def json_body(request: Request) -> dict[str, Any] | JSONResponse:
+        body = await capped_body(
+            request, MAX_JSON_BYTES, f"the request is over {MAX_JSON_BYTES} bytes", "the request was cut off"
+        )
+        if isinstance(body, JSONResponse):
+            return body
         try:
             data = json.loads(body or b"{}")
         except ValueError:
@@ -199,15 +208,16 @@ def create_app(room: Room) -> Any:
             if len(t.recent) >= MAX_CHUNKS_PER_S:
                 return error(429, f"at most {MAX_CHUNKS_PER_S} audio chunks a second")
             t.recent.append(now)
-        body = b""
-        try:
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_CHUNK_BYTES:
-                    return error(413, f"an audio chunk may be at most {MAX_CHUNK_BYTES} bytes")
-        except ClientDisconnect:  # the tab went away mid-upload: the chunk is dropped, the take goes on
-            logger.info("take %d: an audio chunk was cut off; dropped", take_id)
-            return error(400, "the audio chunk was cut off")
+        body = await capped_body(
+            request,
+            MAX_CHUNK_BYTES,
+            f"an audio chunk may be at most {MAX_CHUNK_BYTES} bytes",
+            "the audio chunk was cut off",
+        )
+        if isinstance(body, JSONResponse):
+            if body.status_code == 400:  # the tab went away mid-upload: the chunk is dropped, the take goes on
+                logger.info("take %d: an audio chunk was cut off; dropped", take_id)
+            return body
         if len(body) % 2:
             return error(400, "audio must be 16-bit samples (an even number of bytes)")
         if t.session.closed:
