@@ -121,7 +121,7 @@ LAYERS = {
     3: {"analysers"},
     4: {"settings"},
     5: {"scoring"},
-    6: {"practice", "batch"},
+    6: {"practice", "interview", "batch"},
     7: {"present"},
     8: {"web", "cli", "__main__", ""},
 }

@@ -19,7 +19,7 @@ from tests.helpers import audio_for, transcript_of
 from voicecoach.analysers import structure
 from voicecoach.cli import cli
 from voicecoach.core.questions import load_bank
-from voicecoach.practice.history import History
+from voicecoach.practice.history import SCHEMA_VERSION, History
 from voicecoach.practice.progress import trends
 from voicecoach.settings.config import Settings
 
@@ -314,7 +314,7 @@ def test_a_database_made_by_layout_1_code_upgrades_in_place(tmp_path):
     h = History(path)
     takes = h.takes()
     h.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     # take 4 was left recording, and its file is not there: opening says so
     assert [(t.id, t.status) for t in takes] == [(1, "scored"), (2, "scored"), (3, "failed"), (4, "failed")]
     assert "is missing" in (takes[3].error or "")

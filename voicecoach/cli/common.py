@@ -172,6 +172,12 @@ QUESTIONS_OPTION = click.option(
     help="An extra question file (TOML, YAML or JSON); repeatable.",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+DEVICE_OPTION = click.option(
+    "--device",
+    "-d",
+    metavar="NAME",
+    help="Input device name or a unique part of it (default: the system default input).",
+)
 
 
 def bank(question_files: tuple[Path, ...]) -> Any:

