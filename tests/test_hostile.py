@@ -30,7 +30,7 @@ import soundfile as sf
 
 from tests.conftest import ROOT, SAMPLES, convert, open_page
 from voicecoach.asr.language import MIN_ENGLISH_PROBABILITY, MIN_MEDIAN_WORD_PROBABILITY
-from voicecoach.practice.history import History
+from voicecoach.practice.history import SCHEMA_VERSION, History
 
 CLIP = SAMPLES / "motivation_fast.wav"  # 26 s, the shortest sample
 STAR = SAMPLES / "star_answer.wav"
@@ -739,7 +739,7 @@ def _corrupt(path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        ("newer", "written by a newer voicecoach (layout 99; this one reads up to 2)"),
+        ("newer", f"written by a newer voicecoach (layout 99; this one reads up to {SCHEMA_VERSION})"),
         ("renamed_column", "has a layout this voicecoach cannot read (no column overall)"),
         ("corrupt_pages", "the history database is damaged"),
         ("not_a_database", "the history database is damaged (file is not a database)"),
