@@ -371,3 +371,34 @@ def test_metrics_are_stored_per_analyser_and_replaced_on_rescoring(tmp_path):
         ("pauses", "pause_ratio", 0.1),
         ("structure", "score", 80.0),
     ]
+
+
+def test_history_lists_interviews_with_their_trend(tmp_path):
+    """Two interviews of one kind in a real history: listed oldest first, with what was
+    answered and followed up, and the mean overall from the first to the latest."""
+    from click.testing import CliRunner
+
+    from voicecoach.cli import cli
+
+    h = History(tmp_path / "history.sqlite")
+    for mean, status in ((58.5, "finished"), (66.0, "stopped")):
+        plan = [{"id": "beh-deadline", "text": "Q1"}, {"id": "beh-failure", "text": "Q2"}]
+        iid = h.start_interview("behavioural", plan)
+        take = h.start_take(
+            audio_path=tmp_path / f"{iid}.wav", question_id="beh-deadline", question_text="Q1", category="behavioural"
+        )
+        h.add_turn(iid, 1, "answer", take, "Q1")
+        h.add_turn(iid, 1, "follow-up", None, "What was the outcome?", "outcome")
+        h.finish_interview(iid, status, {"overall_mean": mean})
+    h.close()
+    out = CliRunner().invoke(cli, ["history", "--interviews", "--data-dir", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    rows = [line.split() for line in out.output.splitlines()[1:3]]
+    assert [r[0] for r in rows] == ["1", "2"] and [r[3] for r in rows] == ["behavioural"] * 2
+    assert [r[4] for r in rows] == ["finished", "stopped"]
+    assert [r[5:8] for r in rows] == [["1", "of", "2"]] * 2 and [r[-1] for r in rows] == ["58.5", "66.0"]
+    assert "behavioural: mean overall 58.5 -> 66.0 over 2 interviews" in out.output
+    listed = json.loads(
+        CliRunner().invoke(cli, ["history", "--interviews", "--json", "--data-dir", str(tmp_path)]).output
+    )
+    assert [i["turns"][1]["trigger"] for i in listed] == ["outcome", "outcome"]
