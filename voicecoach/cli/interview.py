@@ -140,7 +140,7 @@ def interview(
 
     from ..core.paths import data_dir as resolve_data_dir
     from ..interview.plan import plan_questions
-    from ..interview.run import Interviewer, InterviewOptions, resume
+    from ..interview.run import Interviewer, InterviewOptions, latencies, resume
     from ..interview.summary import interview_json, summarise
     from ..interview.voice import Voice, resolve_voice
     from ..practice.history import History
@@ -178,6 +178,7 @@ def interview(
         done = runner.run(resumed=resumed)
         earlier = [i for i in runner.history.interviews(kind=kind) if i["id"] != done.id and i["summary"]]
         summary = summarise(done, earlier[-1] if earlier else None)
+        summary["turn_taking_s"] = latencies(runner.timeline)
         runner.history.finish_interview(done.id, done.status, summary)
     finally:
         runner.close()

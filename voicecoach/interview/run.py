@@ -248,6 +248,7 @@ class Interviewer:
             if interview.status == "running":
                 interview.status = "stopped"
             self.history.finish_interview(interview.id, interview.status)
+        self.hear_as_one(interview)
         return interview
 
     def _keep(
@@ -269,11 +270,18 @@ class Interviewer:
         self.say(fu.text, "follow-up")
         turn.follow_answer = self.listen(own_question(fu.text), f"Q{turn.position} follow-up")
         self._keep(interview, turn.follow_answer, turn.position, "follow-up", fu.text, fu.trigger)
-        if turn.follow_answer.report is not None and turn.follow_answer.report.scored and turn.answer is not None:
+
+    def hear_as_one(self, interview: Interview) -> None:
+        """Each question's answer and its follow-up's answer heard as one (after the last
+        question: it keeps the next question from waiting on it)."""
+        for turn in interview.turns:
+            a, f = turn.answer, turn.follow_answer
+            if turn.combined is not None or a is None or f is None or a.report is None or f.report is None:
+                continue
+            if not (a.report.scored and f.report.scored):
+                continue
             try:
-                turn.combined, turn.given_when_asked = combine(
-                    turn.answer, turn.follow_answer, turn.question, self.settings
-                )
+                turn.combined, turn.given_when_asked = combine(a, f, turn.question, self.settings)
             except VoicecoachError as exc:
                 logger.warning("Q%d: the two answers could not be heard as one (%s)", turn.position, exc)
 
@@ -324,11 +332,8 @@ def resume(
         else:
             turn.follow_up = FollowUp(t["trigger"] or "", t["prompt"])
             turn.follow_answer = outcome(t["take_id"])
-    for turn in interview.turns:
-        a, f = turn.answer, turn.follow_answer
-        if a is not None and f is not None and a.report is not None and f.report is not None and f.report.scored:
-            turn.combined, turn.given_when_asked = combine(a, f, turn.question, settings)
-    # a question whose answer is there but whose follow-up never came is done: it is not asked again
+    # a question whose answer is there but whose follow-up never came is done: it is not asked
+    # again; the answers are heard as one when the interview ends (Interviewer.hear_as_one)
     return interview, questions
 
 
