@@ -75,7 +75,13 @@ def test_two_practice_sessions_at_once_record_into_two_files(mic, tmp_path):
     data = tmp_path / "data"
     args = ("--question", "sw-weakness", "--max-seconds", "60", "--stop-on-silence", "1.5", "--json")
     procs = [practice_process(mic, data, *args) for _ in range(2)]
-    _wait_for(lambda: len(list(data.glob("takes/*.wav"))) == 2, what="two take files")
+    try:
+        _wait_for(lambda: len(list(data.glob("takes/*.wav"))) == 2, timeout_s=60, what="two take files")
+    except AssertionError:
+        for p in procs:
+            p.kill()
+        said = [p.communicate()[1][-1500:] for p in procs]
+        raise AssertionError(f"timed out waiting for two take files: {said}") from None
     time.sleep(0.5)
     mic.play(SAMPLES / "motivation_fast.wav").wait()
     outs = [p.communicate(timeout=180) for p in procs]

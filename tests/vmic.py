@@ -61,7 +61,17 @@ class VirtualMic:
         time.sleep(0.2)
         self._pactl("suspend-sink", "vspk", "1")
         self._pactl("suspend-sink", "vspk", "0")
+        self._warm_up()  # one recording client first: a fresh daemon's first clients connect the slowest
         return self
+
+    def _warm_up(self) -> None:
+        rec = subprocess.Popen(
+            ["parecord", "--device=vspk.monitor", "--raw", "/dev/null"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(0.3)
+        rec.terminate()
+        rec.wait(timeout=5)
 
     def _pactl(self, *args: str) -> None:
         subprocess.run(["pactl", *args], env=self.env, check=True, capture_output=True)
