@@ -185,6 +185,18 @@ def test_devices_and_device_errors(mic, tmp_path):
     assert bad.stderr.strip().splitlines() == [
         "Error: input device 'usb-mic-9000': no such input device; available: 'pulse', 'default' (given with --device)"
     ]
+    loud = subprocess.run(
+        [*VC, "interview", "--voice", "espeak", "--output-device", "hdmi-9", "--data-dir", str(tmp_path)],
+        env=mic.env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert loud.returncode == 1 and not (tmp_path / "history.db").exists()
+    assert loud.stderr.strip().splitlines() == [
+        "Error: output device 'hdmi-9': no such output device; available: 'pulse', 'default' (given with "
+        "--output-device)"
+    ]
 
 
 def test_no_input_device(tmp_path):

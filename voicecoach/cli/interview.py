@@ -150,6 +150,8 @@ def interview(
     questions_bank = bank(question_files)
     resolve_device(device)
     engine = resolve_voice(voice)
+    if engine != "none":
+        resolve_device(output_device, "output")  # a wrong name fails before the first question
     rng = random.Random(seed)
     directory = resolve_data_dir(data_dir)
     resumed = None

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import ConfigError, DeviceError, Hint
+from ..core.errors import ConfigError, DeviceError
 from ..core.paths import user_cache_dir
 
 VOICES = ("auto", "piper", "espeak", "none")
@@ -142,21 +142,11 @@ def play(speech: Speech, *, device: str | None = None) -> None:
     Raises:
         DeviceError: no output device, or it cannot be opened.
     """
-    from ..practice.record import _sounddevice
+    from ..practice.record import _sounddevice, resolve_device
 
     sd = _sounddevice()
     try:
-        target: Any = device
-        if device is not None and not str(device).isdigit():
-            matches = [i for i, d in enumerate(sd.query_devices()) if device.lower() in d["name"].lower()]
-            matches = [i for i in matches if sd.query_devices(i)["max_output_channels"] > 0]
-            if len(matches) != 1:
-                raise DeviceError(
-                    f"output device {device!r}: {'no' if not matches else 'more than one'} output device matches",
-                    setting="output_device",
-                    hint=Hint("devices"),
-                )
-            target = matches[0]
+        target = resolve_device(device, "output")
         samples = speech.samples.astype(np.float32) / 32768.0
         sd.play(samples, speech.sample_rate_hz, device=target, blocking=True)
     except sd.PortAudioError as exc:

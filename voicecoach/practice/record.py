@@ -75,48 +75,55 @@ def _sounddevice() -> Any:
     return sounddevice
 
 
-def input_devices() -> list[dict[str, Any]]:
-    """The input devices PortAudio sees: name, index, channels, default rate, is_default."""
+def input_devices(kind: str = "input") -> list[dict[str, Any]]:
+    """The ``kind`` ("input" or "output") devices PortAudio sees: name, index, channels,
+    default rate, is_default."""
     sd = _sounddevice()
     try:
         devices = sd.query_devices()
-        default_in = sd.default.device[0]
+        default = sd.default.device[0 if kind == "input" else 1]
     except sd.PortAudioError as exc:
         raise DeviceError(f"cannot list audio devices ({exc})") from exc
+    channels = f"max_{kind}_channels"
     return [
         {
             "index": i,
             "name": d["name"],
-            "channels": d["max_input_channels"],
+            "channels": d[channels],
             "default_rate_hz": d["default_samplerate"],
-            "is_default": i == default_in,
+            "is_default": i == default,
         }
         for i, d in enumerate(devices)
-        if d["max_input_channels"] > 0
+        if d[channels] > 0
     ]
 
 
-def resolve_device(name: str | None) -> int | None:
-    """The PortAudio index of input device ``name`` (exact name, else a unique part of it)."""
-    devices = input_devices()
+def resolve_device(name: str | None, kind: str = "input") -> int | None:
+    """The PortAudio index of ``kind`` ("input" or "output") device ``name`` (exact name,
+    else a unique part of it, else its index); None for the system's default."""
+    devices = input_devices(kind)
+    setting = "device" if kind == "input" else "output_device"
     if not devices:
-        raise DeviceError("no audio input device found; connect a microphone", hint=Hint("devices"))
+        what = "connect a microphone" if kind == "input" else "connect loudspeakers or headphones"
+        raise DeviceError(
+            f"no audio {kind} device found; {what}", hint=Hint("devices"), setting=None if kind == "input" else setting
+        )
     if name is None:
         if not any(d["is_default"] for d in devices):
             return devices[0]["index"]
         return None
-    exact = [d for d in devices if d["name"] == name]
+    exact = [d for d in devices if d["name"] == name or str(d["index"]) == name]
     partial = [d for d in devices if name.lower() in d["name"].lower()]
     match = exact or partial
     if len(match) == 1 or exact:
         return match[0]["index"]
     names = ", ".join(repr(d["name"]) for d in devices)
     if not match:
-        raise DeviceError(f"input device {name!r}: no such input device; available: {names}", setting="device")
+        raise DeviceError(f"{kind} device {name!r}: no such {kind} device; available: {names}", setting=setting)
     raise DeviceError(
-        f"input device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the full "
-        "name",
-        setting="device",
+        f"{kind} device {name!r} matches several devices ({', '.join(repr(d['name']) for d in match)}); give the "
+        "full name",
+        setting=setting,
     )
 
 
