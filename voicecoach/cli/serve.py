@@ -14,6 +14,7 @@ from .common import (
     DECODING_OPTION,
     MODEL_OPTION,
     QUESTIONS_OPTION,
+    VOICE_OPTION,
     Command,
     bank,
     settings,
@@ -57,6 +58,15 @@ def _is_loopback(host: str) -> bool:
     hidden=True,
     help="Close a take that has had no audio this long.",
 )
+@VOICE_OPTION
+@click.option(
+    "--stop-on-silence",
+    type=click.FloatRange(min=0),
+    default=3.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="On the interview page, an answer ends after this long a silence once you have spoken (0: only Stop).",
+)
 @MODEL_OPTION
 @DECODING_OPTION
 @CONFIG_OPTION
@@ -68,6 +78,8 @@ def serve(
     open_browser: bool,
     max_seconds: float,
     abandon_after_s: float,
+    voice: str,
+    stop_on_silence: float,
     model: str | None,
     decoding: str | None,
     config: Path | None,
@@ -82,6 +94,7 @@ def serve(
     import webbrowser
 
     from ..asr.models import load_model
+    from ..interview.voice import Voice, resolve_voice
     from ..web import Room, run
     from .common import hint_words
 
@@ -104,6 +117,8 @@ def serve(
         max_take_s=max_seconds,
         abandon_after_s=abandon_after_s,
         on_kept=kept,
+        voice=Voice(resolve_voice(voice)),
+        stop_on_silence_s=stop_on_silence,
     )
     t = s.transcription
     threading.Thread(

@@ -25,6 +25,13 @@ from ..analysers.structure import StructureResult
 
 #: The triggers that ship, in the order they are tried.
 TRIGGERS = ("example", "outcome", "shorter")
+#: Why each trigger asks, as the report says it.
+REASONS = {
+    "example": "the answer gave no specific example",
+    "outcome": "the story had no result",
+    "point": "a point a strong answer covers was not touched",
+    "shorter": "the answer ran long",
+}
 #: Every trigger measured, shipped or not.
 ALL_TRIGGERS = ("example", "outcome", "point", "shorter")
 #: What each asks, in a few wordings (one is picked at random; ``{point}`` is the

@@ -26,7 +26,7 @@ from ..audio.decode import Audio, load_audio
 from ..core.datatypes import Transcript
 from ..core.errors import VoicecoachError
 from ..core.questions import Question, own_question
-from ..practice.history import History
+from ..practice.history import History, borrowed
 from ..practice.record import RecordOptions
 from ..practice.session import Outcome, PracticeSession
 from ..scoring.pipeline import score_transcript
@@ -138,8 +138,161 @@ def _given_later(before: Report, after: Report, offset_s: float) -> tuple[str, .
     )
 
 
+@dataclass(frozen=True)
+class Line:
+    """One thing the interviewer says: its text and its role (greeting, question,
+    follow-up, close)."""
+
+    text: str
+    role: str
+
+
+class Conductor:
+    """The course of one interview, whatever front end speaks and records it: what the
+    interviewer says next, what the next answer is to, and what follows an answer (a
+    follow-up, the next question, or the close), kept in the history as it goes.
+
+    A front end says :meth:`opening`, then until :attr:`done` records an answer to
+    :meth:`answering` and says what :meth:`answered` gives back; :meth:`end` closes the
+    record (also after a Ctrl-C or a tab that went away: the interview is then stopped)."""
+
+    def __init__(
+        self,
+        questions: list[Question],
+        settings: Settings,
+        *,
+        directory: Path,
+        kind: str,
+        history: History | None = None,
+        rng: random.Random | None = None,
+        resumed: Interview | None = None,
+    ) -> None:
+        self.questions = questions
+        self.settings = settings
+        self.directory = directory
+        self._history = history  # else the history is opened for each change (a server's threads)
+        self.rng = rng or random.Random()
+        plan = [{"id": q.id, "text": q.text} for q in questions]
+        with borrowed(history, directory) as h:
+            self.interview = resumed or Interview(h.start_interview(kind, plan), kind)
+            if resumed is not None:
+                resumed.status = "running"
+                h.finish_interview(self.interview.id, "running")
+        answered = {t.position for t in self.interview.turns if t.answer is not None}
+        self._left = [n for n in range(1, len(questions) + 1) if n not in answered]
+        self._turn: Turn | None = None  # the question being answered
+        self._asking_follow_up = False
+        self.done = not self._left
+
+    @property
+    def turn(self) -> Turn | None:
+        """The question being answered now."""
+        return self._turn
+
+    def _ask_next(self) -> list[Line]:
+        if not self._left:
+            self._turn, self.done = None, True
+            self.interview.status = "finished"
+            return [Line(CLOSE, "close")]
+        n = self._left.pop(0)
+        self._turn = Turn(n, self.questions[n - 1])
+        self._asking_follow_up = False
+        self.interview.turns.append(self._turn)
+        return [Line(self._turn.question.text, "question")]
+
+    def opening(self) -> list[Line]:
+        """The greeting (when the interview starts at its first question) and the first
+        question to be answered."""
+        lines = []
+        if self._left and self._left[0] == 1:
+            n_q = len(self.questions)
+            greeting = GREETING.format(questions="one question" if n_q == 1 else f"{n_q} questions")
+            lines.append(Line(greeting, "greeting"))
+        return lines + self._ask_next()
+
+    def answering(self) -> tuple[Question, str]:
+        """What the next answer is to (the question, or the follow-up as a question of its
+        own) and its label (``Q<n>`` or ``Q<n> follow-up``)."""
+        turn = self._turn
+        assert turn is not None, "nothing is being asked"
+        if self._asking_follow_up:
+            assert turn.follow_up is not None
+            return own_question(turn.follow_up.text), f"Q{turn.position} follow-up"
+        return turn.question, f"Q{turn.position}"
+
+    def upcoming(self) -> list[str]:
+        """The lines that may be said after the answer being given now (to be synthesised
+        while the candidate speaks)."""
+        later = [self.questions[self._left[0] - 1].text] if self._left else [CLOSE]
+        follow_ups = [w for t in TRIGGERS for w in WORDINGS[t]] if not self._asking_follow_up else []
+        return follow_ups + later
+
+    def answered(self, outcome: Outcome) -> list[Line]:
+        """Keep ``outcome`` as the answer being given; what the interviewer says next
+        (nothing when the answer was interrupted: the interview stops)."""
+        turn = self._turn
+        assert turn is not None, "nothing is being asked"
+        follow_up = self._asking_follow_up
+        if outcome.kept:
+            role = "follow-up" if follow_up else "answer"
+            prompt = turn.follow_up.text if follow_up and turn.follow_up is not None else turn.question.text
+            trigger = turn.follow_up.trigger if follow_up and turn.follow_up is not None else None
+            with borrowed(self._history, self.directory) as h:
+                h.add_turn(self.interview.id, turn.position, role, outcome.take_id, prompt, trigger)
+        if follow_up:
+            turn.follow_answer = outcome
+        else:
+            turn.answer = outcome
+        if outcome.status == "interrupted":
+            self.end("stopped")
+            return []
+        if not follow_up:
+            fu = self._choose_follow_up(outcome)
+            if fu is not None:
+                turn.follow_up, self._asking_follow_up = fu, True
+                return [Line(fu.text, "follow-up")]
+        return self._ask_next()
+
+    def _choose_follow_up(self, outcome: Outcome) -> FollowUp | None:
+        report = outcome.report
+        structure = report.results.get("structure") if report is not None and report.scored else None
+        if report is None or structure is None:
+            return None
+        text = " ".join(w.text for w in report.transcript.words)
+        return choose(structure, rng=self.rng, topic=topic_phrase(text))
+
+    def end(self, status: str | None = None) -> Interview:
+        """Close the record: ``finished`` after the close, else ``stopped`` (or ``status``).
+        Each question's two answers are then heard as one."""
+        if status is not None:
+            self.interview.status = status
+        if self.interview.status == "running":
+            self.interview.status = "stopped"
+        self.done = True
+        with borrowed(self._history, self.directory) as h:
+            h.finish_interview(self.interview.id, self.interview.status)
+        hear_as_one(self.interview, self.settings)
+        return self.interview
+
+
+def hear_as_one(interview: Interview, settings: Settings) -> None:
+    """Each question's answer and its follow-up's answer heard as one (after the last
+    question: it keeps the next question from waiting on it)."""
+    for turn in interview.turns:
+        a, f = turn.answer, turn.follow_answer
+        if turn.combined is not None or a is None or f is None or a.report is None or f.report is None:
+            continue
+        if not (a.report.scored and f.report.scored):
+            continue
+        try:
+            turn.combined, turn.given_when_asked = combine(a, f, turn.question, settings)
+        except VoicecoachError as exc:
+            logger.warning("Q%d: the two answers could not be heard as one (%s)", turn.position, exc)
+
+
 class Interviewer:
-    """Runs one interview (see the module docstring)."""
+    """Runs one interview in this process: the interviewer's lines played on the output
+    device, each answer recorded from the microphone (see the module docstring)."""
 
     def __init__(
         self,
@@ -170,10 +323,10 @@ class Interviewer:
         self.history.close()
 
     # ---------------------------------------------------------------- the interviewer speaks
-    def say(self, text: str, role: str) -> None:
-        self.listener.interviewer(text, role)
-        speech = self.voice.speech(text)
-        self.timeline.append((f"voice:{role}", time.monotonic()))
+    def say(self, line: Line) -> None:
+        self.listener.interviewer(line.text, line.role)
+        speech = self.voice.speech(line.text)
+        self.timeline.append((f"voice:{line.role}", time.monotonic()))
         if speech is not None:
             play(speech, device=self.options.output_device)
             time.sleep(ECHO_GUARD_S)
@@ -212,78 +365,26 @@ class Interviewer:
         return outcome
 
     def run(self, *, resumed: Interview | None = None) -> Interview:
-        plan = [{"id": q.id, "text": q.text} for q in self.questions]
-        interview = resumed or Interview(self.history.start_interview(self.kind, plan), self.kind)
-        if resumed is not None:
-            self.history.finish_interview(interview.id, "running")
-        done = {t.position for t in interview.turns if t.answer is not None}
-        first = min((n for n in range(1, len(self.questions) + 1) if n not in done), default=None)
+        c = Conductor(
+            self.questions,
+            self.settings,
+            directory=self.directory,
+            kind=self.kind,
+            history=self.history,
+            rng=self.rng,
+            resumed=resumed,
+        )
         try:
-            if first == 1:
-                n_q = len(self.questions)
-                self.say(GREETING.format(questions="one question" if n_q == 1 else f"{n_q} questions"), "greeting")
-            for n, q in enumerate(self.questions, 1):
-                if n in done:
-                    continue
-                later = [self.questions[n].text] if n < len(self.questions) else [CLOSE]
-                self._warm([w for t in TRIGGERS for w in WORDINGS[t]] + later)
-                turn = Turn(n, q)
-                interview.turns.append(turn)
-                self.say(q.text, "question")
-                turn.answer = self.listen(q, f"Q{n}")
-                self._keep(interview, turn.answer, n, "answer", q.text)
-                if turn.answer.status == "interrupted":
-                    interview.status = "stopped"
-                    break
-                self._follow_up(interview, turn)
-                if turn.follow_answer is not None and turn.follow_answer.status == "interrupted":
-                    interview.status = "stopped"
-                    break
-            else:
-                self.say(CLOSE, "close")
-                interview.status = "finished"
+            for line in c.opening():
+                self.say(line)
+            while not c.done:
+                question, label = c.answering()
+                self._warm(c.upcoming())
+                for line in c.answered(self.listen(question, label)):
+                    self.say(line)
         except KeyboardInterrupt:
-            interview.status = "stopped"
-        finally:
-            if interview.status == "running":
-                interview.status = "stopped"
-            self.history.finish_interview(interview.id, interview.status)
-        self.hear_as_one(interview)
-        return interview
-
-    def _keep(
-        self, interview: Interview, outcome: Outcome, n: int, role: str, prompt: str, trigger: str | None = None
-    ) -> None:
-        if outcome.kept:
-            self.history.add_turn(interview.id, n, role, outcome.take_id, prompt, trigger)
-
-    def _follow_up(self, interview: Interview, turn: Turn) -> None:
-        report = turn.answer.report if turn.answer is not None else None
-        structure = report.results.get("structure") if report is not None and report.scored else None
-        if structure is None:
-            return
-        text = " ".join(w.text for w in report.transcript.words) if report is not None else ""
-        fu = choose(structure, rng=self.rng, topic=topic_phrase(text))
-        if fu is None:
-            return
-        turn.follow_up = fu
-        self.say(fu.text, "follow-up")
-        turn.follow_answer = self.listen(own_question(fu.text), f"Q{turn.position} follow-up")
-        self._keep(interview, turn.follow_answer, turn.position, "follow-up", fu.text, fu.trigger)
-
-    def hear_as_one(self, interview: Interview) -> None:
-        """Each question's answer and its follow-up's answer heard as one (after the last
-        question: it keeps the next question from waiting on it)."""
-        for turn in interview.turns:
-            a, f = turn.answer, turn.follow_answer
-            if turn.combined is not None or a is None or f is None or a.report is None or f.report is None:
-                continue
-            if not (a.report.scored and f.report.scored):
-                continue
-            try:
-                turn.combined, turn.given_when_asked = combine(a, f, turn.question, self.settings)
-            except VoicecoachError as exc:
-                logger.warning("Q%d: the two answers could not be heard as one (%s)", turn.position, exc)
+            c.interview.status = "stopped"
+        return c.end()
 
 
 def resume(
@@ -291,18 +392,27 @@ def resume(
 ) -> tuple[Interview, list[Question]]:
     """An interview that was stopped, with the turns it has (each take scored now if it was
     not yet) and its planned questions, to go on from the first question not answered."""
+    if history.interview(interview_id)["status"] == "finished":
+        raise VoicecoachError(f"interview {interview_id} is finished; there is nothing to resume")
+    return load_interview(history, interview_id, bank, settings)
+
+
+def load_interview(
+    history: History, interview_id: int, bank: list[Question], settings: Settings
+) -> tuple[Interview, list[Question]]:
+    """Interview ``interview_id`` from the history, with the turns it has (each take scored
+    now if it was not yet; the two answers of a question not yet heard as one) and its
+    planned questions."""
     from ..core.questions import resolve_question
     from ..practice.takes import rescore_take
     from ..scoring.result import report_from_dict
 
     record = history.interview(interview_id)
-    if record["status"] == "finished":
-        raise VoicecoachError(f"interview {interview_id} is finished; there is nothing to resume")
     questions = [
         next((q for q in bank if p.get("id") and q.id == p["id"]), None) or resolve_question(bank, p["text"])
         for p in record["plan"]
     ]
-    interview = Interview(interview_id, record["kind"])
+    interview = Interview(interview_id, record["kind"], status=record["status"])
 
     def outcome(take_id: int | None) -> Outcome | None:
         if take_id is None:

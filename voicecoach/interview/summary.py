@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..practice.history import History
 from ..scoring.result import Report, report_to_dict
 from .run import Interview, Turn
 
@@ -124,3 +125,19 @@ def interview_json(interview: Interview, summary: dict[str, Any]) -> dict[str, A
         "questions": [question_json(t) for t in interview.turns],
         "summary": summary,
     }
+
+
+def keep_summary(interview: Interview, history: History, **extra: Any) -> dict[str, Any]:
+    """The interview's summary (compared with the last interview of the same kind that has
+    one, plus ``extra``), kept in its history record."""
+    earlier = [i for i in history.interviews(kind=interview.kind) if i["id"] != interview.id and i["summary"]]
+    summary = summarise(interview, earlier[-1] if earlier else None)
+    summary.update(extra)
+    history.finish_interview(interview.id, interview.status, summary)
+    return summary
+
+
+def audio_paths(interview: Interview) -> dict[int, str]:
+    """Each kept take of ``interview``: its id and its audio file."""
+    outcomes = [o for t in interview.turns for o in (t.answer, t.follow_answer) if o is not None and o.kept]
+    return {o.take_id: str(o.path) for o in outcomes}

@@ -114,13 +114,21 @@ class Voice:
 
     def speech(self, text: str) -> Speech | None:
         """``text`` spoken (from the cache when it was said before), or None for ``none``."""
+        data = self.wav(text)
+        return _wav_bytes_to_speech(data) if data is not None else None
+
+    def wav(self, text: str) -> bytes | None:
+        """``text`` spoken, as a WAV file's bytes (from the cache when it was said before),
+        or None for ``none``."""
         if not self.speaks:
             return None
         key = hashlib.sha256(f"{self.engine}\n{text}".encode()).hexdigest()[:24]
         path = self.cache_dir / f"{self.engine}-{key}.wav"
         if path.is_file():
             try:
-                return _wav_bytes_to_speech(path.read_bytes())
+                data = path.read_bytes()
+                _wav_bytes_to_speech(data)
+                return data
             except (OSError, wave.Error, EOFError):
                 pass  # a damaged cache file is made again
         data = _synthesise(self.engine, text)
@@ -132,7 +140,7 @@ class Voice:
             os.replace(tmp, path)
         except OSError:
             pass  # no cache: said again next time
-        return _wav_bytes_to_speech(data)
+        return data
 
 
 def play(speech: Speech, *, device: str | None = None) -> None:

@@ -25,6 +25,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -609,3 +610,17 @@ class History:
                 "SELECT DISTINCT question_id FROM takes WHERE status = 'scored' AND question_id IS NOT NULL"
             )
         }
+
+
+@contextlib.contextmanager
+def borrowed(history: History | None, directory: Path) -> Iterator[History]:
+    """``history`` when one is given (left open), else the history in ``directory``,
+    opened for the block and closed after it."""
+    if history is not None:
+        yield history
+        return
+    h = History.open(directory)
+    try:
+        yield h
+    finally:
+        h.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +26,7 @@ from ..core.errors import DeviceError, Hint, HistoryError, TakeWriteError
 from ..core.questions import Question
 from ..scoring.result import Report
 from ..settings.config import Settings
-from .history import History
+from .history import History, borrowed
 from .record import Recording, RecordOptions, record
 from .takes import is_empty_take, nothing_recorded, open_take, score_saved_take, score_streamed_take
 
@@ -128,7 +128,7 @@ class PracticeSession:
         (``stream``: default the ``[practice] stream`` setting)."""
         from ..scoring.stream import StreamingTranscriber
 
-        with _history(history, directory) as h:
+        with borrowed(history, directory) as h:
             take_id, writer = open_take(h, question, directory=directory, sample_rate_hz=sample_rate_hz)
         streaming = settings.practice.stream if stream is None else stream
         streamer = StreamingTranscriber(settings).start() if streaming and sample_rate_hz == SAMPLE_RATE_HZ else None
@@ -194,7 +194,7 @@ class PracticeSession:
             )
         except DeviceError:
             self._end_streaming()
-            with _history(self._history, self.directory) as h:
+            with borrowed(self._history, self.directory) as h:
                 h.delete_take(self.take_id)  # nothing was recorded
             raise
         except BaseException:
@@ -229,7 +229,7 @@ class PracticeSession:
         streamer, self.streamer = self.streamer, None
         streamed = streamer.finish() if streamer is not None else None
         speech_s = streamer.speech_s if streamer is not None and streamed is not None else None
-        with _history(self._history, self.directory) as h:
+        with borrowed(self._history, self.directory) as h:
             if is_empty_take(rec, streamed, speech_s=speech_s):
                 h.delete_take(self.take_id)
                 return self._outcome("empty", rec)
@@ -277,7 +277,7 @@ class PracticeSession:
         self.streamer = None
 
     def _kept_unscored(self, rec: Recording) -> Outcome:
-        with _history(self._history, self.directory) as h:
+        with borrowed(self._history, self.directory) as h:
             if is_empty_take(rec):
                 h.delete_take(self.take_id)
                 return self._outcome("empty", rec)
@@ -294,15 +294,3 @@ def _settle(history: History, take_id: int, duration_s: float) -> None:
         logging.getLogger(__name__).warning(
             "take %d: the history is busy; it is marked recorded the next time it is opened", take_id
         )
-
-
-@contextlib.contextmanager
-def _history(history: History | None, directory: Path) -> Iterator[History]:
-    if history is not None:
-        yield history
-        return
-    h = History.open(directory)
-    try:
-        yield h
-    finally:
-        h.close()

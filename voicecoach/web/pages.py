@@ -210,3 +210,58 @@ def report_page(room: Room, take_id: int) -> str | None:
         body=Markup(body),
         again=again,
     )
+
+
+def interview_page(room: Room) -> str:
+    from ..interview.plan import KINDS
+
+    categories = sorted({q.category for q in room.bank if q.category})
+    kinds = [(k, k) for k in ("mixed", *[k for k in KINDS if k != "mixed"])]
+    kinds += [(c, category_name(c)) for c in categories if c not in KINDS]
+    return render(
+        "interview.html",
+        title="Interview",
+        active="interview",
+        scripts=("room.js", "interview.js"),
+        kinds=kinds,
+        speaks=room.voice.speaks,
+    )
+
+
+def interview_report_page(room: Room, interview_id: int) -> str | None:
+    """The interview's report in the room's frame, each answer's audio served by the room;
+    None when there is no such interview. An interview of this run is shown as it ended;
+    an earlier one is read back from the history."""
+    from ..interview.run import hear_as_one, load_interview
+    from ..interview.summary import interview_json, summarise
+    from ..present.html_report import CSS
+    from ..present.interview_html import INTERVIEW_CSS, interview_body
+
+    with room.lock:
+        found = room.interviews.get(interview_id)
+    if found is not None and found.summary is not None:
+        obj = interview_json(found.conductor.interview, found.summary)
+    else:
+        h = room.history()
+        try:
+            try:
+                interview, _ = load_interview(h, interview_id, room.bank, room.settings)
+            except VoicecoachError:
+                return None
+            summary = h.interview(interview_id)["summary"]
+        finally:
+            h.close()
+        hear_as_one(interview, room.settings)
+        obj = interview_json(interview, summary or summarise(interview))
+    body = interview_body(obj, audio_src=lambda take_id: f"/api/takes/{take_id}/audio.wav")
+    return render(
+        "report.html",
+        title=f"Interview #{interview_id}",
+        active="",
+        scripts=(),
+        report_css=Markup(CSS + INTERVIEW_CSS),
+        body=Markup(body),
+        again="/interview",
+        again_label="Another interview",
+        interview=True,
+    )

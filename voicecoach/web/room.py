@@ -1,6 +1,8 @@
 """What the practice room keeps between requests: the settings, the question bank, where
-takes live, the session key, the hosts it answers to, and the takes being recorded (each
-a :class:`~voicecoach.practice.session.PracticeSession` fed chunk by chunk)."""
+takes live, the session key, the hosts it answers to, the takes being recorded (each a
+:class:`~voicecoach.practice.session.PracticeSession` fed chunk by chunk), and the mock
+interviews under way (each a :class:`~voicecoach.interview.run.Conductor`, its answers
+recorded as the room's takes)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pathlib import Path
 from ..core.errors import VoicecoachError
 from ..core.paths import data_dir
 from ..core.questions import Question
+from ..interview.run import Conductor, Line
+from ..interview.voice import Voice
 from ..practice.history import History, Take
 from ..practice.session import Outcome, PracticeSession
 from ..settings.config import Settings
@@ -46,6 +50,23 @@ class OpenTake:
         return self.session.take_id
 
 
+@dataclass
+class OpenInterview:
+    """A mock interview in the browser: its course, every line the interviewer has said (a
+    line's number is its audio's address), the take answering now, and, once it has ended,
+    its summary."""
+
+    conductor: Conductor
+    lines: list[Line] = field(default_factory=list)
+    take_id: int | None = None
+    summary: dict | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def id(self) -> int:
+        return self.conductor.interview.id
+
+
 def _log_kept(outcome: Outcome, why: str) -> None:
     logger.info("take %d: %s after %.1f s of audio; kept, to be scored later", outcome.take_id, why, outcome.duration_s)
 
@@ -64,6 +85,8 @@ class Room:
         max_take_s: float = 180.0,
         abandon_after_s: float = ABANDONED_AFTER_S,
         on_kept: Callable[[Outcome, str], None] = _log_kept,
+        voice: Voice | None = None,
+        stop_on_silence_s: float = 3.0,
     ) -> None:
         self.settings = settings
         self.abandon_after_s = abandon_after_s
@@ -72,6 +95,9 @@ class Room:
         self.token = token or secrets.token_urlsafe(24)
         self.max_take_s = max_take_s
         self.on_kept = on_kept
+        self.voice = voice or Voice("none")
+        self.stop_on_silence_s = stop_on_silence_s
+        self.interviews: dict[int, OpenInterview] = {}
         self.hosts: set[str] = set()
         self.open: dict[int, OpenTake] = {}
         #: Takes closed for want of audio (a closed or suspended tab), kept so that a late
@@ -129,7 +155,69 @@ class Room:
                 logger.info("take %d: %s with no speech; not kept", t.take_id, why)
                 continue
             self.on_kept(outcome, why)
+            self._answered_when_abandoned(t.take_id, outcome)
         return [t.take_id for t in gone]
+
+    def _answered_when_abandoned(self, take_id: int, outcome: Outcome) -> None:
+        """A take of an interview closed for want of audio is its answer, kept: the
+        interview is then stopped (to be resumed in the terminal, or its report read)."""
+        with self.lock:
+            found = next((i for i in self.interviews.values() if i.take_id == take_id), None)
+        if found is None:
+            return
+        with found.lock:
+            found.take_id = None
+            found.conductor.answered(outcome)
+            self.end_interview(found)
+
+    def warm(self, texts: list[str]) -> None:
+        """Synthesise ``texts`` in the background, so that the line after an answer is ready
+        when the answer ends."""
+
+        def work() -> None:
+            for text in texts:
+                try:
+                    self.voice.wav(text)
+                except VoicecoachError as exc:
+                    logger.debug("could not prepare %r: %s", text, exc)
+
+        if self.voice.speaks:
+            threading.Thread(target=work, name="voicecoach-voice", daemon=True).start()
+
+    def begin_interview(self, questions: list[Question], kind: str) -> tuple[OpenInterview, list[Line]]:
+        """A new interview of ``questions``: its record, and the greeting and first question."""
+        conductor = Conductor(questions, self.settings, directory=self.directory, kind=kind)
+        found = OpenInterview(conductor)
+        lines = conductor.opening()
+        found.lines.extend(lines)
+        with self.lock:
+            self.interviews[found.id] = found
+        return found, lines
+
+    def end_interview(self, found: OpenInterview, status: str | None = None) -> dict:
+        """Close ``found``'s record with its summary (``status``: "stopped" when it ended
+        early); its report is then at ``/interviews/<id>``."""
+        from ..interview.summary import keep_summary
+
+        if found.summary is None:
+            interview = found.conductor.end(status)
+            h = self.history()
+            try:
+                found.summary = keep_summary(interview, h)
+            finally:
+                h.close()
+        return found.summary
+
+    def close_interviews(self) -> None:
+        """Stop every interview still under way (the server is stopping)."""
+        with self.lock:
+            under_way = [i for i in self.interviews.values() if i.summary is None]
+        for found in under_way:
+            with found.lock:
+                try:
+                    self.end_interview(found, "stopped")
+                except VoicecoachError as exc:
+                    logger.warning("interview %d: %s", found.id, exc)
 
     def not_recording(self, take_id: int) -> str:
         """Why a chunk or a Stop for ``take_id`` finds no take being recorded."""

@@ -21,8 +21,8 @@ from ..core.errors import Hint, HistoryError, TakeWriteError, VoicecoachError
 from ..core.questions import Question, category_name, filter_questions, find_text, own_question
 from ..practice.session import Outcome
 from .guard import Guard
-from .pages import no_report_page, practise_page, progress_page, report_page
-from .room import MAX_CHUNK_BYTES, MAX_CHUNKS_PER_S, MAX_JSON_BYTES, Room
+from .pages import interview_page, interview_report_page, no_report_page, practise_page, progress_page, report_page
+from .room import MAX_CHUNK_BYTES, MAX_CHUNKS_PER_S, MAX_JSON_BYTES, OpenInterview, Room
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 STATIC = {
     "app.css": "text/css; charset=utf-8",
     "practice.js": "text/javascript; charset=utf-8",
+    "interview.js": "text/javascript; charset=utf-8",
+    "room.js": "text/javascript; charset=utf-8",
     "capture-worklet.js": "text/javascript; charset=utf-8",
 }
 #: The report page's script: the HTML report's own, and keyboard use of its times.
@@ -52,6 +54,20 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     if outcome.status == "scored":
         return {**d, "url": f"/takes/{outcome.take_id}", "warning": outcome.store_error, "note": outcome.note}
     return {**d, "message": outcome.message, "hint": hint_json(outcome.hint)}
+
+
+def lines_json(found: OpenInterview, room: Room, lines: list[Any]) -> list[dict[str, Any]]:
+    """The interviewer's ``lines`` as the page plays them: the text, the role, and the
+    address of the line's audio (None when the room has no voice)."""
+    first = len(found.lines) - len(lines)
+    return [
+        {
+            "role": line.role,
+            "text": line.text,
+            "audio": f"/api/interviews/{found.id}/lines/{first + k}.wav" if room.voice.speaks else None,
+        }
+        for k, line in enumerate(lines)
+    ]
 
 
 def _question_json(room: Room, q: Question, practised: set[str]) -> dict[str, Any]:
@@ -290,8 +306,143 @@ def create_app(room: Room) -> Any:
             return error(404, f"take {take_id}: no such take")
         return JSONResponse(take.as_dict(with_report=True))
 
+    # ---------------------------------------------------------------- the mock interview
+    def open_interview(request: Request) -> OpenInterview | JSONResponse:
+        interview_id = request.path_params["interview_id"]
+        with room.lock:
+            found = room.interviews.get(interview_id)
+        if found is None:
+            return error(404, f"interview {interview_id} is not under way in this practice room")
+        return found
+
+    async def interview_home(request: Request) -> Response:
+        return HTMLResponse(interview_page(room))
+
+    async def interview_start(request: Request) -> Response:
+        import random
+
+        from ..interview.plan import plan_questions
+
+        data = await json_body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        kind, count = data.get("kind", "mixed"), data.get("count", 4)
+        if not isinstance(kind, str) or not isinstance(count, int) or not 1 <= count <= 12:
+            return error(400, "give kind (text) and count (1 to 12)")
+        try:
+            questions = plan_questions(room.bank, kind=kind, count=count, rng=random.Random())
+            found, lines = await run_in_threadpool(room.begin_interview, questions, kind)
+        except VoicecoachError as exc:
+            return error(400, str(exc), exc.hint)
+        room.warm([line.text for line in lines])
+        return JSONResponse(
+            {
+                "interview_id": found.id,
+                "stop_on_silence_s": room.stop_on_silence_s,
+                "lines": lines_json(found, room, lines),
+                "done": False,
+            }
+        )
+
+    async def interview_line(request: Request) -> Response:
+        found = open_interview(request)
+        if isinstance(found, JSONResponse):
+            return found
+        n = request.path_params["n"]
+        if not 0 <= n < len(found.lines):
+            return error(404, f"line {n} has not been said")
+        data = await run_in_threadpool(room.voice.wav, found.lines[n].text)
+        if data is None:
+            return error(404, "this practice room has no voice")
+        return Response(data, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def interview_answer(request: Request) -> Response:
+        found = open_interview(request)
+        if isinstance(found, JSONResponse):
+            return found
+
+        def open_answer() -> dict[str, Any] | JSONResponse:
+            with found.lock:
+                if found.conductor.done:
+                    return error(409, f"interview {found.id} has ended")
+                if found.take_id is not None:
+                    return error(409, f"an answer (take {found.take_id}) is being recorded")
+                question, label = found.conductor.answering()
+                try:
+                    found.take_id = room.begin(question)
+                except VoicecoachError as exc:
+                    return error(500, str(exc), exc.hint)
+                room.warm(found.conductor.upcoming())
+                return {"take_id": found.take_id, "label": label, "max_s": room.max_take_s}
+
+        opened = await run_in_threadpool(open_answer)
+        return opened if isinstance(opened, JSONResponse) else JSONResponse(opened)
+
+    def interview_answered(found: OpenInterview, *, end: str | None = None) -> dict[str, Any]:
+        """Stop the take answering now and give what the interviewer says next (``end``:
+        the interview ends after it, with that status)."""
+        outcome_d: dict[str, Any] | None = None
+        lines: list[Any] = []
+        if found.take_id is not None:
+            with room.lock:
+                t = room.open.pop(found.take_id, None) or room.abandoned.pop(found.take_id, None)
+            found.take_id = None
+            if t is not None:
+                outcome = t.session.stop()
+                outcome_d = {**outcome_json(outcome), "duration_s": round(outcome.duration_s, 1)}
+                lines = found.conductor.answered(outcome)
+                found.lines.extend(lines)
+        if end is not None or found.conductor.done:
+            room.end_interview(found, end)
+        return {
+            "outcome": outcome_d,
+            "lines": lines_json(found, room, lines) if end is None else [],
+            "done": found.summary is not None,
+            "url": f"/interviews/{found.id}" if found.summary is not None else None,
+        }
+
+    async def interview_stop(request: Request) -> Response:
+        found = open_interview(request)
+        if isinstance(found, JSONResponse):
+            return found
+
+        def stop_answer() -> dict[str, Any] | None:
+            with found.lock:
+                if found.take_id is None:
+                    return None
+                return interview_answered(found)
+
+        result = await run_in_threadpool(stop_answer)
+        if result is None:
+            return error(409, f"interview {found.id}: no answer is being recorded")
+        return JSONResponse(result)
+
+    async def interview_end(request: Request) -> Response:
+        found = open_interview(request)
+        if isinstance(found, JSONResponse):
+            return found
+
+        def end() -> dict[str, Any]:
+            with found.lock:
+                return interview_answered(found, end="stopped" if not found.conductor.done else None)
+
+        return JSONResponse(await run_in_threadpool(end))
+
+    async def interview_report(request: Request) -> Response:
+        page = await run_in_threadpool(interview_report_page, room, request.path_params["interview_id"])
+        if page is None:
+            return HTMLResponse(no_report_page(), 404)
+        return HTMLResponse(page)
+
     routes = [
         Route("/", home),
+        Route("/interview", interview_home),
+        Route("/interviews/{interview_id:int}", interview_report),
+        Route("/api/interviews", interview_start, methods=["POST"]),
+        Route("/api/interviews/{interview_id:int}/lines/{n:int}.wav", interview_line),
+        Route("/api/interviews/{interview_id:int}/answer", interview_answer, methods=["POST"]),
+        Route("/api/interviews/{interview_id:int}/stop", interview_stop, methods=["POST"]),
+        Route("/api/interviews/{interview_id:int}/end", interview_end, methods=["POST"]),
         Route("/progress", progress),
         Route("/takes/{take_id:int}", report),
         Route("/static/{name}", static),

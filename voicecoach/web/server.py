@@ -61,5 +61,6 @@ def run(room: Room, *, host: str = "127.0.0.1", port: int = 0, on_ready: Callabl
     finally:
         stop_reaper.set()
         room.close_abandoned(older_than_s=0.0, why="closed when the server stopped")
+        room.close_interviews()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -1,29 +1,20 @@
 // The practice page: choose a question, record the answer in small chunks sent to this
 // computer's voicecoach server, and open the report when the analysis is done.
+// (api, mmss and the Recorder come from room.js)
 'use strict';
 const $ = (id) => document.getElementById(id);
-const RATE = 16000;
-const SEND_EVERY_MS = 250;
 let chosen = null;          // {id, text, min_s, max_s, points} or {own: text}
 let state = 'idle';         // idle, countdown, recording, stopping
 let take = null;            // {id, max_s}
-let media = null, ctx = null, node = null;
-let pending = [], sentSamples = 0, queue = Promise.resolve(), sendError = null, ticker = null, countdownTimer = null;
+let countdownTimer = null;
+const recorder = new Recorder({
+  onLevel: (v) => { $('level').value = v; },
+  onTick: (s) => { $('clock').textContent = mmss(s); },
+  onSendError: (e) => say('Sending audio failed: ' + e.message + '. What was sent is kept.'),
+  onEnd: () => stop(),
+});
 
-function mmss(s) { s = Math.max(0, Math.floor(s)); return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0'); }
 function say(text) { $('status').textContent = text; }
-
-async function api(path, options) {
-  const r = await fetch(path, Object.assign({credentials: 'same-origin'}, options || {}));
-  let body = null;
-  try { body = await r.json(); } catch (e) { body = null; }
-  if (!r.ok) {
-    const e = new Error((body && body.error) || ('the server answered ' + r.status));
-    e.hint = body && body.hint;
-    throw e;
-  }
-  return body;
-}
 
 function showQuestions(list) {
   const ul = $('questions');
@@ -81,37 +72,13 @@ async function next() {
   try { const list = await api('/api/questions?next=1'); if (list.length) choose(list[0]); } catch (e) { say('Could not pick the next question: ' + e.message); }
 }
 
-function toInt16(chunks) {
-  let n = 0; for (const c of chunks) n += c.length;
-  const out = new Int16Array(n);
-  let i = 0;
-  for (const c of chunks) for (let j = 0; j < c.length; j++) { const v = Math.max(-1, Math.min(1, c[j])); out[i++] = v < 0 ? v * 32768 : v * 32767; }
-  return out;
-}
-
-function resample(x, from) {
-  if (from === RATE) return x;
-  const n = Math.floor(x.length * RATE / from), out = new Float32Array(n);
-  for (let i = 0; i < n; i++) { const t = i * from / RATE, k = Math.floor(t), f = t - k; out[i] = (x[k] || 0) * (1 - f) + (x[k + 1] || 0) * f; }
-  return out;
-}
-
-function flush() {
-  if (!pending.length || !take) return;
-  const samples = toInt16(pending);
-  pending = [];
-  const id = take.id;
-  queue = queue.then(() => api('/api/takes/' + id + '/audio', {method: 'POST', headers: {'Content-Type': 'application/octet-stream'}, body: samples.buffer}))
-    .catch((e) => { sendError = e; });
-}
-
 async function start() {
   if (!chosen) { say('Choose a question first.'); return; }
   offerScoring(null);
   state = 'countdown';
   $('record').textContent = 'Cancel';
   try {
-    media = await navigator.mediaDevices.getUserMedia({audio: {channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false}});
+    await recorder.open();
   } catch (e) {
     state = 'idle'; $('record').textContent = 'Start recording';
     say('The microphone could not be opened (' + e.message + '). Allow it for this page and try again.');
@@ -131,29 +98,14 @@ async function start() {
 async function begin() {
   try {
     const body = chosen.own ? {question_text: chosen.text} : {question_id: chosen.id};
-    const t = await api('/api/takes', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+    const t = await postJSON('/api/takes', body);
     take = {id: t.take_id, max_s: t.max_s};
-    ctx = new AudioContext({sampleRate: RATE});
-    await ctx.audioWorklet.addModule('/static/capture-worklet.js');
-    const source = ctx.createMediaStreamSource(media);
-    node = new AudioWorkletNode(ctx, 'voicecoach-capture');
-    const mute = ctx.createGain(); mute.gain.value = 0;
-    source.connect(node); node.connect(mute); mute.connect(ctx.destination);
-    sentSamples = 0; pending = []; sendError = null;
-    node.port.onmessage = (ev) => {
-      if (state !== 'recording') return;
-      const x = resample(ev.data, ctx.sampleRate);
-      pending.push(x); sentSamples += x.length;
-      let sum = 0; for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
-      $('level').value = Math.min(1, Math.sqrt(sum / Math.max(1, x.length)) * 4);
-      if (sentSamples / RATE >= take.max_s) stop();
-    };
+    await recorder.start(take.id, take.max_s, 0);
     state = 'recording';
     document.body.dataset.recording = String(take.id);
     $('record').textContent = 'Stop recording';
     $('record').classList.add('on');
     say('Recording: speak now. Press the button or Space to stop.');
-    ticker = setInterval(() => { $('clock').textContent = mmss(sentSamples / RATE); flush(); if (sendError) { say('Sending audio failed: ' + sendError.message + '. What was sent is kept.'); } }, SEND_EVERY_MS);
   } catch (e) {
     state = 'idle'; cleanup();
     say('Recording could not start: ' + e.message);
@@ -161,26 +113,22 @@ async function begin() {
 }
 
 function cleanup() {
-  clearInterval(ticker); ticker = null;
-  if (media) media.getTracks().forEach((t) => t.stop());
-  if (ctx) ctx.close();
-  media = null; ctx = null; node = null;
+  recorder.release();
   $('record').classList.remove('on');
   $('record').textContent = 'Start recording';
-  $('level').value = 0;
 }
 
 async function stop() {
   if (state === 'countdown') { clearInterval(countdownTimer); state = 'idle'; cleanup(); say('Cancelled.'); return; }
   if (state !== 'recording') return;
   state = 'stopping';
-  flush();
+  const sent = recorder.stop();
   cleanup();
   $('record').disabled = true;
   say('Analysing your answer...');
   try {
-    await queue;
-    const r = await api('/api/takes/' + take.id + '/stop', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
+    await sent;
+    const r = await postJSON('/api/takes/' + take.id + '/stop');
     if (r.status === 'scored') {
       say(r.note ? r.note + ' Opening the report.' : 'Done: opening the report.');
       setTimeout(() => window.location.assign(r.url), r.note ? 3000 : 0);
@@ -209,7 +157,7 @@ async function scoreSaved() {
   b.disabled = true;
   say('Analysing the saved take...');
   try {
-    const r = await api('/api/takes/' + b.dataset.take + '/score', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
+    const r = await postJSON('/api/takes/' + b.dataset.take + '/score');
     if (r.status === 'scored') { window.location.assign(r.url); return; }
     say(r.message);
   } catch (e) {
