@@ -105,13 +105,14 @@ class Run:
         return self.proc.returncode, out, "".join(self.err)
 
 
-def test_a_story_without_a_result_gets_the_outcome_follow_up_and_is_credited(mic, tmp_path):
+def test_a_story_without_a_result_gets_the_outcome_follow_up_and_is_credited(mic, tmp_path, browser):
     answers = {
         "Q1": _espeak(NO_RESULT, tmp_path / "no-result.wav"),
         "Q1 follow-up": _espeak(RESULT, tmp_path / "result.wav"),
         "Q2": SAMPLES / "motivation_fast.wav",
     }
-    run = Run(mic, tmp_path, answers, "-q", "beh-deadline", "-q", "mot-why-here", "--json")
+    page_file = tmp_path / "interview.html"
+    run = Run(mic, tmp_path, answers, "-q", "beh-deadline", "-q", "mot-why-here", "--json", "--html", str(page_file))
     code, out, err = run.finish()
     assert code == 0, err
     assert "Traceback" not in err
@@ -157,6 +158,43 @@ def test_a_story_without_a_result_gets_the_outcome_follow_up_and_is_credited(mic
     assert (status, kind) == ("finished", "fixed")
     assert [(p, r) for p, r, _ in roles] == [(1, "answer"), (1, "follow-up"), (2, "answer")]
     assert [t for _, _, t in roles] == [q1["take_id"], fu["take_id"], q2["take_id"]]
+
+    # the report, read back from the history, is the one given at the end
+    again = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "interview", "--data-dir", str(run.data), "--report", "1", "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    back = json.loads(again.stdout)
+    assert [q["take_id"] for q in back["questions"]] == [q1["take_id"], q2["take_id"]]
+    assert back["questions"][0]["follow_up"]["given_when_asked"] == fu["given_when_asked"]
+    assert back["summary"] == result["summary"]
+
+    # the self-contained page: each question with its scores, the follow-up and whether it
+    # was answered, and the audio of all three answers, playable, with nothing fetched
+    from tests.conftest import open_page
+
+    page, requests, _ = open_page(browser, page_file)
+    assert [r for r in requests if not r.startswith(("file:", "data:"))] == []
+    assert page.locator("section.turn").count() == 2
+    assert "answered what was asked" in page.inner_text("#q1 .follow") and "result given when asked" in page.inner_text(
+        "#q1 .follow"
+    )
+    assert page.locator("#q2 .follow").count() == 0
+    players = page.locator("audio")
+    assert players.count() == 3
+    for i in range(3):
+        players.nth(i).evaluate("a => { a.preload = 'auto'; a.load(); }")
+    deadline = time.time() + 20
+    while not page.evaluate("[...document.querySelectorAll('audio')].every(a => a.readyState >= 1)"):
+        assert time.time() < deadline, "an answer's audio does not load"
+        page.wait_for_timeout(100)
+    lengths = page.evaluate("[...document.querySelectorAll('audio')].map(a => a.duration)")
+    recorded = [
+        db.execute("SELECT duration_s FROM takes WHERE id = ?", (t,)).fetchone()[0]
+        for t in (q1["take_id"], fu["take_id"], q2["take_id"])
+    ]
+    assert lengths == pytest.approx(recorded, abs=0.1), (lengths, recorded)
+    page.close()
 
 
 def test_ctrl_c_keeps_the_first_answer_and_the_interview_resumes(mic, tmp_path):

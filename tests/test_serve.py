@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import ROOT, SAMPLES, launch_chromium
+from tests.conftest import ROOT, SAMPLES, launch_chromium, require
 
 VC = [sys.executable, "-m", "voicecoach"]
 SHOTS = ROOT / "benchmarks" / "results"
@@ -431,7 +431,7 @@ def test_pages_work_from_the_keyboard_and_pass_an_accessibility_audit(chromium_m
     assert page.inner_text("#question-text") != "Choose a question above."
     assert page.evaluate("document.activeElement.id") == "record"
     axe = Axe()
-    pages = {"practise": "/", "progress": "/progress"}
+    pages = {"practise": "/", "progress": "/progress", "interview": "/interview"}
     scored = [t for t in takes(server.data) if t[1] == "scored"]
     if scored:
         pages["report"] = f"/takes/{scored[0][0]}"
@@ -441,6 +441,70 @@ def test_pages_work_from_the_keyboard_and_pass_an_accessibility_audit(chromium_m
         result = axe.run(page)
         assert result.violations_count == 0, (name, result.generate_report())
     page.close()
+
+
+@pytest.fixture(scope="module")
+def chromium_interviewee(tmp_path_factory):
+    """Chromium whose microphone says a complete answer to "Why do you want to work
+    here?" and then keeps quiet for 4 s (in a loop from when the page opens it)."""
+    from playwright.sync_api import sync_playwright
+
+    y, sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="float32")
+    wav = tmp_path_factory.mktemp("interviewee") / "answer.wav"
+    sf.write(wav, np.concatenate([y, np.zeros(4 * sr, np.float32)]), sr, subtype="PCM_16")
+    with sync_playwright() as p:
+        b = launch_chromium(
+            p,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}",
+        )
+        yield b
+        b.close()
+
+
+@pytest.mark.model
+def test_a_mock_interview_in_the_browser(chromium_interviewee, tmp_path):
+    """The interviewer's lines are played by the page from the server's synthesis, each
+    answer is recorded only once the line before it has been heard out, ends on its own
+    after a silence, and the interview's report opens with every answer's audio."""
+    require("espeak-ng", "apt-get install espeak-ng")
+    s = Server(tmp_path / "data", "--voice", "espeak", "--stop-on-silence", "2")
+    try:
+        page = chromium_interviewee.new_page()
+        said: list[str] = []
+        page.on("console", lambda m: said.append(m.text) if m.text.startswith("voicecoach: ") else None)
+        page.goto(s.url.replace("/?token=", "/interview?token="))
+        page.select_option("#kind", "motivation")
+        page.select_option("#count", "1")
+        page.click("#begin")
+        page.wait_for_url(re.compile(r"/interviews/\d+$"), timeout=180_000)
+        events = [m.removeprefix("voicecoach: ").split(" ") for m in said]
+        # every line heard out, in order, and each answer recorded only after the line before it
+        lines = [(how, role) for how, role, _ in events if how != "recording"]
+        assert lines[:2] == [("heard", "greeting"), ("heard", "question")] and lines[-1] == ("heard", "close"), events
+        assert all(how == "heard" for how, _ in lines), events
+        for before, rec in zip(events, events[1:], strict=False):
+            if rec[0] == "recording":
+                assert before[0] == "heard" and int(rec[-1]) - int(before[-1]) >= 300, events
+        assert [e[1:-1] for e in events if e[0] == "recording"][0] == ["Q1"], events
+        # the report: the question, its scores, the audio of the answer from the room
+        assert page.inner_text("#title") == "Interview #1"
+        q1 = page.locator("#q1")
+        assert "Overall score" in (q1.locator(".card").first.get_attribute("aria-label") or "")
+        take_src = q1.locator("audio").first.get_attribute("src")
+        assert take_src is not None and re.fullmatch(r"/api/takes/\d+/audio\.wav", take_src)
+        assert s.request("GET", take_src).status == 200
+        _shot(page, "interview-report")
+    finally:
+        s.stop()
+    db = sqlite3.connect(tmp_path / "data" / "history.sqlite")
+    ((status, kind),) = db.execute("SELECT status, kind FROM interviews").fetchall()
+    assert (status, kind) == ("finished", "motivation")
+    turns = db.execute("SELECT position, role, take_id FROM interview_turns ORDER BY position, role").fetchall()
+    assert turns[0][:2] == (1, "answer") and len(turns) <= 2
+    statuses = dict(db.execute("SELECT id, status FROM takes").fetchall())
+    assert statuses[turns[0][2]] == "scored"
 
 
 @pytest.fixture(autouse=True, scope="module")

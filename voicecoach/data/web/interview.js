@@ -10,6 +10,9 @@ const ECHO_GUARD_MS = 300;
 let interview = null;       // {id, silence_s}
 let state = 'idle';         // idle, speaking, recording, stopping, done
 let answering = null;       // {take_id, label, max_s}
+// What happened when, on the console (for the page's tests): "heard|unplayed ROLE MS" as
+// each line ends, "recording LABEL MS" as each answer starts.
+const events = {push: (e) => console.debug('voicecoach: ' + e[0] + ' ' + e[1] + ' ' + Math.round(e[2]))};
 
 const recorder = new Recorder({
   onLevel: (v) => { $('level').value = v; },
@@ -38,12 +41,18 @@ function speak(line) {
   if (!line.audio) return new Promise((r) => setTimeout(r, 600));
   return new Promise((resolve) => {
     const a = $('voice');
-    const done = () => { a.onended = null; a.onerror = null; document.body.dataset.spoken = String((parseInt(document.body.dataset.spoken || '0', 10)) + 1); setTimeout(resolve, ECHO_GUARD_MS); };
-    a.onended = done;
-    a.onerror = done;  // a line that cannot be played is still shown
+    let over = false;
+    const done = (how) => {
+      if (over) return;
+      over = true; a.onended = null; a.onerror = null;
+      events.push([how, line.role, performance.now()]);
+      setTimeout(resolve, ECHO_GUARD_MS);
+    };
+    a.onended = () => done('heard');
+    a.onerror = () => done('unplayed');  // a line that cannot be played is still shown
     a.src = line.audio;
     const p = a.play();
-    if (p) p.catch(done);
+    if (p) p.catch(() => done('unplayed'));
   });
 }
 
@@ -91,6 +100,7 @@ async function startAnswer() {
     answering = t;
     await recorder.start(t.take_id, t.max_s, interview.silence_s);
     state = 'recording';
+    events.push(['recording', t.label, performance.now()]);
     document.body.dataset.recording = t.label;
     $('stop').disabled = false;
     $('stop').focus();
