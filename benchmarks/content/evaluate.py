@@ -43,9 +43,9 @@ def transcript_and_audio(
     duration = t + 0.5
     samples = np.zeros(int(duration * SAMPLE_RATE_HZ), dtype=np.float32)
     tt = np.arange(len(samples)) / SAMPLE_RATE_HZ
-    for w in words:
-        m = (tt >= w.start_s) & (tt < w.end_s)
-        samples[m] = (0.3 * np.sin(2 * np.pi * 150 * tt[m])).astype(np.float32)
+    for w in words:  # a 150 Hz tone over each word's samples: start_s <= t < end_s
+        i0, i1 = np.searchsorted(tt, [w.start_s, w.end_s], side="left")
+        samples[i0:i1] = (0.3 * np.sin(2 * np.pi * 150 * tt[i0:i1])).astype(np.float32)
     return Transcript(tuple(words), duration, "en"), validate_samples(samples, source=answer.id), owner
 
 
