@@ -87,9 +87,9 @@ def serve(
     question_files: tuple[Path, ...],
 ) -> None:
     """Practise in the web browser: a local page with the question, one button to record,
-    and the report when you stop; and a spoken mock interview on the Interview page. It listens on this machine only (127.0.0.1) and prints
-    a link with this session's key; nothing leaves the machine. Ctrl-C stops it (takes
-    being recorded are kept)."""
+    and the report when you stop; and a spoken mock interview on the Interview page. It
+    listens on this machine only (127.0.0.1) and prints a link with this session's key;
+    nothing leaves the machine. Ctrl-C stops it (takes being recorded are kept)."""
     import threading
     import webbrowser
 

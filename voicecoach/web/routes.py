@@ -393,7 +393,7 @@ def create_app(room: Room) -> Any:
                 lines = found.conductor.answered(outcome)
                 found.lines.extend(lines)
         if end is not None or found.conductor.done:
-            room.end_interview(found, end)
+            room.end_interview(found, None if found.conductor.done else end)  # all answered: finished
         return {
             "outcome": outcome_d,
             "lines": lines_json(found, room, lines) if end is None else [],
@@ -424,7 +424,7 @@ def create_app(room: Room) -> Any:
 
         def end() -> dict[str, Any]:
             with found.lock:
-                return interview_answered(found, end="stopped" if not found.conductor.done else None)
+                return interview_answered(found, end="stopped")
 
         return JSONResponse(await run_in_threadpool(end))
 
