@@ -217,9 +217,10 @@ def _score_all(odd_inputs: dict[str, Path], names: list[str]) -> dict[str, dict]
     return dict(zip(names, objs, strict=True))
 
 
-#: The files whose verdict rests on what the model writes (their words, or none): the
-#: second CI pass, under another instruction set, scores these again. The other
-#: containers hold the same clip decoded differently, which no instruction set changes.
+#: The files whose verdict rests on what the model writes (their words) or on the voice
+#: activity detector (no speech): the second CI pass, under another instruction set,
+#: scores the first two again. The other containers hold the same clip decoded
+#: differently, which no instruction set changes.
 JUDGED = ["lying", "half", "silence", "noise", "tone"]
 CONTAINERS = ["8bit", "6ch_48k", "mp3", "m4a", "unicode_name", "dash_name"]
 
@@ -262,10 +263,11 @@ def test_file_cut_off_mid_way_is_scored_for_what_is_there(judged_scored):
     assert 20 < obj["duration_s"] < 27 and obj["speech_found"]
 
 
-@pytest.mark.words
 @pytest.mark.model
 @pytest.mark.parametrize("name", ["silence", "noise", "tone"])
 def test_no_speech_gives_a_report_saying_so(name, judged_scored):
+    """Told by the voice activity detector before the recogniser is asked (which invents
+    words on a tone at every temperature): no instruction set changes it."""
     obj = judged_scored[name]
     assert (
         obj["speech_found"] is False

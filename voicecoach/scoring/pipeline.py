@@ -48,13 +48,17 @@ def score_audio(
     overall score is the weighted mean of those that ran."""
     settings = settings or Settings()
     t0 = time.perf_counter()
-    transcript = transcribe(
-        audio,
-        options=settings.transcription,
-        on_progress=on_progress,
-        relisten=settings.relisten,
-        silence=settings.silence,
-    )
+    o = settings.transcription
+    speech_s = speech_seconds(audio, enough_s=MIN_SPEECH_S)
+    if speech_s < MIN_SPEECH_S:
+        # no speech by the voice activity detector: no word the recogniser would write is
+        # believed (asr.language.believable), so it is not asked (on a tone it invents
+        # words at every temperature, for seconds)
+        transcript = Transcript((), round(audio.duration_s, 3), o.language, o.model, o.decoding)
+    else:
+        transcript = transcribe(
+            audio, options=o, on_progress=on_progress, relisten=settings.relisten, silence=settings.silence
+        )
     return score_transcript(
         audio,
         transcript,
@@ -62,6 +66,7 @@ def score_audio(
         question=question,
         analysers=analysers,
         timings_s={"transcribe_s": time.perf_counter() - t0},
+        speech_s=speech_s,
     )
 
 
