@@ -174,29 +174,22 @@ def test_devices_and_device_errors(mic, tmp_path):
     out = subprocess.run([*VC, "devices", "--json"], env=mic.env, capture_output=True, text=True, check=True).stdout
     names = {d["name"] for d in json.loads(out)}
     assert {"pulse", "default"} <= names
-    bad = subprocess.run(
-        [*VC, "practice", "--device", "usb-mic-9000", "--max-seconds", "2", "--data-dir", str(tmp_path)],
-        env=mic.env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines() == [
-        "Error: input device 'usb-mic-9000': no such input device; available: 'pulse', 'default' (given with --device)"
-    ]
-    loud = subprocess.run(
-        [*VC, "interview", "--voice", "espeak", "--output-device", "hdmi-9", "--data-dir", str(tmp_path)],
-        env=mic.env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert loud.returncode == 1 and not (tmp_path / "history.db").exists()
-    assert loud.stderr.strip().splitlines() == [
-        "Error: output device 'hdmi-9': no such output device; available: 'pulse', 'default' (given with "
-        "--output-device)"
-    ]
+    wrong = {
+        ("practice", "--device", "usb-mic-9000", "--max-seconds", "2"): "Error: input device 'usb-mic-9000': no such "
+        "input device; available: 'pulse', 'default' (given with --device)",
+        ("interview", "--voice", "espeak", "--output-device", "hdmi-9"): "Error: output device 'hdmi-9': no such "
+        "output device; available: 'pulse', 'default' (given with --output-device)",
+    }
+    for args, message in wrong.items():
+        bad = subprocess.run(
+            [*VC, *args, "--data-dir", str(tmp_path)],
+            env=mic.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        assert bad.returncode == 1 and bad.stderr.strip().splitlines() == [message], bad.stderr
+    assert not (tmp_path / "history.sqlite").exists()  # refused before anything was recorded or kept
 
 
 def test_no_input_device(tmp_path):

@@ -495,9 +495,18 @@ def test_a_mock_interview_in_the_browser(chromium_interviewee, tmp_path):
         take_src = q1.locator("audio").first.get_attribute("src")
         assert take_src is not None and re.fullmatch(r"/api/takes/\d+/audio\.wav", take_src)
         assert s.request("GET", take_src).status == 200
+        overall = q1.locator(".card").first.get_attribute("aria-label") or "no card"
         _shot(page, "interview-report")
     finally:
         s.stop()
+    # the same report from the history, in a new session of the room
+    again = Server(tmp_path / "data")
+    try:
+        r = again.request("GET", "/interviews/1")
+        assert r.status == 200 and "Interview #1" in r.body.decode() and overall in r.body.decode()
+        assert again.request("GET", "/interviews/2").status == 404
+    finally:
+        again.stop()
     db = sqlite3.connect(tmp_path / "data" / "history.sqlite")
     ((status, kind),) = db.execute("SELECT status, kind FROM interviews").fetchall()
     assert (status, kind) == ("finished", "motivation")

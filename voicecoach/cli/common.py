@@ -194,3 +194,14 @@ VOICE_OPTION = click.option(
     show_default=True,
     help="The interviewer's voice: Piper's neural voice (pip install 'voicecoach[voice]'), espeak-ng, or none (print).",
 )
+
+#: When an interview's answer ends by itself (``interview``, and the interview page of ``serve``).
+INTERVIEW_SILENCE_OPTION = click.option(
+    "--stop-on-silence",
+    type=click.FloatRange(min=0),
+    default=3.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="An interview's answer ends after this long a silence once you have spoken (0: only Enter or Stop, or the "
+    "longest answer).",
+)

@@ -14,6 +14,7 @@ from .common import (
     DATA_DIR_OPTION,
     DECODING_OPTION,
     DEVICE_OPTION,
+    INTERVIEW_SILENCE_OPTION,
     JSON_OPTION,
     MODEL_OPTION,
     QUESTIONS_OPTION,
@@ -88,14 +89,7 @@ class TerminalListener:
 @click.option(
     "--prep-seconds", type=click.IntRange(min=0), default=0, show_default=True, help="A countdown before each answer."
 )
-@click.option(
-    "--stop-on-silence",
-    type=click.FloatRange(min=0),
-    default=3.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="An answer ends after this long a silence once you have spoken (0: only Enter or the limit).",
-)
+@INTERVIEW_SILENCE_OPTION
 @VOICE_OPTION
 @click.option("--output-device", metavar="NAME", help="Where the interviewer speaks (default: the system's output).")
 @click.option("--resume", "resume_id", type=int, metavar="ID", help="Go on with a stopped interview.")
@@ -151,7 +145,7 @@ def interview(
 
     from ..core.paths import data_dir as resolve_data_dir
     from ..interview.plan import plan_questions
-    from ..interview.run import Interviewer, InterviewOptions, latencies, resume
+    from ..interview.run import Conductor, Interviewer, InterviewOptions, latencies, resume
     from ..interview.summary import keep_summary
     from ..interview.voice import Voice, resolve_voice
     from ..practice.history import History
@@ -189,14 +183,14 @@ def interview(
         output_device=output_device,
     )
     listener = TerminalListener(device_name(device), prep_s=prep_seconds)
-    runner = Interviewer(
-        questions, s, directory=directory, kind=kind, voice=Voice(engine), options=options, listener=listener, rng=rng
-    )
+    h = History.open(directory)
     try:
-        done = runner.run(resumed=resumed)
-        summary = keep_summary(done, runner.history, turn_taking_s=latencies(runner.timeline))
+        conductor = Conductor(questions, s, directory=directory, kind=kind, history=h, rng=rng, resumed=resumed)
+        runner = Interviewer(conductor, voice=Voice(engine), options=options, listener=listener)
+        done = runner.run()
+        summary = keep_summary(done, h, turn_taking_s=latencies(runner.timeline))
     finally:
-        runner.close()
+        h.close()
     show(done, summary, as_json=as_json, html_path=html_path)
     if done.status == "stopped":
         click.echo(f"The interview is stopped; go on with: voicecoach interview --resume {done.id}", err=True)

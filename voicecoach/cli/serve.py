@@ -12,6 +12,7 @@ from .common import (
     CONFIG_OPTION,
     DATA_DIR_OPTION,
     DECODING_OPTION,
+    INTERVIEW_SILENCE_OPTION,
     MODEL_OPTION,
     QUESTIONS_OPTION,
     VOICE_OPTION,
@@ -59,14 +60,7 @@ def _is_loopback(host: str) -> bool:
     help="Close a take that has had no audio this long.",
 )
 @VOICE_OPTION
-@click.option(
-    "--stop-on-silence",
-    type=click.FloatRange(min=0),
-    default=3.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="On the interview page, an answer ends after this long a silence once you have spoken (0: only Stop).",
-)
+@INTERVIEW_SILENCE_OPTION
 @MODEL_OPTION
 @DECODING_OPTION
 @CONFIG_OPTION

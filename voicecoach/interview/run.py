@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,7 +169,7 @@ class Conductor:
         self.questions = questions
         self.settings = settings
         self.directory = directory
-        self._history = history  # else the history is opened for each change (a server's threads)
+        self.history = history  # else the history is opened for each change (a server's threads)
         self.rng = rng or random.Random()
         plan = [{"id": q.id, "text": q.text} for q in questions]
         with borrowed(history, directory) as h:
@@ -237,7 +236,7 @@ class Conductor:
             role = "follow-up" if follow_up else "answer"
             prompt = turn.follow_up.text if follow_up and turn.follow_up is not None else turn.question.text
             trigger = turn.follow_up.trigger if follow_up and turn.follow_up is not None else None
-            with borrowed(self._history, self.directory) as h:
+            with borrowed(self.history, self.directory) as h:
                 h.add_turn(self.interview.id, turn.position, role, outcome.take_id, prompt, trigger)
         if follow_up:
             turn.follow_answer = outcome
@@ -269,7 +268,7 @@ class Conductor:
         if self.interview.status == "running":
             self.interview.status = "stopped"
         self.done = True
-        with borrowed(self._history, self.directory) as h:
+        with borrowed(self.history, self.directory) as h:
             h.finish_interview(self.interview.id, self.interview.status)
         hear_as_one(self.interview, self.settings)
         return self.interview
@@ -291,36 +290,18 @@ def hear_as_one(interview: Interview, settings: Settings) -> None:
 
 
 class Interviewer:
-    """Runs one interview in this process: the interviewer's lines played on the output
-    device, each answer recorded from the microphone (see the module docstring)."""
+    """Runs one interview in this process, as ``conductor`` leads it: the interviewer's
+    lines played on the output device, each answer recorded from the microphone (see the
+    module docstring)."""
 
-    def __init__(
-        self,
-        questions: list[Question],
-        settings: Settings,
-        *,
-        directory: Path,
-        kind: str,
-        voice: Voice,
-        options: InterviewOptions,
-        listener: Listener,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.questions = questions
-        self.settings = settings
-        self.directory = directory
-        self.kind = kind
+    def __init__(self, conductor: Conductor, *, voice: Voice, options: InterviewOptions, listener: Listener) -> None:
+        self.conductor = conductor
         self.voice = voice
         self.options = options
         self.listener = listener
-        self.rng = rng or random.Random()
-        self.history = History.open(directory)
         #: When each interviewer line started playing and each recording stopped (for the
         #: turn-taking latency: the candidate's stop to the interviewer's voice).
         self.timeline: list[tuple[str, float]] = []
-
-    def close(self) -> None:
-        self.history.close()
 
     # ---------------------------------------------------------------- the interviewer speaks
     def say(self, line: Line) -> None:
@@ -331,23 +312,10 @@ class Interviewer:
             play(speech, device=self.options.output_device)
             time.sleep(ECHO_GUARD_S)
 
-    def _warm(self, texts: list[str]) -> None:
-        """Synthesise ``texts`` in the background (while the candidate speaks), so that they
-        are in the cache when they are asked."""
-
-        def work() -> None:
-            for t in texts:
-                try:
-                    self.voice.speech(t)
-                except VoicecoachError as exc:
-                    logger.debug("could not prepare %r: %s", t, exc)
-
-        if self.voice.speaks:
-            threading.Thread(target=work, name="voicecoach-voice", daemon=True).start()
-
     # ---------------------------------------------------------------- the candidate answers
     def listen(self, question: Question, label: str) -> Outcome:
-        session = PracticeSession.open(question, self.settings, directory=self.directory, history=self.history)
+        c = self.conductor
+        session = PracticeSession.open(question, c.settings, directory=c.directory, history=c.history)
         o = self.options
         options = RecordOptions(device=o.device, max_seconds=o.answer_s, stop_on_silence_s=o.stop_on_silence_s)
         started: list[bool] = []
@@ -364,22 +332,14 @@ class Interviewer:
         self.listener.recording(label, False, outcome)
         return outcome
 
-    def run(self, *, resumed: Interview | None = None) -> Interview:
-        c = Conductor(
-            self.questions,
-            self.settings,
-            directory=self.directory,
-            kind=self.kind,
-            history=self.history,
-            rng=self.rng,
-            resumed=resumed,
-        )
+    def run(self) -> Interview:
+        c = self.conductor
         try:
             for line in c.opening():
                 self.say(line)
             while not c.done:
                 question, label = c.answering()
-                self._warm(c.upcoming())
+                self.voice.prepare(c.upcoming())  # while the candidate speaks
                 for line in c.answered(self.listen(question, label)):
                     self.say(line)
         except KeyboardInterrupt:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,8 @@ import numpy as np
 
 from ..core.errors import ConfigError, DeviceError
 from ..core.paths import user_cache_dir
+
+logger = logging.getLogger(__name__)
 
 VOICES = ("auto", "piper", "espeak", "none")
 
@@ -116,6 +120,20 @@ class Voice:
         """``text`` spoken (from the cache when it was said before), or None for ``none``."""
         data = self.wav(text)
         return _wav_bytes_to_speech(data) if data is not None else None
+
+    def prepare(self, texts: list[str]) -> None:
+        """Synthesise ``texts`` in the background (while the candidate speaks), so that each
+        is in the cache when it is said."""
+
+        def work() -> None:
+            for text in texts:
+                try:
+                    self.wav(text)
+                except (ConfigError, DeviceError) as exc:
+                    logger.debug("could not prepare %r: %s", text, exc)
+
+        if self.speaks:
+            threading.Thread(target=work, name="voicecoach-voice", daemon=True).start()
 
     def wav(self, text: str) -> bytes | None:
         """``text`` spoken, as a WAV file's bytes (from the cache when it was said before),

@@ -170,20 +170,6 @@ class Room:
             found.conductor.answered(outcome)
             self.end_interview(found)
 
-    def warm(self, texts: list[str]) -> None:
-        """Synthesise ``texts`` in the background, so that the line after an answer is ready
-        when the answer ends."""
-
-        def work() -> None:
-            for text in texts:
-                try:
-                    self.voice.wav(text)
-                except VoicecoachError as exc:
-                    logger.debug("could not prepare %r: %s", text, exc)
-
-        if self.voice.speaks:
-            threading.Thread(target=work, name="voicecoach-voice", daemon=True).start()
-
     def begin_interview(self, questions: list[Question], kind: str) -> tuple[OpenInterview, list[Line]]:
         """A new interview of ``questions``: its record, and the greeting and first question."""
         conductor = Conductor(questions, self.settings, directory=self.directory, kind=kind)

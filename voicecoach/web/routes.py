@@ -334,7 +334,7 @@ def create_app(room: Room) -> Any:
             found, lines = await run_in_threadpool(room.begin_interview, questions, kind)
         except VoicecoachError as exc:
             return error(400, str(exc), exc.hint)
-        room.warm([line.text for line in lines])
+        room.voice.prepare([line.text for line in lines])
         return JSONResponse(
             {
                 "interview_id": found.id,
@@ -372,7 +372,7 @@ def create_app(room: Room) -> Any:
                     found.take_id = room.begin(question)
                 except VoicecoachError as exc:
                     return error(500, str(exc), exc.hint)
-                room.warm(found.conductor.upcoming())
+                room.voice.prepare(found.conductor.upcoming())
                 return {"take_id": found.take_id, "label": label, "max_s": room.max_take_s}
 
         opened = await run_in_threadpool(open_answer)
