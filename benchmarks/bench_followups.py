@@ -61,9 +61,10 @@ def needed(answer: Answer, trigger: str, s: structure.StructureResult) -> bool:
     return truth(answer, trigger, s, None)
 
 
-def analysed(answers: list[Answer]) -> dict[str, structure.StructureResult]:
-    """Every answer's structure result, scored by STAR weights fitted without its fold."""
-    out: dict[str, structure.StructureResult] = {}
+def analysed(answers: list[Answer]) -> dict[str, tuple[structure.StructureResult, list[str]]]:
+    """Every answer's structure result, scored by STAR weights fitted without its fold,
+    and its sentences."""
+    out: dict[str, tuple[structure.StructureResult, list[str]]] = {}
     for k in range(FOLDS):
         train = [a for a in answers if fold(a) != k and star_judged(a)]
         content.override, _ = fit_weights(train)
@@ -71,17 +72,20 @@ def analysed(answers: list[Answer]) -> dict[str, structure.StructureResult]:
             for a in answers:
                 if fold(a) == k:
                     transcript, audio, _owner = transcript_and_audio(a)
-                    out[a.id] = structure.analyse(transcript, audio, context=SETTINGS.context(bank()[a.question]))
+                    result = structure.analyse(transcript, audio, context=SETTINGS.context(bank()[a.question]))
+                    out[a.id] = (result, [x.text for x in transcript.sentences])
         finally:
             content.override = None
     return out
 
 
-def measure(answers: list[Answer], results: dict[str, structure.StructureResult]) -> dict[str, Counter]:
+def measure(
+    answers: list[Answer], results: dict[str, tuple[structure.StructureResult, list[str]]]
+) -> dict[str, Counter]:
     counts = {t: Counter() for t in SCORED}
     for a in answers:
-        s = results[a.id]
-        every = wanted(s, ALL_TRIGGERS)
+        s, sentences = results[a.id]
+        every = wanted(s, sentences, ALL_TRIGGERS)
         fired = dict(every)
         first = every[0][0] if every else None
         for t in SCORED:

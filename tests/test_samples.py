@@ -239,8 +239,8 @@ def test_windows_are_cut_in_silence():
 
 
 def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, truth):
-    """Five minutes (the samples joined three times, three windows): the cuts between
-    windows lose and repeat no words, and the fillers keep their times."""
+    """Three and a half minutes (the samples joined twice, two windows): the cut between
+    the windows loses and repeats no words, and the fillers keep their times."""
     import subprocess
 
     import jiwer
@@ -251,11 +251,11 @@ def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, trut
     from voicecoach.core.lexicon import is_vocal_filler
     from voicecoach.scoring.pipeline import report_to_dict, score_file
 
-    order = list(SAMPLE_NAMES) * 3
+    order = list(SAMPLE_NAMES) * 2
     joined = tmp_path / "long.wav"
     subprocess.run(["sox", *(str(SAMPLES / f"{n}.wav") for n in order), str(joined)], check=True)
     y, sr = sf.read(joined, dtype="float32")
-    assert len(decoding_windows(y)) >= 3 and len(y) / sr > WINDOW_S + 60
+    assert len(decoding_windows(y)) >= 2 and len(y) / sr > WINDOW_S + 60
     d = report_to_dict(score_file(joined))
     words = d["transcript"]["words"]
     assert all(b["start_s"] >= a["start_s"] for a, b in itertools.pairwise(words))
@@ -272,8 +272,9 @@ def test_a_long_answer_is_decoded_in_windows_without_losing_words(tmp_path, trut
     tp, fp, fn = _match(found, expected)
     # measured with four copies and the one-pass default: 32 of 36 found and 2 false under
     # AVX2, the misses being motivation_fast's fused "uh" once in each copy
-    # (test_vocal_fillers_overall); the bounds are those of four copies, scaled to three
-    assert fn <= 5 and fp <= 3, (tp, fp, fn)
+    # (test_vocal_fillers_overall); the bounds are those of four copies scaled to two, with
+    # the margin of two that the three-copy bounds had for the other instruction sets
+    assert fn <= 4 and fp <= 3, (tp, fp, fn)
 
 
 def test_transcript_text_joins_word_pieces(reports):

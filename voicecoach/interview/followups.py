@@ -21,6 +21,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from ..analysers.content import is_past
 from ..analysers.structure import StructureResult
 
 #: The triggers that ship, in the order they are tried.
@@ -68,6 +69,12 @@ MIN_WORDS = 25
 #: half-sees as a result may well have one. The highest value with no wrong follow-up on
 #: the development part of the labelled set.
 OUTCOME_MAX_PROBABILITY = 0.15
+#: ``outcome`` asks only of an answer told as a story: at least this share of its
+#: sentences tell what happened (a verb in the past, ``analysers.content.is_past``). The
+#: relevance check already calls an answer under half of them general talk; an answer at
+#: the line ("I set reminders... I'm not rushed") is habit as often as story, and asking
+#: for its outcome asks a question it never raised.
+OUTCOME_MIN_PAST_SHARE = 0.6
 #: ``shorter`` fires at this multiple of the longest recommended length.
 SHORTER_OVER = 1.5
 
@@ -82,9 +89,16 @@ class FollowUp:
     point: str | None = None
 
 
-def wanted(s: StructureResult, triggers: tuple[str, ...] = TRIGGERS) -> list[tuple[str, str | None]]:
-    """Every trigger of ``triggers`` that fires on ``s``, in order, each with its point (for
-    ``point``)."""
+def past_share(sentences: list[str]) -> float:
+    """The share of ``sentences`` that tell what happened."""
+    return sum(is_past(x) for x in sentences) / len(sentences) if sentences else 0.0
+
+
+def wanted(
+    s: StructureResult, sentences: list[str], triggers: tuple[str, ...] = TRIGGERS
+) -> list[tuple[str, str | None]]:
+    """Every trigger of ``triggers`` that fires on the answer ``s`` (its analysis) of
+    ``sentences``, in order, each with its point (for ``point``)."""
     out: list[tuple[str, str | None]] = []
     relevance = s.relevance.verdict if s.relevance is not None else "not judged"
     if s.words < MIN_WORDS or relevance in ("no", "not judged"):
@@ -100,6 +114,7 @@ def wanted(s: StructureResult, triggers: tuple[str, ...] = TRIGGERS) -> list[tup
         and told
         and "result" in parts
         and not parts["result"].present
+        and past_share(sentences) >= OUTCOME_MIN_PAST_SHARE
     ):
         best = max((u.probabilities[3] for u in s.units if len(u.probabilities) == 4), default=0.0)
         if best < OUTCOME_MAX_PROBABILITY:
@@ -114,9 +129,11 @@ def wanted(s: StructureResult, triggers: tuple[str, ...] = TRIGGERS) -> list[tup
     return out
 
 
-def choose(s: StructureResult, *, rng: random.Random | None = None, topic: str | None = None) -> FollowUp | None:
-    """The follow-up to ask after the answer ``s`` (None: the answer needs none)."""
-    found = wanted(s)
+def choose(
+    s: StructureResult, sentences: list[str], *, rng: random.Random | None = None, topic: str | None = None
+) -> FollowUp | None:
+    """The follow-up to ask after the answer ``s`` of ``sentences`` (None: it needs none)."""
+    found = wanted(s, sentences)
     if not found:
         return None
     trigger, point = found[0]

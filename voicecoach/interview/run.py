@@ -258,7 +258,8 @@ class Conductor:
         if report is None or structure is None:
             return None
         text = " ".join(w.text for w in report.transcript.words)
-        return choose(structure, rng=self.rng, topic=topic_phrase(text))
+        sentences = [x.text for x in report.transcript.sentences]
+        return choose(structure, sentences, rng=self.rng, topic=topic_phrase(text))
 
     def end(self, status: str | None = None) -> Interview:
         """Close the record: ``finished`` after the close, else ``stopped`` (or ``status``).
