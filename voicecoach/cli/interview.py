@@ -144,7 +144,7 @@ def interview(
     import random
 
     from ..core.paths import data_dir as resolve_data_dir
-    from ..interview.plan import plan_questions
+    from ..interview.plan import FIXED, plan_questions
     from ..interview.run import Conductor, Interviewer, InterviewOptions, latencies, resume
     from ..interview.summary import keep_summary
     from ..interview.voice import Voice, resolve_voice
@@ -175,7 +175,7 @@ def interview(
     else:
         questions = plan_questions(questions_bank, kind=kind, count=count, fixed=fixed, rng=rng)
         if fixed:
-            kind = "fixed"
+            kind = FIXED
     options = InterviewOptions(
         answer_s=answer_seconds,
         stop_on_silence_s=stop_on_silence or None,
@@ -236,6 +236,7 @@ def show_report(
 
 def render(done: Interview, summary: dict[str, Any]) -> None:
     """The interview report in the terminal."""
+    from ..interview.plan import kind_words
     from ..interview.summary import filled
 
     click.echo(f"\nInterview #{done.id} ({done.kind}, {len(done.turns)} questions): {done.status}")
@@ -272,7 +273,7 @@ def render(done: Interview, summary: dict[str, Any]) -> None:
     if summary.get("previous"):
         p = summary["previous"]
         click.echo(
-            f"   since your last {done.kind} interview (#{p['interview_id']}): mean overall {p['overall_mean']} -> "
+            f"   since your last {kind_words(done.kind)} (#{p['interview_id']}): mean overall {p['overall_mean']} -> "
             f"{summary['overall_mean']} ({p['change']:+.1f})"
         )
 

@@ -10,6 +10,20 @@ from ..core.questions import Question, resolve_question
 
 #: The kinds an interview can be besides any bank category.
 KINDS = ("behavioural", "motivation", "mixed")
+#: The kind of an interview of questions chosen one by one (``--question``).
+FIXED = "fixed"
+
+
+def kind_words(kind: str) -> str:
+    """An interview of ``kind`` as a person says it: "behavioural interview", "interview of
+    questions you chose"."""
+    from ..core.questions import category_name
+
+    if kind == FIXED:
+        return "interview of questions you chose"
+    return f"{kind if kind in KINDS else category_name(kind)} interview"
+
+
 #: A mixed interview opens with a motivation question, then stories, then one of the rest.
 MIXED_ORDER = ("motivation", "behavioural", "behavioural", "strengths_weaknesses", "situational", "culture_teamwork")
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..interview.followups import REASONS
+from ..interview.plan import kind_words
 from .html_report import CSS, _card, _e
 
 #: The self-contained page runs no script and loads nothing: styles inline, audio as data.
@@ -125,13 +126,13 @@ def _across(summary: dict[str, Any], kind: str) -> str:
     if p is not None:
         rows.append(
             (
-                f"Since your last {kind} interview",
+                f"Since your last {kind_words(kind)}",
                 f"#{p['interview_id']}: mean overall {p['overall_mean']} → {summary['overall_mean']} "
                 f"({p['change']:+.1f})",
             )
         )
     elif summary.get("overall_mean") is not None:
-        rows.append(("Mean overall", f"{summary['overall_mean']} (your first {kind} interview)"))
+        rows.append(("Mean overall", f"{summary['overall_mean']} (your first {kind_words(kind)})"))
     body = "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td></tr>" for a, b in rows)
     return f'<table class="across findings" id="across">{body}</table>'
 
