@@ -6,7 +6,10 @@ the Enter keypress to the first line of the report, with the take transcribed wh
 recorded (the default) and with `[practice] stream = false` (scored after the take, as
 before), beside the time `voicecoach score` takes on the same saved WAV as a whole process.
 
-Usage: python benchmarks/bench_practice.py [--lengths 30,90,180]
+Usage: python benchmarks/bench_practice.py [--lengths 30,90,180] [--busy]
+
+``--busy`` keeps one core busy with another program the whole time, as on a laptop doing
+something else (the streamed report only; the report after the take is measured quiet).
 """
 
 from __future__ import annotations
@@ -87,7 +90,11 @@ def one_take(mic: VirtualMic, wav: Path, data: Path, config: Path | None) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", default="30,90,180", help="answer lengths in seconds, comma-separated")
+    parser.add_argument("--busy", action="store_true", help="keep one core busy with another program")
     args = parser.parse_args()
+    if args.busy:
+        busy_run(args)
+        return
     lengths = [float(x) for x in args.lengths.split(",")]
     work = Path(tempfile.mkdtemp(prefix="bench-practice-"))
     no_stream = work / "no-stream.toml"
@@ -116,6 +123,32 @@ def main() -> None:
     print("|---|---|---|---|")
     for dur, first, _full, after_first, offline in rows:
         print(f"| {dur:.0f} s | **{first:.1f} s** | {after_first:.1f} s | {offline:.1f} s |")
+
+
+def busy_run(args: argparse.Namespace) -> None:
+    """The streamed report on a quiet machine and with one core kept busy, each answer
+    length one after the other."""
+    work = Path(tempfile.mkdtemp(prefix="bench-practice-busy-"))
+    mic = VirtualMic().start()
+    rows = []
+    try:
+        for n in [float(x) for x in args.lengths.split(",")]:
+            wav = answer_of(n, work / f"answer-{n:.0f}.wav")
+            quiet, _, _ = one_take(mic, wav, work / f"quiet-{n:.0f}", None)
+            burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                busy, _, _ = one_take(mic, wav, work / f"busy-{n:.0f}", None)
+            finally:
+                burner.kill()
+            rows.append((sf.info(wav).duration, quiet, busy))
+            print(f"{rows[-1][0]:6.1f} s answer: report after {quiet:.2f} s quiet, {busy:.2f} s with one core busy")
+    finally:
+        mic.stop()
+    print(f"\n{cpu_name()}, {len(__import__('os').sched_getaffinity(0))} cores")
+    print("| answer | Enter -> report, quiet | with one core busy |")
+    print("|---|---|---|")
+    for dur, quiet, busy in rows:
+        print(f"| {dur:.0f} s | {quiet:.1f} s | {busy:.1f} s |")
 
 
 if __name__ == "__main__":

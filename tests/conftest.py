@@ -19,8 +19,10 @@ SAMPLE_NAMES = ("star_answer", "motivation_fast", "hesitant_slow")
 #: the marks a test gets from the fixtures it uses (pyproject.toml lists every marker):
 #: a test that opens Chromium is a browser test, one on the virtual microphone a mic test...
 FIXTURE_MARKS = {
+    "playwright": "browser",
     "browser": "browser",
     "chromium_mic": "browser",
+    "chromium_interviewee": "browser",
     "mic": "mic",
     "dask_cluster": "cluster",
     "server": "realtime",
@@ -69,15 +71,22 @@ def mic():
     m.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless, driven by Playwright."""
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright for the whole run: its synchronous API runs one event loop, and a
+    second one started beside it refuses to run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    """Debian's Chromium, headless, driven by Playwright."""
+    b = launch_chromium(playwright)
+    yield b
+    b.close()
 
 
 def launch_chromium(playwright: Any, *extra_args: str) -> Any:

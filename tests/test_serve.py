@@ -123,19 +123,16 @@ def answer_wav(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def chromium_mic(answer_wav):
+def chromium_mic(answer_wav, playwright):
     """Chromium whose microphone says ``answer_wav``."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(
-            p,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={answer_wav}",
-        )
-        yield b
-        b.close()
+    b = launch_chromium(
+        playwright,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={answer_wav}",
+    )
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="module")
@@ -444,23 +441,20 @@ def test_pages_work_from_the_keyboard_and_pass_an_accessibility_audit(chromium_m
 
 
 @pytest.fixture(scope="module")
-def chromium_interviewee(tmp_path_factory):
+def chromium_interviewee(tmp_path_factory, playwright):
     """Chromium whose microphone says a complete answer to "Why do you want to work
     here?" and then keeps quiet for 4 s (in a loop from when the page opens it)."""
-    from playwright.sync_api import sync_playwright
-
     y, sr = sf.read(SAMPLES / "motivation_fast.wav", dtype="float32")
     wav = tmp_path_factory.mktemp("interviewee") / "answer.wav"
     sf.write(wav, np.concatenate([y, np.zeros(4 * sr, np.float32)]), sr, subtype="PCM_16")
-    with sync_playwright() as p:
-        b = launch_chromium(
-            p,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={wav}",
-        )
-        yield b
-        b.close()
+    b = launch_chromium(
+        playwright,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+    )
+    yield b
+    b.close()
 
 
 @pytest.mark.model

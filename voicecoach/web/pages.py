@@ -36,7 +36,7 @@ def practise_page(room: Room) -> str:
         "practise.html",
         title="Practise",
         active="practise",
-        scripts=("practice.js",),
+        scripts=("room.js", "practice.js"),
         categories=[(c, category_name(c)) for c in categories],
         difficulties=sorted({q.difficulty for q in room.bank}),
     )
