@@ -16,9 +16,18 @@ librosa) load only when first used, so ``import voicecoach`` stays fast.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# CTranslate2's OpenMP threads spin while they wait for each other. While another program
+# keeps a core busy, a spinning thread holds the core its partner needs, and a practice
+# take streamed beside the recorder came 90-150 s late instead of 2.5 s (benchmarks/
+# bench_practice.py --busy). Waiting threads that sleep cost nothing measurable on a quiet
+# machine. Read once, when CTranslate2 loads (after this import); a value of the user's own
+# is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 #: public name -> the module that defines it
 _EXPORTS = {
