@@ -440,6 +440,30 @@ def test_pages_work_from_the_keyboard_and_pass_an_accessibility_audit(chromium_m
     page.close()
 
 
+def test_an_interview_under_way_has_no_report_yet(server):
+    """Its report comes when it ends (its answers are not all in); ended early, it is kept
+    as stopped with the questions it did not reach."""
+    json_post = {"Content-Type": "application/json"}
+    r = server.request("POST", "/api/interviews", body=b'{"kind": "motivation", "count": 1}', headers=json_post)
+    assert r.status == 200, r.body
+    started = json.loads(r.body)
+    iid = started["interview_id"]
+    assert [line["role"] for line in started["lines"]] == ["greeting", "question"]
+    assert server.request("GET", f"/interviews/{iid}").status == 404
+    bad = server.request("POST", "/api/interviews", body=b'{"kind": "juggling", "count": 1}', headers=json_post)
+    assert bad.status == 400 and "juggling" in json.loads(bad.body)["error"]
+    ended = json.loads(server.request("POST", f"/api/interviews/{iid}/end", body=b"{}", headers=json_post).body)
+    assert ended["done"] and ended["url"] == f"/interviews/{iid}"
+    page = server.request("GET", ended["url"])
+    assert page.status == 200 and "stopped before the end" in page.body.decode()
+    status = (
+        sqlite3.connect(server.data / "history.sqlite")
+        .execute("SELECT status FROM interviews WHERE id = ?", (iid,))
+        .fetchone()
+    )
+    assert status == ("stopped",)
+
+
 @pytest.fixture(scope="module")
 def chromium_interviewee(tmp_path_factory, playwright):
     """Chromium whose microphone says a complete answer to "Why do you want to work

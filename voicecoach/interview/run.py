@@ -54,7 +54,6 @@ class InterviewOptions:
     stop_on_silence_s: float | None = 3.0
     device: str | None = None
     output_device: str | None = None
-    prep_s: float = 0.0
 
 
 class Listener(Protocol):
@@ -182,11 +181,6 @@ class Conductor:
         self._turn: Turn | None = None  # the question being answered
         self._asking_follow_up = False
         self.done = not self._left
-
-    @property
-    def turn(self) -> Turn | None:
-        """The question being answered now."""
-        return self._turn
 
     def _ask_next(self) -> list[Line]:
         if not self._left:

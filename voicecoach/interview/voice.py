@@ -145,8 +145,9 @@ class Voice:
         if path.is_file():
             try:
                 data = path.read_bytes()
-                _wav_bytes_to_speech(data)
-                return data
+                with wave.open(io.BytesIO(data), "rb") as w:  # a whole file, not a torn one
+                    if w.getnframes() * w.getsampwidth() * w.getnchannels() <= len(data):
+                        return data
             except (OSError, wave.Error, EOFError):
                 pass  # a damaged cache file is made again
         data = _synthesise(self.engine, text)

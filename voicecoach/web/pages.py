@@ -230,7 +230,7 @@ def interview_page(room: Room) -> str:
 
 def interview_report_page(room: Room, interview_id: int) -> str | None:
     """The interview's report in the room's frame, each answer's audio served by the room;
-    None when there is no such interview. An interview of this run is shown as it ended;
+    None when there is no such interview or it is under way. One of this run is shown as it ended;
     an earlier one is read back from the history."""
     from ..interview.run import hear_as_one, load_interview
     from ..interview.summary import interview_json, summarise
@@ -239,6 +239,8 @@ def interview_report_page(room: Room, interview_id: int) -> str | None:
 
     with room.lock:
         found = room.interviews.get(interview_id)
+    if found is not None and found.summary is None:
+        return None  # under way: its report comes when it ends (its takes are not all scored yet)
     if found is not None and found.summary is not None:
         obj = interview_json(found.conductor.interview, found.summary)
     else:

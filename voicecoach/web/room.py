@@ -166,6 +166,8 @@ class Room:
         if found is None:
             return
         with found.lock:
+            if found.take_id != take_id:  # Stop came first and answered with it
+                return
             found.take_id = None
             found.conductor.answered(outcome)
             self.end_interview(found)
