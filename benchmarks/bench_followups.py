@@ -15,6 +15,9 @@ measured:
   answer tells none (``star: no``) and it is on the question (``answers: yes|partly``).
 - ``outcome`` is wanted when the answer tells a story (``star: yes``) and no sentence of
   it is labelled R.
+- ``own`` is wanted when the story's ``own`` label is ``no`` (``followups.txt``, by the
+  rules of the issue 27 amendment in LABELLING.md): it says nothing the speaker did.
+- ``proof`` is wanted when the story's ``shown`` label is ``no``: its result is only claimed.
 - ``point`` is wanted when the point it asks about is not among the answer's ``covers``.
 - ``shorter`` rests on the measured length against the question's range, a fact of the
   audio, not a judgement; the text set has no real durations, so it is not scored here.
@@ -31,14 +34,27 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "content"))
-from dataset import Answer, load_all  # noqa: E402
+from dataset import Answer, load_all, load_probes  # noqa: E402
 from evaluate import FOLDS, SETTINGS, bank, fit_weights, fold, star_judged, transcript_and_audio  # noqa: E402
 
 from voicecoach.analysers import content, structure  # noqa: E402
 from voicecoach.core.questions import question_kind  # noqa: E402
-from voicecoach.interview.followups import ALL_TRIGGERS, TRIGGERS, wanted  # noqa: E402
+from voicecoach.interview.followups import ALL_TRIGGERS, TRIGGERS, result_texts, wanted  # noqa: E402
 
-SCORED = ("example", "outcome", "point")
+SCORED = ("example", "outcome", "own", "proof", "point")
+
+
+def _story_labels() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for line in (Path(__file__).resolve().parent / "content" / "followups.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            answer_id, _, rest = line.partition(": ")
+            values = rest.split()
+            out[answer_id] = dict(zip(values[::2], values[1::2], strict=True))
+    return out
+
+
+STORY = _story_labels()
 TARGET_PRECISION = 0.90
 
 
@@ -48,6 +64,10 @@ def truth(answer: Answer, trigger: str, s: structure.StructureResult, point: str
         return question_kind(q.text, q.category) == "behavioural" and not answer.star and answer.answers != "no"
     if trigger == "outcome":
         return answer.star and not any("R" in labels for labels, _ in answer.sentences)
+    if trigger in ("own", "proof"):
+        labels = STORY.get(answer.base_id)
+        key = "own" if trigger == "own" else "shown"
+        return labels is not None and labels[key] == "no"
     if trigger == "point":
         index = next(n for n, c in enumerate(s.covers, 1) if c.point == point)
         return index not in answer.covers
@@ -61,10 +81,13 @@ def needed(answer: Answer, trigger: str, s: structure.StructureResult) -> bool:
     return truth(answer, trigger, s, None)
 
 
-def analysed(answers: list[Answer]) -> dict[str, tuple[structure.StructureResult, list[str]]]:
+Analysed = tuple[structure.StructureResult, list[str], list[str]]
+
+
+def analysed(answers: list[Answer]) -> dict[str, Analysed]:
     """Every answer's structure result, scored by STAR weights fitted without its fold,
-    and its sentences."""
-    out: dict[str, tuple[structure.StructureResult, list[str]]] = {}
+    its sentences and its result units' text."""
+    out: dict[str, Analysed] = {}
     for k in range(FOLDS):
         train = [a for a in answers if fold(a) != k and star_judged(a)]
         content.override, _ = fit_weights(train)
@@ -73,19 +96,18 @@ def analysed(answers: list[Answer]) -> dict[str, tuple[structure.StructureResult
                 if fold(a) == k:
                     transcript, audio, _owner = transcript_and_audio(a)
                     result = structure.analyse(transcript, audio, context=SETTINGS.context(bank()[a.question]))
-                    out[a.id] = (result, [x.text for x in transcript.sentences])
+                    words = [w.text for w in transcript.words]
+                    out[a.id] = (result, [x.text for x in transcript.sentences], result_texts(result, words))
         finally:
             content.override = None
     return out
 
 
-def measure(
-    answers: list[Answer], results: dict[str, tuple[structure.StructureResult, list[str]]]
-) -> dict[str, Counter]:
+def measure(answers: list[Answer], results: dict[str, Analysed]) -> dict[str, Counter]:
     counts = {t: Counter() for t in SCORED}
     for a in answers:
-        s, sentences = results[a.id]
-        every = wanted(s, sentences, ALL_TRIGGERS)
+        s, sentences, units = results[a.id]
+        every = wanted(s, sentences, ALL_TRIGGERS, results=units)
         fired = dict(every)
         first = every[0][0] if every else None
         for t in SCORED:
@@ -125,18 +147,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.parse_args()
     clean, noisy = load_all()
-    results = analysed(clean + noisy)
+    probes, noisy_probes = load_probes()
+    results = analysed(clean + noisy + probes + noisy_probes)
     worst: dict[str, float] = {}
-    for label, answers in (("clean", clean), ("with transcription errors", noisy)):
+    fired: Counter = Counter()
+    sets = (("clean", clean), ("with transcription errors", noisy))
+    sets += (("follow-up probes, clean", probes), ("follow-up probes with transcription errors", noisy_probes))
+    for label, answers in sets:
         for part in ("dev", "test"):
             chosen = [a for a in answers if a.part == part]
-            p = report(f"{label}, {part} part ({len(chosen)} answers)", measure(chosen, results))
+            counts = measure(chosen, results)
+            p = report(f"{label}, {part} part ({len(chosen)} answers)", counts)
             for t, v in p.items():
+                fired[t] += counts[t]["fired"]
                 worst[t] = min(worst.get(t, 1.0), v) if v == v else worst.get(t, 1.0)
-    print(f"\nlowest precision over the four sets (target {TARGET_PRECISION}):")
+    print(f"\nlowest precision over the eight sets (target {TARGET_PRECISION}):")
     for t in SCORED:
         shipped = "ships" if t in TRIGGERS else "does not ship"
-        print(f"  {t:<9} {worst[t]:.2f} {'ok' if worst[t] >= TARGET_PRECISION else 'below the target'}; {shipped}")
+        if not fired[t]:
+            print(f"  {t:<9} never fired: precision not measured; {shipped}")
+            continue
+        verdict = "ok" if worst[t] >= TARGET_PRECISION else "below the target"
+        print(f"  {t:<9} {worst[t]:.2f} {verdict} (fired {fired[t]} times); {shipped}")
     print(f"  shorter   not scored on text (it rests on the measured length); triggers shipped: {', '.join(TRIGGERS)}")
 
 

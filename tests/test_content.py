@@ -18,7 +18,7 @@ from voicecoach.settings.config import Settings
 
 CONTENT = Path(__file__).resolve().parents[1] / "benchmarks" / "content"
 sys.path.insert(0, str(CONTENT))
-from dataset import PARTS, load, load_all  # noqa: E402
+from dataset import PARTS, load, load_all, load_probes  # noqa: E402
 from evaluate import evaluate, fit_weights, star_judged  # noqa: E402
 
 BANK = {q.id: q for q in load_bank(include_user_dir=False)}
@@ -68,11 +68,11 @@ def test_the_copies_with_errors_are_what_the_generator_writes(tmp_path, monkeypa
     import make_asr_copies
 
     monkeypatch.setattr(make_asr_copies, "HERE", tmp_path)
-    (tmp_path / "answers.txt").write_text((CONTENT / "answers.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    for name in ("answers.txt", "followup_answers.txt"):
+        (tmp_path / name).write_text((CONTENT / name).read_text(encoding="utf-8"), encoding="utf-8")
     make_asr_copies.main()
-    assert (tmp_path / "answers_asr.txt").read_text(encoding="utf-8") == (CONTENT / "answers_asr.txt").read_text(
-        encoding="utf-8"
-    )
+    for name in ("answers_asr.txt", "followup_answers_asr.txt"):
+        assert (tmp_path / name).read_text(encoding="utf-8") == (CONTENT / name).read_text(encoding="utf-8"), name
 
 
 def test_the_shipped_weights_are_what_fitting_the_labelled_set_gives(answers):
@@ -170,3 +170,71 @@ def test_units_cover_every_word_when_whisper_cut_a_word_into_pieces():
     s = structure.analyse(t, audio_for(t), context=AnswerContext())
     assert [(u.first_word, u.last_word) for u in s.units] == [(0, len(texts) - 1)]
     assert s.star[0].evidence == () or s.star[0].evidence[0].quote.endswith("with each client.")
+
+
+def _story_labels() -> dict[str, dict[str, str]]:
+    out = {}
+    for line in (CONTENT / "followups.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            answer_id, _, rest = line.partition(": ")
+            values = rest.split()
+            out[answer_id] = dict(zip(values[::2], values[1::2], strict=True))
+    return out
+
+
+def test_every_story_has_its_own_part_and_shown_result_labelled(answers):
+    """followups.txt (LABELLING.md, the issue 27 amendment) labels every story, and only
+    stories; ``shown`` is ``-`` where no sentence is a result."""
+    labels = _story_labels()
+    clean = answers[0] + load_probes()[0]
+    stories = {a.id: a for a in clean if a.star}
+    assert set(labels) == set(stories)
+    for answer_id, values in labels.items():
+        assert values["own"] in ("yes", "no") and values["shown"] in ("yes", "no", "-"), answer_id
+        has_result = any("R" in parts for parts, _ in stories[answer_id].sentences)
+        assert (values["shown"] != "-") <= has_result, answer_id
+    assert sum(v["own"] == "no" for v in labels.values()) >= 8
+
+
+def test_a_story_told_as_the_speakers_own_is_never_asked_what_they_did_themselves(answers):
+    """The rule under the ``own`` follow-up, on every labelled story and its copy with
+    transcription errors: a story in which the speaker acts (label ``own yes``) is always
+    found to (a follow-up must never ask for what was said), and most that own nothing
+    are found as such."""
+    from voicecoach.interview.followups import own_action
+
+    labels = _story_labels()
+    probes, noisy_probes = load_probes()
+    every = [a for a in answers[0] + answers[1] + probes + noisy_probes if a.base_id in labels]
+    plain = [(a, [text.replace("{", "").replace("}", "") for _, text in a.sentences]) for a in every]
+    wrong = [a.id for a, sentences in plain if labels[a.base_id]["own"] == "yes" and not own_action(sentences)]
+    assert wrong == []
+    owning_nothing = [(a, s) for a, s in plain if labels[a.base_id]["own"] == "no"]
+    found = [a.id for a, sentences in owning_nothing if not own_action(sentences)]
+    assert len(found) >= 0.75 * len(owning_nothing), found
+
+
+def test_the_interviewer_asks_a_we_story_what_the_speaker_did():
+    """Analysed as an answer is (the STAR model, the relevance check), a story told only as
+    "we" gets the ``own`` follow-up; the same story with the speaker's own steps gets none
+    of it."""
+    from voicecoach.interview.followups import choose, wanted
+
+    question = BANK["beh-teamwork"]
+    we = (
+        "Last year at work our team had to move the company accounts to a new system before the audit. "
+        "We mapped every account first, and we moved them in batches over three weekends. "
+        "We checked each batch against the old system before we started the next one. "
+        "The audit found no errors, and the auditors used our checklist as an example for other firms."
+    )
+    mine = we.replace("We mapped every account first, and we moved", "I mapped every account first, and I moved")
+    settings = Settings()
+    for text, asked in ((we, True), (mine, False)):
+        transcript = transcript_of(text)
+        s = structure.analyse(transcript, audio_for(transcript), context=settings.context(question))
+        sentences = [x.text for x in transcript.sentences]
+        fired = [t for t, _ in wanted(s, sentences)]
+        assert ("own" in fired) is asked, (text, fired)
+        if asked:
+            fu = choose(s, sentences)
+            assert fu is not None and fu.trigger == "own" and fu.text.endswith("?")

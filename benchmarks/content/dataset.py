@@ -146,3 +146,8 @@ def _relevance(head: dict[str, str]) -> str:
 def load_all() -> tuple[list[Answer], list[Answer]]:
     """The clean answers and their copies with transcription errors."""
     return load(HERE / "answers.txt"), load(HERE / "answers_asr.txt")
+
+
+def load_probes() -> tuple[list[Answer], list[Answer]]:
+    """The follow-up probes (``followup_answers.txt``) and their copies with errors."""
+    return load(HERE / "followup_answers.txt"), load(HERE / "followup_answers_asr.txt")

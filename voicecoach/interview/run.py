@@ -31,7 +31,7 @@ from ..practice.session import Outcome, PracticeSession
 from ..scoring.pipeline import score_transcript
 from ..scoring.result import Report
 from ..settings.config import Settings
-from .followups import TRIGGERS, WORDINGS, FollowUp, choose, topic_phrase
+from .followups import TRIGGERS, WORDINGS, FollowUp, choose, result_texts, topic_phrase
 from .voice import Voice, play
 
 logger = logging.getLogger(__name__)
@@ -251,9 +251,10 @@ class Conductor:
         structure = report.results.get("structure") if report is not None and report.scored else None
         if report is None or structure is None:
             return None
-        text = " ".join(w.text for w in report.transcript.words)
+        words = [w.text for w in report.transcript.words]
         sentences = [x.text for x in report.transcript.sentences]
-        return choose(structure, sentences, rng=self.rng, topic=topic_phrase(text))
+        results = result_texts(structure, words)
+        return choose(structure, sentences, results=results, rng=self.rng, topic=topic_phrase(" ".join(words)))
 
     def end(self, status: str | None = None) -> Interview:
         """Close the record: ``finished`` after the close, else ``stopped`` (or ``status``).

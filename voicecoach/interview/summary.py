@@ -10,6 +10,7 @@ from typing import Any
 
 from ..practice.history import History
 from ..scoring.result import Report, report_to_dict
+from .followups import own_action
 from .run import Interview, Turn
 
 #: A ``shorter`` follow-up is answered when its answer is at most this long.
@@ -26,6 +27,8 @@ def filled(turn: Turn) -> bool | None:
     if turn.follow_up.trigger == "example":
         s = turn.combined.results.get("structure") if turn.combined is not None else None
         return bool(s is not None and s.relevance is not None and s.relevance.verdict == "yes")
+    if turn.follow_up.trigger == "own":
+        return own_action([x.text for x in turn.follow_answer.report.transcript.sentences])
     if turn.follow_up.trigger == "shorter":
         return turn.follow_answer.duration_s <= SHORT_ANSWER_S
     return None
