@@ -84,12 +84,12 @@ def needed(answer: Answer, trigger: str, s: structure.StructureResult) -> bool:
 Analysed = tuple[structure.StructureResult, list[str], list[str]]
 
 
-def analysed(answers: list[Answer]) -> dict[str, Analysed]:
-    """Every answer's structure result, scored by STAR weights fitted without its fold,
-    its sentences and its result units' text."""
+def analysed(answers: list[Answer], pool: list[Answer]) -> dict[str, Analysed]:
+    """Every answer's structure result, scored by STAR weights fitted on the answers of
+    ``pool`` outside its fold, its sentences and its result units' text."""
     out: dict[str, Analysed] = {}
     for k in range(FOLDS):
-        train = [a for a in answers if fold(a) != k and star_judged(a)]
+        train = [a for a in pool if fold(a) != k and star_judged(a)]
         content.override, _ = fit_weights(train)
         try:
             for a in answers:
@@ -148,7 +148,8 @@ def main() -> None:
     ap.parse_args()
     clean, noisy = load_all()
     probes, noisy_probes = load_probes()
-    results = analysed(clean + noisy + probes + noisy_probes)
+    # the probes are scored, never fitted on: the STAR weights come from the labelled set
+    results = analysed(clean + noisy + probes + noisy_probes, pool=clean + noisy)
     worst: dict[str, float] = {}
     fired: Counter = Counter()
     sets = (("clean", clean), ("with transcription errors", noisy))

@@ -62,8 +62,16 @@ class Run:
     played into the microphone when the command says it records (``answers``: label ->
     WAV), and the output sink's monitor is recorded the whole time."""
 
-    def __init__(self, mic, tmp_path: Path, answers: dict[str, Path], *args: str, stop_after: str | None = None):
-        self.mic, self.answers, self.stop_after = mic, answers, stop_after
+    def __init__(
+        self,
+        mic,
+        tmp_path: Path,
+        answers: dict[str, Path],
+        *args: str,
+        stop_after: str | None = None,
+        stop_signal: int = signal.SIGINT,
+    ):
+        self.mic, self.answers, self.stop_after, self.stop_signal = mic, answers, stop_after, stop_signal
         self.data = tmp_path / "data"
         self.monitor = tmp_path / f"monitor-{time.monotonic_ns()}.wav"
         self.recorder = subprocess.Popen(
@@ -99,7 +107,7 @@ class Run:
                 if m.group(1) == self.stop_after:
                     player.wait()
                     time.sleep(0.5)
-                    self.proc.send_signal(signal.SIGINT)
+                    self.proc.send_signal(self.stop_signal)
 
     def finish(self, timeout: float = 600) -> tuple[int, str, str]:
         assert self.proc.stdout is not None
@@ -201,8 +209,11 @@ def test_a_story_without_a_result_gets_the_outcome_follow_up_and_is_credited(mic
     page.close()
 
 
-def test_ctrl_c_keeps_the_first_answer_and_the_interview_resumes(mic, tmp_path):
-    # Ctrl-C once the first answer is said, while it is still recorded
+@pytest.mark.parametrize("stop", ["ctrl-c", "kill-9"])
+def test_ctrl_c_keeps_the_first_answer_and_the_interview_resumes(mic, tmp_path, stop):
+    """Ctrl-C, or a ``kill -9`` (a crash, a power cut), once the first answer is said and
+    while it is still recorded: the answer is kept in the interview, and going on asks
+    only what was not answered."""
     why_here = _espeak(WHY_HERE, tmp_path / "why-here.wav")
     run = Run(
         mic,
@@ -213,15 +224,23 @@ def test_ctrl_c_keeps_the_first_answer_and_the_interview_resumes(mic, tmp_path):
         "-q",
         "mot-why-role",
         stop_after="Q1",
+        stop_signal=signal.SIGINT if stop == "ctrl-c" else signal.SIGKILL,
     )
     code, _out, err = run.finish()
-    assert code == 130, err
-    assert "Traceback" not in err and "--resume 1" in err, err
     db = sqlite3.connect(run.data / "history.sqlite")
-    assert db.execute("SELECT status FROM interviews").fetchall() == [("stopped",)]
-    turns = db.execute("SELECT position, role FROM interview_turns ORDER BY position").fetchall()
-    assert turns[0] == (1, "answer")  # the first answer is kept
-    assert db.execute("SELECT id, status FROM takes").fetchall() == [(1, "recorded")]  # kept, to be scored
+    turns = db.execute("SELECT position, role, take_id FROM interview_turns ORDER BY position").fetchall()
+    assert turns[0] == (1, "answer", 1)  # the first answer is kept
+    if stop == "ctrl-c":
+        assert code == 130, err
+        assert "Traceback" not in err and "--resume 1" in err, err
+        assert db.execute("SELECT status FROM interviews").fetchall() == [("stopped",)]
+        assert db.execute("SELECT id, status FROM takes").fetchall() == [(1, "recorded")]  # kept, to be scored
+    else:
+        assert code == -signal.SIGKILL, err
+        # nothing had the chance to close them: the take is settled from its file later
+        assert db.execute("SELECT status FROM interviews").fetchall() == [("running",)]
+        assert db.execute("SELECT id, status FROM takes").fetchall() == [(1, "recording")]
+        assert (run.data / db.execute("SELECT audio_path FROM takes").fetchone()[0]).stat().st_size > 16000 * 2 * 5
     db.close()
     # going on asks only what was not answered, and finishes the same interview
     again = Run(mic, tmp_path, {"Q2": why_here}, "--resume", "1", "--json")

@@ -26,7 +26,7 @@ from voicecoach.settings.config import Settings
 VERBS = frozenset(
     """was were is are did used paused took ran drifted said covers touch opens stalls has trails ends closes keep
     slow pick finish start bridge plan add cut stress let say aim open describe makes sounds pause use rehearse
-    breathe varied tell give back asks talks""".split()
+    breathe varied tell give back asks talks showed""".split()
 )
 
 

@@ -220,18 +220,31 @@ class Conductor:
         follow_ups = [w for t in TRIGGERS for w in WORDINGS[t]] if not self._asking_follow_up else []
         return follow_ups + later
 
+    def _turn_row(self) -> tuple[Turn, str, str, str | None]:
+        turn = self._turn
+        assert turn is not None, "nothing is being asked"
+        if self._asking_follow_up and turn.follow_up is not None:
+            return turn, "follow-up", turn.follow_up.text, turn.follow_up.trigger
+        return turn, "answer", turn.question.text, None
+
+    def recording(self, take_id: int) -> None:
+        """Take ``take_id`` now records the answer being given: the history says so at
+        once, so that a ``kill -9`` or a power cut in the middle of it leaves the answer
+        in the interview (its take is settled from its file when the history next opens)."""
+        turn, role, prompt, trigger = self._turn_row()
+        with borrowed(self.history, self.directory) as h:
+            h.add_turn(self.interview.id, turn.position, role, take_id, prompt, trigger)
+
     def answered(self, outcome: Outcome) -> list[Line]:
         """Keep ``outcome`` as the answer being given; what the interviewer says next
         (nothing when the answer was interrupted: the interview stops)."""
-        turn = self._turn
-        assert turn is not None, "nothing is being asked"
+        turn, role, prompt, trigger = self._turn_row()
         follow_up = self._asking_follow_up
-        if outcome.kept:
-            role = "follow-up" if follow_up else "answer"
-            prompt = turn.follow_up.text if follow_up and turn.follow_up is not None else turn.question.text
-            trigger = turn.follow_up.trigger if follow_up and turn.follow_up is not None else None
-            with borrowed(self.history, self.directory) as h:
+        with borrowed(self.history, self.directory) as h:
+            if outcome.kept:
                 h.add_turn(self.interview.id, turn.position, role, outcome.take_id, prompt, trigger)
+            else:  # nothing was recorded: the take is gone, and so is its turn
+                h.remove_turn(self.interview.id, turn.position, role)
         if follow_up:
             turn.follow_answer = outcome
         else:
@@ -312,6 +325,7 @@ class Interviewer:
     def listen(self, question: Question, label: str) -> Outcome:
         c = self.conductor
         session = PracticeSession.open(question, c.settings, directory=c.directory, history=c.history)
+        c.recording(session.take_id)
         o = self.options
         options = RecordOptions(device=o.device, max_seconds=o.answer_s, stop_on_silence_s=o.stop_on_silence_s)
         started: list[bool] = []
@@ -374,6 +388,9 @@ def load_interview(
         if take_id is None:
             return None
         take = history.get(take_id)
+        if take.status == "recording":  # being recorded by a program still running
+            path = Path(take.audio_path)
+            return Outcome(status="interrupted", take_id=take_id, path=path, duration_s=0.0, report=None)
         if take.status != "scored":
             rescore_take(history, take_id, settings, bank=bank)
             take = history.get(take_id)

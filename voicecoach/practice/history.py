@@ -489,6 +489,7 @@ class History:
         take = self.get(take_id)
         with self.db:
             self.db.execute("DELETE FROM take_metrics WHERE take_id = ?", (take_id,))
+            self.db.execute("DELETE FROM interview_turns WHERE take_id = ?", (take_id,))
             self.db.execute("DELETE FROM takes WHERE id = ?", (take_id,))
             shared = self.db.execute("SELECT 1 FROM takes WHERE audio_path = ? LIMIT 1", (take.audio_path,)).fetchone()
         if shared:  # another take's recording (a history from before take files were created exclusively)
@@ -552,6 +553,16 @@ class History:
             self.db.execute(
                 "INSERT OR REPLACE INTO interview_turns VALUES (?, ?, ?, ?, ?, ?)",
                 (interview_id, position, role, take_id, prompt, trigger),
+            )
+
+    @_guarded
+    def remove_turn(self, interview_id: int, position: int, role: str) -> None:
+        """Forget the answer (``role`` "answer" or "follow-up") to question ``position``
+        of the interview: its take held nothing."""
+        with self.db:
+            self.db.execute(
+                "DELETE FROM interview_turns WHERE interview_id = ? AND position = ? AND role = ?",
+                (interview_id, position, role),
             )
 
     @_guarded

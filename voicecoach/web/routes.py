@@ -370,6 +370,7 @@ def create_app(room: Room) -> Any:
                 question, label = found.conductor.answering()
                 try:
                     found.take_id = room.begin(question)
+                    found.conductor.recording(found.take_id)
                 except VoicecoachError as exc:
                     return error(500, str(exc), exc.hint)
                 room.voice.prepare(found.conductor.upcoming())
