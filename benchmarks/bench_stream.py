@@ -7,8 +7,10 @@ Enter), and is fed to :class:`voicecoach.scoring.stream.StreamingTranscriber` in
 with a step after each, so the cuts fall where a worker that keeps up would make them and
 do not depend on timing. Compared, for each way of hearing the last piece: WER of the
 words (vocal fillers left out), vocal filler events (within 0.3 s of the script's) and
-the wpm error, all against the script; and the time spent on the last piece (what the
-speaker waits for) and on the whole take as a file.
+the wpm error, all against the script; the time spent on the last piece (what the
+speaker waits for) and on the whole take as a file; and the transcriber's work while the
+take was recorded. The last row guesses the last piece ahead in the silence before the
+stop (``StreamOptions.speculate_after_s``, the default), as the worker does.
 
 Usage: python benchmarks/bench_stream.py [--files 20] [--corpus benchmarks/corpus/audio]
        [--last-piece 0,10]
@@ -68,8 +70,10 @@ def main() -> None:
     settings = Settings()
     load_model(settings.transcription.model)
     ways = [float(v) for v in args.last_piece.split(",")]
-    rows: dict[str, list[dict]] = {"file": [], **{f"streamed, last piece from {v:g} s": [] for v in ways}}
+    guessed = f"streamed, {ways[-1]:g} s, guessed ahead"
+    rows: dict[str, list[dict]] = {"file": [], **{f"streamed, last piece from {v:g} s": [] for v in ways}, guessed: []}
     waits: dict[str, list[float]] = {k: [] for k in rows}
+    work: dict[str, list[float]] = {k: [] for k in rows}
     sr = SAMPLE_RATE_HZ
     block = int(BLOCK_S * sr)
     for n, tf in enumerate(truths, 1):
@@ -83,20 +87,24 @@ def main() -> None:
         rows["file"].append(evaluate(truth, report_to_dict(score_audio(take, settings=settings))))
         waits["file"].append(time.perf_counter() - t)
         line = [f"file {waits['file'][-1]:.1f} s"]
-        for v in ways:
-            key = f"streamed, last piece from {v:g} s"
-            st = StreamingTranscriber(settings, options=StreamOptions(last_piece_min_s=v))
+        for v, guess in [*((v, False) for v in ways), (ways[-1], True)]:
+            key = guessed if guess else f"streamed, last piece from {v:g} s"
+            ahead_s = StreamOptions.speculate_after_s if guess else 0.0
+            options = StreamOptions(last_piece_min_s=v, speculate_after_s=ahead_s)
+            st = StreamingTranscriber(settings, options=options)
             for i in range(0, len(x), block):
                 st.feed(x[i : i + block])
                 while st.step():
                     pass
+                st.speculate()
+            work[key].append(st.busy_s)
             t = time.perf_counter()
             done = st.finish()
             assert done is not None, st.gave_up
             report = score_transcript(*done, settings=settings, speech_s=st.speech_s)
             waits[key].append(time.perf_counter() - t)
             rows[key].append(evaluate(truth, report_to_dict(report)))
-            line.append(f"{v:g} s: {st.pieces} pieces, last {waits[key][-1]:.1f} s")
+            line.append(f"{key.removeprefix('streamed, ')}: {st.pieces} pieces, last {waits[key][-1]:.1f} s")
         print(
             f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({take.duration_s:.0f} s): " + "; ".join(line),
             file=sys.stderr,
@@ -105,14 +113,18 @@ def main() -> None:
     print(
         f"\n{len(truths)} answers ({LEAD_S:g} s of silence before each), {settings.transcription.model}, {cpu_name()}"
     )
-    print(f"{'':<30}{'WER':>7}{'vocal F1':>10}{'P':>7}{'R':>7}{'wpm err %':>11}{'wait s (mean)':>15}")
+    print(
+        f"{'':<36}{'WER':>7}{'vocal F1':>10}{'P':>7}{'R':>7}{'wpm err %':>11}{'wait s (mean)':>15}"
+        f"{'work while recording s':>24}"
+    )
     for key, r in rows.items():
         a = aggregate(r)
         v = a["vocal"]
         wait = "whole take" if key == "file" else "last piece"
+        busy = f"{np.mean(work[key]):>24.2f}" if work[key] else f"{'-':>24}"
         print(
-            f"{key:<30}{a['wer']:>7.3f}{v['f1']:>10.3f}{v['precision']:>7.3f}{v['recall']:>7.3f}"
-            f"{a['wpm_abs_pct_error']:>11.2f}{np.mean(waits[key]):>9.2f} ({wait})"
+            f"{key:<36}{a['wer']:>7.3f}{v['f1']:>10.3f}{v['precision']:>7.3f}{v['recall']:>7.3f}"
+            f"{a['wpm_abs_pct_error']:>11.2f}{np.mean(waits[key]):>9.2f} ({wait}){busy}"
         )
 
 

@@ -253,3 +253,79 @@ def test_the_last_piece_is_heard_with_the_speech_before_it():
     assert jiwer.wer("i also set up a daily check between the old and new ledgers", last) <= 1 / 12, last
     assert all(w2.start_s >= w1.end_s - 0.05 for w1, w2 in itertools.pairwise(words)), "a word heard twice"
     assert sum(normalise_word(w.text) == "waves" for w in words) == 1  # said once, before the last cut
+
+
+def _stream(x, *, guess_until_s: float | None):
+    """A streamer fed ``x`` in 0.1 s blocks in this thread, as a worker that keeps up
+    would be: pieces cut as they come, the last piece guessed ahead in a silence (only up
+    to ``guess_until_s`` of audio; None: throughout)."""
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ as SR
+    from voicecoach.scoring.stream import StreamingTranscriber
+    from voicecoach.settings.config import Settings
+
+    st = StreamingTranscriber(Settings())
+    for i in range(0, len(x), SR // 10):
+        st.feed(x[i : i + SR // 10])
+        while st.step():
+            pass
+        if guess_until_s is None or (i + SR // 10) / SR <= guess_until_s:
+            st.speculate()
+    return st
+
+
+def _room_silence(seconds: float):
+    """What a microphone sends while nobody speaks: low noise, not digital zeros."""
+    import numpy as np
+
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ as SR
+
+    return np.random.default_rng(1).normal(0.0, 0.001, int(seconds * SR)).astype(np.float32)
+
+
+@pytest.mark.words
+def test_the_last_piece_guessed_in_the_silence_before_the_stop_is_the_report_s():
+    """star_answer up to "...between the old and new ledgers", then 1.5 s of room silence
+    before the stop: the last piece is transcribed in that silence, once, and the stop
+    takes it as it is (no decoding left), with the words the script says."""
+    import numpy as np
+
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ as SR
+    from voicecoach.audio.decode import load_audio
+
+    a = load_audio(SAMPLES / "star_answer.wav")
+    x = np.concatenate([_room_silence(1.0), a.samples[: int(28.8 * SR)], _room_silence(1.5)])
+    st = _stream(x, guess_until_s=None)
+    cut_s = st.transcribed_s
+    assert st.guesses >= 1
+    guesses = st.guesses
+    for _ in range(5):  # more silence: nothing new to guess
+        assert not st.speculate()
+    assert st.guesses == guesses
+    done = st.finish()
+    assert done is not None and st.guessed
+    words = done[1].words
+    last = " ".join(normalise_word(w.text) for w in words if w.start_s >= cut_s)
+    assert jiwer.wer("i also set up a daily check between the old and new ledgers", last) <= 1 / 12, last
+    assert all(w2.start_s >= w1.end_s - 0.05 for w1, w2 in itertools.pairwise(words)), "a word heard twice"
+
+
+@pytest.mark.words
+def test_a_guess_is_dropped_when_the_speaker_goes_on():
+    """The last piece is guessed in a 1 s silence after "...new ledgers", then the speaker
+    goes on ("you know, when a mismatch showed up in the second wave"): the stop does not
+    take the guess, and the words said after it are in the transcript."""
+    import numpy as np
+
+    from voicecoach.audio.decode import SAMPLE_RATE_HZ as SR
+    from voicecoach.audio.decode import load_audio
+
+    a = load_audio(SAMPLES / "star_answer.wav")
+    first = np.concatenate([_room_silence(1.0), a.samples[: int(28.8 * SR)], _room_silence(1.0)])
+    x = np.concatenate([first, a.samples[int(29.5 * SR) : int(32.6 * SR)], _room_silence(0.3)])
+    st = _stream(x, guess_until_s=len(first) / SR)
+    assert st.guesses >= 1
+    done = st.finish()
+    assert done is not None and not st.guessed
+    said_after_s = len(first) / SR
+    later = " ".join(normalise_word(w.text) for w in done[1].words if w.start_s >= said_after_s - 0.1)
+    assert jiwer.wer("you know when a mismatch showed up in the second wave", later) <= 0.25, later

@@ -13,6 +13,7 @@ the outcome.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,12 +127,16 @@ class PracticeSession:
     ) -> PracticeSession:
         """Create the take (history row and WAV file) and start transcribing as it comes
         (``stream``: default the ``[practice] stream`` setting)."""
+        from ..scoring.pipeline import prepare_analysis
         from ..scoring.stream import StreamingTranscriber
 
         with borrowed(history, directory) as h:
             take_id, writer = open_take(h, question, directory=directory, sample_rate_hz=sample_rate_hz)
         streaming = settings.practice.stream if stream is None else stream
-        streamer = StreamingTranscriber(settings).start() if streaming and sample_rate_hz == SAMPLE_RATE_HZ else None
+        streamer = None
+        if streaming and sample_rate_hz == SAMPLE_RATE_HZ:
+            prepare = functools.partial(prepare_analysis, settings, question)
+            streamer = StreamingTranscriber(settings, prepare=prepare).start()
         return cls(take_id, writer, question, settings, directory=directory, history=history, streamer=streamer)
 
     # ---------------------------------------------------------------- while recording

@@ -25,7 +25,7 @@ from ..asr.language import (
 from ..asr.transcribe import ProgressCallback, transcribe
 from ..audio.decode import Audio, load_audio
 from ..audio.voice import MIN_SPEECH_S, speech_seconds
-from ..core.datatypes import Transcript
+from ..core.datatypes import Transcript, Word
 from ..core.questions import Question, as_question
 from ..settings.config import Settings
 from .result import Report, report_to_dict
@@ -93,6 +93,29 @@ def score_transcript(
         speech_s=speech_s,
     )
     return dataclasses.replace(report, recorded_at=recorded_at(audio.source))
+
+
+#: The answer :func:`prepare_analysis` analyses: words enough for every analyser to run.
+_PREPARE_WORDS = "So last year I led a small team and we finished the project early".split()
+
+
+def prepare_analysis(settings: Settings, question: Question | None) -> None:
+    """Run every analyser once on a short made-up answer to ``question``, so that what they
+    load on first use (imports, the word embeddings, the question bank's vectors) is in
+    memory before the real answer ends. The streamed practice take calls it while the
+    speaker talks; it changes no result."""
+    import numpy as np
+
+    from ..audio.decode import SAMPLE_RATE_HZ
+
+    words = tuple(Word(w, 0.2 + 0.35 * i, 0.5 + 0.35 * i, 0.9) for i, w in enumerate(_PREPARE_WORDS))
+    t = np.arange(int((words[-1].end_s + 0.3) * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
+    samples = (0.1 * np.sin(2 * np.pi * 140.0 * t) * (np.sin(2 * np.pi * 2.0 * t) > 0)).astype(np.float32)
+    audio = Audio(samples, SAMPLE_RATE_HZ, "prepare")
+    transcript = Transcript(words, audio.duration_s, "en")
+    context = settings.context(question)
+    for a in registered():
+        a.analyse(transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context)
 
 
 def recorded_at(source: str) -> str | None:

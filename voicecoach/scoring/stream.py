@@ -10,6 +10,14 @@ decoding in force, then re-listening), unprompted (see ``PROMPT_WORDS``). A
 cut falls inside a silence, so no word or filler straddles a seam. When recording stops,
 only the piece after the last cut is left to transcribe (nothing, if it holds no speech).
 
+That last piece is guessed ahead: once the speaker has been silent for
+``speculate_after_s``, the worker transcribes what follows the last cut as if recording had
+stopped there. If nothing more is said before the stop, the guess is the last piece and
+the report waits for no decoding; if the speaker goes on, the guess is dropped. While the
+speaker is silent the worker has nothing else to do, so a guess costs the recording no
+time, only a core that would have idled. The worker also loads what the analysis needs
+(``prepare``) while the speaker starts.
+
 If the machine cannot keep up (a large model on a small CPU: more than ``max_backlog_s``
 of audio waiting), the worker stops and :meth:`finish` returns None: the caller scores
 the saved take after recording instead.
@@ -41,6 +49,7 @@ class StreamOptions:
     cut_pause_s: a silence at least this long is a pause a piece may be cut in.
     guard_s: the newest audio is never cut (a word may be starting in it).
     max_backlog_s: more audio than this waiting to be transcribed: stop streaming.
+    speculate_after_s: after a silence this long, the last piece is transcribed ahead.
     last_piece_min_s: the last piece (what is left when recording stops) is heard from the
         latest earlier cut that makes it at least this long; only its own words are kept
         (0: heard alone).
@@ -59,6 +68,10 @@ class StreamOptions:
     #: ledgers" became "that we need to hold and do the edges"): it is heard with what came
     #: before it.
     last_piece_min_s: float = 10.0
+    #: A silence this long at the end of the audio so far: transcribe the last piece already
+    #: (kept if nothing more is said before the stop). Longer than most pauses inside an
+    #: answer, shorter than the time a speaker takes to reach for Enter or Stop. 0: never.
+    speculate_after_s: float = 0.5
 
 
 #: The words of the pieces before that prompt the plain pass of the next. None: a prompt
@@ -76,6 +89,29 @@ HOP = SAMPLE_RATE_HZ // 100  # 10 ms frames for finding cuts
 
 def _frame_db(samples: np.ndarray) -> np.ndarray:
     return 10 * np.log10(np.maximum(frame_power(samples, HOP), 1e-10))
+
+
+@dataclass(frozen=True)
+class _Heard:
+    """A transcribed piece: the samples it began after (``start``: earlier words are not
+    kept), its sounding span ``[lo, hi)``, where it was heard from (``context_lo``), the
+    speech the voice activity detector heard in it and the words kept."""
+
+    start: int
+    lo: int
+    hi: int
+    context_lo: int
+    speech_s: float
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class _Guess:
+    """The last piece transcribed ahead, at ``n`` samples, with the silence threshold then."""
+
+    n: int
+    floor_db: float
+    heard: _Heard
 
 
 def find_cut(samples: np.ndarray, start: int, end: int, *, options: StreamOptions, floor_db: float) -> int | None:
@@ -111,10 +147,14 @@ class StreamingTranscriber:
         *,
         options: StreamOptions | None = None,
         on_piece: Callable[[list[Word]], None] | None = None,
+        prepare: Callable[[], None] | None = None,
     ):
+        """``on_piece``: told each piece's words as they come. ``prepare``: run once in
+        the worker after the model has loaded (warm what the analysis will need)."""
         self.settings = settings or Settings()
         self.options = options or StreamOptions()
         self.on_piece = on_piece
+        self.prepare = prepare
         self._buf = np.zeros(SAMPLE_RATE_HZ * 60, dtype=np.float32)
         self._n = 0
         self._cut = 0  # samples before this are transcribed
@@ -127,6 +167,9 @@ class StreamingTranscriber:
         self.pieces = 0
         self.busy_s = 0.0  # time spent transcribing
         self.speech_s = 0.0  # speech heard by the voice activity detector, piece by piece
+        self._guess: _Guess | None = None
+        self.guesses = 0  # last pieces transcribed ahead
+        self.guessed = False  # the last piece was one transcribed ahead
         self._cue: tuple[str, float] | None = None  # (text, when shown)
         self._cue_since_s = 0.0  # words before this time were judged by the last cue
 
@@ -189,7 +232,11 @@ class StreamingTranscriber:
             return None
         samples = self._buf[: self._n].copy()
         if self._cut < self._n:
-            self._transcribe(samples, self._cut, self._n, context_from=self._context_start(self._n))
+            heard = self._guessed_last_piece(samples)
+            self.guessed = heard is not None
+            if heard is None:
+                heard = self._hear(samples, *self._last_piece_span(samples, floor_db=self._floor_db(samples)))
+            self._keep(heard, self._n, took_s=0.0 if self.guessed else None)
         audio = Audio(samples, SAMPLE_RATE_HZ, "take")
         t = self.settings.transcription
         transcript = Transcript(
@@ -204,18 +251,23 @@ class StreamingTranscriber:
         try:
             t = self.settings.transcription
             load_model(t.model, cpu_threads=t.cpu_threads)  # while the speaker starts
+            if self.prepare is not None:
+                try:
+                    self.prepare()
+                except Exception as exc:  # noqa: BLE001 - only a head start: the analysis loads it later
+                    logger.info("preparing the analysis failed: %s", exc)
             while True:
                 with self._cond:
-                    while not self._done and self._n - self._cut < self.options.min_piece_s * SAMPLE_RATE_HZ:
-                        self._cond.wait(0.2)
                     if self._done:
                         return
+                    ready = self._n - self._cut >= self.options.min_piece_s * SAMPLE_RATE_HZ
                 if self.gave_up:
                     return
-                if not self.step():
-                    with self._cond:
-                        if not self._done:
-                            self._cond.wait(0.2)
+                if (ready and self.step()) or self.speculate():
+                    continue
+                with self._cond:
+                    if not self._done:
+                        self._cond.wait(0.2)
         except Exception as exc:  # noqa: BLE001 - any failure falls back to scoring the saved take
             self.gave_up = f"{type(exc).__name__}: {exc}"
             logger.info("streaming stopped: %s", self.gave_up)
@@ -237,14 +289,74 @@ class StreamingTranscriber:
         cut = find_cut(samples, self._cut, end, options=self.options, floor_db=self._floor_db(samples))
         if cut is None:
             return False
-        self._transcribe(samples, self._cut, cut)
+        t0 = time.perf_counter()
+        floor = self._floor_db(samples)
+        lo, hi = self._sounding(samples, self._cut, cut, floor_db=floor)
+        self._keep(self._hear(samples, self._cut, lo, hi, lo), cut, took_s=time.perf_counter() - t0)
         return True
 
-    def _sounding(self, samples: np.ndarray, start: int, end: int) -> tuple[int, int]:
+    def speculate(self) -> bool:
+        """Transcribe the last piece ahead if the speaker has been silent for
+        ``speculate_after_s`` since saying something after the last cut, and has said
+        nothing since the last guess; False if there was nothing to do. The worker calls it
+        when no piece is due; :meth:`step`'s callers may call it to do the same."""
+        need = int(self.options.speculate_after_s * SAMPLE_RATE_HZ)
+        if need <= 0:
+            return False
+        with self._cond:
+            n = self._n
+            samples = self._buf[:n]
+        if n - self._cut < need:
+            return False
+        guess = self._guess
+        if guess is not None and self._still(samples, guess):
+            return False  # nothing said since
+        floor = self._floor_db(samples)
+        if _frame_db(samples[n - need : n]).max(initial=-200.0) >= floor:
+            return False  # still speaking
+        start, lo, hi, context_lo = self._last_piece_span(samples, floor_db=floor)
+        if hi <= lo:
+            return False  # nothing said after the last cut
+        t0 = time.perf_counter()
+        self._guess = _Guess(n, floor, self._hear(samples, start, lo, hi, context_lo))
+        self.guesses += 1
+        self.busy_s += time.perf_counter() - t0
+        logger.debug("last piece guessed at %.2f s in %.2f s", n / SAMPLE_RATE_HZ, time.perf_counter() - t0)
+        return True
+
+    def _still(self, samples: np.ndarray, guess: _Guess) -> bool:
+        """Whether ``guess`` still holds: the same last cut, and silence since it was made."""
+        if guess.heard.start != self._cut:
+            return False
+        since = samples[max(self._cut, guess.n - HOP) :]
+        return since.size < HOP or bool(_frame_db(since).max(initial=-200.0) < guess.floor_db)
+
+    def _guessed_last_piece(self, samples: np.ndarray) -> _Heard | None:
+        """The guess, if it is exactly the last piece: nothing said since it was made, and
+        so the same span heard from the same place."""
+        guess = self._guess
+        if guess is None or not self._still(samples, guess):
+            return None
+        span = self._last_piece_span(samples, floor_db=guess.floor_db)
+        h = guess.heard
+        return h if span == (h.start, h.lo, h.hi, h.context_lo) else None
+
+    def _last_piece_span(self, samples: np.ndarray, *, floor_db: float) -> tuple[int, int, int, int]:
+        """(start, lo, hi, context_lo) of the piece after the last cut: its sounding span,
+        and where it is heard from (see :meth:`_context_start`)."""
+        start = self._cut
+        lo, hi = self._sounding(samples, start, len(samples), floor_db=floor_db)
+        if hi <= lo:
+            return start, lo, hi, lo
+        context_from = self._context_start(hi)
+        context_lo = self._sounding(samples, context_from, hi, floor_db=floor_db)[0] if context_from < start else lo
+        return start, lo, hi, min(context_lo, lo)
+
+    def _sounding(self, samples: np.ndarray, start: int, end: int, *, floor_db: float) -> tuple[int, int]:
         """``[start, end)`` without the silence at its edges beyond EDGE_S: Whisper invents
         words ("Thank you.") in a long silence at the end of what it hears."""
         levels = _frame_db(samples[start:end])
-        loud = np.flatnonzero(levels >= self._floor_db(samples))
+        loud = np.flatnonzero(levels >= floor_db)
         if loud.size == 0:
             return start, start
         edge = int(EDGE_S * 100)
@@ -266,7 +378,8 @@ class StreamingTranscriber:
         return silence_threshold_db(sounding, self.settings.silence)
 
     def _context_start(self, end: int) -> int:
-        """Where the last piece, ``[self._cut, end)``, is heard from: the latest earlier cut
+        """Where the last piece, ``[self._cut, end)`` (``end``: where its sound ends), is
+        heard from: the latest earlier cut
         that makes it at least ``last_piece_min_s`` long (the words before ``self._cut``
         are already transcribed; those heard again are dropped). Whisper hears a short
         piece alone worse than with the speech before it."""
@@ -276,49 +389,55 @@ class StreamingTranscriber:
         earlier = [c for c in self._cuts if c < self._cut]
         return next((c for c in reversed(earlier) if end - c >= need), earlier[0] if earlier else self._cut)
 
-    def _transcribe(self, samples: np.ndarray, start: int, end: int, *, context_from: int | None = None) -> None:
-        """Transcribe ``samples[start:end]`` (heard from ``context_from``, an earlier cut,
-        when given: only the words after ``start`` are kept)."""
+    def _hear(self, samples: np.ndarray, start: int, lo: int, hi: int, context_lo: int) -> _Heard:
+        """Transcribe the sounding span ``samples[lo:hi]`` of the piece that begins at
+        ``start`` (heard from ``context_lo`` when that is earlier: only the words after
+        ``start`` are kept)."""
         from ..asr.transcribe import MIN_VOICED_SHARE, transcribe
         from ..audio.acoustics import voiced_share
         from ..audio.voice import speech_seconds
 
-        t0 = time.perf_counter()
-        words: list[Word] = []
-        lo, hi = self._sounding(samples, start, end)
         piece = Audio(np.ascontiguousarray(samples[lo:hi]), SAMPLE_RATE_HZ, "take")
         heard = speech_seconds(piece) if piece.duration_s >= 0.5 else 0.0
-        self.speech_s += heard
-        if heard >= MIN_PIECE_SPEECH_S:
-            s = self.settings
-            if context_from is not None and context_from < start:
-                lo = self._sounding(samples, context_from, end)[0]
-                piece = Audio(np.ascontiguousarray(samples[lo:hi]), SAMPLE_RATE_HZ, "take")
-            prompt = " ".join(w.text for w in self._words[-PROMPT_WORDS:]) if PROMPT_WORDS else None
-            got = transcribe(piece, options=s.transcription, relisten=s.relisten, silence=s.silence, prompt=prompt)
-            offset = lo / SAMPLE_RATE_HZ
-            after_s = start / SAMPLE_RATE_HZ
-            # Whisper fills the silence after the last word of a short piece with words
-            # ("Thank you for watching.") or bare "."s: a word must be heard
-            words = [
-                Word(w.text, round(w.start_s + offset, 3), round(w.end_s + offset, 3), w.probability, w.source)
-                for w in got.words
-                if w.norm
-                and (w.start_s + w.end_s) / 2 + offset >= after_s
-                and voiced_share(piece, w.start_s, w.end_s, options=s.silence) >= MIN_VOICED_SHARE
-            ]
+        if heard < MIN_PIECE_SPEECH_S:
+            return _Heard(start, lo, hi, context_lo, heard, ())
+        s = self.settings
+        if context_lo < lo:
+            piece = Audio(np.ascontiguousarray(samples[context_lo:hi]), SAMPLE_RATE_HZ, "take")
+        prompt = " ".join(w.text for w in self._words[-PROMPT_WORDS:]) if PROMPT_WORDS else None
+        got = transcribe(piece, options=s.transcription, relisten=s.relisten, silence=s.silence, prompt=prompt)
+        offset = context_lo / SAMPLE_RATE_HZ
+        after_s = start / SAMPLE_RATE_HZ
+        # Whisper fills the silence after the last word of a short piece with words
+        # ("Thank you for watching.") or bare "."s: a word must be heard
+        words = tuple(
+            Word(w.text, round(w.start_s + offset, 3), round(w.end_s + offset, 3), w.probability, w.source)
+            for w in got.words
+            if w.norm
+            and (w.start_s + w.end_s) / 2 + offset >= after_s
+            and voiced_share(piece, w.start_s, w.end_s, options=s.silence) >= MIN_VOICED_SHARE
+        )
+        return _Heard(start, lo, hi, context_lo, heard, words)
+
+    def _keep(self, heard: _Heard, end: int, *, took_s: float | None) -> None:
+        """Add a transcribed piece, which ends at ``end`` (the next cut)."""
         with self._cond:
-            self._words.extend(words)
+            self._words.extend(heard.words)
             self._cut = end
             self._cuts.append(end)
+        self.speech_s += heard.speech_s
         self.pieces += 1
-        took = time.perf_counter() - t0
-        self.busy_s += took
+        if took_s is not None:
+            self.busy_s += took_s
         logger.debug(
-            "piece %.2f-%.2f s: %d words in %.2f s", start / SAMPLE_RATE_HZ, end / SAMPLE_RATE_HZ, len(words), took
+            "piece %.2f-%.2f s: %d words%s",
+            heard.start / SAMPLE_RATE_HZ,
+            end / SAMPLE_RATE_HZ,
+            len(heard.words),
+            f" in {took_s:.2f} s" if took_s else " (guessed ahead)",
         )
-        if self.on_piece is not None and words:
-            self.on_piece(words)
+        if self.on_piece is not None and heard.words:
+            self.on_piece(list(heard.words))
 
 
 #: A live cue: (what it says, the rule that raised it). At most one is shown at a time,
