@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import audio_for, tone_audio, transcript_of, words_from
+from tests.pitch_truth import known_pitch_voice
 from voicecoach.analysers import AnswerContext, delivery, fillers, pacing, pauses, structure
 from voicecoach.asr.alignment import merge_fillers
 from voicecoach.audio.decode import validate_samples
@@ -264,9 +265,63 @@ def test_pitch_spread_of_a_known_glide(depth_st):
     ph = 2 * np.pi * np.cumsum(f) / sr
     y = (0.5 * np.sin(ph) + 0.3 * np.sin(2 * ph) + 0.2 * np.sin(3 * ph)).astype(np.float32)
     r = delivery.analyse(Transcript((), 6.0, "en"), validate_samples(y, source="glide"))
+    assert r.pitch_judged
     assert r.pitch_spread_st == pytest.approx(depth_st / np.sqrt(2), abs=0.1)
     assert r.median_f0_hz == pytest.approx(140, rel=0.02)
-    assert r.monotone == (depth_st / np.sqrt(2) < 2.0)
+    assert r.monotone == (depth_st / np.sqrt(2) < delivery.Options().monotone_below_st)
+
+
+@pytest.mark.parametrize(
+    ("base_hz", "spread_st", "snr_db"),
+    [(100.0, 0.5, 30.0), (120.0, 3.0, 10.0), (200.0, 1.5, 10.0), (240.0, 3.5, 30.0)],
+)
+def test_pitch_of_a_made_up_answer_whose_contour_is_known(base_hz, spread_st, snr_db):
+    """A source-filter voice with syllables, fricatives, pauses and room noise, its pitch
+    contour set by construction (tests/pitch_truth.py): one 9 s stretch, so the spread
+    measured is the contour's own. Tolerances from benchmarks/bench_pitch.py (worst spread
+    error on its 32 answers: 0.3 semitones)."""
+    clip = known_pitch_voice(7, base_hz=base_hz, spread_st=spread_st, seconds=9.0, snr_db=snr_db)
+    r = delivery.analyse(Transcript((), 9.0, "en"), validate_samples(clip.samples, source="known pitch"))
+    assert r.pitch_judged, r.pitch_note
+    assert abs(12 * np.log2(r.median_f0_hz / base_hz)) < 0.3
+    assert r.pitch_spread_st == pytest.approx(spread_st, abs=0.3)
+    assert r.monotone == (spread_st < delivery.Options().monotone_below_st)
+
+
+def test_too_little_voiced_speech_is_not_judged_and_gets_no_pitch_tip():
+    clip = known_pitch_voice(3, base_hz=120.0, spread_st=0.5, seconds=3.0)  # about 1.5 s voiced
+    r = delivery.analyse(Transcript((), 3.0, "en"), validate_samples(clip.samples, source="short"))
+    assert not r.pitch_judged and r.pitch_note == delivery.NOT_ENOUGH_VOICED
+    assert r.pitch_spread_st is None and r.monotone is None and 0 < r.voiced_s < 3.0
+    assert delivery.tips(r, None, None) == []
+    assert delivery.findings(r)[0].text.startswith("not judged: not enough voiced speech to judge pitch")
+    assert "pitch not judged" in delivery.summary(r)
+
+
+def test_a_pitch_no_adult_speaks_at_is_not_judged():
+    clip = known_pitch_voice(4, base_hz=360.0, spread_st=0.5, seconds=9.0)  # a monotone whistle, not a voice
+    r = delivery.analyse(Transcript((), 9.0, "en"), validate_samples(clip.samples, source="high"))
+    assert r.pitch_note == delivery.NOT_ONE_VOICE and r.monotone is None
+    assert delivery.tips(r, None, None) == []
+
+
+@pytest.mark.parametrize("shift_st", [4, -4])
+def test_a_real_voice_shifted_by_a_known_amount_moves_its_median_by_that_and_keeps_its_spread(tmp_path, shift_st):
+    """A real talk (tests/data/realspeech) shifted with sox: the truth is the shift."""
+    import subprocess
+
+    from tests.conftest import ROOT, require
+    from voicecoach.audio.decode import load_audio
+
+    sox = require("sox", "apt-get install sox")
+    clip = ROOT / "tests" / "data" / "realspeech" / "talk_silero_test.wav"
+    shifted = tmp_path / "shifted.wav"
+    subprocess.run([sox, str(clip), "-r", "16000", "-c", "1", str(shifted), "pitch", str(shift_st * 100)], check=True)
+    before = delivery.analyse(Transcript((), 60.0, "en"), load_audio(clip))
+    after = delivery.analyse(Transcript((), 60.0, "en"), load_audio(shifted))
+    assert before.pitch_judged and after.pitch_judged
+    assert 12 * np.log2(after.median_f0_hz / before.median_f0_hz) == pytest.approx(shift_st, abs=0.3)
+    assert after.pitch_spread_st == pytest.approx(before.pitch_spread_st, abs=0.3)
 
 
 # ---------------------------------------------------------------- merging the two passes

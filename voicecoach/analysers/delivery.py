@@ -1,13 +1,19 @@
 """Delivery: pitch variation (is the voice monotone?) and loudness consistency.
 
-Pitch comes from a normalised autocorrelation on 40 ms frames (numpy, ~20 ms a minute of
-audio). librosa's ``yin``/``pyin`` would do it too, but loading their numba kernels costs
-over a second per process, more than every other analyser together.
+Pitch comes from SwiftF0, a small convolutional network (MIT, ONNX inside its wheel,
+offline) that gives each 16 ms frame a pitch and a confidence that it is voiced. It is
+judged only when the answer has enough voiced speech and the track is plausible for one
+adult speaker; otherwise the result says why not and gives no pitch tip. The spread is
+measured as Hincks (2004) measured liveliness in oral presentations: the variation of the
+pitch within 10 s stretches of speech, averaged. Which tracker, and why:
+docs/how-it-works.md ("Pitch"), measured by ``benchmarks/bench_pitch.py``.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,30 +34,67 @@ WEIGHT = 0.0
 class Options:
     """Attributes:
     min_f0_hz, max_f0_hz: the pitch range searched.
-    voicing_threshold: minimum normalised autocorrelation peak of a voiced frame (0-1).
-    monotone_below_st: a pitch spread (standard deviation, semitones) below this is monotone.
+    voicing_threshold: the tracker's confidence (0-1) a frame needs to count as voiced.
+    min_voiced_s: less voiced speech than this: pitch is not judged.
+    min_median_f0_hz, max_median_f0_hz: a median pitch outside this range is not one adult
+        speaker's (an octave error, or not a voice): pitch is not judged.
+    min_one_voice_share: the share of voiced frames within an octave of the median below
+        which the track is not one voice (two speakers, music, octave jumps).
+    window_s: the stretch of the answer over which the spread is measured, then averaged.
+    monotone_below_st: a pitch spread (standard deviation within ``window_s``, semitones)
+        below this is monotone.
     """
 
-    min_f0_hz: float = 70.0
-    max_f0_hz: float = 400.0
-    voicing_threshold: float = 0.6
-    monotone_below_st: float = 2.0
+    #: Wide enough for a low man's voice and a lively woman's peaks (2 semitone spread
+    #: around 240 Hz reaches 480 Hz).
+    min_f0_hz: float = 65.0
+    max_f0_hz: float = 600.0
+    #: SwiftF0's own voicing threshold.
+    voicing_threshold: float = 0.5
+    #: Hincks measured over 10 s of speech; 3 s of voiced frames is about that much speech.
+    min_voiced_s: float = 3.0
+    #: Adult speaking voices: about 85-180 Hz for men, 165-255 Hz for women.
+    min_median_f0_hz: float = 75.0
+    max_median_f0_hz: float = 300.0
+    min_one_voice_share: float = 0.9
+    window_s: float = 10.0
+    #: Hincks (2004): the pitch dynamism quotient (standard deviation over mean of F0 in
+    #: 10 s stretches) of 20 student presentations ranged from 0.11 for the least lively
+    #: speaker to 0.235; 0.11 is 1.9 semitones. Flatter than the flattest of them is monotone.
+    monotone_below_st: float = 1.9
 
     def check(self) -> None:
         """Raises ValueError when the options cannot work together."""
         if not 0 < self.voicing_threshold < 1:
             raise ValueError(f"voicing_threshold = {self.voicing_threshold!r} must be between 0 and 1")
-        if self.min_f0_hz <= 0:
-            raise ValueError(f"min_f0_hz = {self.min_f0_hz!r} must be above 0")
+        if not 0 < self.min_f0_hz < self.max_f0_hz:
+            raise ValueError(f"min_f0_hz = {self.min_f0_hz!r} must be above 0 and below max_f0_hz = {self.max_f0_hz!r}")
+        if self.window_s <= 0:
+            raise ValueError(f"window_s = {self.window_s!r} must be above 0")
+
+
+#: Why pitch was not judged.
+NOT_ENOUGH_VOICED = "not enough voiced speech to judge pitch"
+NOT_ONE_VOICE = "the pitch track is not one speaker's voice"
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    median_f0_hz: float
-    pitch_spread_st: float  # standard deviation of pitch in semitones around the median
-    monotone: bool
+    """``median_f0_hz``, ``pitch_spread_st`` and ``monotone`` are None when pitch was not
+    judged (``pitch_note`` says why); ``voiced_s`` and ``voiced_share`` (of the audio)
+    are always measured."""
+
+    median_f0_hz: float | None
+    pitch_spread_st: float | None  # standard deviation of pitch in semitones within window_s, averaged
+    monotone: bool | None
     voiced_share: float
     loudness_spread_db: float  # standard deviation of speech frame levels
+    voiced_s: float = 0.0
+    pitch_note: str | None = None
+
+    @property
+    def pitch_judged(self) -> bool:
+        return self.pitch_note is None
 
 
 RESULT = DeliveryResult
@@ -60,76 +103,124 @@ METRICS = (
     Metric("loudness_spread_db", "loudness spread, dB", ".1f"),
 )
 
-#: Frames analysed at a time: bounds memory on long files (a whole 10-minute file at
-#: once needed hundreds of MB of spectra).
-BLOCK_FRAMES = 2048
+
+@functools.cache
+def _swift_f0() -> Any:
+    """SwiftF0's pitch model (MIT; an ONNX network inside its wheel), loaded once, a
+    thread per core; its idle threads sleep rather than spin beside the transcriber."""
+    from swift_f0 import SwiftF0
+
+    return SwiftF0(spin=False)
 
 
-def estimate_f0_hz(
-    samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float, max_f0_hz: float, voicing_threshold: float
-) -> np.ndarray:
-    """Pitch of each 40 ms frame (20 ms hop) in Hz, NaN where the frame is unvoiced."""
-    frame = int(0.040 * sample_rate_hz)
-    hop = int(0.020 * sample_rate_hz)
-    if len(samples) < frame:
-        return np.array([])
-    n = 1 + (len(samples) - frame) // hop
-    lo, hi = int(sample_rate_hz / max_f0_hz), int(sample_rate_hz / min_f0_hz)
-    window = np.hanning(frame)
-    f0 = np.empty(n)
-    peak = np.empty(n)
-    energy = np.empty(n)
-    for b in range(0, n, BLOCK_FRAMES):
-        rows = np.arange(b, min(n, b + BLOCK_FRAMES))
-        frames = samples[np.arange(frame)[None, :] + hop * rows[:, None]].astype(np.float64)
-        frames -= frames.mean(axis=1, keepdims=True)
-        frames *= window
-        ac = np.fft.irfft(np.abs(np.fft.rfft(frames, n=2 * frame, axis=1)) ** 2, axis=1)[:, :frame]
-        e = ac[:, 0].copy()
-        ac /= np.maximum(e, 1e-12)[:, None]
-        lag = lo + np.argmax(ac[:, lo:hi], axis=1)
-        r = np.arange(len(rows))
-        pk = ac[r, lag]
-        # parabolic interpolation around the peak: sub-sample lag, so pitch is not quantised
-        left, right = ac[r, lag - 1], ac[r, np.minimum(lag + 1, frame - 1)]
-        denom = left - 2 * pk + right
-        shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / np.where(denom == 0, 1, denom), 0.0)
-        f0[rows] = sample_rate_hz / (lag + np.clip(shift, -0.5, 0.5))
-        peak[rows] = pk
-        energy[rows] = e
-    loud = energy > energy.max() * 1e-3
-    return np.where((peak >= voicing_threshold) & loud, f0, np.nan)
+def swift_f0_track(
+    samples: np.ndarray, sample_rate_hz: int, *, min_f0_hz: float, max_f0_hz: float, min_confidence: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """(frame times in s, pitch in Hz with NaN where unvoiced), one frame every 16 ms."""
+    x = np.asarray(samples, dtype=np.float32)
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if peak == 0.0 or x.size < sample_rate_hz // 10:
+        return np.array([]), np.array([])
+    # the model does not normalise the level: a quiet recording is scaled to a fixed peak
+    r = _swift_f0().detect(x * (0.5 / peak), sample_rate_hz, fmin=min_f0_hz, fmax=max_f0_hz)
+    f0 = np.where(np.asarray(r.confidence) >= min_confidence, np.asarray(r.pitch_hz, dtype=np.float64), np.nan)
+    return np.asarray(r.timestamps, dtype=np.float64), f0
 
 
 def analyse(
     transcript: Transcript, audio: Audio, *, options: Options | None = None, context: AnswerContext | None = None
 ) -> DeliveryResult:
     o = options or Options()
-    # Half the rate is plenty for pitch below 400 Hz and halves the work; averaging the
-    # sample pairs is the low-pass.
-    n = len(audio.samples) // 2 * 2
-    half = (audio.samples[:n:2] + audio.samples[1:n:2]) / 2
-    f0 = estimate_f0_hz(
-        half,
-        audio.sample_rate_hz // 2,
+    silence = context.silence if context else None
+    times, f0 = swift_f0_track(
+        audio.samples,
+        audio.sample_rate_hz,
         min_f0_hz=o.min_f0_hz,
         max_f0_hz=o.max_f0_hz,
-        voicing_threshold=o.voicing_threshold,
+        min_confidence=o.voicing_threshold,
     )
-    voiced = f0[~np.isnan(f0)] if f0.size else f0
-    levels = speech_level_db(audio, options=context.silence if context else None)
+    levels = speech_level_db(audio, options=silence)
     loud_spread = float(np.std(levels)) if levels.size else 0.0
-    if voiced.size < 10:
-        return DeliveryResult(0.0, 0.0, False, float(voiced.size / max(f0.size, 1)), loud_spread)
-    median = float(np.median(voiced))
-    st = 12 * np.log2(voiced / median)
-    st = st[np.abs(st) < 12]  # octave errors are not intonation
-    spread = float(np.std(st)) if st.size else 0.0
-    return DeliveryResult(median, spread, spread < o.monotone_below_st, float(voiced.size / f0.size), loud_spread)
+    f0 = repair_octaves(times, f0)
+    voiced = ~np.isnan(f0)
+    voiced_s = float(voiced.sum()) * FRAME_S
+    share = min(1.0, voiced_s / audio.duration_s) if audio.duration_s > 0 else 0.0
+
+    def result(median: float | None, spread: float | None, note: str | None = None) -> DeliveryResult:
+        monotone = None if spread is None else spread < o.monotone_below_st
+        return DeliveryResult(median, spread, monotone, share, loud_spread, voiced_s, note)
+
+    if voiced_s < o.min_voiced_s:
+        return result(None, None, NOT_ENOUGH_VOICED)
+    median = float(np.median(f0[voiced]))
+    within_octave = float(np.mean(np.abs(12 * np.log2(f0[voiced] / median)) < 12))
+    if not o.min_median_f0_hz <= median <= o.max_median_f0_hz or within_octave < o.min_one_voice_share:
+        return result(median, None, NOT_ONE_VOICE)
+    return result(median, windowed_spread_st(times, f0, window_s=o.window_s))
+
+
+#: Octave errors: a frame about an octave (12 +- OCTAVE_TOLERANCE_ST semitones) from the
+#: pitch around it is folded back; one still more than MAX_JUMP_ST away is dropped.
+#: "Around it": the median of the voiced frames within LOCAL_S either side.
+OCTAVE_TOLERANCE_ST = 3.0
+MAX_JUMP_ST = 9.0
+LOCAL_S = 1.5
+
+
+def repair_octaves(times: np.ndarray, f0: np.ndarray) -> np.ndarray:
+    """``f0`` with octave errors folded back and wild frames dropped (NaN), judged against
+    the median pitch of the frames around each. A tracker halves or doubles the pitch of
+    a creaky or period-doubled stretch; intonation does not jump an octave and back."""
+    voiced = ~np.isnan(f0)
+    if voiced.sum() < 10:
+        return f0
+    vt, vf = times[voiced], f0[voiced]
+    centres = np.arange(vt[0], vt[-1] + 0.25, 0.25)
+    lo = np.searchsorted(vt, centres - LOCAL_S)
+    hi = np.searchsorted(vt, centres + LOCAL_S)
+    local = np.array([np.median(vf[a:b]) if b > a else np.nan for a, b in zip(lo, hi, strict=True)])
+    ref = np.interp(vt, centres[~np.isnan(local)], local[~np.isnan(local)])
+    st = 12 * np.log2(vf / ref)
+    fixed = np.where(
+        np.abs(st + 12) < OCTAVE_TOLERANCE_ST, vf * 2, np.where(np.abs(st - 12) < OCTAVE_TOLERANCE_ST, vf / 2, vf)
+    )
+    fixed = np.where(np.abs(12 * np.log2(fixed / ref)) > MAX_JUMP_ST, np.nan, fixed)
+    out = f0.copy()
+    out[voiced] = fixed
+    return out
+
+
+#: SwiftF0's frame period (s).
+FRAME_S = 0.016
+#: A window with less voiced speech than this is left out of the spread (its spread is noise).
+MIN_WINDOW_VOICED_S = 1.0
+
+
+def windowed_spread_st(times: np.ndarray, f0: np.ndarray, *, window_s: float) -> float:
+    """The standard deviation of the pitch in semitones around each ``window_s`` stretch's
+    median, averaged over the stretches weighted by their voiced frames (octave jumps left
+    out). An answer shorter than one stretch is one stretch; so is the last, short one,
+    when it has enough voiced speech."""
+    total, weight = 0.0, 0
+    for start in np.arange(0.0, max(float(times[-1]), window_s) if times.size else 0.0, window_s):
+        v = f0[(times >= start) & (times < start + window_s) & ~np.isnan(f0)]
+        if v.size * FRAME_S < MIN_WINDOW_VOICED_S:
+            continue
+        st = 12 * np.log2(v / np.median(v))
+        st = st[np.abs(st) < 12]
+        if st.size:
+            total += float(np.std(st)) * st.size
+            weight += st.size
+    if weight == 0:  # no stretch has enough on its own: the whole answer
+        v = f0[~np.isnan(f0)]
+        st = 12 * np.log2(v / np.median(v))
+        st = st[np.abs(st) < 12]
+        return float(np.std(st)) if st.size else 0.0
+    return total / weight
 
 
 def tips(d: DeliveryResult, score: int | None, scoring: object) -> list[tuple[float, Tip]]:
-    if not d.monotone:
+    if not d.monotone or d.pitch_spread_st is None:
         return []
     msg = (
         f"Your pitch varied little ({d.pitch_spread_st:.1f} semitones); stress the key words and let your voice "
@@ -139,13 +230,17 @@ def tips(d: DeliveryResult, score: int | None, scoring: object) -> list[tuple[fl
 
 
 def findings(d: DeliveryResult) -> tuple[Finding, ...]:
+    if d.pitch_spread_st is None:
+        return (Finding("pitch", f"not judged: {d.pitch_note} ({d.voiced_s:.1f} s voiced)", None),)
     if d.monotone:
         return (Finding("pitch", f"monotone: the pitch varied {d.pitch_spread_st:.1f} semitones", False),)
     return (Finding("pitch", f"varied: {d.pitch_spread_st:.1f} semitones", True),)
 
 
 def summary(d: DeliveryResult) -> str:
-    return (
-        f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}, loudness spread "
-        f"{d.loudness_spread_db:.1f} dB"
+    pitch = (
+        f"pitch not judged ({d.pitch_note})"
+        if d.pitch_spread_st is None
+        else f"pitch spread {d.pitch_spread_st:.1f} st{' (monotone)' if d.monotone else ''}"
     )
+    return f"{pitch}, loudness spread {d.loudness_spread_db:.1f} dB"
