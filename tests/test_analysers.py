@@ -278,13 +278,13 @@ def test_pitch_spread_of_a_known_glide(depth_st):
 def test_pitch_of_a_made_up_answer_whose_contour_is_known(base_hz, spread_st, snr_db):
     """A source-filter voice with syllables, fricatives, pauses and room noise, its pitch
     contour set by construction (tests/pitch_truth.py): one 9 s stretch, so the spread
-    measured is the contour's own. Tolerances from benchmarks/bench_pitch.py (worst spread
-    error on its 32 answers: 0.3 semitones)."""
+    measured is the contour's own. Tolerances from benchmarks/bench_pitch.py (on its 32
+    answers the worst spread error was 0.35 semitones, the worst median error 0.24)."""
     clip = known_pitch_voice(7, base_hz=base_hz, spread_st=spread_st, seconds=9.0, snr_db=snr_db)
     r = delivery.analyse(Transcript((), 9.0, "en"), validate_samples(clip.samples, source="known pitch"))
     assert r.pitch_judged, r.pitch_note
     assert abs(12 * np.log2(r.median_f0_hz / base_hz)) < 0.3
-    assert r.pitch_spread_st == pytest.approx(spread_st, abs=0.3)
+    assert r.pitch_spread_st == pytest.approx(spread_st, abs=0.4)
     assert r.monotone == (spread_st < delivery.Options().monotone_below_st)
 
 
