@@ -96,9 +96,13 @@ def test_relistening_recovers_what_the_decoding_missed(subset):
     assert wrong <= 1
 
 
-def test_discourse_precision(subset):
+def test_discourse_precision_and_recall(subset):
+    """Measured on the 7 discourse fillers of the clean files: 6 found, none wrong, under
+    AVX2 with MKL, AVX512 and GENERIC with oneDNN (2-core Intel Xeon). The recall floor
+    allows one more miss: a detector that finds nothing must fail here."""
     m, _ = _totals(subset, "discourse")
     assert m["precision"] >= 0.90, m
+    assert m["recall"] >= 5 / 7, m
 
 
 def test_pauses_and_wpm(subset):
@@ -117,7 +121,9 @@ def test_noisy_answer_within_looser_bounds(subset):
     assert len(rows) == 1
     assert rows[0]["wpm_error"] <= 0.08
     assert pauses["f1"] >= 0.85
-    assert vocal["precision"] >= 0.6
+    # measured: both of its vocal fillers found, none wrong, under the three instruction
+    # sets above; one miss is allowed (Whisper's temperature fallback samples on noise)
+    assert vocal["precision"] >= 0.6 and vocal["recall"] >= 0.5, vocal
 
 
 def test_words_no_worse_than_plain_decoding(subset):
@@ -172,7 +178,8 @@ def test_the_neural_voice_family_within_its_measured_floor(piper_subset):
     assert pauses["f1"] >= 0.9, pauses
     assert max(r["wpm_error"] for r in rows) <= 0.05
     discourse, _ = _totals(piper_subset, "discourse")
-    assert discourse["precision"] >= 0.9
+    # measured 7 of 7, none wrong, under the three instruction sets; two misses allowed
+    assert discourse["precision"] >= 0.9 and discourse["recall"] >= 5 / 7, discourse
 
 
 @pytest.mark.parametrize("name", ["talk_silero_test", "meeting_ami_dev00", "radio_apollo11"])
