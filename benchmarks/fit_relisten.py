@@ -1,9 +1,12 @@
 """Choose the re-listening thresholds on one voice family and test them on the other
-(leave-one-family-out), for the one-pass decoding.
+(leave-one-family-out), for the one-pass decoding. The frozen test split of each family
+(``make_corpus.TEST_ANSWERS``) is never read.
 
 Each corpus file is decoded once (plain beam search, cached under
 benchmarks/results/cache/), and every fragment heard alone is cached too, so a grid of
-re-listening options costs seconds. For each grid point the vocal fillers of the final
+re-listening options costs seconds. Both caches are keyed by what the result depends on:
+the audio's samples (a hash), the model (its files' sizes and times) and the decoding
+options, so a regenerated corpus or another model is decoded afresh. For each grid point the vocal fillers of the final
 transcript are matched to the script as events (0.3 s slack, as bench_accuracy.py).
 
 Prints, for each direction (fit on A, test on B): the options that score best on A, their
@@ -28,6 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "benchmarks" / "corpus"))
 
 CORPORA = {"espeak": ROOT / "benchmarks" / "corpus" / "audio", "piper": ROOT / "benchmarks" / "corpus" / "audio-piper"}
 CACHE = ROOT / "benchmarks" / "results" / "cache"
@@ -43,13 +47,36 @@ GRID = {
 }
 
 
+def audio_key(audio: Any) -> str:
+    """A hash of the audio's samples and rate: what a cached result of it depends on."""
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256(np.ascontiguousarray(audio.samples, dtype=np.float32).tobytes())
+    h.update(str(audio.sample_rate_hz).encode())
+    return h.hexdigest()[:20]
+
+
+def model_key(name: str = "default") -> str:
+    """The model's identity: its name and the sizes and times of its files."""
+    import hashlib
+
+    from voicecoach.asr.models import resolve_model
+
+    info = resolve_model(name, allow_download=False)
+    folder = Path(info.path or "")
+    files = sorted((f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in folder.iterdir() if f.is_file())
+    return hashlib.sha256(repr((info.name, files)).encode()).hexdigest()[:12]
+
+
 def remembered(fn: Any) -> Any:
-    """``fn(audio, *args, **kwargs)`` remembered per audio file and arguments: the
-    signal analysis of a file does not change across the grid."""
+    """``fn(audio, *args, **kwargs)`` remembered per audio (by its samples) and arguments:
+    the signal analysis of a file does not change across the grid."""
     memo: dict = {}
 
     def wrapper(audio: Any, *args: Any, **kwargs: Any) -> Any:
-        key = (audio.source, args, tuple(sorted(kwargs.items())))
+        key = (audio_key(audio), args, tuple(sorted(kwargs.items())))
         if key not in memo:
             memo[key] = fn(audio, *args, **kwargs)
         return memo[key]
@@ -57,21 +84,30 @@ def remembered(fn: Any) -> Any:
     return wrapper
 
 
-def plain_words(model: Any, family: str, wav: Path, audio: Any) -> list:
+def plain_words(model: Any, family: str, wav: Path, audio: Any, *, model_id: str) -> list:
     from voicecoach.asr.transcribe import TranscribeOptions, _decode
     from voicecoach.core.datatypes import Word
 
-    path = CACHE / family / (wav.stem + ".plain.json")
+    options = TranscribeOptions(decoding="single")
+    settings = hashlib_short(repr(dataclasses.asdict(options)))
+    path = CACHE / family / f"{wav.stem}.{audio_key(audio)}.{model_id}.{settings}.plain.json"
     if path.exists():
         return [Word(**w) for w in json.loads(path.read_text())]
-    words = _decode(model, audio.samples, options=TranscribeOptions(decoding="single"), biased=False)
+    words = _decode(model, audio.samples, options=options, biased=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([dataclasses.asdict(w) for w in words]))
     return words
 
 
+def hashlib_short(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 class ProbabilityCache:
-    """filler_probabilities, remembered per (file, fragment, window) and kept on disk."""
+    """filler_probabilities, remembered per (audio, model, fragment, window) and kept on
+    disk."""
 
     def __init__(self, path: Path) -> None:
         from voicecoach.asr import relisten
@@ -84,6 +120,7 @@ class ProbabilityCache:
 
     def __call__(self, model: Any, audio: Any, segments: Any, options: Any) -> Any:
         keys = [f"{self.file}|{s.start_s:.3f}|{s.end_s:.3f}|{options.window_s}" for s in segments]
+        # self.file: the audio's hash and the model's (set by evaluate), not the file name
         todo = [(k, s) for k, s in zip(keys, segments, strict=True) if k not in self.memo]
         if todo:
             got = self.real(model, audio, [s for _, s in todo], options)
@@ -109,7 +146,7 @@ def evaluate(files: list[dict], model: Any, options: Any) -> dict:
     fragments = 0
     for f in files:
         fragments += len(relisten.candidates(f["audio"], f["words"], options))
-        relisten.filler_probabilities.file = f["name"]  # type: ignore[attr-defined]
+        relisten.filler_probabilities.file = f["key"]  # type: ignore[attr-defined]
         words = relisten.relisten_fillers(model, f["audio"], f["words"], options=options)
         found = [
             {"start_s": w.start_s, "end_s": w.end_s, "kind": vocal_filler_type(w.norm)}
@@ -143,6 +180,7 @@ def main() -> None:
     from voicecoach.audio.decode import load_audio
 
     model = load_model("default")
+    model_id = model_key("default")
     cache = ProbabilityCache(CACHE / "fragments.json")
     relisten.filler_probabilities = cache  # type: ignore[assignment]
     for name in (
@@ -158,14 +196,19 @@ def main() -> None:
     data: dict[str, list[dict]] = {}
     for fam in families:
         data[fam] = []
-        for tf in sorted(CORPORA[fam].glob("*.truth.json"))[: args.files]:
+        from make_corpus import fitting_files, refuse_test_split
+
+        chosen = fitting_files(sorted(CORPORA[fam].glob("*.truth.json")))[: args.files]
+        refuse_test_split(chosen)  # never fitted on: the figures reported on it are held out
+        for tf in chosen:
             wav = tf.with_name(tf.name.replace(".truth.json", ".wav"))
             audio = load_audio(wav)
             data[fam].append(
                 {
                     "name": f"{fam}/{wav.stem}",
+                    "key": f"{audio_key(audio)}/{model_id}",
                     "audio": audio,
-                    "words": plain_words(model, fam, wav, audio),
+                    "words": plain_words(model, fam, wav, audio, model_id=model_id),
                     "truth": json.loads(tf.read_text()),
                 }
             )

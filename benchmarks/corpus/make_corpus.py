@@ -147,6 +147,39 @@ def add_noise(path: Path, out: Path, snr_db: float, seed: int) -> None:
 #: The files the test suite scores (a fixed subset: short, varied, one noisy).
 SUBSET = ("answer_03", "answer_07", "answer_12", "answer_21", "answer_07_snr20")
 
+#: The frozen test split, the same in every voice family: the answers (and their noisy and
+#: reverberant copies) that no fitting script may read, so that the figures reported on
+#: them are held out. It holds the test suite's subset, one long answer and six more,
+#: chosen by index when the split was frozen, before any fit that respects it.
+TEST_ANSWERS = frozenset({3, 7, 12, 19, 21, 26, 30, 33, 36, 39})
+
+
+def answer_index(name: str) -> int:
+    """The answer a corpus file belongs to: ``answer_07_snr20`` -> 7."""
+    parts = name.split("_")
+    if len(parts) < 2 or parts[0] != "answer" or not parts[1][:2].isdigit():
+        raise ValueError(f"{name!r} is not a corpus file name (answer_NN...)")
+    return int(parts[1][:2])
+
+
+def is_test(name: str) -> bool:
+    """Whether a corpus file (by its name or stem) is in the frozen test split."""
+    return answer_index(name.removesuffix(".wav").removesuffix(".truth.json")) in TEST_ANSWERS
+
+
+def fitting_files(paths: list[Path]) -> list[Path]:
+    """The corpus files a fitting script may read: the test split left out."""
+    return [p for p in paths if not is_test(p.name)]
+
+
+def refuse_test_split(paths: list[Path]) -> None:
+    """Raise if any of ``paths`` is in the frozen test split (for a fitting script's input)."""
+    held = sorted(p.name for p in paths if is_test(p.name))
+    if held:
+        raise SystemExit(
+            f"refusing to fit on the frozen test split: {', '.join(held[:5])}{' ...' if len(held) > 5 else ''}"
+        )
+
 
 def add_reverb(path: Path, out: Path) -> None:
     """A mid-sized room: sox reverb (50 % reverberance, 50 % HF damping, room scale 60 %),
