@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import itertools
 import json
 import sys
@@ -49,8 +50,6 @@ GRID = {
 
 def audio_key(audio: Any) -> str:
     """A hash of the audio's samples and rate: what a cached result of it depends on."""
-    import hashlib
-
     import numpy as np
 
     h = hashlib.sha256(np.ascontiguousarray(audio.samples, dtype=np.float32).tobytes())
@@ -60,14 +59,22 @@ def audio_key(audio: Any) -> str:
 
 def model_key(name: str = "default") -> str:
     """The model's identity: its name and the sizes and times of its files."""
-    import hashlib
-
     from voicecoach.asr.models import resolve_model
 
     info = resolve_model(name, allow_download=False)
     folder = Path(info.path or "")
     files = sorted((f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in folder.iterdir() if f.is_file())
-    return hashlib.sha256(repr((info.name, files)).encode()).hexdigest()[:12]
+    return hashlib_short(repr((info.name, files)))
+
+
+def corpus_files(folder: Path, *, limit: int | None = None) -> list[Path]:
+    """The truth files of a corpus folder that fitting may read: the frozen test split is
+    left out, and refused should it slip in (the figures reported on it are held out)."""
+    from make_corpus import fitting_files, refuse_test_split
+
+    chosen = fitting_files(sorted(folder.glob("*.truth.json")))[:limit]
+    refuse_test_split(chosen)
+    return chosen
 
 
 def remembered(fn: Any) -> Any:
@@ -100,8 +107,6 @@ def plain_words(model: Any, family: str, wav: Path, audio: Any, *, model_id: str
 
 
 def hashlib_short(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -196,11 +201,7 @@ def main() -> None:
     data: dict[str, list[dict]] = {}
     for fam in families:
         data[fam] = []
-        from make_corpus import fitting_files, refuse_test_split
-
-        chosen = fitting_files(sorted(CORPORA[fam].glob("*.truth.json")))[: args.files]
-        refuse_test_split(chosen)  # never fitted on: the figures reported on it are held out
-        for tf in chosen:
+        for tf in corpus_files(CORPORA[fam], limit=args.files):
             wav = tf.with_name(tf.name.replace(".truth.json", ".wav"))
             audio = load_audio(wav)
             data[fam].append(

@@ -81,7 +81,8 @@ def test_markup_in_file_names_is_shown_as_text(tmp_path):
     p = tmp_path / "[bold]x[red].wav"
     p.write_bytes((SAMPLES / "motivation_fast.wav").read_bytes())
     result = run("score", str(p))
-    assert result.exit_code == 0 and "[bold]x[red].wav" in result.output
+    # the terminal wraps a long path (pytest-xdist's temporary folders are long) anywhere
+    assert result.exit_code == 0 and "[bold]x[red].wav" in result.output.replace("\n", "")
 
 
 @pytest.mark.model

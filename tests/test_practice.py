@@ -234,20 +234,14 @@ def test_the_last_piece_is_heard_with_the_speech_before_it():
 
     from voicecoach.audio.decode import SAMPLE_RATE_HZ as SR
     from voicecoach.audio.decode import load_audio
-    from voicecoach.scoring.stream import StreamingTranscriber
-    from voicecoach.settings.config import Settings
 
     a = load_audio(SAMPLES / "star_answer.wav")  # "ledgers" ends at 28.04 s, "you know" starts at 29.59 s
     x = np.concatenate([np.zeros(SR, np.float32), a.samples[: int(28.8 * SR)], np.zeros(SR, np.float32)])
-    st = StreamingTranscriber(Settings())
-    for i in range(0, len(x), SR // 10):  # driven in this thread: cuts as a worker that keeps up makes them
-        st.feed(x[i : i + SR // 10])
-        while st.step():
-            pass
+    st = _stream(x, guess_until_s=0.0)  # nothing guessed: the last piece decoded at the stop
     cut_s = st.transcribed_s
     assert st.pieces >= 2 and cut_s < 1.0 + 24.6  # cut in a pause before "I also set up"
     done = st.finish()
-    assert done is not None
+    assert done is not None and st.guesses == 0 and not st.guessed
     words = done[1].words
     last = " ".join(normalise_word(w.text) for w in words if w.start_s >= cut_s)
     assert jiwer.wer("i also set up a daily check between the old and new ledgers", last) <= 1 / 12, last

@@ -28,6 +28,13 @@ def test_a_fitting_script_gets_no_file_of_the_test_split_and_refuses_one():
         make_corpus.refuse_test_split([Path("answer_07_snr20.truth.json")])
 
 
-def test_fit_relisten_reads_the_corpus_through_the_split():
-    source = (ROOT / "benchmarks" / "fit_relisten.py").read_text()
-    assert "fitting_files(sorted(CORPORA[fam].glob(" in source and "refuse_test_split(chosen)" in source
+def test_fit_relisten_reads_no_file_of_the_test_split(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import fit_relisten
+
+    for i in range(40):
+        for v in ("", "_snr20"):
+            (tmp_path / f"answer_{i:02d}{v}.truth.json").write_text("{}")
+    read = fit_relisten.corpus_files(tmp_path)
+    assert len(read) == 60 and not any(make_corpus.is_test(p.name) for p in read)
+    assert {make_corpus.answer_index(p.name) for p in read} == set(range(40)) - make_corpus.TEST_ANSWERS

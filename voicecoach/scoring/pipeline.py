@@ -112,10 +112,20 @@ def prepare_analysis(settings: Settings, question: Question | None) -> None:
     t = np.arange(int((words[-1].end_s + 0.3) * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
     samples = (0.1 * np.sin(2 * np.pi * 140.0 * t) * (np.sin(2 * np.pi * 2.0 * t) > 0)).astype(np.float32)
     audio = Audio(samples, SAMPLE_RATE_HZ, "prepare")
-    transcript = Transcript(words, audio.duration_s, "en")
+    _run_analysers(registered(), Transcript(words, audio.duration_s, "en"), audio, settings=settings, question=question)
+
+
+def _run_analysers(
+    chosen: Iterable[Analyser], transcript: Transcript, audio: Audio, *, settings: Settings, question: Question | None
+) -> dict[str, Any]:
+    """Each analyser's result, with its options from ``settings``."""
     context = settings.context(question)
-    for a in registered():
-        a.analyse(transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context)
+    return {
+        a.name: a.analyse(
+            transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context
+        )
+        for a in chosen
+    }
 
 
 def recorded_at(source: str) -> str | None:
@@ -185,13 +195,7 @@ def _analyse_transcript(
             median_word_probability=median_p,
             english_probability=p_en,
         )
-    context = settings.context(q)
-    results = {
-        a.name: a.analyse(
-            transcript, audio, options=settings.analysers.get(a.name) or a.options_type(), context=context
-        )
-        for a in chosen
-    }
+    results = _run_analysers(chosen, transcript, audio, settings=settings, question=q)
     timings["analyse_s"] = time.perf_counter() - t1
     scores = compute_scores(results, settings.scoring, analysers=chosen)
     tips = make_tips(results, scores, rubric=settings.scoring, analysers=chosen)

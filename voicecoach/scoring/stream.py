@@ -232,11 +232,12 @@ class StreamingTranscriber:
             return None
         samples = self._buf[: self._n].copy()
         if self._cut < self._n:
+            t0 = time.perf_counter()
             heard = self._guessed_last_piece(samples)
             self.guessed = heard is not None
             if heard is None:
                 heard = self._hear(samples, *self._last_piece_span(samples, floor_db=self._floor_db(samples)))
-            self._keep(heard, self._n, took_s=0.0 if self.guessed else None)
+            self._keep(heard, self._n, took_s=None if self.guessed else time.perf_counter() - t0)
         audio = Audio(samples, SAMPLE_RATE_HZ, "take")
         t = self.settings.transcription
         transcript = Transcript(
@@ -286,11 +287,11 @@ class StreamingTranscriber:
             logger.info("streaming stopped: %s", self.gave_up)
             return False
         end = n - int(self.options.guard_s * SAMPLE_RATE_HZ)
-        cut = find_cut(samples, self._cut, end, options=self.options, floor_db=self._floor_db(samples))
+        floor = self._floor_db(samples)
+        cut = find_cut(samples, self._cut, end, options=self.options, floor_db=floor)
         if cut is None:
             return False
         t0 = time.perf_counter()
-        floor = self._floor_db(samples)
         lo, hi = self._sounding(samples, self._cut, cut, floor_db=floor)
         self._keep(self._hear(samples, self._cut, lo, hi, lo), cut, took_s=time.perf_counter() - t0)
         return True
@@ -420,7 +421,8 @@ class StreamingTranscriber:
         return _Heard(start, lo, hi, context_lo, heard, words)
 
     def _keep(self, heard: _Heard, end: int, *, took_s: float | None) -> None:
-        """Add a transcribed piece, which ends at ``end`` (the next cut)."""
+        """Add a transcribed piece, which ends at ``end`` (the next cut); ``took_s``: the
+        time it took, None for a guess (counted when it was made)."""
         with self._cond:
             self._words.extend(heard.words)
             self._cut = end
@@ -434,7 +436,7 @@ class StreamingTranscriber:
             heard.start / SAMPLE_RATE_HZ,
             end / SAMPLE_RATE_HZ,
             len(heard.words),
-            f" in {took_s:.2f} s" if took_s else " (guessed ahead)",
+            " (guessed ahead)" if took_s is None else f" in {took_s:.2f} s",
         )
         if self.on_piece is not None and heard.words:
             self.on_piece(list(heard.words))
