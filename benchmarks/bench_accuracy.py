@@ -13,8 +13,15 @@ Metrics (truth from how each file was made, see benchmarks/corpus/make_corpus.py
 * WER of the words (vocal fillers removed from both sides);
 * time: transcription, analysers, and their ratio.
 
-Usage: python benchmarks/bench_accuracy.py [--corpus benchmarks/corpus/audio] [--files N]
-       [--decodings plain,single] [--model default|base|PATH] [--json benchmarks/results/accuracy.json]
+Every voice family (``--families``, default all four: espeak, piper, flite, festival) is
+scored in one run, on its frozen test split by default (``--split test``: answers no
+fitting script reads), and the last table puts the families and the recording channels
+(clean, noise, reverb, Opus, laptop, room, second talker) side by side against the
+targets, with the default decoding's cost against plain decoding measured in the same run.
+
+Usage: python benchmarks/bench_accuracy.py [--families espeak,piper,flite,festival] [--split test|fit|all]
+       [--corpus DIR] [--files N] [--decodings plain,single] [--model default|base|PATH]
+       [--json benchmarks/results/accuracy.json]
        python benchmarks/bench_accuracy.py --summary FAMILY.json [FAMILY.json ...]
            (the voice families' saved results side by side, against issue 15's targets)
 """
@@ -172,17 +179,181 @@ def summary(paths: list[Path], decoding: str = "single") -> None:
         )
 
 
+CORPORA = {
+    "espeak": ROOT / "benchmarks" / "corpus" / "audio",
+    "piper": ROOT / "benchmarks" / "corpus" / "audio-piper",
+    "flite": ROOT / "benchmarks" / "corpus" / "audio-flite",
+    "festival": ROOT / "benchmarks" / "corpus" / "audio-festival",
+}
+#: How each file was recorded: clean, noise, reverb, or one of make_corpus.CHANNELS.
+GROUPS = ("clean", "snr20", "snr10", "reverb", "opus24", "laptop", "room", "talker15")
+
+
+def group_of(truth: dict) -> str:
+    if truth.get("channel"):
+        return str(truth["channel"])
+    if truth.get("reverb"):
+        return "reverb"
+    return "clean" if truth.get("snr_db") is None else f"snr{int(truth['snr_db'])}"
+
+
+def choose_files(folder: Path, split: str, limit: int | None) -> list[Path]:
+    """The truth files of ``folder`` in ``split``: test (the frozen held-out split), fit
+    (what fitting scripts read) or all."""
+    sys.path.insert(0, str(ROOT / "benchmarks" / "corpus"))
+    from make_corpus import is_test
+
+    truths = sorted(folder.glob("*.truth.json"))
+    if split != "all":
+        truths = [t for t in truths if is_test(t.name) == (split == "test")]
+    return truths[:limit]
+
+
+def run(
+    truths: list[Path], decodings: list[str], *, model: str, beam_size: int, dump: Path | None, label: str
+) -> tuple[dict, dict, float]:
+    """Score ``truths`` with each decoding: (rows[decoding][group], timing[decoding], audio seconds)."""
+    from voicecoach.analysers import fillers as fillers_analyser
+    from voicecoach.audio.decode import load_audio
+    from voicecoach.scoring.pipeline import report_to_dict, score_audio
+    from voicecoach.scoring.result import _plain
+    from voicecoach.settings.config import Settings
+
+    rows: dict[str, dict[str, list[dict]]] = {dec: defaultdict(list) for dec in decodings}
+    timing = {dec: {"transcribe_s": 0.0, "analyse_s": 0.0} for dec in decodings if dec != "merge-no-relisten"}
+    audio_s = 0.0
+    for n, tf in enumerate(truths, 1):
+        truth = json.loads(tf.read_text())
+        audio = load_audio(tf.with_name(tf.name.replace(".truth.json", ".wav")))
+        audio_s += audio.duration_s
+        group = group_of(truth)
+        t = time.perf_counter()
+        for dec in decodings:
+            if dec == "merge-no-relisten":
+                continue
+            base = Settings()  # plain decoding is never re-listened: it is the baseline
+            settings = Settings(
+                transcription=dataclasses.replace(base.transcription, decoding=dec, model=model, beam_size=beam_size),
+                analysers=base.analysers,
+            )
+            rep = score_audio(audio, settings=settings)
+            for k in timing[dec]:
+                timing[dec][k] += rep.timings_s.get(k, 0.0)
+            d = report_to_dict(rep)
+            if dump:
+                (dump / label / dec).mkdir(parents=True, exist_ok=True)
+                (dump / label / dec / tf.name.replace(".truth", "")).write_text(json.dumps(d))
+            rows[dec][group].append(evaluate(truth, d))
+            rows[dec]["all"].append(rows[dec][group][-1])
+            if dec == "merge" and rep.speech_found:
+                heard = dataclasses.replace(
+                    rep.transcript, words=tuple(w for w in rep.transcript.words if w.source != "acoustic")
+                )
+                no_rl = dict(d, fillers=_plain(fillers_analyser.analyse(heard, audio)))
+                rows["merge-no-relisten"][group].append(evaluate(truth, no_rl))
+                rows["merge-no-relisten"]["all"].append(rows["merge-no-relisten"][group][-1])
+        print(
+            f"[{label} {n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) "
+            f"{time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+        )
+    return rows, timing, audio_s
+
+
+def print_table(result: dict, decodings: list[str], groups: list[str]) -> None:
+    """One family's metrics: a column per decoding and recording group."""
+    print(
+        f"{'metric':<26}"
+        + "".join(f"{dec + ':' + g:>22}" for dec in decodings for g in groups if g in result["by_decoding"][dec])
+    )
+
+    def line(label: str, get: Any) -> None:
+        cells = [
+            f"{get(result['by_decoding'][dec][g]):>22.3f}"
+            for dec in decodings
+            for g in groups
+            if g in result["by_decoding"][dec]
+        ]
+        print(f"{label:<26}" + "".join(cells))
+
+    line("vocal filler P (events)", lambda a: a["vocal"]["precision"])
+    line("vocal filler R (events)", lambda a: a["vocal"]["recall"])
+    line("vocal filler F1 (events)", lambda a: a["vocal"]["f1"])
+    line("vocal filler F1 (counts)", lambda a: a["vocal_counts"]["f1"])
+    line("discourse precision", lambda a: a["discourse"]["precision"])
+    line("discourse recall", lambda a: a["discourse"]["recall"])
+    line("wpm abs % error", lambda a: a["wpm_abs_pct_error"])
+    line("pause F1", lambda a: a["pauses"]["f1"])
+    line("long-pause recall", lambda a: a["long_pauses"]["recall"])
+    line("WER", lambda a: a["wer"])
+
+
+def side_by_side(results: dict[str, dict], decoding: str, baseline: str | None) -> None:
+    """Every family and every channel (pooled over families) for one decoding, the
+    issue's targets marked, and the cost against the baseline decoding of the same run."""
+    cols: dict[str, dict] = {}
+    for fam, r in results.items():
+        cols[fam] = r["by_decoding"][decoding]["all"]
+    pooled: dict[str, list[dict]] = defaultdict(list)
+    for r in results.values():
+        for g, rows in r["rows"][decoding].items():
+            if g != "all":
+                pooled[g].extend(rows)
+    for g in GROUPS:
+        if pooled.get(g):
+            cols[f"[{g}]"] = aggregate(pooled[g])
+    targets = {"vocal filler F1 (events)": 0.93, "vocal filler P (events)": 0.90, "vocal filler R (events)": 0.90,
+               "wpm abs % error": 3.0}  # fmt: skip
+    print(f"\n{decoding}: every family (all its recordings), then each recording group over all families")
+    print(f"{'':<26}" + "".join(f"{c:>11}" for c in cols) + f"{'target':>9}")
+    for label, get, higher in (
+        ("vocal filler P (events)", lambda a: a["vocal"]["precision"], True),
+        ("vocal filler R (events)", lambda a: a["vocal"]["recall"], True),
+        ("vocal filler F1 (events)", lambda a: a["vocal"]["f1"], True),
+        ("discourse precision", lambda a: a["discourse"]["precision"], True),
+        ("wpm abs % error", lambda a: a["wpm_abs_pct_error"], False),
+        ("pause F1", lambda a: a["pauses"]["f1"], True),
+        ("WER", lambda a: a["wer"], False),
+    ):
+        target = targets.get(label)
+        cells = []
+        for a in cols.values():
+            v = get(a)
+            mark = "" if target is None else ("+" if (v >= target if higher else v <= target) else "-")
+            cells.append(f"{v:.3f}{mark}".rjust(11))
+        print(f"{label:<26}" + "".join(cells) + (f"{('>=' if higher else '<=') + str(target):>9}" if target else ""))
+    sizes = [len(results[c]["rows"][decoding]["all"]) if c in results else len(pooled[c[1:-1]]) for c in cols]
+    print(
+        "(+ meets the target, - misses it; files: "
+        + ", ".join(f"{c} {n}" for c, n in zip(cols, sizes, strict=True))
+        + ")"
+    )
+    if baseline:
+        for fam, r in results.items():
+            tb = sum(r["timing"][baseline].values())
+            td = sum(r["timing"][decoding].values())
+            print(f"cost {fam}: {decoding} / {baseline} = {td / tb:.2f}x ({td / r['audio_s']:.3f} s per audio s)")
+        tb = sum(sum(r["timing"][baseline].values()) for r in results.values())
+        td = sum(sum(r["timing"][decoding].values()) for r in results.values())
+        print(f"cost, all families: {decoding} / {baseline} = {td / tb:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", type=Path, default=ROOT / "benchmarks" / "corpus" / "audio")
-    ap.add_argument("--files", type=int, help="only the first N files")
+    ap.add_argument("--corpus", type=Path, help="one corpus folder (default: the families in --families)")
+    ap.add_argument("--families", default="espeak,piper,flite,festival", help="voice families, comma-separated")
+    ap.add_argument(
+        "--split", choices=("test", "fit", "all"), default="test",
+        help="test: the frozen held-out answers (default); fit: what fitting reads; all",
+    )  # fmt: skip
+    ap.add_argument("--files", type=int, help="only the first N files of each family")
     ap.add_argument(
         "--decodings",
         default="plain,single",
         help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding",
     )
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
-    ap.add_argument("--dump", type=Path, help="also write each file's report here (DECODING/NAME.json)")
+    ap.add_argument("--dump", type=Path, help="also write each file's report here (FAMILY/DECODING/NAME.json)")
     ap.add_argument(
         "--model",
         default="default",
@@ -201,121 +372,47 @@ def main() -> None:
         summary(args.summary)
         return
 
-    from voicecoach.audio.decode import load_audio
-    from voicecoach.scoring.pipeline import report_to_dict, score_audio
-    from voicecoach.settings.config import Settings
-
-    truths = sorted(args.corpus.glob("*.truth.json"))[: args.files]
-    if not truths:
-        sys.exit(f"no corpus in {args.corpus}: run python benchmarks/corpus/make_corpus.py")
+    corpora = {args.corpus.name: args.corpus} if args.corpus else {f: CORPORA[f] for f in args.families.split(",")}
     decodings = args.decodings.split(",")
-    from voicecoach.analysers import fillers as fillers_analyser
-    from voicecoach.scoring.result import _plain
-
     if "merge" in decodings:
         decodings.append("merge-no-relisten")  # same transcripts without the re-listened fillers
-    rows: dict[str, dict[str, list[dict]]] = {dec: defaultdict(list) for dec in decodings}
-    timing = {dec: {"transcribe_s": 0.0, "analyse_s": 0.0} for dec in decodings if dec != "merge-no-relisten"}
-    audio_s = 0.0
-    for n, tf in enumerate(truths, 1):
-        truth = json.loads(tf.read_text())
-        audio = load_audio(tf.with_name(tf.name.replace(".truth.json", ".wav")))
-        audio_s += audio.duration_s
-        group = (
-            "reverb"
-            if truth.get("reverb")
-            else "clean"
-            if truth.get("snr_db") is None
-            else f"snr{int(truth['snr_db'])}"
+    results: dict[str, dict] = {}
+    for fam, folder in corpora.items():
+        truths = choose_files(folder, args.split, args.files)
+        if not truths:
+            sys.exit(f"no corpus in {folder}: run python benchmarks/corpus/make_corpus.py --family {fam}")
+        rows, timing, audio_s = run(
+            truths, decodings, model=args.model, beam_size=args.beam_size, dump=args.dump, label=fam
         )
+        results[fam] = {
+            "files": len(truths),
+            "audio_s": audio_s,
+            "audio_min": audio_s / 60,
+            "timing": timing,
+            "rows": rows,
+            "by_decoding": {dec: {g: aggregate(r) for g, r in rows[dec].items()} for dec in decodings},
+        }
+        print(f"\n{fam}: {len(truths)} files ({args.split} split), {audio_s / 60:.1f} audio minutes")
+        print_table(results[fam], decodings, ["all", *GROUPS])
         for dec in decodings:
-            if dec == "merge-no-relisten":
-                continue
-            base = Settings()  # plain decoding is never re-listened: it is the baseline
-            settings = Settings(
-                transcription=dataclasses.replace(
-                    base.transcription, decoding=dec, model=args.model, beam_size=args.beam_size
-                ),
-                analysers=base.analysers,
-            )
-            t = time.perf_counter()
-            rep = score_audio(audio, settings=settings)
-            for k in timing[dec]:
-                timing[dec][k] += rep.timings_s.get(k, 0.0)
-            d = report_to_dict(rep)
-            if args.dump:
-                (args.dump / dec).mkdir(parents=True, exist_ok=True)
-                (args.dump / dec / tf.name.replace(".truth", "")).write_text(json.dumps(d))
-            rows[dec][group].append(evaluate(truth, d))
-            rows[dec]["all"].append(rows[dec][group][-1])
-            if dec == "merge" and rep.speech_found:
-                heard = dataclasses.replace(
-                    rep.transcript, words=tuple(w for w in rep.transcript.words if w.source != "acoustic")
+            by_type = results[fam]["by_decoding"][dec]["all"]["vocal_recall_by_type"]
+            print(f"{dec} vocal recall by type: " + ", ".join(f"{t} {r:.2f}" for t, r in by_type.items()))
+            if dec in timing:
+                tm = timing[dec]
+                print(
+                    f"{dec} time: transcription {tm['transcribe_s']:.1f} s "
+                    f"({audio_s / max(tm['transcribe_s'], 1e-9):.1f}x real time), analysers {tm['analyse_s']:.2f} s"
                 )
-                no_rl = dict(d, fillers=_plain(fillers_analyser.analyse(heard, audio)))
-                rows["merge-no-relisten"][group].append(evaluate(truth, no_rl))
-                rows["merge-no-relisten"]["all"].append(rows["merge-no-relisten"][group][-1])
-        print(
-            f"[{n}/{len(truths)}] {tf.name.replace('.truth.json', '')} ({audio.duration_s:.0f} s, {group}) "
-            f"{time.perf_counter() - t:.1f} s",
-            file=sys.stderr,
-        )
-
-    result: dict = {"files": len(truths), "audio_min": audio_s / 60, "timing": timing, "by_decoding": {}}
-    for dec in decodings:
-        result["by_decoding"][dec] = {g: aggregate(r) for g, r in rows[dec].items()}
-
-    groups = ["all", "clean", "snr20", "snr10", "reverb"]
-    print(f"\n{len(truths)} files, {audio_s / 60:.1f} audio minutes")
-    head = f"{'metric':<26}" + "".join(
-        f"{dec + ':' + g:>24}" for dec in decodings for g in groups if g in result["by_decoding"][dec]
-    )
-    print(head)
-
-    def line(label: str, get: Any) -> None:
-        cells = []
-        for dec in decodings:
-            for g in groups:
-                if g in result["by_decoding"][dec]:
-                    cells.append(f"{get(result['by_decoding'][dec][g]):>24.3f}")
-        print(f"{label:<26}" + "".join(cells))
-
-    line("vocal filler P (events)", lambda a: a["vocal"]["precision"])
-    line("vocal filler R (events)", lambda a: a["vocal"]["recall"])
-    line("vocal filler F1 (events)", lambda a: a["vocal"]["f1"])
-    line("vocal filler F1 (counts)", lambda a: a["vocal_counts"]["f1"])
-    line("discourse precision", lambda a: a["discourse"]["precision"])
-    line("discourse recall", lambda a: a["discourse"]["recall"])
-    line("wpm abs % error", lambda a: a["wpm_abs_pct_error"])
-    line("pause precision", lambda a: a["pauses"]["precision"])
-    line("pause recall", lambda a: a["pauses"]["recall"])
-    line("pause F1", lambda a: a["pauses"]["f1"])
-    line("long-pause recall", lambda a: a["long_pauses"]["recall"])
-    line("WER", lambda a: a["wer"])
-    for dec in decodings:
-        by_type = result["by_decoding"][dec]["all"]["vocal_recall_by_type"]
-        print(f"{dec} vocal recall by type: " + ", ".join(f"{t} {r:.2f}" for t, r in by_type.items()))
-        agg = result["by_decoding"][dec]["all"]
-        if "vocal_type_agreement" in agg:
-            print(
-                f"{dec} type of the found fillers: as scripted {agg['vocal_type_agreement']:.2f}, "
-                f"the same sound {agg['vocal_sound_agreement']:.2f} (um/erm, uh/er/ah, hmm/mm)"
-            )
-        if dec not in timing:
-            continue
-        tm = timing[dec]
-        print(
-            f"{dec} time: transcription {tm['transcribe_s']:.1f} s ({audio_s / max(tm['transcribe_s'], 1e-9):.1f}x "
-            f"real time), analysers {tm['analyse_s']:.2f} s "
-            f"({100 * tm['analyse_s'] / max(tm['transcribe_s'], 1e-9):.1f}% of transcription)"
-        )
-    if len(decodings) > 1:
-        base = timing[decodings[0]]["transcribe_s"] + timing[decodings[0]]["analyse_s"]
-        for dec in [d for d in decodings[1:] if d in timing]:
-            tot = timing[dec]["transcribe_s"] + timing[dec]["analyse_s"]
-            print(f"{dec} / {decodings[0]} wall time: {tot / base:.2f}x")
+    timed = [d for d in decodings if d != "merge-no-relisten"]
+    for dec in timed[1:] or timed:
+        side_by_side(results, dec, timed[0] if len(timed) > 1 else None)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=1))
+    saved = {
+        "split": args.split,
+        "model": args.model,
+        "families": {f: {k: v for k, v in r.items() if k != "rows"} for f, r in results.items()},
+    }
+    args.json.write_text(json.dumps(saved, indent=1))
     print(f"\nwritten: {args.json}")
 
 

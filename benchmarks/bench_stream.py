@@ -13,7 +13,7 @@ take was recorded. The last row guesses the last piece ahead in the silence befo
 stop (``StreamOptions.speculate_after_s``, the default), as the worker does.
 
 Usage: python benchmarks/bench_stream.py [--files 20] [--corpus benchmarks/corpus/audio]
-       [--last-piece 0,10]
+       [--last-piece 0,10] [--model default|base]
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument(
         "--last-piece", default="0,10", help="last_piece_min_s values to compare (0: the last piece heard alone)"
     )
+    ap.add_argument("--model", default="default", help="the Whisper model (default: the embedded tiny.en; base)")
     args = ap.parse_args()
 
     from voicecoach.asr.models import load_model
@@ -67,7 +68,12 @@ def main() -> None:
     from voicecoach.settings.config import Settings
 
     truths = sorted((ROOT / "samples").glob("*.truth.json")) + sorted(args.corpus.glob("*.truth.json"))[: args.files]
+    import dataclasses
+
     settings = Settings()
+    settings = dataclasses.replace(
+        settings, transcription=dataclasses.replace(settings.transcription, model=args.model)
+    )
     load_model(settings.transcription.model)
     ways = [float(v) for v in args.last_piece.split(",")]
     guessed = f"streamed, {ways[-1]:g} s, guessed ahead"

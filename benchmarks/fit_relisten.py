@@ -14,7 +14,11 @@ event F1 on A and on B; then the shipped defaults on both families and the grid 
 best on the worse of the two, and the grid point best on the mean of the two (how the
 shipped defaults are chosen).
 
-Usage: python benchmarks/fit_relisten.py [--families espeak,piper] [--files N]
+With more than two families it also prints leave-one-family-out: for each family, the
+grid point best on the mean of the others and its F1 on the one left out; and each rule
+of the re-listening turned off, with the change on every family.
+
+Usage: python benchmarks/fit_relisten.py [--families espeak,piper,flite,festival] [--files N] [--grid full|rules]
 """
 
 from __future__ import annotations
@@ -34,7 +38,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "benchmarks" / "corpus"))
 
-CORPORA = {"espeak": ROOT / "benchmarks" / "corpus" / "audio", "piper": ROOT / "benchmarks" / "corpus" / "audio-piper"}
+CORPORA = {
+    "espeak": ROOT / "benchmarks" / "corpus" / "audio",
+    "piper": ROOT / "benchmarks" / "corpus" / "audio-piper",
+    "flite": ROOT / "benchmarks" / "corpus" / "audio-flite",
+    "festival": ROOT / "benchmarks" / "corpus" / "audio-festival",
+}
+#: Each rule of the re-listening turned off (the value that disables it): a rule stays
+#: only if it helps on most families.
+RULES_OFF = {
+    "short bursts": {"burst_max_s": 0.0},
+    "spectral flux gate": {"max_flux": 99.0},
+    "hums": {"hum_min_probability": 1.0},
+}
 CACHE = ROOT / "benchmarks" / "results" / "cache"
 
 #: The grid: each option of RelistenOptions tried at these values (the others at default).
@@ -174,7 +190,10 @@ def evaluate(files: list[dict], model: Any, options: Any) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--families", default="espeak,piper")
+    ap.add_argument("--families", default="espeak,piper,flite,festival")
+    ap.add_argument(
+        "--grid", choices=("full", "rules"), default="full", help="rules: only the defaults and each rule off"
+    )
     ap.add_argument("--files", type=int)
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "fit-relisten.json")
     args = ap.parse_args()
@@ -217,6 +236,8 @@ def main() -> None:
 
     names = list(GRID)
     points = [dict(zip(names, values, strict=True)) for values in itertools.product(*(GRID[n] for n in names))]
+    if args.grid == "rules":
+        points = []
     t = time.perf_counter()
     scores: list[dict] = []
     default = RelistenOptions()
@@ -241,25 +262,49 @@ def main() -> None:
             for fam in families
         )
     )
-    if len(families) == 2:
+    if len(families) == 2 and scores:
         for fit, test in (families, families[::-1]):
             best = max(scores, key=lambda r: r[fit]["f1"])
             print(
                 f"fit on {fit}: {best['options']} -> {fit} F1 {best[fit]['f1']:.3f}, held-out {test} F1 "
                 f"{best[test]['f1']:.3f} (P {best[test]['precision']:.3f} R {best[test]['recall']:.3f})"
             )
+    if len(families) > 1 and scores:
+        print("\nleave one family out: the grid point best on the mean of the others, scored on the one left out")
+        for held in families:
+            rest = [f for f in families if f != held]
+            best = max(scores, key=lambda r: sum(r[f]["f1"] for f in rest))
+            print(
+                f"held out {held}: fit {best['options']} -> mean F1 of the others "
+                f"{sum(best[f]['f1'] for f in rest) / len(rest):.3f}; {held} F1 {best[held]['f1']:.3f} "
+                f"(P {best[held]['precision']:.3f} R {best[held]['recall']:.3f}); shipped defaults on {held} "
+                f"{base[held]['f1']:.3f}"
+            )
         both = max(scores, key=lambda r: min(r[f]["f1"] for f in families))
         print(
-            f"best on the worse family: {both['options']} -> "
+            f"best on the worst family: {both['options']} -> "
             + ", ".join(f"{f} F1 {both[f]['f1']:.3f}" for f in families)
         )
         mean = max(scores, key=lambda r: sum(r[f]["f1"] for f in families))
         print(
-            f"best on the mean of the two (how the defaults are chosen): {mean['options']} -> "
+            f"best on the mean of all (how the defaults are chosen): {mean['options']} -> "
             + ", ".join(f"{f} F1 {mean[f]['f1']:.3f}" for f in families)
         )
+    print("\neach rule turned off (F1 change against the shipped defaults; the rule helps where it is negative):")
+    rules: dict[str, dict] = {}
+    for rule, off in RULES_OFF.items():
+        opts = dataclasses.replace(default, **off)
+        got = {fam: evaluate(data[fam], model, opts) for fam in families}
+        rules[rule] = got
+        helps = sum(got[f]["f1"] < base[f]["f1"] for f in families)
+        print(
+            f"  {rule} off: "
+            + ", ".join(f"{f} {got[f]['f1'] - base[f]['f1']:+.3f}" for f in families)
+            + f" -> helps on {helps} of {len(families)} families"
+        )
+        cache.save()
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"defaults": base, "grid": scores}, indent=1))
+    args.json.write_text(json.dumps({"defaults": base, "grid": scores, "rules_off": rules}, indent=1))
     print(f"written: {args.json}")
 
 

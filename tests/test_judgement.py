@@ -321,3 +321,27 @@ def test_spoken_answers_rank_by_content_and_fillers_cost(tmp_path):
     assert overall["strong"] >= overall["weak"] + 15, overall
     assert overall["strong-um"] < overall["strong"], overall
     assert overall["strong-um"] > overall["weak"], overall
+
+
+def test_a_short_answer_says_what_was_not_judged_in_every_front_end(tmp_path):
+    """A 16-word answer: pace, fillers and pauses are not judged. The JSON, the terminal,
+    the batch row and the HTML page all say so, and the overall is structure's alone."""
+    from voicecoach.batch.run import csv_row
+    from voicecoach.present.html_report import render_html
+    from voicecoach.present.terminal import render_scores_and_tips
+
+    t = transcript_of("um so last year I led the migration and uh we cut costs by thirty percent", gap_s=0.3)
+    audio = audio_for(t)
+    report = score_transcript(audio, t, speech_s=t.duration_s)
+    assert report.scores is not None
+    d = report_to_dict(report)
+    assert set(d["not_judged"]) >= {"pacing", "fillers", "pauses"}
+    assert "pacing" not in d["scores"] and d["scores"]["overall"] <= d["scores"]["structure"]
+    out = io.StringIO()
+    render_scores_and_tips(report, file=out, width=200)
+    text = out.getvalue()
+    assert "Not judged: Pacing, Fillers, Pauses." in text and "words are too few to judge" in text
+    row = csv_row("a.wav", None, "ok", "", d)
+    assert row["not_judged"].startswith("pacing: ") and "pauses: " in row["not_judged"]
+    page = render_html(report, audio=None)
+    assert 'id="not-judged"' in page and 'data-area="fillers"' in page

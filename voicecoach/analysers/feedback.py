@@ -10,6 +10,12 @@ Each analyser scores itself (its ``score`` and ``Scoring`` rubric, see
 * **floors**: an answer that does not answer the question, or that is under a quarter of
   its category's shortest recommended length, scores at most :data:`FLOOR` overall, and
   the report says why first (:func:`floor`).
+* **not judged**: a verdict that cannot be trusted is not given (:func:`not_judged`):
+  pace, fillers and pauses on fewer than :data:`MIN_JUDGED_WORDS` words, pace and fillers
+  on a transcript in doubt (median word confidence under
+  :data:`DOUBTFUL_MEDIAN_PROBABILITY`), pitch on too little voiced speech. Such an
+  analyser has no score and no tips, the overall is the weighted mean of what was judged,
+  and every report says which were left out and why (``Scores.not_judged``).
 * **tips**: every analyser proposes tips, each with the points of its own score it would
   win back; they are taken in a coach's order (:data:`TIP_RANKS`: answering the question,
   then a missing story part or result, then length, then opening and close, then
@@ -52,6 +58,44 @@ TIP_RANKS = {
     3: "opening and close",
     4: "delivery",
 }
+
+
+#: Fewer words than this (vocal fillers aside) are too few to judge pace, fillers or
+#: pauses: over 20 words one filler or one pause moves the rate by several per minute, and
+#: a pace over a few seconds says nothing about an answer's pace.
+MIN_JUDGED_WORDS = 20
+#: A transcript whose median word confidence is under this is in doubt: the words, and
+#: with them the pace and the fillers, may be wrong. Clean and noisy English of every
+#: voice family and real speech measure above it; under 0.47 a take is not scored at all
+#: (not English, ``voicecoach.asr.language``). The figures: docs/scoring.md, "Not judged".
+DOUBTFUL_MEDIAN_PROBABILITY = 0.6
+#: The verdicts built on the words (a wrong transcript makes them wrong).
+WORD_VERDICTS = ("pacing", "fillers")
+#: The verdicts that need enough words to be rates.
+RATE_VERDICTS = ("pacing", "fillers", "pauses")
+
+
+def not_judged(results: Mapping[str, Any], *, median_word_probability: float | None = None) -> dict[str, str]:
+    """analyser name -> why its verdict is not given, for the verdicts this answer cannot
+    support (see the module's docstring)."""
+    out: dict[str, str] = {}
+    words = next((getattr(results[n], "words", None) for n in ("pacing", "structure") if n in results), None)
+    if isinstance(words, int) and words < MIN_JUDGED_WORDS:
+        for name in RATE_VERDICTS:
+            if name in results:
+                out[name] = f"{words} words are too few to judge (at least {MIN_JUDGED_WORDS})"
+    if median_word_probability is not None and median_word_probability < DOUBTFUL_MEDIAN_PROBABILITY:
+        for name in WORD_VERDICTS:
+            if name in results and name not in out:
+                out[name] = (
+                    f"the transcript is in doubt (median word confidence {median_word_probability:.2f}, "
+                    f"under {DOUBTFUL_MEDIAN_PROBABILITY})"
+                )
+    delivery = results.get("delivery")
+    note = getattr(delivery, "pitch_note", None)
+    if note:
+        out["delivery"] = f"{note} ({delivery.voiced_s:.1f} s voiced)"
+    return out
 
 
 def floor(results: Mapping[str, Any]) -> str | None:
@@ -141,9 +185,11 @@ class Scores:
 
     overall: int
     parts: Mapping[str, int] = field(default_factory=dict)
+    #: analyser name -> why it was not judged (no score, not in the overall, no tips).
+    not_judged: Mapping[str, str] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> int:
-        if name.startswith("_") or name == "parts":
+        if name.startswith("_") or name in ("parts", "not_judged"):
             raise AttributeError(name)
         try:
             return self.parts[name]
@@ -162,13 +208,21 @@ def _present(results: Mapping[str, Any], analysers: Iterable[Analyser] | None) -
 
 
 def compute_scores(
-    results: Mapping[str, Any], rubric: Rubric | None = None, *, analysers: Iterable[Analyser] | None = None
+    results: Mapping[str, Any],
+    rubric: Rubric | None = None,
+    *,
+    analysers: Iterable[Analyser] | None = None,
+    unjudged: Mapping[str, str] | None = None,
 ) -> Scores:
-    """Each present analyser's score, and their weighted mean."""
+    """Each present analyser's score, and their weighted mean; the analysers in
+    ``unjudged`` (name -> why, see :func:`not_judged`) are left out of both."""
     r = rubric or Rubric()
     parts: dict[str, int] = {}
     weights: dict[str, float] = {}
+    skipped = dict(unjudged or {})
     for a in _present(results, analysers):
+        if a.name in skipped:
+            continue
         s = a.score(results[a.name], r.part(a.name))
         if s is not None:
             parts[a.name] = int(s)
@@ -177,7 +231,7 @@ def compute_scores(
     overall = sum(weights[n] * v for n, v in parts.items()) / total if total > 0 else 0.0
     if floor(results) is not None:
         overall = min(overall, FLOOR)
-    return Scores(int(round(min(100.0, max(0.0, overall)))), parts)
+    return Scores(int(round(min(100.0, max(0.0, overall)))), parts, skipped)
 
 
 def make_tips(
@@ -192,6 +246,8 @@ def make_tips(
     r = rubric or Rubric()
     cands: list[tuple[float, Tip]] = []
     for a in _present(results, analysers):
+        if a.name in scores.not_judged:
+            continue
         weight = r.weights.get(a.name, a.weight) or UNWEIGHTED_TIP_WEIGHT
         for points, tip in a.tips(results[a.name], scores.parts.get(a.name), r.part(a.name)):
             cands.append((weight * points, tip))

@@ -48,7 +48,9 @@ logger = logging.getLogger(__name__)
 
 #: The columns every row has; each analyser adds its score (``scores.NAME``) and its
 #: metrics (``NAME.KEY``), then the transcript closes the row.
-BASE_COLUMNS = ("file", "question", "question_id", "status", "reason", "duration_s", "speech_found", "english")
+BASE_COLUMNS = (
+    "file", "question", "question_id", "status", "reason", "duration_s", "speech_found", "english", "not_judged",
+)  # fmt: skip
 
 
 def csv_columns(analysers: tuple[Analyser, ...] | None = None) -> tuple[str, ...]:
@@ -474,6 +476,8 @@ def csv_row(
     """One row of results.csv; the file name and the texts as a person reads them
     (:func:`~voicecoach.core.files.readable`)."""
     flat = _flat(result) if result else {}
+    unjudged = (result or {}).get("not_judged") or {}
+    flat["not_judged"] = "; ".join(f"{name}: {why}" for name, why in unjudged.items())
     row = {c: flat.get(c, "") for c in columns or csv_columns()}
     row.update(
         {

@@ -370,9 +370,21 @@ def report_body(
         raise ValueError("a report page needs a scored report")
     s = report.scores
     shown = {a.name: (a.title, a.headline(result)) for a, result in report.analysers()}
-    cards = _card("Overall", s.overall, "weighted mean of the areas") + "".join(
+    cards = _card(
+        "Overall", s.overall, "weighted mean of the judged areas" if s.not_judged else "weighted mean of the areas"
+    ) + "".join(
         _card(shown.get(name, (name, ""))[0], v, shown.get(name, (name, ""))[1]) for name, v in s.parts.items()
     )
+    titles = {a.name: a.title for a, _ in report.analysers()}
+    unjudged = "".join(
+        f'<li data-area="{_e(name)}"><b>{_e(titles.get(name, name))}</b>: {_e(why)}</li>'
+        for name, why in s.not_judged.items()
+    )
+    if unjudged:
+        after_scores = (
+            '<div id="not-judged"><p>Not judged (no score, not in the overall, no tips):</p>'
+            f"<ul>{unjudged}</ul></div>" + after_scores
+        )
     f = report.results.get("fillers")
     fillers_section = ""
     if f is not None:

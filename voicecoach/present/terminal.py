@@ -112,11 +112,21 @@ def _scores_and_tips(console: Any, report: Report, *, details: bool) -> None:
     table.add_column("area")
     table.add_column("score", justify="right")
     table.add_column("measured")
-    table.add_row("Overall", f"[bold]{s.overall}[/]", "")
+    table.add_row("Overall", f"[bold]{s.overall}[/]", "over what was judged" if s.not_judged else "")
     for a, result in report.analysers():
         score = s.parts.get(a.name)
-        table.add_row(a.title, "" if score is None else str(score), escape(a.summary(result)))
+        why = s.not_judged.get(a.name)
+        if why and a.scored:
+            table.add_row(a.title, "-", escape(f"not judged: {why}"))
+        else:
+            table.add_row(a.title, "" if score is None else str(score), escape(a.summary(result)))
     console.print(table)
+    left_out = [a.title for a, _ in report.analysers() if a.name in s.not_judged and a.scored]
+    if left_out:
+        console.print(
+            f"[yellow]Not judged: {escape(', '.join(left_out))}.[/] The overall score is the weighted mean of the "
+            "other areas."
+        )
 
     for a, result in report.analysers() if details else ():
         found = a.findings(result)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysers import Analyser, registered
-from ..analysers.feedback import compute_scores, make_tips
+from ..analysers.feedback import compute_scores, make_tips, not_judged
 from ..asr.language import (
     MIN_ENGLISH_PROBABILITY,
     MIN_MEDIAN_WORD_PROBABILITY,
@@ -197,7 +197,8 @@ def _analyse_transcript(
         )
     results = _run_analysers(chosen, transcript, audio, settings=settings, question=q)
     timings["analyse_s"] = time.perf_counter() - t1
-    scores = compute_scores(results, settings.scoring, analysers=chosen)
+    unjudged = not_judged(results, median_word_probability=median_p)
+    scores = compute_scores(results, settings.scoring, analysers=chosen, unjudged=unjudged)
     tips = make_tips(results, scores, rubric=settings.scoring, analysers=chosen)
     return Report(
         **about,

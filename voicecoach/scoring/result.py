@@ -155,6 +155,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     for name, result in report.results.items():
         out[name] = _plain(result)
     out["scores"] = _plain(report.scores) if report.scores else None
+    out["not_judged"] = dict(report.scores.not_judged) if report.scores else {}
     out["floor"] = floor(report.results) if report.scores else None
     out["tips"] = [_plain(tip) for tip in report.tips]
     out["timings_s"] = {k: round(v, 3) for k, v in report.timings_s.items()}
@@ -322,6 +323,10 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
     if "overall" not in parts:
         raise ResultError("scores.overall is missing")
     overall = parts.pop("overall")
+    raw_unjudged = obj.get("not_judged") or {}
+    if not isinstance(raw_unjudged, dict) or not all(isinstance(v, str) for v in raw_unjudged.values()):
+        raise ResultError(f"not_judged = {_show(raw_unjudged)} must map analyser names to reasons")
+    unjudged = {str(k): v for k, v in raw_unjudged.items()}
     tips = r.read(tuple[Tip, ...], obj.get("tips", []), "tips")
     raw = obj.get("timings_s")
     timings = {
@@ -337,7 +342,7 @@ def _report(obj: dict[str, Any], analysers: Iterable[Analyser] | None) -> Report
         transcript=transcript,
         speech_found=True,
         results=results,
-        scores=Scores(overall, parts),
+        scores=Scores(overall, parts, unjudged),
         tips=tips,
         timings_s=timings,
         median_word_probability=median_p,
