@@ -179,6 +179,8 @@ def test_models_lists_the_embedded_default(tmp_path, monkeypatch):
     first = result.output.splitlines()[1]
     assert first.startswith("default") and "embedded" in first and "(default)" in first
     assert "mine" in result.output and "base.en" in result.output
+    choose = result.output.split("Which to choose:")[1].splitlines()
+    assert choose[1].split()[0] == "default" and choose[2].split()[0] == "base"
 
 
 def test_hub_sizes_match_faster_whisper():

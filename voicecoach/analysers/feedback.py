@@ -93,7 +93,7 @@ def not_judged(results: Mapping[str, Any], *, median_word_probability: float | N
                 )
     delivery = results.get("delivery")
     note = getattr(delivery, "pitch_note", None)
-    if note:
+    if delivery is not None and note:
         out["delivery"] = f"{note} ({delivery.voiced_s:.1f} s voiced)"
     return out
 

@@ -67,6 +67,19 @@ class PypiModel:
     about: str
 
 
+#: Which setting to choose on which machine (measured: docs/models.md, "Which model").
+CHOOSING = (
+    (
+        "default",
+        "any laptop (2 cores is enough): the report comes about a second after you stop, and it finds the most fillers",
+    ),
+    (
+        "base",
+        "4 or more cores, or batch scoring where time is no object: better words on hard audio (a noisy "
+        "radio: 140 words heard where tiny.en hears 83), at 2-2.6x the time; it finds fewer fillers",
+    ),
+)
+
 PYPI_MODELS = {
     m.name: m
     for m in (

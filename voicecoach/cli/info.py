@@ -27,6 +27,11 @@ def models(as_json: bool) -> None:
         where = m.path or m.note
         star = " (default)" if m.name == "default" else ""
         click.echo(f"{m.name:<12} {m.source:<10} {where}{star}")
+    from ..asr.models import CHOOSING
+
+    click.echo("\nWhich to choose:")
+    for name, when in CHOOSING:
+        click.echo(f"  {name:<10} {when}")
     click.echo(f"\nLocal models: put CTranslate2 Whisper folders in {user_models_dir()} and pass --model FOLDER_NAME.")
     from ..interview.voice import resolve_voice
 

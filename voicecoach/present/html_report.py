@@ -372,9 +372,7 @@ def report_body(
     shown = {a.name: (a.title, a.headline(result)) for a, result in report.analysers()}
     cards = _card(
         "Overall", s.overall, "weighted mean of the judged areas" if s.not_judged else "weighted mean of the areas"
-    ) + "".join(
-        _card(shown.get(name, (name, ""))[0], v, shown.get(name, (name, ""))[1]) for name, v in s.parts.items()
-    )
+    ) + "".join(_card(shown.get(name, (name, ""))[0], v, shown.get(name, (name, ""))[1]) for name, v in s.parts.items())
     titles = {a.name: a.title for a, _ in report.analysers()}
     unjudged = "".join(
         f'<li data-area="{_e(name)}"><b>{_e(titles.get(name, name))}</b>: {_e(why)}</li>'
