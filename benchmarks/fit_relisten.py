@@ -62,6 +62,15 @@ GRID = {
     "max_flux": (1.3, 99.0),
     "hum_min_probability": (0.005, 0.01, 1.0),
 }
+#: A smaller grid for leave-one-family-out over four families: the thresholds where the
+#: families disagree (the flux gate, the filler probabilities), the rules on and off.
+GRID_LOFO = {
+    "min_probability": (0.02, 0.03, 0.04, 0.06),
+    "held_min_probability": (0.1, 0.2),
+    "burst_max_s": (0.0, 0.075),
+    "max_flux": (1.3, 1.45, 1.6, 99.0),
+    "hum_min_probability": (0.005, 1.0),
+}
 
 
 def audio_key(audio: Any) -> str:
@@ -192,9 +201,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--families", default="espeak,piper,flite,festival")
     ap.add_argument(
-        "--grid", choices=("full", "rules"), default="full", help="rules: only the defaults and each rule off"
+        "--grid",
+        choices=("full", "lofo", "rules"),
+        default="full",
+        help="lofo: a smaller grid for four families; rules: only the defaults and each rule off",
     )
     ap.add_argument("--files", type=int)
+    ap.add_argument(
+        "--try",
+        dest="tries",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE[,NAME=VALUE]",
+        help="score these options against the defaults on every family instead of a grid (repeatable)",
+    )
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "fit-relisten.json")
     args = ap.parse_args()
 
@@ -234,10 +254,13 @@ def main() -> None:
             )
         print(f"{fam}: {len(data[fam])} files", file=sys.stderr)
 
-    names = list(GRID)
-    points = [dict(zip(names, values, strict=True)) for values in itertools.product(*(GRID[n] for n in names))]
+    grid = GRID_LOFO if args.grid == "lofo" else GRID
+    names = list(grid)
+    points = [dict(zip(names, values, strict=True)) for values in itertools.product(*(grid[n] for n in names))]
     if args.grid == "rules":
         points = []
+    if args.tries:
+        points = [{k: float(v) for k, v in (kv.split("=", 1) for kv in t.split(","))} for t in args.tries]
     t = time.perf_counter()
     scores: list[dict] = []
     default = RelistenOptions()

@@ -146,6 +146,13 @@ class RelistenOptions:
         word) and keeps more of its energy under 350 Hz than above is a hum with only
         this filler probability. Heard alone, a hum in noise reads as a filler less
         surely than a vowel does. Above ``min_probability`` turns the rule off.
+    second_opinion_min_probability: an island heard alone as a filler with less than
+        ``min_probability`` but at least this gets a second opinion: the filler-biased
+        decoding of the island with ``second_opinion_context_s`` of its surroundings each
+        side; a filler it writes on the island makes the island one. Some voices' short
+        "um" heard alone reads as a word ("dumb", "come"); in context, with the fillers
+        prompted, it reads as "um". 0 turns it off.
+    second_opinion_context_s: the surroundings heard with the island.
     batch: fragments encoded at once.
     """
 
@@ -165,6 +172,8 @@ class RelistenOptions:
     max_flux: float = 1.3
     hum_onset_db: float = 5.0
     hum_min_probability: float = 0.005
+    second_opinion_min_probability: float = 0.0
+    second_opinion_context_s: float = 1.0
     batch: int = 16
 
     def check(self) -> None:
@@ -175,6 +184,7 @@ class RelistenOptions:
             "held_max_word_probability",
             "veto_below",
             "hum_min_probability",
+            "second_opinion_min_probability",
         ):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} = {getattr(self, name)!r} must be a probability, from 0 to 1")
@@ -370,11 +380,29 @@ def relisten_fillers(
                 spelling = "mm"  # it begins with the mouth closed, whatever the first token said
         elif p >= o.hum_min_probability and _hum(audio, seg, o, silence, throughout=True):
             spelling = "mm"  # a murmur throughout: no vowel, no word
+        elif not held and 0 < o.second_opinion_min_probability <= p and (said := second_opinion(model, audio, seg, o)):
+            spelling = said
         else:
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
     words = [_outside(audio, w, added, silence) for w in words]
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
+
+
+def second_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> str | None:
+    """The filler the filler-biased decoding writes on ``seg``, heard with
+    ``o.second_opinion_context_s`` of its surroundings each side, or None."""
+    from .transcribe import TranscribeOptions, _decode_clip
+
+    sr = audio.sample_rate_hz
+    start_s = max(0.0, seg.start_s - o.second_opinion_context_s)
+    clip = audio.samples[int(start_s * sr) : int((seg.end_s + o.second_opinion_context_s) * sr)]
+    for text, a_s, b_s, _ in _decode_clip(model, clip, options=TranscribeOptions(), max_new_tokens=24):
+        kind = vocal_filler_type(text.strip(".,?!-…").lower())
+        # the filler's span must sit on the island (its middle inside it)
+        if kind and seg.start_s - 0.1 <= start_s + (a_s + b_s) / 2 <= seg.end_s + 0.1:
+            return kind
+    return None
 
 
 def _hum(audio: Audio, seg: Segment, o: RelistenOptions, silence: SilenceOptions | None, *, throughout: bool) -> bool:
