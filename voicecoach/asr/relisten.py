@@ -151,7 +151,9 @@ class RelistenOptions:
         decoding of the island with ``second_opinion_context_s`` of its surroundings each
         side; a filler it writes on the island makes the island one. Some voices' short
         "um" heard alone reads as a word ("dumb", "come"); in context, with the fillers
-        prompted, it reads as "um". 0 turns it off.
+        prompted, it reads as "um". An island most of which a word the recogniser is
+        ``held_max_word_probability`` sure of covers gets none ("number" holds an "um").
+        0 turns it off.
     second_opinion_context_s: the surroundings heard with the island.
     batch: fragments encoded at once.
     """
@@ -172,7 +174,7 @@ class RelistenOptions:
     max_flux: float = 1.3
     hum_onset_db: float = 5.0
     hum_min_probability: float = 0.005
-    second_opinion_min_probability: float = 0.0
+    second_opinion_min_probability: float = 0.0005
     second_opinion_context_s: float = 1.0
     batch: int = 16
 
@@ -380,13 +382,29 @@ def relisten_fillers(
                 spelling = "mm"  # it begins with the mouth closed, whatever the first token said
         elif p >= o.hum_min_probability and _hum(audio, seg, o, silence, throughout=True):
             spelling = "mm"  # a murmur throughout: no vowel, no word
-        elif not held and 0 < o.second_opinion_min_probability <= p and (said := second_opinion(model, audio, seg, o)):
+        elif (
+            not held
+            and 0 < o.second_opinion_min_probability <= p
+            and not _sure_word_on(seg, words, o.held_max_word_probability)
+            and (said := second_opinion(model, audio, seg, o))
+        ):
             spelling = said
         else:
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
     words = [_outside(audio, w, added, silence) for w in words]
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
+
+
+def _sure_word_on(seg: Segment, words: list[Word], min_probability: float) -> bool:
+    """Whether a word the recogniser is at least ``min_probability`` sure of covers most of
+    ``seg``."""
+    return any(
+        w.probability >= min_probability
+        and min(w.end_s, seg.end_s) - max(w.start_s, seg.start_s) >= 0.5 * (seg.end_s - seg.start_s)
+        for w in words
+        if not is_vocal_filler(w.norm)
+    )
 
 
 def second_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> str | None:
