@@ -47,6 +47,7 @@ from ..audio.acoustics import (
 from ..core.datatypes import Segment, Word
 from ..core.lexicon import is_vocal_filler, vocal_filler_type
 from .alignment import clip_overlaps, dedupe_fillers
+from .clip import FILLER_HOTWORDS, decode_clip
 
 if TYPE_CHECKING:
     from ..audio.decode import Audio
@@ -410,12 +411,12 @@ def _sure_word_on(seg: Segment, words: list[Word], min_probability: float) -> bo
 def second_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> str | None:
     """The filler the filler-biased decoding writes on ``seg``, heard with
     ``o.second_opinion_context_s`` of its surroundings each side, or None."""
-    from .transcribe import TranscribeOptions, _decode_clip
-
     sr = audio.sample_rate_hz
     start_s = max(0.0, seg.start_s - o.second_opinion_context_s)
     clip = audio.samples[int(start_s * sr) : int((seg.end_s + o.second_opinion_context_s) * sr)]
-    for text, a_s, b_s, _ in _decode_clip(model, clip, options=TranscribeOptions(), max_new_tokens=24):
+    for text, a_s, b_s, _ in decode_clip(
+        model, clip, language="en", beam_size=5, hotwords=FILLER_HOTWORDS, max_new_tokens=24
+    ):
         kind = vocal_filler_type(text.strip(".,?!-…").lower())
         # the filler's span must sit on the island (its middle inside it)
         if kind and seg.start_s - 0.1 <= start_s + (a_s + b_s) / 2 <= seg.end_s + 0.1:

@@ -35,6 +35,7 @@ from ..audio.acoustics import SilenceOptions, frame_power, quietest, sound_islan
 from ..core.datatypes import Transcript, Word, normalise_word
 from . import DECODINGS
 from .alignment import merge_fillers
+from .clip import FILLER_HOTWORDS, decode_clip
 from .language import MIN_ENGLISH_PROBABILITY, english_probability, looks_english
 from .models import load_model
 
@@ -49,7 +50,6 @@ logger = logging.getLogger(__name__)
 #: A word from the filler-biased pass is kept only if at least this share of its span is
 #: audible: that pass invents "uh" in silence at the end of a file.
 MIN_VOICED_SHARE = 0.3
-FILLER_HOTWORDS = "um uh er hmm"
 SAMPLING_SEED = 20261125
 
 
@@ -264,12 +264,10 @@ GAP_SEPARATOR_S = 1.0
 #: Stretches are decoded together up to this length (one encoder window), heard with
 #: GAP_TAIL_S of silence after them (1 s lost the one word on the Apollo radio's stretches).
 GAP_CLIP_S = 27.0
-GAP_TAIL_S = 3.0
 #: A stretch whose decoding repeats a word more often than this in a row, or a three-word
 #: phrase three times, has looped and is left out (Whisper base on the Apollo 11 radio:
 #: "I got a little bit of helmet in c1" over and over).
 GAP_MAX_REPEATS = 3
-GAP_REPETITION_PENALTY = 1.3
 
 
 def fill_gaps(
@@ -328,8 +326,13 @@ def fill_gaps(
         # stretch followed by silence
         clip = np.concatenate(pieces[:-1])
         heard: list[list[Word]] = [[] for _ in group]
-        for text, w_start, w_end, probability in _decode_clip(
-            model, clip, options=options, max_new_tokens=int(GAP_TOKENS_PER_S * at) + 8
+        for text, w_start, w_end, probability in decode_clip(
+            model,
+            clip,
+            language=options.language,
+            beam_size=options.beam_size,
+            hotwords=options.hotwords,
+            max_new_tokens=int(GAP_TOKENS_PER_S * at) + 8,
         ):
             mid = (w_start + w_end) / 2
             k = next((i for i, (lo, hi, _) in enumerate(offsets) if lo - 0.05 <= mid <= hi + 0.05), None)
@@ -357,50 +360,6 @@ def fill_gaps(
     if added:
         logger.debug("decoded %d words in stretches the plain pass left empty", len(added))
     return sorted([*words, *added], key=lambda w: (w.start_s, w.end_s))
-
-
-def _decode_clip(
-    model: Any, clip: np.ndarray, *, options: TranscribeOptions, max_new_tokens: int
-) -> list[tuple[str, float, float, float]]:
-    """(word, start s, end s, probability) of ``clip`` (at most 30 s) decoded once by the
-    filler-biased decoding: one encoder window as long as the clip and GAP_TAIL_S, one beam
-    search without timestamps and temperature 0, and the alignment faster-whisper times words
-    with. faster-whisper's
-    ``transcribe`` decodes again from the last word's end until the clip is used up: four
-    windows, 1.6 s, for one 1.4 s stretch of the real talk that gave no word."""
-    from faster_whisper.audio import pad_or_trim
-    from faster_whisper.tokenizer import Tokenizer
-    from faster_whisper.transcribe import get_suppressed_tokens, merge_punctuations
-
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=options.language)
-    features = model.feature_extractor(clip)
-    frames = min(features.shape[-1] - 1, model.feature_extractor.nb_max_frames)
-    # the encoder hears the clip and GAP_TAIL_S of silence, not a whole 30 s window: the
-    # same words for a fraction of the time
-    window = min(model.feature_extractor.nb_max_frames, int((frames / 100 + GAP_TAIL_S) // 1 + 1) * 100)
-    encoded = model.encode(pad_or_trim(features[:, :frames], length=window))
-    prompt = model.get_prompt(tokenizer, [], without_timestamps=True, hotwords=options.hotwords)
-    result = model.model.generate(
-        encoded,
-        [prompt],
-        beam_size=options.beam_size,
-        max_length=len(prompt) + max_new_tokens,
-        # without it Whisper base can loop on a hesitant stretch ("um uh uh uh ..."); with it,
-        # it writes the sentence (tiny.en writes the same either way)
-        repetition_penalty=GAP_REPETITION_PENALTY,
-        suppress_blank=True,
-        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
-    )[0]
-    tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-    if not tokens:
-        return []
-    (alignment,) = model.find_alignment(tokenizer, [tokens], encoded, frames)
-    merge_punctuations(alignment, "\"'“¿([{-", "\"'.。,，!！?？:：”)]}、")
-    return [
-        (w["word"].strip(), float(w["start"]), float(w["end"]), float(w["probability"]))
-        for w in alignment
-        if w["word"].strip()
-    ]
 
 
 def transcribe(
