@@ -235,6 +235,17 @@ def main() -> None:
         "low_band_db",
     ):
         setattr(relisten, name, remembered(getattr(relisten, name)))
+    real_second_opinion = relisten.second_opinion
+    opinions: dict = {}
+
+    def second_opinion(model: Any, audio: Any, seg: Any, o: Any) -> Any:
+        # remembered per audio, island and context: the grid's other options do not change it
+        key = (audio_key(audio), seg, o.second_opinion_context_s)
+        if key not in opinions:
+            opinions[key] = real_second_opinion(model, audio, seg, o)
+        return opinions[key]
+
+    relisten.second_opinion = second_opinion  # type: ignore[assignment]
     families = args.families.split(",")
     data: dict[str, list[dict]] = {}
     for fam in families:

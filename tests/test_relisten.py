@@ -148,8 +148,9 @@ HUM_SCRIPT = (
 
 def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
     """At 20 dB SNR (white noise), heard alone, espeak's hums read as fillers with only
-    0.017-0.09 probability, mostly under the threshold: without the murmur rule 2 of the
-    12 hums of three voices are found, with it 10, typed "mm". No other word is found
+    0.017-0.09 probability, mostly under the threshold: without the murmur rule 4-5 of the
+    12 hums of three voices are found (2 before the second opinion), with it 11-12, typed
+    "mm". No other word is found
     but the lone "the" at the end (a find with or without the rule, heard as "uh" at
     0.06-0.16). A hum the biased pass itself spells "hmm" is a find of the same sound
     (hmm/mm, as the accuracy benchmark scores it): one CI machine heard one so."""
@@ -191,8 +192,10 @@ def test_a_hum_in_noise_is_found_by_its_murmur(tmp_path):
     with_rule, other = hums_found(RelistenOptions())
     without, _ = hums_found(RelistenOptions(hum_min_probability=1.0))
     assert other == []
-    assert with_rule >= 8, (with_rule, without)  # of 12 (measured 10)
-    assert without <= 4, (with_rule, without)  # measured 2: the rule is what finds them
+    # of 12: measured 11-12 with the rule and 4-5 without it from process to process (10
+    # and 2 before re-listening's second opinion, issue 28, which hears some hums in context)
+    assert with_rule >= 9, (with_rule, without)
+    assert with_rule - without >= 4, (with_rule, without)  # the rule is what finds most of them
 
 
 def test_no_candidates_near_a_filler_the_transcript_has(said_alone):

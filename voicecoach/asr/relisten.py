@@ -172,7 +172,7 @@ class RelistenOptions:
     burst_max_s: float = 0.075
     burst_gap_s: float = 0.15
     max_peak_hz: float = 2000.0
-    max_flux: float = 1.3
+    max_flux: float = 1.6
     hum_onset_db: float = 5.0
     hum_min_probability: float = 0.005
     second_opinion_min_probability: float = 0.0005
