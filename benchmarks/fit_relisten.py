@@ -237,10 +237,12 @@ def main() -> None:
         setattr(relisten, name, remembered(getattr(relisten, name)))
     real_second_opinion = relisten.second_opinion
     opinions: dict = {}
+    asked: list = []  # (island, floor) of every second opinion asked for
 
     def second_opinion(model: Any, audio: Any, seg: Any, o: Any) -> Any:
         # remembered per audio, island and context: the grid's other options do not change it
         key = (audio_key(audio), seg, o.second_opinion_context_s)
+        asked.append((key, o.second_opinion_min_probability))
         if key not in opinions:
             opinions[key] = real_second_opinion(model, audio, seg, o)
         return opinions[key]
@@ -285,6 +287,12 @@ def main() -> None:
             file=sys.stderr,
         )
     print(f"grid of {len(points)} points in {time.perf_counter() - t:.0f} s")
+    for floor in sorted({f for _, f in asked}):
+        keys = {k for k, f in asked if f == floor}
+        print(
+            f"second opinions at floor {floor:g}: {len(keys)} islands heard again, "
+            f"{sum(opinions[k] is not None for k in keys)} of them fillers"
+        )
 
     base = {fam: evaluate(data[fam], model, default) for fam in families}
     print(

@@ -175,7 +175,7 @@ class RelistenOptions:
     max_flux: float = 1.6
     hum_onset_db: float = 5.0
     hum_min_probability: float = 0.005
-    second_opinion_min_probability: float = 0.0005
+    second_opinion_min_probability: float = 0.003
     second_opinion_context_s: float = 1.0
     batch: int = 16
 
