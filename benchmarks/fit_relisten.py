@@ -18,7 +18,8 @@ With more than two families it also prints leave-one-family-out: for each family
 grid point best on the mean of the others and its F1 on the one left out; and each rule
 of the re-listening turned off, with the change on every family.
 
-Usage: python benchmarks/fit_relisten.py [--families espeak,piper,flite,festival] [--files N] [--grid full|rules]
+Usage: python benchmarks/fit_relisten.py [--families espeak,piper,flite,festival] [--files N]
+       [--grid full|lofo|rules] [--try NAME=VALUE] [--model default|base]
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ def main() -> None:
         help="lofo: a smaller grid for four families; rules: only the defaults and each rule off",
     )
     ap.add_argument("--files", type=int)
+    ap.add_argument("--model", default="default", help="the Whisper model the rules are fitted for (default, base)")
     ap.add_argument(
         "--try",
         dest="tries",
@@ -222,8 +224,8 @@ def main() -> None:
     from voicecoach.asr.relisten import RelistenOptions
     from voicecoach.audio.decode import load_audio
 
-    model = load_model("default")
-    model_id = model_key("default")
+    model = load_model(args.model)
+    model_id = model_key(args.model)
     cache = ProbabilityCache(CACHE / "fragments.json")
     relisten.filler_probabilities = cache  # type: ignore[assignment]
     for name in (
