@@ -22,8 +22,6 @@ targets, with the default decoding's cost against plain decoding measured in the
 Usage: python benchmarks/bench_accuracy.py [--families espeak,piper,flite,festival] [--split test|fit|all]
        [--corpus DIR] [--files N] [--decodings plain,single] [--model default|base|PATH]
        [--json benchmarks/results/accuracy.json]
-       python benchmarks/bench_accuracy.py --summary FAMILY.json [FAMILY.json ...]
-           (the voice families' saved results side by side, against issue 15's targets)
 """
 
 from __future__ import annotations
@@ -135,48 +133,13 @@ def aggregate(rows: list[dict]) -> dict:
     return out
 
 
-#: Issue 15's targets for each voice family: (label, how to read it from a decoding's
-#: "all" aggregate, the target, whether higher is better).
-TARGETS = (
-    ("vocal filler F1 (events)", lambda a: a["vocal"]["f1"], 0.95, True),
-    ("wpm abs % error", lambda a: a["wpm_abs_pct_error"], 3.0, False),
-    ("same sound", lambda a: a.get("vocal_sound_agreement", 0.0), 0.85, True),
-)
-
-
-def summary(paths: list[Path], decoding: str = "single") -> None:
-    """The saved results of each voice family (one JSON each) side by side, with the
-    issue's targets and whether each is met."""
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        sys.exit(f"no saved results: {', '.join(missing)} (run this benchmark with --json first)")
-    results = {p.stem.removeprefix("accuracy-"): json.loads(p.read_text()) for p in paths}
-    for name, r in results.items():
-        if decoding not in r["by_decoding"]:
-            sys.exit(f"{name}: no {decoding!r} decoding in its results (has {', '.join(r['by_decoding'])})")
-    print(
-        f"{'':<26}"
-        + "".join(f"{name + ' (' + str(r['files']) + ' files)':>24}" for name, r in results.items())
-        + f"{'target':>10}"
-    )
-    rows = [
-        ("vocal filler P (events)", lambda a: a["vocal"]["precision"], None, True),
-        ("vocal filler R (events)", lambda a: a["vocal"]["recall"], None, True),
-        *TARGETS,
-        ("vocal filler F1 (counts)", lambda a: a["vocal_counts"]["f1"], None, True),
-        ("WER", lambda a: a["wer"], None, False),
-    ]
-    for label, get, target, higher in rows:
-        cells = []
-        for r in results.values():
-            v = get(r["by_decoding"][decoding]["all"])
-            mark = "" if target is None else (" ok" if (v >= target if higher else v <= target) else " --")
-            cells.append(f"{v:.3f}{mark}".rjust(24))
-        print(
-            f"{label:<26}"
-            + "".join(cells)
-            + (f"{('>= ' if higher else '<= ') + str(target):>10}" if target is not None else "")
-        )
+#: Issue 28's targets for every voice family: vocal filler events and the wpm error.
+TARGETS = {
+    "vocal filler F1 (events)": 0.93,
+    "vocal filler P (events)": 0.90,
+    "vocal filler R (events)": 0.90,
+    "wpm abs % error": 3.0,
+}
 
 
 CORPORA = {
@@ -302,8 +265,6 @@ def side_by_side(results: dict[str, dict], decoding: str, baseline: str | None) 
     for g in GROUPS:
         if pooled.get(g):
             cols[f"[{g}]"] = aggregate(pooled[g])
-    targets = {"vocal filler F1 (events)": 0.93, "vocal filler P (events)": 0.90, "vocal filler R (events)": 0.90,
-               "wpm abs % error": 3.0}  # fmt: skip
     print(f"\n{decoding}: every family (all its recordings), then each recording group over all families")
     print(f"{'':<26}" + "".join(f"{c:>11}" for c in cols) + f"{'target':>9}")
     for label, get, higher in (
@@ -315,7 +276,7 @@ def side_by_side(results: dict[str, dict], decoding: str, baseline: str | None) 
         ("pause F1", lambda a: a["pauses"]["f1"], True),
         ("WER", lambda a: a["wer"], False),
     ):
-        target = targets.get(label)
+        target = TARGETS.get(label)
         cells = []
         for a in cols.values():
             v = get(a)
@@ -360,17 +321,7 @@ def main() -> None:
         help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)",
     )
     ap.add_argument("--beam-size", type=int, default=5, help="beam width of each decoding (voicecoach's default: 5)")
-    ap.add_argument(
-        "--summary",
-        type=Path,
-        nargs="+",
-        metavar="FAMILY.json",
-        help="print saved results side by side against the targets, and stop",
-    )
     args = ap.parse_args()
-    if args.summary:
-        summary(args.summary)
-        return
 
     corpora = {args.corpus.name: args.corpus} if args.corpus else {f: CORPORA[f] for f in args.families.split(",")}
     decodings = args.decodings.split(",")

@@ -271,7 +271,7 @@ def add_channel(path: Path, out: Path, channel: str, *, seed: int, other_script:
             from synth import render
 
             other = "flite:awb" if family == "espeak" else "en-us+m3"
-            plain = " ".join(w for w in other_script.replace("\n", " ").split() if w[0] not in "{<[")
+            plain = " ".join(w for w in other_script.split() if w[0] not in "{<[")
             render(plain, tmp / "talker.wav", voice=other, rate_wpm=170)
             t, _ = sf.read(tmp / "talker.wav", dtype="float32")
             t = np.tile(t, int(np.ceil(len(y) / len(t))))[: len(y)]
