@@ -49,8 +49,13 @@ logger = logging.getLogger(__name__)
 #: The columns every row has; each analyser adds its score (``scores.NAME``) and its
 #: metrics (``NAME.KEY``), then the transcript closes the row.
 BASE_COLUMNS = (
-    "file", "question", "question_id", "status", "reason", "duration_s", "speech_found", "english", "not_judged",
+    "file", "answer", "student", "session", "question", "question_id", "status", "reason", "flags", "duration_s",
+    "speech_found", "english", "not_judged",
 )  # fmt: skip
+#: How many of an answer's tips get a column (``tip_1`` ...), in the order the report ranks them.
+TIP_COLUMNS = 3
+#: The columns that close a row: the top tips, the answer's own report, the transcript.
+END_COLUMNS = (*(f"tip_{i}" for i in range(1, TIP_COLUMNS + 1)), "report", "transcript.text")
 
 
 def csv_columns(analysers: tuple[Analyser, ...] | None = None) -> tuple[str, ...]:
@@ -58,7 +63,7 @@ def csv_columns(analysers: tuple[Analyser, ...] | None = None) -> tuple[str, ...
     found = analysers if analysers is not None else registered()
     scores = ["scores.overall"] + [f"scores.{a.name}" for a in found if a.scored]
     metrics = [f"{a.name}.{m.key}" for a in found for m in a.metrics]
-    return (*BASE_COLUMNS, *scores, *metrics, "transcript.text")
+    return (*BASE_COLUMNS, *scores, *metrics, *END_COLUMNS)
 
 
 def summary_columns(analysers: tuple[Analyser, ...] | None = None) -> list[tuple[str, Metric]]:
@@ -77,13 +82,17 @@ class Job:
     """One input path. ``question``: the question's text as a person reads it; ``asked``:
     the bank question when it is one (scored with its category, covered points and
     topic), else None. ``key`` (content hash + question + settings hash) is None when the
-    input could not be read or its question is not in the bank; ``error`` then says why."""
+    input could not be read or its question is not in the bank; ``error`` then says why.
+    ``student`` and ``session``: as a manifest gave them; without one the student is the
+    folder the file is in (:func:`student_of`) and the session is empty."""
 
     path: str
     question: str | None
     key: str | None
     error: str | None = None
     asked: Question | None = None
+    student: str = ""
+    session: str = ""
 
     @property
     def scored_as(self) -> Asked:
@@ -93,11 +102,14 @@ class Job:
 
 @dataclass(frozen=True)
 class Input:
-    """One input path and the question a manifest gave it (an id or a text, as written)."""
+    """One input path and what a manifest gave it: the question (an id or a text, as
+    written), the student and the session (a name, a date: any text)."""
 
     path: Path
     question: str | None
     error: str | None = None
+    student: str | None = None
+    session: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,10 +182,11 @@ def collect_inputs(
                 out.append(Input(c, None))
             else:
                 on_skip(f"skipped {readable(c)}: not an audio file (by its extension)")
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[tuple[str, str | None, str | None, str | None]] = set()
     unique = []
     for inp in out:
-        ident = (os.path.abspath(inp.path), inp.question)  # not resolve(): a link loop must reach its row
+        # not resolve(): a link loop must reach its row
+        ident = (os.path.abspath(inp.path), inp.question, inp.student, inp.session)
         if ident not in seen:
             seen.add(ident)
             unique.append(inp)
@@ -207,8 +220,16 @@ def _read_manifest(path: Path) -> list[Input]:
         target = Path(name) if Path(name).is_absolute() else path.parent / name
         # a question_id column names a bank question; a question column holds an id or a text
         asked = (r.get("question_id") or "").strip() or (r.get("question") or "").strip() or None
-        out.append(Input(Path(os.path.abspath(target)), asked))
+        student = (r.get("student") or "").strip() or None
+        session = (r.get("session") or "").strip() or (r.get("date") or "").strip() or None
+        out.append(Input(Path(os.path.abspath(target)), asked, student=student, session=session))
     return out
+
+
+def student_of(path: str | Path) -> str:
+    """The student of an answer no manifest names: the folder the file is in
+    (``cohort/alice/deadline.wav`` -> ``alice``)."""
+    return readable(Path(os.path.abspath(path)).parent.name)
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -292,18 +313,19 @@ def plan_jobs(
     for inp in inputs:
         raw = question if inp.question is None else inp.question
         asked = resolve(raw) if raw is not None else None
+        who = {"student": inp.student or student_of(inp.path), "session": inp.session or ""}
         if isinstance(asked, VoicecoachError):
-            jobs.append(Job(str(inp.path), raw, None, f"{readable(inp.path)}: {asked}"))
+            jobs.append(Job(str(inp.path), raw, None, f"{readable(inp.path)}: {asked}", **who))
             continue
         text = asked.text if isinstance(asked, Question) else asked
         bank_q = asked if isinstance(asked, Question) else None
         if inp.error:
-            jobs.append(Job(str(inp.path), text, None, inp.error, bank_q))
+            jobs.append(Job(str(inp.path), text, None, inp.error, bank_q, **who))
             continue
         try:
-            jobs.append(Job(str(inp.path), text, job_key(inp.path, asked, fingerprint), asked=bank_q))
+            jobs.append(Job(str(inp.path), text, job_key(inp.path, asked, fingerprint), asked=bank_q, **who))
         except VoicecoachError as exc:
-            jobs.append(Job(str(inp.path), text, None, str(exc), bank_q))
+            jobs.append(Job(str(inp.path), text, None, str(exc), bank_q, **who))
     return jobs
 
 
@@ -464,6 +486,41 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+#: The flags an answer can carry, in the order they are listed: why a coach should look at it.
+FLAGS = ("failed", "no speech", "not English", "off the question", "too short", "too long", "not judged")
+
+
+def answer_flags(status: str, result: dict[str, Any] | None) -> list[str]:
+    """What a coach should know about an answer at a glance (a subset of :data:`FLAGS`):
+    it was not scored (``failed``, ``no speech``, ``not English``), it does not answer its
+    question (the relevance verdict "no"), it is too short or too long for its kind of
+    question, or some area could not be judged (``not_judged`` says which and why)."""
+    found = {"failed": "failed", "no_speech": "no speech", "not_english": "not English"}
+    out = [found[status]] if status in found else []
+    structure = (result or {}).get("structure") or {}
+    if ((structure.get("relevance") or {}).get("verdict")) == "no":
+        out.append("off the question")
+    if status == "ok" and structure.get("length_verdict") in ("short", "long"):
+        out.append(f"too {structure['length_verdict']}")
+    if status == "ok" and (result or {}).get("not_judged"):
+        out.append("not judged")
+    return out
+
+
+def top_tips(result: dict[str, Any] | None, n: int = TIP_COLUMNS) -> list[str]:
+    """The answer's first ``n`` tips as ``area: message``, in the report's order."""
+    return [f"{t['area']}: {t['message']}" for t in ((result or {}).get("tips") or [])[:n]]
+
+
+def report_name(answer: str, key: str) -> str:
+    """Where an answer's own HTML report goes, relative to the results folder: a readable,
+    safe file name from the answer's name, made unique by its key."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", answer).strip("._")[:60] or "answer"
+    return f"reports/{stem}-{key[:10]}.html"
+
+
 def csv_row(
     path: str,
     question: str | None,
@@ -472,12 +529,17 @@ def csv_row(
     result: dict | None,
     columns: tuple[str, ...] | None = None,
     question_id: str = "",
+    **named: str,
 ) -> dict[str, Any]:
     """One row of results.csv; the file name and the texts as a person reads them
-    (:func:`~voicecoach.core.files.readable`)."""
+    (:func:`~voicecoach.core.files.readable`). ``named``: the ``answer``, ``student``,
+    ``session`` and ``report`` columns."""
     flat = _flat(result) if result else {}
     unjudged = (result or {}).get("not_judged") or {}
     flat["not_judged"] = "; ".join(f"{name}: {why}" for name, why in unjudged.items())
+    flat["flags"] = "; ".join(answer_flags(status, result))
+    for i, tip in enumerate(top_tips(result), 1):
+        flat[f"tip_{i}"] = tip
     row = {c: flat.get(c, "") for c in columns or csv_columns()}
     row.update(
         {
@@ -488,17 +550,27 @@ def csv_row(
             "reason": readable(reason),
         }
     )
+    row.update({k: readable(v) for k, v in named.items()})
     return row
+
+
+def job_names(jobs: list[Job]) -> dict[str, str]:
+    """Each job's path -> the answer's name: its path from the folder the inputs share
+    (:func:`short_names`), never a bare file name that can collide."""
+    return short_names([readable(j.path) for j in jobs])
 
 
 def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str, Any]]:
     """Rewrite results.csv and results.jsonl from the store, one row per job that has
-    an outcome (in input order); return the CSV rows."""
+    an outcome (in input order); return the CSV rows. Each row names its answer
+    (``answer``), its ``student`` and ``session``, and links its own report when one was
+    made (:func:`write_reports`)."""
     buf = io.StringIO()
     columns = csv_columns()
     writer = csv.DictWriter(buf, fieldnames=columns)
     writer.writeheader()
     lines, rows = [], []
+    names = job_names(jobs)
     for job in jobs:
         if job.key is None:
             status, reason, result = "failed", job.error or "", None
@@ -510,17 +582,29 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
             if result is not None:
                 result = {**result, "file": readable(job.path)}  # identical bytes share one result
         qid = job.asked.id if job.asked is not None else ""
-        row = csv_row(job.path, job.question, status, reason, result, columns, qid)
+        answer = names[readable(job.path)]
+        report = report_name(answer, job.key) if job.key and status == "ok" else ""
+        named = {
+            "answer": answer,
+            "student": job.student,
+            "session": job.session,
+            "report": report if report and (out_dir / report).is_file() else "",
+        }
+        row = csv_row(job.path, job.question, status, reason, result, columns, qid, **named)
         writer.writerow(row)
         rows.append(row)
+        who = {k: row[k] for k in ("answer", "student", "session")}
+        extra = {**who, "flags": answer_flags(status, result), "report": row["report"] or None}
         failed = {
             "file": row["file"],
+            **who,
             "question": job.question and row["question"],
             "question_id": qid or None,
             "status": status,
             "reason": row["reason"],
+            "flags": extra["flags"],
         }
-        lines.append(json.dumps(result if result else failed, ensure_ascii=False))
+        lines.append(json.dumps({**result, **extra, "status": status} if result else failed, ensure_ascii=False))
     atomic_write_text(out_dir / "results.csv", buf.getvalue())
     atomic_write_text(out_dir / "results.jsonl", "\n".join(lines) + ("\n" if lines else ""))
     return rows
@@ -540,11 +624,18 @@ def short_names(paths: list[str]) -> dict[str, str]:
     return {p: str(Path(*x[start:])) for p, x in zip(paths, parts, strict=True)}
 
 
+def _answer_label(answer: str, student: str) -> str:
+    """An answer named by student and file: its path when that already names the student
+    (``alice/deadline.wav``), else ``student: path``."""
+    return answer if not student or student in Path(answer).parts[:-1] else f"{student}: {answer}"
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts by status; mean and median of each summarised figure; for each figure with a
     better direction, the three files that did worst on it, each named with its folder
     (:func:`short_names`)."""
-    names = short_names([r["file"] for r in rows])
+    short = short_names([r["file"] for r in rows])
+    names = {r["file"]: _answer_label(r.get("answer") or short[r["file"]], r.get("student", "")) for r in rows}
     ok = [r for r in rows if r["status"] == "ok"]
     metrics = {}
     worst = {}

@@ -19,9 +19,9 @@ def cli() -> None:
     words."""
 
 
-from . import batch, history, info, interview, practice, scoring, serve  # noqa: E402 - the commands register on `cli`
+from . import batch, cohort, history, info, interview, practice, scoring, serve  # noqa: E402 - the commands register on `cli`
 
-for _module in (scoring, batch, practice, interview, serve, history, info):
+for _module in (scoring, batch, cohort, practice, interview, serve, history, info):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -47,6 +47,18 @@ from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTI
     help="The question every answer responds to: a bank id, or any question's text (a manifest CSV can give one per "
     "file).",
 )
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also write the cohort page: one self-contained HTML file with every answer, by student and by question.",
+)
+@click.option(
+    "--reports",
+    is_flag=True,
+    help="Also write each scored answer's own HTML report to OUT/reports/ (linked from the CSV and the cohort page).",
+)
 @QUESTIONS_OPTION
 @MODEL_OPTION
 @DECODING_OPTION
@@ -58,6 +70,8 @@ def batch(
     scheduler: str | None,
     send_audio: bool,
     question: str | None,
+    html_path: Path | None,
+    reports: bool,
     question_files: tuple[Path, ...],
     model: str | None,
     decoding: str | None,
@@ -68,8 +82,10 @@ def batch(
     INPUTS are audio files, folders (searched recursively), globs, or manifest CSVs with
     columns file and question (a bank id or a question's text) or question_id. A question
     id the bank does not hold makes that file's row failed, with the ids it may mean.
-    Results go to OUT/results.csv and OUT/results.jsonl; a rerun skips what is already
-    done.
+    A manifest may also name each answer's student and session (columns student and
+    session or date); without them the folder a file is in is its student. Results go to
+    OUT/results.csv and OUT/results.jsonl; a rerun skips what is already done. See also
+    `voicecoach cohort` for the page and for two batches compared.
     """
     from ..batch import run as b
     from ..core.files import readable
@@ -131,6 +147,10 @@ def batch(
             signal.signal(signum, remember)
         try:
             rows = b.write_outputs(plan.store, plan.jobs, out_dir)
+            if reports and not interrupted:
+                rows = _write_reports(b, plan, out_dir, check)
+        except KeyboardInterrupt:
+            interrupted = interrupted or signal.SIGINT
         finally:
             plan.store.close()
             for signum, handler in previous.items():
@@ -141,8 +161,37 @@ def batch(
     summary = b.summarise(rows)
     render_batch_summary(summary)
     click.echo(f"results: {out_dir / 'results.csv'}, {out_dir / 'results.jsonl'}")
+    if reports:
+        click.echo(f"reports: {out_dir / 'reports'}")
+    if html_path is not None:
+        from ..batch.cohort import load_answers
+        from ..present.cohort_page import write_cohort_page
+
+        write_cohort_page(load_answers(out_dir), html_path, title=readable(out_dir.name), out_dir=out_dir)
+        click.echo(f"cohort page: {html_path}")
     if summary["failed"]:
         sys.exit(1)
+
+
+def _write_reports(b: Any, plan: Any, out_dir: Path, check: Any) -> list[dict[str, Any]]:
+    """Each scored answer's report, with a progress line; then the tables again, linking them."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..present.cohort_page import write_reports
+
+    todo = sum(j.key is not None for j in plan.jobs)
+    with Progress(
+        TextColumn("reports"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True), transient=True
+    ) as progress:
+        task = progress.add_task("reports", total=todo)
+
+        def done(_name: str) -> None:
+            check()
+            progress.advance(task)
+
+        write_reports(plan.store, plan.jobs, out_dir, on_report=done)
+    return b.write_outputs(plan.store, plan.jobs, out_dir)
 
 
 def _run_with_progress(b: Any, plan: Any, workers: Any, scheduler: Any, send_audio: Any, check: Any) -> None:

@@ -401,3 +401,87 @@ def render_comparison(
     if best is not None and (previous is None or best[0].id != previous[0].id):
         take, changes = best
         line(f"Against your best take (#{take.id})", changes)
+
+
+def render_cohort_summary(d: dict[str, Any], *, title: str, file: IO[str] | None = None) -> None:
+    """A cohort (:func:`voicecoach.batch.cohort.describe`): counts, each headline figure's
+    median and how many answers sit in its target band, then each question and each
+    student."""
+
+    def out(line: str = "") -> None:
+        print(line, file=file)
+
+    status = d["status"]
+    out(
+        f"{title}: {d['answers']} answers from {d['students']} students on {d['questions']} questions "
+        f"({status.get('ok', 0)} scored)"
+    )
+    if d["flags"]:
+        out("flagged: " + ", ".join(f"{flag} {n}" for flag, n in d["flags"].items()))
+    shown = [f for f in d["figures"] if f["median"] is not None]
+    if shown:
+        out(f"{'figure':<22}{'median':>8}  in the target band")
+        for f in shown:
+            band = f["band"]
+            where = f"{f['in_band']} of {f['answers']} in {band[0]:g}-{band[1]:g}" if band else ""
+            out(f"{f['label']:<22}{f['median']:>8.1f}  {where}")
+
+    def overall(g: dict[str, Any]) -> str:
+        v = g["medians"].get("scores.overall")
+        return f"{v:.0f}" if v is not None else "-"
+
+    out()
+    out(f"{'question':<52}{'answers':>8}{'overall':>8}{'flagged':>8}")
+    for q in d["by_question"]:
+        out(f"{_cut(q['title'], 50):<52}{q['answers']:>8}{overall(q):>8}{q['flagged']:>8}")
+    out()
+    out(f"{'student':<30}{'answers':>8}{'overall':>8}{'vs group':>9}{'flagged':>8}")
+    for s in d["by_student"]:
+        vs = f"{s['vs_group']:+.0f}" if "vs_group" in s else "-"
+        out(f"{_cut(s['title'], 28):<30}{s['answers']:>8}{overall(s):>8}{vs:>9}{s['flagged']:>8}")
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def render_cohort_comparison(c: Any, *, file: IO[str] | None = None) -> None:
+    """Two batches of one group (:class:`voicecoach.batch.cohort.Comparison`): who improved,
+    who needs attention, and each student's figures that moved beyond their noise."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=file, highlight=False, stderr=False)
+    colours = {"better": "green", "worse": "red", "same": ""}
+    console.print()
+    console.print(Text(f"Since {c.before} ({c.now} against it, answers matched by student and question)"))
+    by_key = {m.key: m for m in c.students}
+    if c.improved:
+        lines = []
+        for s in c.improved:
+            o = by_key[s].get("scores.overall")
+            lines.append(f"{s} ({o.before:.0f} -> {o.now:.0f})" if o else s)
+        console.print(Text("Improved most: " + "; ".join(lines), style="green"))
+    else:
+        console.print(Text("Improved most: no one's overall score rose beyond its noise"))
+    if c.attention:
+        console.print(Text("Needs attention:"))
+        for student, why in c.attention:
+            console.print(Text(f"  {student}: {why}", style="red"))
+    else:
+        console.print(Text("Needs attention: no one"))
+    for m in c.students:
+        text = Text(f"{m.title} ({m.matched} matched): ")
+        moved = [x for x in m.moved if x.verdict != "same"]
+        if not moved:
+            text.append("no figure moved beyond its noise")
+        for i, x in enumerate(moved):
+            if i:
+                text.append("; ")
+            text.append(f"{x.label} {format(x.before, x.spec)} -> {format(x.now, x.spec)} ")
+            text.append(x.verdict, style=colours[x.verdict])
+        console.print(text)
+    if c.only_before:
+        console.print(Text(f"Only in {c.before}: " + ", ".join(c.only_before)))
+    if c.only_now:
+        console.print(Text(f"Only in {c.now}: " + ", ".join(c.only_now)))
