@@ -298,6 +298,7 @@ def describe(answers: list[Answer]) -> dict[str, Any]:
             {
                 "column": f.column,
                 "label": f.label,
+                "fmt": f.spec,
                 "better": f.metric.better,
                 "median": _median(vals),
                 "band": list(band) if band else None,
@@ -410,16 +411,26 @@ def _movement(key: str, title: str, pairs: list[tuple[Answer, Answer]]) -> Movem
     return Movement(key, title, len(pairs), moved)
 
 
+def match_key(a: Answer) -> str:
+    """What an answer is matched on in another batch, beside its student: the question
+    (its bank id, else its text) when one was given, else the file's name."""
+    if a.question_id or a.question:
+        return a.question_key
+    return "file:" + Path(a.answer).name
+
+
 def compare_cohorts(
     before: list[Answer], now: list[Answer], *, names: tuple[str, str] = ("before", "now")
 ) -> Comparison:
-    """Two batches of the same group, matched answer by answer on (student, question);
-    where a student answered a question more than once in a batch, their last answer
-    counts. A figure moved when the mean over the matched answers changed by more than
-    the figure's noise for one take."""
+    """Two batches of the same group, matched answer by answer on the student and the
+    question (:func:`match_key`); where a student answered a question more than once in
+    a batch, their last answer counts. A figure moved when the mean over the matched
+    answers changed by more than the figure's noise for one take. A student needs
+    attention when their overall score fell beyond its noise (with the figures that fell),
+    their median overall is under :data:`WEAK_SCORE`, or their answers now carry flags."""
 
     def index(answers: list[Answer]) -> dict[tuple[str, str], Answer]:
-        return {(a.student, a.question_key): a for a in answers if a.status == "ok"}
+        return {(a.student, match_key(a)): a for a in answers if a.status == "ok"}
 
     old, new = index(before), index(now)
     matched = sorted(set(old) & set(new), key=lambda k: (k[0].casefold(), k[1]))
@@ -427,7 +438,7 @@ def compare_cohorts(
     per_question: dict[str, list[tuple[Answer, Answer]]] = defaultdict(list)
     for k in matched:
         per_student[k[0]].append((old[k], new[k]))
-        per_question[k[1]].append((old[k], new[k]))
+        per_question[old[k].question_key].append((old[k], new[k]))
     students = [_movement(s, s or "(no student)", p) for s, p in per_student.items()]
     questions = [_movement(q, p[0][1].question or "(no question given)", p) for q, p in per_question.items()]
 
@@ -448,7 +459,6 @@ def compare_cohorts(
         m = next((x for x in students if x.key == student), None)
         if m is not None and (o := overall(m)) is not None and o.verdict == "worse":
             why.append(f"overall score fell {format(o.before, o.spec)} -> {format(o.now, o.spec)}")
-        if m is not None:
             why += [f"{x.label} worse" for x in m.worse if x.column != "scores.overall"]
         scores = [a.overall for a in latest[student] if a.overall is not None]
         if scores and statistics.median(scores) < WEAK_SCORE:

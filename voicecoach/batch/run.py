@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysers import Analyser, Metric, registered
+from ..analysers import OVERALL, Analyser, Metric, registered
 from ..analysers.base import SCORE
 from ..audio.decode import check_input_file, is_audio_path
 from ..core.errors import VoicecoachError
@@ -69,7 +69,7 @@ def csv_columns(analysers: tuple[Analyser, ...] | None = None) -> tuple[str, ...
 def summary_columns(analysers: tuple[Analyser, ...] | None = None) -> list[tuple[str, Metric]]:
     """(column, metric) summarised over a batch: the overall score, then each analyser's
     primary figure."""
-    out = [("scores.overall", Metric("overall", "overall score", "d", "higher"))]
+    out = [("scores.overall", OVERALL)]
     for a in analysers if analysers is not None else registered():
         m = a.primary_metric
         if m is not None:

@@ -412,8 +412,12 @@ def render_cohort_summary(d: dict[str, Any], *, title: str, file: IO[str] | None
         print(line, file=file)
 
     status = d["status"]
+
+    def n(count: int, what: str) -> str:
+        return f"{count} {what}{'' if count == 1 else 's'}"
+
     out(
-        f"{title}: {d['answers']} answers from {d['students']} students on {d['questions']} questions "
+        f"{title}: {n(d['answers'], 'answer')} from {n(d['students'], 'student')} on {n(d['questions'], 'question')} "
         f"({status.get('ok', 0)} scored)"
     )
     if d["flags"]:
@@ -423,8 +427,9 @@ def render_cohort_summary(d: dict[str, Any], *, title: str, file: IO[str] | None
         out(f"{'figure':<22}{'median':>8}  in the target band")
         for f in shown:
             band = f["band"]
-            where = f"{f['in_band']} of {f['answers']} in {band[0]:g}-{band[1]:g}" if band else ""
-            out(f"{f['label']:<22}{f['median']:>8.1f}  {where}")
+            spec = f["fmt"]
+            where = f"{f['in_band']} of {f['answers']} in {band[0]:{spec}}-{band[1]:{spec}}" if band else ""
+            out(f"{f['label']:<22}{f['median']:>8{spec}}  {where}")
 
     def overall(g: dict[str, Any]) -> str:
         v = g["medians"].get("scores.overall")
@@ -456,6 +461,13 @@ def render_cohort_comparison(c: Any, *, file: IO[str] | None = None) -> None:
     console.print()
     console.print(Text(f"Since {c.before} ({c.now} against it, answers matched by student and question)"))
     by_key = {m.key: m for m in c.students}
+    if not c.students:
+        console.print(
+            Text(
+                "No answer matched: answers are matched by student and question (without a question, by file name)",
+                style="red",
+            )
+        )
     if c.improved:
         lines = []
         for s in c.improved:
