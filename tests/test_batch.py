@@ -18,7 +18,7 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
-from tests.conftest import ROOT, SAMPLE_NAMES, SAMPLES
+from tests.conftest import ROOT, SAMPLE_NAMES, SAMPLES, open_page
 from tests.helpers import sigint_as_in_a_terminal
 from voicecoach.cli import cli
 
@@ -324,3 +324,25 @@ def test_dask_with_audio_sent_as_bytes(dask_cluster, local_run, tmp_path):
     local = {Path(r["file"]).name: r for r in _rows(local_out)}["motivation_fast.wav"]
     assert outcome.result is not None
     assert outcome.result["pacing"]["wpm"] == pytest.approx(float(local["pacing.wpm"]), rel=1e-4)
+
+
+def test_dask_run_gives_the_cohort_page_and_reports_from_the_store(dask_cluster, folder, tmp_path, browser):
+    """The page and the answers' reports are built in the batch's process from the results
+    store, not on the workers: the same page as a local run's."""
+    out = tmp_path / "dask-cohort"
+    page_path = tmp_path / "cohort.html"
+    result = CliRunner().invoke(
+        cli,
+        ["batch", str(folder), "--out", str(out), "--scheduler", dask_cluster, "--reports", "--html", str(page_path)],
+    )
+    assert result.exit_code == 1, result.output  # the broken file, as locally
+    rows = {Path(r["file"]).name: r for r in _rows(out)}
+    for name in SAMPLE_NAMES:
+        r = rows[f"{name}.wav"]
+        assert (r["answer"], r["student"]) == (f"cohort/week1/{name}.wav", "week1")
+        assert r["report"] and (out / r["report"]).is_file()
+    assert rows["broken.wav"]["flags"] == "failed" and rows["silence.flac"]["flags"] == "no speech"
+    page, requests, dialogs = open_page(browser, page_path)
+    assert page.locator("#answers tbody tr").count() == 5 and page.locator("#answers a").count() == 3
+    assert requests == [page_path.as_uri()] and dialogs == []
+    page.close()
