@@ -195,9 +195,14 @@ def run(
             if dec == "merge-no-relisten":
                 continue
             base = Settings()  # plain decoding is never re-listened: it is the baseline
+            # DECODING-unfitted: re-listening with the thresholds fitted for tiny.en whatever the model
+            decoding = dec.removesuffix("-unfitted")
             settings = Settings(
-                transcription=dataclasses.replace(base.transcription, decoding=dec, model=model, beam_size=beam_size),
+                transcription=dataclasses.replace(
+                    base.transcription, decoding=decoding, model=model, beam_size=beam_size
+                ),
                 analysers=base.analysers,
+                relisten=dataclasses.replace(base.relisten, fitted_for_model=not dec.endswith("-unfitted")),
             )
             rep = score_audio(audio, settings=settings)
             for k in timing[dec]:
@@ -311,7 +316,8 @@ def main() -> None:
     ap.add_argument(
         "--decodings",
         default="plain,single",
-        help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding",
+        help="plain is the baseline: plain faster-whisper decoding, no re-listening; single is the default decoding; "
+        "single-unfitted: single with the re-listening thresholds fitted for tiny.en, whatever the model",
     )
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.json")
     ap.add_argument("--dump", type=Path, help="also write each file's report here (FAMILY/DECODING/NAME.json)")

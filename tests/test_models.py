@@ -102,3 +102,17 @@ def test_base_from_pypi_scores_a_sample_offline(cache, monkeypatch):
     assert abs(obj["fillers"]["vocal_count"] - len(truth["vocal_fillers"])) <= 1
     assert obj["pacing"]["wpm"] == pytest.approx(truth["wpm"], rel=0.03)
     assert any(m.name == "base" and "installed from PyPI" in m.note for m in list_models())
+
+
+def test_base_gets_the_relistening_thresholds_fitted_for_it_unless_the_settings_set_them():
+    from voicecoach.asr.relisten import FITTED_FOR_MODEL, RelistenOptions, options_for_model
+
+    fitted = FITTED_FOR_MODEL["base"]
+    for name in ("base", "base.en"):
+        o = options_for_model(name)
+        assert (o.min_probability, o.max_flux) == (fitted["min_probability"], fitted["max_flux"])
+    assert options_for_model("default") == RelistenOptions() == options_for_model("tiny.en")
+    mine = RelistenOptions(min_probability=0.05)
+    assert options_for_model("base", mine).min_probability == 0.05  # set by the user: kept
+    assert options_for_model("base", mine).max_flux == fitted["max_flux"]
+    assert options_for_model("base", RelistenOptions(fitted_for_model=False)) == RelistenOptions(fitted_for_model=False)

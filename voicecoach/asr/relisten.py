@@ -101,6 +101,24 @@ CONTINUATIONS = (
 #: A prefix with less probability than this is not followed up.
 MIN_PREFIX_PROBABILITY = 0.01
 
+#: Thresholds fitted for a model other than the embedded tiny.en, which the defaults of
+#: :class:`RelistenOptions` are fitted on: ``benchmarks/fit_relisten.py --model base --grid
+#: lofo`` chose these in every leave-one-family-out direction (docs/models.md).
+FITTED_FOR_MODEL: dict[str, dict[str, float]] = {"base": {"min_probability": 0.06, "max_flux": 1.3}}
+
+
+def options_for_model(model: str, options: RelistenOptions | None = None) -> RelistenOptions:
+    """``options`` for transcribing with ``model`` (a name as ``--model`` takes it): the
+    thresholds fitted for that model (:data:`FITTED_FOR_MODEL`; ``base`` and ``base.en``
+    alike) replace those ``options`` leaves at their defaults, unless
+    ``options.fitted_for_model`` is false."""
+    o = options or RelistenOptions()
+    fitted = FITTED_FOR_MODEL.get(model.removesuffix(".en"))
+    if not fitted or not o.fitted_for_model:
+        return o
+    default = RelistenOptions()
+    return dataclasses.replace(o, **{k: v for k, v in fitted.items() if getattr(o, k) == getattr(default, k)})
+
 
 @dataclass(frozen=True)
 class RelistenOptions:
@@ -157,6 +175,9 @@ class RelistenOptions:
         0 turns it off.
     second_opinion_context_s: the surroundings heard with the island.
     batch: fragments encoded at once.
+    fitted_for_model: with a model whose thresholds were fitted apart
+        (:data:`FITTED_FOR_MODEL`), use those where these options are left at their
+        defaults; false keeps these values with every model.
     """
 
     min_probability: float = 0.04
@@ -178,6 +199,7 @@ class RelistenOptions:
     second_opinion_min_probability: float = 0.003
     second_opinion_context_s: float = 1.0
     batch: int = 16
+    fitted_for_model: bool = True
 
     def check(self) -> None:
         """Raises ValueError when the options cannot work together."""

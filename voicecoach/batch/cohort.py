@@ -80,11 +80,23 @@ class Answer:
     report: str
     values: dict[str, float] = field(default_factory=dict)
     band: dict[str, tuple[float, float]] = field(default_factory=dict)
+    shared_name: bool = False
 
     @property
     def question_key(self) -> str:
-        """What groups answers to the same question: its bank id, else its text."""
-        return self.question_id or self.question or "(no question)"
+        """What groups answers to the same question: its bank id, else its text; without
+        a question, the file's name when other answers share it (``deadline.wav`` of every
+        student), else nothing."""
+        if self.question_id or self.question:
+            return self.question_id or self.question
+        return f"file:{Path(self.answer).name}" if self.shared_name else "(no question)"
+
+    @property
+    def question_title(self) -> str:
+        """The question as the page and the terminal name it."""
+        if self.question:
+            return self.question
+        return f"{Path(self.answer).name} (no question given)" if self.shared_name else "(no question given)"
 
     @property
     def overall(self) -> float | None:
@@ -185,7 +197,24 @@ def load_answers(out_dir: Path) -> list[Answer]:
             raise VoicecoachError(f"{readable(path)}, line {n}: expected a JSON object")
         lines.append(obj)
     names = short_names([readable(str(o.get("file") or "")) for o in lines])
-    return [answer_from_line(o, name=names.get(readable(str(o.get("file") or "")))) for o in lines]
+    answers = [answer_from_line(o, name=names.get(readable(str(o.get("file") or "")))) for o in lines]
+    return with_shared_names(answers)
+
+
+def with_shared_names(answers: list[Answer]) -> list[Answer]:
+    """``answers``, those without a question marked when another such answer has the same
+    file name (so that ``deadline.wav`` of every student groups as one question)."""
+    import dataclasses
+    from collections import Counter
+
+    bare = Counter(Path(a.answer).name for a in answers if not (a.question_id or a.question))
+    shared = {n for n, count in bare.items() if count > 1}
+    return [
+        dataclasses.replace(a, shared_name=True)
+        if not (a.question_id or a.question) and Path(a.answer).name in shared
+        else a
+        for a in answers
+    ]
 
 
 def _median(values: Iterable[float]) -> float | None:
@@ -251,8 +280,7 @@ def by_question(answers: list[Answer]) -> list[Group]:
     for a in answers:
         groups[a.question_key].append(a)
     return [
-        Group(k, g[0].question or "(no question given)", g, _medians(g, columns), sum(bool(a.flags) for a in g))
-        for k, g in groups.items()
+        Group(k, g[0].question_title, g, _medians(g, columns), sum(bool(a.flags) for a in g)) for k, g in groups.items()
     ]
 
 
@@ -440,7 +468,7 @@ def compare_cohorts(
         per_student[k[0]].append((old[k], new[k]))
         per_question[old[k].question_key].append((old[k], new[k]))
     students = [_movement(s, s or "(no student)", p) for s, p in per_student.items()]
-    questions = [_movement(q, p[0][1].question or "(no question given)", p) for q, p in per_question.items()]
+    questions = [_movement(q, p[0][1].question_title, p) for q, p in per_question.items()]
 
     def overall(m: Movement) -> Moved | None:
         return m.get("scores.overall")

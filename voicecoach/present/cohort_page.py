@@ -165,7 +165,7 @@ def render_cohort(
             "student": a.student,
             "session": a.session,
             "answer": a.answer,
-            "question": a.question or "(no question given)",
+            "question": a.question_title,
             "length": f"{a.duration_s:.0f}" if a.duration_s is not None else "",
             "scores": [(round(a.values[c]) if c in a.values else "") for c in score_columns],
             "tip": a.tips[0] if a.tips else "",
