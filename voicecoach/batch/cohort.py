@@ -369,7 +369,7 @@ class Moved:
 
     column: str
     label: str
-    spec: str
+    fmt: str
     before: float
     now: float
     verdict: str
@@ -486,7 +486,7 @@ def compare_cohorts(
         why = []
         m = next((x for x in students if x.key == student), None)
         if m is not None and (o := overall(m)) is not None and o.verdict == "worse":
-            why.append(f"overall score fell {format(o.before, o.spec)} -> {format(o.now, o.spec)}")
+            why.append(f"overall score fell {format(o.before, o.fmt)} -> {format(o.now, o.fmt)}")
             why += [f"{x.label} worse" for x in m.worse if x.column != "scores.overall"]
         scores = [a.overall for a in latest[student] if a.overall is not None]
         if scores and statistics.median(scores) < WEAK_SCORE:

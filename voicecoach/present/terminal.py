@@ -372,27 +372,34 @@ def render_batch_summary(summary: dict[str, Any], *, file: IO[str] | None = None
         out(f"{w['label'] + ':':<26}" + "; ".join(f"{f} {format(v, spec)}" for f, v in w["files"]))
 
 
+def changes_text(title: str, changes: list[Any]) -> Any:
+    """``title: figure before -> now verdict; ...``, each verdict in its colour (green
+    better, red worse); ``changes`` have ``label``, ``fmt``, ``before``, ``now``, ``verdict``."""
+    from rich.text import Text
+
+    colours = {"better": "green", "worse": "red", "same": ""}
+    text = Text(title + ": ")
+    for i, c in enumerate(changes):
+        if i:
+            text.append("; ")
+        text.append(f"{c.label} {format(c.before, c.fmt)} -> {format(c.now, c.fmt)} ")
+        text.append(c.verdict, style=colours.get(c.verdict, ""))
+    return text
+
+
 def render_comparison(
     previous: tuple[Any, list[Any]] | None, best: tuple[Any, list[Any]] | None, *, file: IO[str] | None = None
 ) -> None:
     """How this take compares with the previous take of the question and the best one:
     each figure before and now, said better or worse in words and colour."""
     from rich.console import Console
-    from rich.text import Text
 
     if previous is None and best is None:
         return
     console = Console(file=file, highlight=False, stderr=file is None)
-    colours = {"better": "green", "worse": "red", "same": ""}
 
     def line(title: str, changes: list[Any]) -> None:
-        text = Text(title + ": ")
-        for i, c in enumerate(changes):
-            if i:
-                text.append("; ")
-            text.append(f"{c.label} {format(c.before, c.fmt)} -> {format(c.now, c.fmt)} ")
-            text.append(c.verdict, style=colours[c.verdict])
-        console.print(text)
+        console.print(changes_text(title, changes))
 
     if previous is not None:
         take, changes = previous
@@ -457,7 +464,6 @@ def render_cohort_comparison(c: Any, *, file: IO[str] | None = None) -> None:
     from rich.text import Text
 
     console = Console(file=file, highlight=False, stderr=False)
-    colours = {"better": "green", "worse": "red", "same": ""}
     console.print()
     console.print(Text(f"Since {c.before} ({c.now} against it, answers matched by student and question)"))
     by_key = {m.key: m for m in c.students}
@@ -483,15 +489,10 @@ def render_cohort_comparison(c: Any, *, file: IO[str] | None = None) -> None:
     else:
         console.print(Text("Needs attention: no one"))
     for m in c.students:
-        text = Text(f"{m.title} ({m.matched} matched): ")
         moved = [x for x in m.moved if x.verdict != "same"]
+        text = changes_text(f"{m.title} ({m.matched} matched)", moved)
         if not moved:
             text.append("no figure moved beyond its noise")
-        for i, x in enumerate(moved):
-            if i:
-                text.append("; ")
-            text.append(f"{x.label} {format(x.before, x.spec)} -> {format(x.now, x.spec)} ")
-            text.append(x.verdict, style=colours[x.verdict])
         console.print(text)
     if c.only_before:
         console.print(Text(f"Only in {c.before}: " + ", ".join(c.only_before)))
