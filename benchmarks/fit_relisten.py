@@ -250,6 +250,17 @@ def main() -> None:
         return opinions[key]
 
     relisten.second_opinion = second_opinion  # type: ignore[assignment]
+    real_in_context = relisten.suspect_opinion
+    suspects: dict = {}
+
+    def suspect_opinion(model: Any, audio: Any, seg: Any, o: Any) -> Any:
+        # the suspect-word rule's decodings, remembered and counted (each is one decoding's cost)
+        key = (audio_key(audio), seg, o.second_opinion_context_s)
+        if key not in suspects:
+            suspects[key] = real_in_context(model, audio, seg, o)
+        return suspects[key]
+
+    relisten.suspect_opinion = suspect_opinion  # type: ignore[assignment]
     families = args.families.split(",")
     data: dict[str, list[dict]] = {}
     for fam in families:
@@ -277,7 +288,8 @@ def main() -> None:
         points = [{k: float(v) for k, v in (kv.split("=", 1) for kv in t.split(","))} for t in args.tries]
     t = time.perf_counter()
     scores: list[dict] = []
-    default = RelistenOptions()
+    # the shipped defaults for this model: tiny.en's, or those fitted for it (FITTED_FOR_MODEL)
+    default = relisten.options_for_model(args.model, RelistenOptions())
     for i, point in enumerate(points):
         opts = dataclasses.replace(default, **point)
         row = {"options": point, **{fam: evaluate(data[fam], model, opts) for fam in families}}
@@ -289,6 +301,9 @@ def main() -> None:
             file=sys.stderr,
         )
     print(f"grid of {len(points)} points in {time.perf_counter() - t:.0f} s")
+    if suspects:
+        fillers = sum(v is not None for v in suspects.values())
+        print(f"suspect words heard again: {len(suspects)}, {fillers} of them fillers")
     for floor in sorted({f for _, f in asked}):
         keys = {k for k, f in asked if f == floor}
         print(

@@ -174,6 +174,10 @@ class RelistenOptions:
         ``held_max_word_probability`` sure of covers gets none ("number" holds an "um").
         0 turns it off.
     second_opinion_context_s: the surroundings heard with the island.
+    suspect_max_probability: a word the recogniser is less sure of than this gets the
+        same second opinion (a filler run into a word: "I" over "erm I", "per" over "er");
+        a filler the filler-biased decoding writes on the word's span is added. 0 turns it
+        off (the default: measured in docs/benchmarks.md, it costs more than it finds).
     batch: fragments encoded at once.
     fitted_for_model: with a model whose thresholds were fitted apart
         (:data:`FITTED_FOR_MODEL`), use those where these options are left at their
@@ -198,6 +202,7 @@ class RelistenOptions:
     hum_min_probability: float = 0.005
     second_opinion_min_probability: float = 0.003
     second_opinion_context_s: float = 1.0
+    suspect_max_probability: float = 0.0
     batch: int = 16
     fitted_for_model: bool = True
 
@@ -415,6 +420,8 @@ def relisten_fillers(
         else:
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
+    if o.suspect_max_probability > 0:
+        added += _fillers_in_suspect_words(model, audio, words, added, o)
     words = [_outside(audio, w, added, silence) for w in words]
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
 
@@ -433,6 +440,14 @@ def _sure_word_on(seg: Segment, words: list[Word], min_probability: float) -> bo
 def second_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> str | None:
     """The filler the filler-biased decoding writes on ``seg``, heard with
     ``o.second_opinion_context_s`` of its surroundings each side, or None."""
+    found = filler_in_context(model, audio, seg, o)
+    return found[0] if found else None
+
+
+def filler_in_context(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> tuple[str, float, float] | None:
+    """(kind, start_s, end_s) of the first filler the filler-biased decoding writes on
+    ``seg`` (its middle within 0.1 s of it), heard with ``o.second_opinion_context_s`` of
+    its surroundings each side, or None."""
     sr = audio.sample_rate_hz
     start_s = max(0.0, seg.start_s - o.second_opinion_context_s)
     clip = audio.samples[int(start_s * sr) : int((seg.end_s + o.second_opinion_context_s) * sr)]
@@ -440,10 +455,34 @@ def second_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -
         model, clip, language="en", beam_size=5, hotwords=FILLER_HOTWORDS, max_new_tokens=24
     ):
         kind = vocal_filler_type(text.strip(".,?!-…").lower())
-        # the filler's span must sit on the island (its middle inside it)
         if kind and seg.start_s - 0.1 <= start_s + (a_s + b_s) / 2 <= seg.end_s + 0.1:
-            return kind
+            return kind, start_s + a_s, start_s + b_s
     return None
+
+
+def _fillers_in_suspect_words(
+    model: Any, audio: Audio, words: list[Word], added: list[Word], o: RelistenOptions
+) -> list[Word]:
+    """Fillers the filler-biased decoding writes on the words the recogniser is less than
+    ``o.suspect_max_probability`` sure of, away from every filler already there."""
+    fillers = [w for w in words if is_vocal_filler(w.norm)] + added
+    out: list[Word] = []
+    for w in words:
+        if is_vocal_filler(w.norm) or w.probability >= o.suspect_max_probability:
+            continue
+        if any(f.start_s - o.margin_s <= w.end_s and f.end_s + o.margin_s >= w.start_s for f in [*fillers, *out]):
+            continue
+        found = suspect_opinion(model, audio, Segment(w.start_s, w.end_s), o)
+        if found:
+            kind, a_s, b_s = found
+            start_s, end_s = round(max(a_s, w.start_s - 0.1), 3), round(min(b_s, w.end_s + 0.1), 3)
+            out.append(Word(kind, start_s, end_s, 0.0, "acoustic"))
+    return out
+
+
+def suspect_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> tuple[str, float, float] | None:
+    """:func:`filler_in_context` for a suspect word's span (apart, so that it can be counted)."""
+    return filler_in_context(model, audio, seg, o)
 
 
 def _hum(audio: Audio, seg: Segment, o: RelistenOptions, silence: SilenceOptions | None, *, throughout: bool) -> bool:
