@@ -390,3 +390,18 @@ def test_two_sessions_of_two_students_show_the_improvement(tmp_path, browser):
     assert page.locator("#scores").count() == 1  # the answer's own report, with its scores
     assert dialogs == []
     page.close()
+
+
+def test_a_results_folder_from_before_students_is_read_too(tmp_path):
+    """results.jsonl as the batch wrote it before this change: no answer, student, status
+    or flags; a failed file only as file, question, status and reason."""
+    old = result("/data/cohort/alice/deadline.wav", overall=40, relevance="no")
+    for key in ("status", "student"):
+        old.pop(key, None)
+    failed = {"file": "/data/cohort/bob/deadline.wav", "question": None, "status": "failed", "reason": "broken"}
+    silent = {**result("/data/cohort/carol/deadline.wav", overall=0), "speech_found": False, "scores": None}
+    silent.pop("status")
+    (a, b_, c_) = c.load_answers(write_results(tmp_path / "old", [old, failed, silent]))
+    assert (a.answer, a.student, a.status, a.flags) == ("alice/deadline.wav", "alice", "ok", ("off the question",))
+    assert (b_.student, b_.status, b_.flags) == ("bob", "failed", ("failed",))
+    assert (c_.status, c_.flags) == ("no_speech", ("no speech",))
