@@ -173,7 +173,14 @@ def choose_files(folder: Path, split: str, limit: int | None) -> list[Path]:
 
 
 def run(
-    truths: list[Path], decodings: list[str], *, model: str, beam_size: int, dump: Path | None, label: str
+    truths: list[Path],
+    decodings: list[str],
+    *,
+    model: str,
+    beam_size: int,
+    dump: Path | None,
+    label: str,
+    relisten: dict[str, float] | None = None,
 ) -> tuple[dict, dict, float]:
     """Score ``truths`` with each decoding: (rows[decoding][group], timing[decoding], audio seconds)."""
     from voicecoach.analysers import fillers as fillers_analyser
@@ -202,7 +209,9 @@ def run(
                     base.transcription, decoding=decoding, model=model, beam_size=beam_size
                 ),
                 analysers=base.analysers,
-                relisten=dataclasses.replace(base.relisten, fitted_for_model=not dec.endswith("-unfitted")),
+                relisten=dataclasses.replace(
+                    base.relisten, fitted_for_model=not dec.endswith("-unfitted"), **(relisten or {})
+                ),
             )
             rep = score_audio(audio, settings=settings)
             for k in timing[dec]:
@@ -327,7 +336,15 @@ def main() -> None:
         help="the Whisper model (default: the embedded tiny.en; base: from PyPI, see voicecoach models)",
     )
     ap.add_argument("--beam-size", type=int, default=5, help="beam width of each decoding (voicecoach's default: 5)")
+    ap.add_argument(
+        "--relisten",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a re-listening option for every decoding (repeatable), e.g. suspect_max_probability=0.3",
+    )
     args = ap.parse_args()
+    relisten = {k: float(v) for k, v in (kv.split("=", 1) for kv in args.relisten)}
 
     corpora = {args.corpus.name: args.corpus} if args.corpus else {f: CORPORA[f] for f in args.families.split(",")}
     decodings = args.decodings.split(",")
@@ -339,7 +356,13 @@ def main() -> None:
         if not truths:
             sys.exit(f"no corpus in {folder}: run python benchmarks/corpus/make_corpus.py --family {fam}")
         rows, timing, audio_s = run(
-            truths, decodings, model=args.model, beam_size=args.beam_size, dump=args.dump, label=fam
+            truths,
+            decodings,
+            model=args.model,
+            beam_size=args.beam_size,
+            dump=args.dump,
+            label=fam,
+            relisten=relisten,
         )
         results[fam] = {
             "files": len(truths),

@@ -108,11 +108,12 @@ def test_base_gets_the_relistening_thresholds_fitted_for_it_unless_the_settings_
     from voicecoach.asr.relisten import FITTED_FOR_MODEL, RelistenOptions, options_for_model
 
     fitted = FITTED_FOR_MODEL["base"]
+    assert fitted and set(fitted) <= set(RelistenOptions.__dataclass_fields__)
     for name in ("base", "base.en"):
         o = options_for_model(name)
-        assert (o.min_probability, o.max_flux) == (fitted["min_probability"], fitted["max_flux"])
+        assert all(getattr(o, k) == v for k, v in fitted.items())
+        assert o == RelistenOptions(**fitted)  # nothing else changes
     assert options_for_model("default") == RelistenOptions() == options_for_model("tiny.en")
-    mine = RelistenOptions(min_probability=0.05)
-    assert options_for_model("base", mine).min_probability == 0.05  # set by the user: kept
-    assert options_for_model("base", mine).max_flux == fitted["max_flux"]
+    mine = RelistenOptions(min_probability=0.05, max_s=1.0)
+    assert options_for_model("base", mine) == mine  # set by the user: kept
     assert options_for_model("base", RelistenOptions(fitted_for_model=False)) == RelistenOptions(fitted_for_model=False)
