@@ -218,6 +218,7 @@ class RelistenOptions:
             "veto_below",
             "hum_min_probability",
             "second_opinion_min_probability",
+            "suspect_max_probability",
         ):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} = {getattr(self, name)!r} must be a probability, from 0 to 1")
