@@ -119,7 +119,8 @@ def options_for_model(model: str, options: RelistenOptions | None = None) -> Rel
     if not fitted or not o.fitted_for_model:
         return o
     default = RelistenOptions()
-    return dataclasses.replace(o, **{k: v for k, v in fitted.items() if getattr(o, k) == getattr(default, k)})
+    changes: dict[str, Any] = {k: v for k, v in fitted.items() if getattr(o, k) == getattr(default, k)}
+    return dataclasses.replace(o, **changes)
 
 
 @dataclass(frozen=True)

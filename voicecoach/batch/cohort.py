@@ -315,7 +315,7 @@ def by_student(answers: list[Answer]) -> list[Group]:
 def describe(answers: list[Answer]) -> dict[str, Any]:
     """The cohort in numbers, as ``voicecoach cohort --json`` prints it: counts, each
     figure's median and band, per question and per student."""
-    status = defaultdict(int)
+    status: dict[str, int] = defaultdict(int)
     for a in answers:
         status[a.status] += 1
     out_figures = []

@@ -313,7 +313,7 @@ def plan_jobs(
     for inp in inputs:
         raw = question if inp.question is None else inp.question
         asked = resolve(raw) if raw is not None else None
-        who = {"student": inp.student or student_of(inp.path), "session": inp.session or ""}
+        who: dict[str, Any] = {"student": inp.student or student_of(inp.path), "session": inp.session or ""}
         if isinstance(asked, VoicecoachError):
             jobs.append(Job(str(inp.path), raw, None, f"{readable(inp.path)}: {asked}", **who))
             continue
