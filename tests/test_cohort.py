@@ -405,3 +405,16 @@ def test_a_results_folder_from_before_students_is_read_too(tmp_path):
     assert (a.answer, a.student, a.status, a.flags) == ("alice/deadline.wav", "alice", "ok", ("off the question",))
     assert (b_.student, b_.status, b_.flags) == ("bob", "failed", ("failed",))
     assert (c_.status, c_.flags) == ("no_speech", ("no speech",))
+
+
+def test_a_name_a_spreadsheet_would_run_stays_text_in_the_csv(tmp_path):
+    out = tmp_path / "out"
+    store = b.Store(out / "results.sqlite")
+    job = b.Job("/data/x/=HYPERLINK(1)/a.wav", "Q", "k", student='=HYPERLINK("http://x")', session="-1")
+    store.put(b.Outcome("k", job.path, "ok", "", result("x", overall=-1)), "Q")
+    (row,) = b.write_outputs(store, [job], out)
+    store.close()
+    assert row["student"] == '\'=HYPERLINK("http://x")' and row["session"] == "'-1"
+    assert row["scores.overall"] == -1  # numbers stay numbers
+    (line,) = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert line["student"] == '=HYPERLINK("http://x")'  # the JSONL keeps the text as it was

@@ -551,7 +551,22 @@ def csv_row(
         }
     )
     row.update({k: readable(v) for k, v in named.items()})
-    return row
+    return {k: _not_a_formula(v) if k in TEXT_COLUMNS else v for k, v in row.items()}
+
+
+#: The CSV's columns of free text (names, questions, tips, what was said).
+TEXT_COLUMNS = frozenset(
+    ("file", "answer", "student", "session", "question", "reason", "flags", "not_judged", "transcript.text")
+    + tuple(f"tip_{i}" for i in range(1, TIP_COLUMNS + 1))
+)
+
+
+def _not_a_formula(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (it starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return) with a ``'`` before it, so that it shows as
+    text: a student or file named ``=HYPERLINK(...)`` stays a name. results.jsonl keeps the
+    text as it was."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def job_names(jobs: list[Job]) -> dict[str, str]:
@@ -593,15 +608,16 @@ def write_outputs(store: Store, jobs: list[Job], out_dir: Path) -> list[dict[str
         row = csv_row(job.path, job.question, status, reason, result, columns, qid, **named)
         writer.writerow(row)
         rows.append(row)
-        who = {k: row[k] for k in ("answer", "student", "session")}
+        # the JSONL holds the texts as they are (the CSV's guard against formulas is the CSV's)
+        who = {k: readable(named[k]) for k in ("answer", "student", "session")}
         extra = {**who, "flags": answer_flags(status, result), "report": row["report"] or None}
         failed = {
-            "file": row["file"],
+            "file": readable(job.path),
             **who,
-            "question": job.question and row["question"],
+            "question": job.question and readable(job.question),
             "question_id": qid or None,
             "status": status,
-            "reason": row["reason"],
+            "reason": readable(reason),
             "flags": extra["flags"],
         }
         lines.append(json.dumps({**result, **extra, "status": status} if result else failed, ensure_ascii=False))
