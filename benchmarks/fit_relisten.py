@@ -241,23 +241,23 @@ def main() -> None:
     opinions: dict = {}
     asked: list = []  # (island, floor) of every second opinion asked for
 
-    def second_opinion(model: Any, audio: Any, seg: Any, o: Any) -> Any:
+    def second_opinion(model: Any, audio: Any, seg: Any, o: Any, **kw: Any) -> Any:
         # remembered per audio, island and context: the grid's other options do not change it
         key = (audio_key(audio), seg, o.second_opinion_context_s)
         asked.append((key, o.second_opinion_min_probability))
         if key not in opinions:
-            opinions[key] = real_second_opinion(model, audio, seg, o)
+            opinions[key] = real_second_opinion(model, audio, seg, o, **kw)
         return opinions[key]
 
     relisten.second_opinion = second_opinion  # type: ignore[assignment]
     real_in_context = relisten.suspect_opinion
     suspects: dict = {}
 
-    def suspect_opinion(model: Any, audio: Any, seg: Any, o: Any) -> Any:
+    def suspect_opinion(model: Any, audio: Any, seg: Any, o: Any, **kw: Any) -> Any:
         # the suspect-word rule's decodings, remembered and counted (each is one decoding's cost)
         key = (audio_key(audio), seg, o.second_opinion_context_s)
         if key not in suspects:
-            suspects[key] = real_in_context(model, audio, seg, o)
+            suspects[key] = real_in_context(model, audio, seg, o, **kw)
         return suspects[key]
 
     relisten.suspect_opinion = suspect_opinion  # type: ignore[assignment]

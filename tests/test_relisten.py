@@ -403,3 +403,29 @@ def test_suspect_words_give_back_a_filler_run_into_the_next_word(tmp_path):
         false += [g for g in got if control["start_s"] - 0.1 <= (g.start_s + g.end_s) / 2 <= control["end_s"] + 0.1]
         assert _fillers_in_suspect_words(load_model(), audio, words, [], RelistenOptions()) == []  # off by default
     assert found >= 5 and len(false) <= 1, (found, false)
+
+
+def test_the_second_opinion_decodes_as_the_transcription_does(monkeypatch):
+    """The transcription's beam width and filler hotwords reach re-listening's own
+    decodings (the second opinion), not only the passes over the whole recording. Every
+    island is sent for a second opinion here (no island is a filler by itself at
+    min_probability 1), and each of re-listening's decodings is recorded on its way to the
+    real decoder."""
+    from tests.conftest import SAMPLES
+    from voicecoach.asr import relisten
+    from voicecoach.asr.relisten import RelistenOptions
+    from voicecoach.asr.transcribe import TranscribeOptions, transcribe
+    from voicecoach.audio.decode import load_audio
+
+    seen: list[tuple[int, str]] = []
+    real = relisten.decode_clip
+
+    def recorded(model, clip, **kw):
+        seen.append((kw["beam_size"], kw["hotwords"]))
+        return real(model, clip, **kw)
+
+    monkeypatch.setattr(relisten, "decode_clip", recorded)
+    options = TranscribeOptions(beam_size=3, hotwords="um uh er hmm mm")
+    every_island = RelistenOptions(min_probability=1.0, second_opinion_min_probability=0.0001)
+    transcribe(load_audio(SAMPLES / "hesitant_slow.wav"), options=options, relisten=every_island)
+    assert seen and set(seen) == {(3, "um uh er hmm mm")}

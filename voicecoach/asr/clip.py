@@ -5,6 +5,7 @@ and what re-listening asks for a second opinion
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,16 @@ FILLER_HOTWORDS = "um uh er hmm"
 GAP_TAIL_S = 3.0
 #: Against loops on a hesitant stretch (see :func:`decode_clip`).
 GAP_REPETITION_PENALTY = 1.3
+
+
+@dataclass(frozen=True)
+class BiasedDecoding:
+    """How re-listening's filler-biased decoding of a clip runs: as the transcription's
+    (``[transcription]`` language, beam_size and hotwords)."""
+
+    language: str = "en"
+    beam_size: int = 5
+    hotwords: str = FILLER_HOTWORDS
 
 
 def decode_clip(

@@ -47,7 +47,7 @@ from ..audio.acoustics import (
 from ..core.datatypes import Segment, Word
 from ..core.lexicon import is_vocal_filler, vocal_filler_type
 from .alignment import clip_overlaps, dedupe_fillers
-from .clip import FILLER_HOTWORDS, decode_clip
+from .clip import BiasedDecoding, decode_clip
 
 if TYPE_CHECKING:
     from ..audio.decode import Audio
@@ -383,10 +383,13 @@ def relisten_fillers(
     *,
     options: RelistenOptions | None = None,
     silence: SilenceOptions | None = None,
+    biased: BiasedDecoding | None = None,
 ) -> list[Word]:
     """``words`` with the transcript's fillers moved onto their sound, the biased pass's
     fillers that re-listening does not confirm at all removed, and the vocal fillers
-    found by re-listening inserted (``source="acoustic"``)."""
+    found by re-listening inserted (``source="acoustic"``). ``biased``: how a second
+    opinion's filler-biased decoding runs (the transcription's language, beam width and
+    hotwords; their defaults when None)."""
     o = options or RelistenOptions()
     heard: dict[Segment, tuple[float, str]] = {}
 
@@ -419,14 +422,14 @@ def relisten_fillers(
             not held
             and 0 < o.second_opinion_min_probability <= p
             and not _sure_word_on(seg, words, o.held_max_word_probability)
-            and (said := second_opinion(model, audio, seg, o))
+            and (said := second_opinion(model, audio, seg, o, biased=biased))
         ):
             spelling = said
         else:
             continue
         added.append(Word(spelling, seg.start_s, seg.end_s, round(p, 4), "acoustic"))
     if o.suspect_max_probability > 0:
-        added += _fillers_in_suspect_words(model, audio, words, added, o)
+        added += _fillers_in_suspect_words(model, audio, words, added, o, biased=biased)
     words = [_outside(audio, w, added, silence) for w in words]
     return clip_overlaps(sorted([*words, *added], key=lambda w: (w.start_s, w.end_s)), lambda w: w.source == "acoustic")
 
@@ -442,22 +445,27 @@ def _sure_word_on(seg: Segment, words: list[Word], min_probability: float) -> bo
     )
 
 
-def second_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> str | None:
+def second_opinion(
+    model: Any, audio: Audio, seg: Segment, o: RelistenOptions, *, biased: BiasedDecoding | None = None
+) -> str | None:
     """The filler the filler-biased decoding writes on ``seg``, heard with
     ``o.second_opinion_context_s`` of its surroundings each side, or None."""
-    found = filler_in_context(model, audio, seg, o)
+    found = filler_in_context(model, audio, seg, o, biased=biased)
     return found[0] if found else None
 
 
-def filler_in_context(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> tuple[str, float, float] | None:
+def filler_in_context(
+    model: Any, audio: Audio, seg: Segment, o: RelistenOptions, *, biased: BiasedDecoding | None = None
+) -> tuple[str, float, float] | None:
     """(kind, start_s, end_s) of the first filler the filler-biased decoding writes on
     ``seg`` (its middle within 0.1 s of it), heard with ``o.second_opinion_context_s`` of
     its surroundings each side, or None."""
     sr = audio.sample_rate_hz
     start_s = max(0.0, seg.start_s - o.second_opinion_context_s)
     clip = audio.samples[int(start_s * sr) : int((seg.end_s + o.second_opinion_context_s) * sr)]
+    b = biased or BiasedDecoding()
     for text, a_s, b_s, _ in decode_clip(
-        model, clip, language="en", beam_size=5, hotwords=FILLER_HOTWORDS, max_new_tokens=24
+        model, clip, language=b.language, beam_size=b.beam_size, hotwords=b.hotwords, max_new_tokens=24
     ):
         kind = vocal_filler_type(text.strip(".,?!-…").lower())
         if kind and seg.start_s - 0.1 <= start_s + (a_s + b_s) / 2 <= seg.end_s + 0.1:
@@ -466,7 +474,13 @@ def filler_in_context(model: Any, audio: Audio, seg: Segment, o: RelistenOptions
 
 
 def _fillers_in_suspect_words(
-    model: Any, audio: Audio, words: list[Word], added: list[Word], o: RelistenOptions
+    model: Any,
+    audio: Audio,
+    words: list[Word],
+    added: list[Word],
+    o: RelistenOptions,
+    *,
+    biased: BiasedDecoding | None = None,
 ) -> list[Word]:
     """Fillers the filler-biased decoding writes on the words the recogniser is less than
     ``o.suspect_max_probability`` sure of, away from every filler already there."""
@@ -477,7 +491,7 @@ def _fillers_in_suspect_words(
             continue
         if any(f.start_s - o.margin_s <= w.end_s and f.end_s + o.margin_s >= w.start_s for f in [*fillers, *out]):
             continue
-        found = suspect_opinion(model, audio, Segment(w.start_s, w.end_s), o)
+        found = suspect_opinion(model, audio, Segment(w.start_s, w.end_s), o, biased=biased)
         if found:
             kind, a_s, b_s = found
             start_s, end_s = round(max(a_s, w.start_s - 0.1), 3), round(min(b_s, w.end_s + 0.1), 3)
@@ -485,9 +499,11 @@ def _fillers_in_suspect_words(
     return out
 
 
-def suspect_opinion(model: Any, audio: Audio, seg: Segment, o: RelistenOptions) -> tuple[str, float, float] | None:
+def suspect_opinion(
+    model: Any, audio: Audio, seg: Segment, o: RelistenOptions, *, biased: BiasedDecoding | None = None
+) -> tuple[str, float, float] | None:
     """:func:`filler_in_context` for a suspect word's span (apart, so that it can be counted)."""
-    return filler_in_context(model, audio, seg, o)
+    return filler_in_context(model, audio, seg, o, biased=biased)
 
 
 def _hum(audio: Audio, seg: Segment, o: RelistenOptions, silence: SilenceOptions | None, *, throughout: bool) -> bool:

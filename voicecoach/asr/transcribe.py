@@ -420,8 +420,11 @@ def transcribe(
 
         if on_progress is not None:
             on_progress("re-listening", 0.0, audio.duration_s)
+        from .clip import BiasedDecoding
+
         relisten = options_for_model(options.model, relisten)
-        words = relisten_fillers(model, audio, words, options=relisten, silence=silence)
+        heard_as = BiasedDecoding(options.language, options.beam_size, options.hotwords)
+        words = relisten_fillers(model, audio, words, options=relisten, silence=silence, biased=heard_as)
     return Transcript(
         words=tuple(words),
         duration_s=round(audio.duration_s, 3),
