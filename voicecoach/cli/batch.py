@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTION, Command, bank, settings
+from .common import (
+    CONFIG_OPTION,
+    DECODING_OPTION,
+    MODEL_OPTION,
+    QUESTIONS_OPTION,
+    Command,
+    bank,
+    page_option,
+    settings,
+)
 
 
 @click.command(cls=Command)
@@ -47,13 +56,7 @@ from .common import CONFIG_OPTION, DECODING_OPTION, MODEL_OPTION, QUESTIONS_OPTI
     help="The question every answer responds to: a bank id, or any question's text (a manifest CSV can give one per "
     "file).",
 )
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Also write the cohort page: one self-contained HTML file with every answer, by student and by question.",
-)
+@page_option("Also write the cohort page: one self-contained HTML file with every answer, by student and by question.")
 @click.option(
     "--reports",
     is_flag=True,

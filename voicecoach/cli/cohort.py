@@ -7,18 +7,12 @@ from pathlib import Path
 
 import click
 
-from .common import Command
+from .common import Command, page_option
 
 
 @click.command(cls=Command)
 @click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Write the cohort page: one self-contained HTML file (with two folders, the comparison on top).",
-)
+@page_option("Write the cohort page: one self-contained HTML file (with two folders, the comparison on top).")
 @click.option("--json", "as_json", is_flag=True, help="Print the cohort (and the comparison) as JSON.")
 def cohort(results: tuple[Path, ...], html_path: Path | None, as_json: bool) -> None:
     """How a cohort did, from batch results folders (the --out of `voicecoach batch`).

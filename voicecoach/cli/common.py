@@ -158,6 +158,15 @@ CONFIG_OPTION = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="A TOML settings file (default: the user config file, if any; `voicecoach config-path`).",
 )
+
+
+def page_option(help_text: str) -> Any:
+    """``--html FILE``: where a command writes its page."""
+    return click.option(
+        "--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE", help=help_text
+    )
+
+
 DATA_DIR_OPTION = click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
