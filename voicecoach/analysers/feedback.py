@@ -47,6 +47,17 @@ UNWEIGHTED_TIP_WEIGHT = 0.02
 #: The highest overall score an answer that does not answer the question, or is far too
 #: short to judge, can get.
 FLOOR = 40
+#: A score at or above this is good, under WEAK_SCORE weak (the reports colour them green,
+#: amber and red; the cohort page's target band for a score starts at GOOD_SCORE).
+GOOD_SCORE = 75
+WEAK_SCORE = 50
+
+
+def grade(score: float) -> str:
+    """ "good", "mid" or "bad": how the reports colour a score out of 100."""
+    return "good" if score >= GOOD_SCORE else "mid" if score >= WEAK_SCORE else "bad"
+
+
 #: Under this share of its category's shortest recommended length an answer is too short
 #: to be an answer.
 FLOOR_LENGTH_SHARE = 0.25

@@ -416,12 +416,11 @@ def transcribe(
             if w.source == "plain" or voiced_share(audio, w.start_s, w.end_s, options=silence) >= MIN_VOICED_SHARE
         ]
     if options.relisten and options.decoding != "plain" and words:
+        from .clip import BiasedDecoding
         from .relisten import options_for_model, relisten_fillers
 
         if on_progress is not None:
             on_progress("re-listening", 0.0, audio.duration_s)
-        from .clip import BiasedDecoding
-
         relisten = options_for_model(options.model, relisten)
         heard_as = BiasedDecoding(options.language, options.beam_size, options.hotwords)
         words = relisten_fillers(model, audio, words, options=relisten, silence=silence, biased=heard_as)

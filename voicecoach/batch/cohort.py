@@ -20,15 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from ..analysers import Metric
+from ..analysers.feedback import GOOD_SCORE, WEAK_SCORE
 from ..core.errors import VoicecoachError
 from ..core.files import readable
 from ..practice.progress import judge_change
 from .run import answer_flags, short_names, student_of, summary_columns, top_tips
-
-#: The score at and above which an area is good (the reports colour it green).
-GOOD_SCORE = 75
-#: The score under which an answer or a student needs attention.
-WEAK_SCORE = 50
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,8 @@ def area_columns() -> list[tuple[str, str]]:
 class Answer:
     """One row of a batch, as the cohort view uses it. ``values``: column -> number for
     the figures and area scores that were measured; ``band``: column -> (low, high) of the
-    target band a figure was judged against (pace); ``result``: the whole JSON object."""
+    target band a figure was judged against (pace); ``shared_name``: no question was
+    given and other answers have the same file name (:func:`with_shared_names`)."""
 
     answer: str
     student: str
@@ -103,14 +100,6 @@ class Answer:
         return self.values.get("scores.overall")
 
 
-def _dotted(obj: Any, column: str) -> Any:
-    for part in column.split("."):
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
-
-
 def _number(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
@@ -132,12 +121,12 @@ def answer_from_line(obj: dict[str, Any], *, name: str | None = None) -> Answer:
     band: dict[str, tuple[float, float]] = {}
     if status == "ok":
         for column in [f.column for f in figures()] + [c for c, _ in area_columns()]:
-            v = _number(_dotted(obj, column))
+            v = Metric(column, column).value(obj)
             if v is not None:
                 values[column] = v
         for f in figures():
             if f.metric.band is not None:
-                lo, hi = (_number(_dotted(obj, f"{f.column.split('.')[0]}.{k}")) for k in f.metric.band)
+                lo, hi = (Metric(f"{f.column.split('.')[0]}.{k}", k).value(obj) for k in f.metric.band)
                 if lo is not None and hi is not None:
                     band[f.column] = (lo, hi)
     file = readable(str(obj.get("file") or ""))
@@ -284,11 +273,13 @@ def by_question(answers: list[Answer]) -> list[Group]:
     ]
 
 
-def by_student(answers: list[Answer]) -> list[Group]:
+def by_student(answers: list[Answer], *, questions: list[Group] | None = None) -> list[Group]:
     """Each student's answers, with how far their overall score sits from the group's
-    median on the same questions (``vs_group``: the mean of answer minus question median)."""
+    median on the same questions (``vs_group``: the mean of answer minus question median;
+    ``questions``: :func:`by_question` of ``answers``, when already made)."""
     columns = [f.column for f in figures()] + [c for c, _ in area_columns()]
-    question_median = {q.key: q.medians.get("scores.overall") for q in by_question(answers)}
+    questions = by_question(answers) if questions is None else questions
+    question_median = {q.key: q.medians.get("scores.overall") for q in questions}
     groups: dict[str, list[Answer]] = defaultdict(list)
     for a in answers:
         groups[a.student].append(a)
@@ -312,9 +303,14 @@ def by_student(answers: list[Answer]) -> list[Group]:
     return out
 
 
-def describe(answers: list[Answer]) -> dict[str, Any]:
+def describe(
+    answers: list[Answer], *, questions: list[Group] | None = None, students: list[Group] | None = None
+) -> dict[str, Any]:
     """The cohort in numbers, as ``voicecoach cohort --json`` prints it: counts, each
-    figure's median and band, per question and per student."""
+    figure's median and band, per question and per student (``questions``, ``students``:
+    :func:`by_question` and :func:`by_student` of ``answers``, when already made)."""
+    questions = by_question(answers) if questions is None else questions
+    students = by_student(answers, questions=questions) if students is None else students
     status: dict[str, int] = defaultdict(int)
     for a in answers:
         status[a.status] += 1
@@ -355,8 +351,8 @@ def describe(answers: list[Answer]) -> dict[str, Any]:
             flag: sum(flag in a.flags for a in answers) for flag in sorted({x for a in answers for x in a.flags})
         },
         "figures": out_figures,
-        "by_question": [group(g) for g in by_question(answers)],
-        "by_student": [group(g) for g in by_student(answers)],
+        "by_question": [group(g) for g in questions],
+        "by_student": [group(g) for g in students],
     }
 
 

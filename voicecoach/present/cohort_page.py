@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import hashlib
 import os
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,8 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from ..analysers.feedback import grade
 from ..batch.cohort import (
-    GOOD_SCORE,
-    WEAK_SCORE,
     Answer,
     Comparison,
     area_columns,
@@ -61,9 +61,7 @@ HIST_W, HIST_H, HIST_BINS = 260, 70, 20
 
 
 def _grade(v: Any) -> str:
-    if not isinstance(v, (int, float)):
-        return ""
-    return "good" if v >= GOOD_SCORE else "mid" if v >= WEAK_SCORE else "bad"
+    return grade(v) if isinstance(v, (int, float)) else ""
 
 
 ENV = Environment(
@@ -103,8 +101,6 @@ def histogram(values: list[float], band: tuple[float, float] | None, spec: str) 
         for i, n in enumerate(counts)
         if n
     ]
-    import statistics
-
     return {
         "bars": bars,
         "lo": format(lo, spec),
@@ -138,7 +134,9 @@ def render_cohort(
     """The cohort page for ``answers`` (the batch in ``out_dir``, whose reports the rows
     link, relative to ``page_dir``, the folder the page is written to), with
     ``comparison`` against an earlier batch of the same group when given."""
-    d = describe(answers)
+    questions = by_question(answers)
+    students = by_student(answers, questions=questions)
+    d = describe(answers, questions=questions, students=students)
     figure_list = figures()
     histograms = []
     for f, info in zip(figure_list, d["figures"], strict=True):
@@ -183,7 +181,6 @@ def render_cohort(
             o = m.get("scores.overall")
             if o is not None:
                 improved_by[m.key] = f"{o.before:.0f} → {o.now:.0f}"
-    questions = by_question(answers)
     return ENV.get_template("cohort.html").render(
         title=title,
         d=d,
@@ -195,7 +192,7 @@ def render_cohort(
         score_titles=score_titles,
         questions=questions,
         question_medians={q.key: q.medians.get("scores.overall") for q in questions},
-        students=by_student(answers),
+        students=students,
         cmp=comparison,
         figure_list=figure_list,
         improved_by=improved_by,
@@ -236,7 +233,9 @@ def write_reports(
     """Write each scored answer's own HTML report to ``out_dir/reports/`` (the same page as
     ``score --html``, its audio embedded when the file is still there), built here from
     the store, not on the workers. A report already written for the same key is kept.
-    Returns how many were written now; ``on_report`` is called with each answer's name."""
+    Returns how many were written now; ``on_report`` is called with the name of each
+    answer that has a key, once it is done (written, kept, or not scored)."""
+    from ..audio.decode import load_audio
     from ..scoring.result import report_from_dict
     from .html_report import render_html
 
@@ -245,21 +244,16 @@ def write_reports(
     for job in jobs:
         if job.key is None:
             continue
-        stored = store.get(job.key)
-        if stored is None or stored[0] != "ok" or stored[2] is None:
-            continue
         answer = names[readable(job.path)]
+        stored = store.get(job.key)
         target = out_dir / report_name(answer, job.key)
-        if target.is_file():
-            continue
-        report = report_from_dict({**stored[2], "file": answer}, source=str(target))
-        audio = None
-        with contextlib.suppress(VoicecoachError, OSError):
-            from ..audio.decode import load_audio
-
-            audio = load_audio(job.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(target, render_html(report, audio=audio))
-        written += 1
+        if stored is not None and stored[0] == "ok" and stored[2] is not None and not target.is_file():
+            report = report_from_dict({**stored[2], "file": answer}, source=str(target))
+            audio = None
+            with contextlib.suppress(VoicecoachError, OSError):
+                audio = load_audio(job.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, render_html(report, audio=audio))
+            written += 1
         on_report(answer)
     return written

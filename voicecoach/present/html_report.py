@@ -23,7 +23,7 @@ import numpy as np
 from markupsafe import escape
 
 from ..analysers import Mark
-from ..analysers.feedback import FLOOR, floor
+from ..analysers.feedback import FLOOR, floor, grade
 from ..audio.acoustics import HOP_S, frame_levels_db
 from ..audio.decode import Audio
 from ..core.datatypes import format_mmss
@@ -307,7 +307,7 @@ def progress_html(takes: list[Take], report: Report | None = None) -> str:
 
 def _card(label: str, value: int, measured: str = "") -> str:
     """A score card: what it is, the score out of 100, what was measured."""
-    cls = "good" if value >= 75 else "mid" if value >= 50 else "bad"
+    cls = grade(value)
     said = f"{label} score: {value} out of 100" + (f"; {measured}" if measured else "")
     return (
         f'<div class="card {cls}" role="group" aria-label="{_e(said)}"><div class="l">{_e(label)}</div>'
