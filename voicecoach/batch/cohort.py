@@ -23,7 +23,7 @@ from ..analysers import Metric
 from ..analysers.feedback import GOOD_SCORE, WEAK_SCORE
 from ..core.errors import VoicecoachError
 from ..core.files import readable
-from ..practice.progress import judge_change
+from ..practice.progress import Change, judge_change
 from .run import answer_flags, short_names, student_of, summary_columns, top_tips
 
 
@@ -358,42 +358,25 @@ def describe(
 
 # ---------------------------------------------------------------- two sessions compared
 @dataclass(frozen=True)
-class Moved:
-    """How one figure moved for a student or a question between two batches: the mean
-    over the answers matched by student and question, ``before`` -> ``now``; ``verdict``
-    "better", "worse" or "same" (within the figure's noise)."""
-
-    column: str
-    label: str
-    fmt: str
-    before: float
-    now: float
-    verdict: str
-
-    @property
-    def change(self) -> float:
-        return self.now - self.before
-
-
-@dataclass(frozen=True)
 class Movement:
     """A student (or a question) across two batches: how many answers were matched and
-    how each figure moved."""
+    how each figure moved (a :class:`~voicecoach.practice.progress.Change` keyed by its
+    column, ``before`` and ``now`` the means over the matched answers)."""
 
     key: str
     title: str
     matched: int
-    moved: list[Moved]
+    moved: list[Change]
 
-    def get(self, column: str) -> Moved | None:
-        return next((m for m in self.moved if m.column == column), None)
+    def get(self, column: str) -> Change | None:
+        return next((m for m in self.moved if m.key == column), None)
 
     @property
-    def better(self) -> list[Moved]:
+    def better(self) -> list[Change]:
         return [m for m in self.moved if m.verdict == "better"]
 
     @property
-    def worse(self) -> list[Moved]:
+    def worse(self) -> list[Change]:
         return [m for m in self.moved if m.verdict == "worse"]
 
 
@@ -431,7 +414,7 @@ def _movement(key: str, title: str, pairs: list[tuple[Answer, Answer]]) -> Movem
                 continue
             band = [statistics.median(x[0] for x in bands), statistics.median(x[1] for x in bands)]
         verdict = judge_change(f.metric.better, before, now, f.spec, band, f.metric.noise) or "same"
-        moved.append(Moved(f.column, f.label, f.spec, before, now, verdict))
+        moved.append(Change(f.column, f.label, f.spec, before, now, verdict))
     return Movement(key, title, len(pairs), moved)
 
 
@@ -466,7 +449,7 @@ def compare_cohorts(
     students = [_movement(s, s or "(no student)", p) for s, p in per_student.items()]
     questions = [_movement(q, p[0][1].question_title, p) for q, p in per_question.items()]
 
-    def overall(m: Movement) -> Moved | None:
+    def overall(m: Movement) -> Change | None:
         return m.get("scores.overall")
 
     improved = [
@@ -483,7 +466,7 @@ def compare_cohorts(
         m = next((x for x in students if x.key == student), None)
         if m is not None and (o := overall(m)) is not None and o.verdict == "worse":
             why.append(f"overall score fell {format(o.before, o.fmt)} -> {format(o.now, o.fmt)}")
-            why += [f"{x.label} worse" for x in m.worse if x.column != "scores.overall"]
+            why += [f"{x.label} worse" for x in m.worse if x.key != "scores.overall"]
         scores = [a.overall for a in latest[student] if a.overall is not None]
         if scores and statistics.median(scores) < WEAK_SCORE:
             why.append(f"median overall {statistics.median(scores):.0f}, under {WEAK_SCORE}")
@@ -515,7 +498,7 @@ def comparison_to_dict(c: Comparison) -> dict[str, Any]:
             "title": m.title,
             "matched_answers": m.matched,
             "figures": {
-                x.column: {"label": x.label, "before": x.before, "now": x.now, "change": x.change, "verdict": x.verdict}
+                x.key: {"label": x.label, "before": x.before, "now": x.now, "change": x.change, "verdict": x.verdict}
                 for x in m.moved
             },
         }

@@ -33,6 +33,11 @@ class Change:
     now: float
     verdict: str
 
+    @property
+    def change(self) -> float:
+        """``now - before``."""
+        return self.now - self.before
+
 
 def _band(analyser: Any, metric: Any, report: dict[str, Any]) -> tuple[float, float] | None:
     if metric.band is None:
